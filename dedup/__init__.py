@@ -1,0 +1,1 @@
+"""MinHash, LSH banding and exact/URL keys; the Spark clustering lives in its own module."""

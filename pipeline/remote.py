@@ -1,0 +1,199 @@
+"""Opening inputs by location: local paths, http(s) with retries and resume, anything else through fsspec."""
+
+import io
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import requests
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+MISSING_STATUS = {404, 410}
+
+
+class InputMissing(Exception):
+    """The input does not exist (no such file, HTTP 404/410)."""
+
+
+class InputUnreachable(Exception):
+    """The input could not be read after all retries."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8
+    base_wait: float = 1.0
+    max_wait: float = 60.0
+
+    def wait(self, attempt: int, retry_after: str | None = None) -> float:
+        """Exponential backoff with jitter; a server's Retry-After (seconds) wins when it is longer."""
+        delay = min(self.max_wait, self.base_wait * 2**attempt) * (0.5 + random.random() / 2)
+        if retry_after and retry_after.isdigit():
+            delay = max(delay, min(float(retry_after), self.max_wait))
+        return delay
+
+
+def is_http(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+def is_local(location: str) -> bool:
+    return "://" not in location or location.startswith("file://")
+
+
+def local_path(location: str) -> str:
+    return location[len("file://"):] if location.startswith("file://") else location
+
+
+def open_input(location: str, offset: int = 0, retry: RetryPolicy = RetryPolicy()) -> BinaryIO:
+    """A binary stream of `location` starting at byte `offset`, read as it goes (no download first)."""
+    if is_http(location):
+        return io.BufferedReader(ResumableHTTPStream(location, offset, retry), buffer_size=1 << 20)
+    if is_local(location):
+        path = local_path(location)
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - the caller closes it
+        except FileNotFoundError as exc:
+            raise InputMissing(f"{location}: no such file") from exc
+        except IsADirectoryError as exc:
+            raise InputMissing(f"{location}: is a directory, not a file") from exc
+        stream.seek(offset)
+        return stream
+    return _open_fsspec(location, offset, retry)
+
+
+def _open_fsspec(location: str, offset: int, retry: RetryPolicy) -> BinaryIO:
+    import fsspec
+
+    for attempt in range(retry.attempts):
+        try:
+            stream = fsspec.open(location, "rb").open()
+            stream.seek(offset)
+            return stream
+        except FileNotFoundError as exc:
+            raise InputMissing(f"{location}: no such object") from exc
+        except OSError as exc:
+            if attempt + 1 == retry.attempts:
+                raise InputUnreachable(f"{location}: {exc} (after {retry.attempts} attempts)") from exc
+            log.warning("retrying %s after error: %s", location, exc)
+            time.sleep(retry.wait(attempt))
+    raise AssertionError("unreachable")
+
+
+def input_size(location: str) -> int | None:
+    """Size in bytes when cheaply known (local files), else None."""
+    if is_local(location):
+        try:
+            return os.path.getsize(local_path(location))
+        except OSError:
+            return None
+    return None
+
+
+class ResumableHTTPStream(io.RawIOBase):
+    """A streaming HTTP GET that retries 429/5xx with backoff and resumes a dropped connection with Range."""
+
+    def __init__(self, url: str, offset: int = 0, retry: RetryPolicy = RetryPolicy()):
+        super().__init__()
+        self.url = url
+        self.pos = offset
+        self.retry = retry
+        self.total: int | None = None
+        self._session = requests.Session()
+        self._response: requests.Response | None = None
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        failures = 0
+        while not self._eof:
+            if self._response is None:
+                self._connect()
+                if self._eof:
+                    break
+            try:
+                data = self._response.raw.read(len(buffer), decode_content=False)
+            except Exception as exc:  # requests, urllib3 and http.client each raise their own types
+                data, error = b"", exc
+            else:
+                error = None
+            if data:
+                buffer[: len(data)] = data
+                self.pos += len(data)
+                return len(data)
+            if error is None and (self.total is None or self.pos >= self.total):
+                self._eof = True
+                break
+            failures += 1
+            reason = error or f"connection closed at byte {self.pos} of {self.total}"
+            if failures >= self.retry.attempts:
+                raise InputUnreachable(f"{self.url}: {reason} (after {failures} attempts)")
+            log.warning("resuming %s at byte %d after: %s", self.url, self.pos, reason)
+            self._drop()
+            time.sleep(self.retry.wait(failures - 1))
+        return 0
+
+    def _connect(self) -> None:
+        headers = {"Range": f"bytes={self.pos}-"} if self.pos else {}
+        last = ""
+        for attempt in range(self.retry.attempts):
+            try:
+                response = self._session.get(self.url, headers=headers, stream=True, timeout=(15, 120))
+            except requests.RequestException as exc:
+                last = str(exc)
+            else:
+                status = response.status_code
+                if status in (200, 206):
+                    self._accept(response)
+                    return
+                response.close()
+                if status == 416:
+                    self._eof = True
+                    return
+                if status in MISSING_STATUS:
+                    raise InputMissing(f"{self.url}: HTTP {status}")
+                last = f"HTTP {status}"
+                if status not in RETRYABLE_STATUS:
+                    raise InputUnreachable(f"{self.url}: {last}")
+                if attempt + 1 < self.retry.attempts:
+                    log.warning("retrying %s after %s", self.url, last)
+                    time.sleep(self.retry.wait(attempt, response.headers.get("Retry-After")))
+                continue
+            if attempt + 1 < self.retry.attempts:
+                log.warning("retrying %s after %s", self.url, last)
+                time.sleep(self.retry.wait(attempt))
+        raise InputUnreachable(f"{self.url}: {last} (after {self.retry.attempts} attempts)")
+
+    def _accept(self, response: requests.Response) -> None:
+        length = response.headers.get("Content-Length")
+        if response.status_code == 206:
+            content_range = response.headers.get("Content-Range", "")
+            size = content_range.rpartition("/")[2]
+            self.total = int(size) if size.isdigit() else None
+        else:
+            self.total = int(length) if length and length.isdigit() else None
+            if self.pos:  # the server ignored Range: skip to where we were
+                skip = self.pos
+                while skip:
+                    chunk = response.raw.read(min(skip, 1 << 20), decode_content=False)
+                    if not chunk:
+                        break
+                    skip -= len(chunk)
+        self._response = response
+
+    def _drop(self) -> None:
+        if self._response is not None:
+            self._response.close()
+            self._response = None
+
+    def close(self) -> None:
+        self._drop()
+        self._session.close()
+        super().close()

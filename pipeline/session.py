@@ -1,0 +1,83 @@
+"""The Spark session: defaults that fit the machine, and shipping this project's code to executors."""
+
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+PACKAGES = ("pipeline", "signals", "dedup", "filters", "recipes", "translate", "jobs")
+
+
+def total_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 8 * 2**30
+
+
+def driver_memory() -> str:
+    """A quarter of RAM, between 1 and 8 GB: the driver only plans and sums; Python workers do the work."""
+    gigabytes = max(1, min(8, total_memory_bytes() // (4 * 2**30)))
+    return f"{gigabytes}g"
+
+
+def get_session(master: str = "local[*]", app_name: str = "curate"):
+    """The active session, or a new one with this project's defaults (and its code shipped off-box)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    # Executors run Python workers with this interpreter unless the user chose one: the driver's own
+    # has this project and its dependencies installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    cores = os.cpu_count() or 2
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.driver.memory", driver_memory())
+        .config("spark.sql.shuffle.partitions", str(max(4, 2 * cores)))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", os.environ.get("CURATE_SPARK_UI", "false"))
+        .config("spark.python.worker.reuse", "true")
+    )
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(os.environ.get("CURATE_SPARK_LOG_LEVEL", "ERROR"))
+    if not master.startswith("local"):
+        session.sparkContext.addPyFile(build_code_zip(tempfile.mkdtemp(prefix="curate-code-")))
+    return session
+
+
+def build_code_zip(directory: str) -> str:
+    """Zip this project's packages for --py-files / addPyFile; returns the zip's path."""
+    root = Path(__file__).resolve().parent.parent
+    target = Path(directory) / "curate.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for package in PACKAGES:
+            for path in sorted((root / package).rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    archive.write(path, path.relative_to(root).as_posix())
+    return str(target)
+
+
+def java_problem() -> str | None:
+    """None when a Java 17+ runtime is on the PATH (or JAVA_HOME), else one line saying what is wrong."""
+    import re
+    import subprocess
+
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    if not shutil.which(java):
+        return "Java 17 or newer is required by Spark and was not found: install a JDK 17+ (e.g. openjdk-17-jre)"
+    output = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', output)
+    major = int(match.group(1)) if match else 0
+    if major == 1 and match.group(2):
+        major = int(match.group(2))
+    if major < 17:
+        return f"Java 17 or newer is required by Spark, found Java {major or '?'} at {shutil.which(java)}"
+    return None

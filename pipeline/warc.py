@@ -1,0 +1,131 @@
+"""Reading WARC/WET files with FastWARC, surviving damage: after a bad stretch, resume at the next record."""
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO
+
+from fastwarc.warc import ArchiveIterator
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+WARC_MAGIC = b"\nWARC/1."
+SCAN_CHUNK = 1 << 20
+
+
+@dataclass
+class WarcRecord:
+    offset: int
+    record_type: str
+    headers: dict[str, str]
+    body: bytes
+    content_length: int
+    record_id: str | None
+    date: datetime | None
+    problem: str | None = None  # an error kind when the record itself is damaged
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Damage:
+    """A stretch of a file that could not be read as records."""
+
+    offset: int
+    kind: str
+    message: str
+    details: dict = field(default_factory=dict)
+
+
+def read_records(
+    open_at: Callable[[int], BinaryIO], name: str, max_body: int
+) -> Iterator[WarcRecord | Damage]:
+    """Every record of the file in order, and a Damage for every stretch between records that is unreadable.
+
+    `open_at(offset)` opens the file at a byte offset; bodies longer than `max_body` are cut there (the
+    record keeps its declared content_length so the caller can tell).
+    """
+    with open_at(0) as head_stream:
+        head = head_stream.read(2)
+    gzipped = head == GZIP_MAGIC[:2]
+    magic, magic_shift = (GZIP_MAGIC, 0) if gzipped else (WARC_MAGIC, 1)
+    start, found_any, pending = 0, False, None
+    while True:
+        last_start = None
+        error: Exception | None = None
+        with open_at(start) as stream:
+            try:
+                for raw in ArchiveIterator(stream, parse_http=False):
+                    last_start = start + raw.stream_pos
+                    record = _record(raw, last_start, max_body)
+                    if pending is not None:
+                        yield pending
+                        pending = None
+                    found_any = True
+                    yield record
+            except OSError as exc:
+                error = exc
+        if error is None:
+            break
+        resume = (last_start if last_start is not None else start) + 1
+        if pending is None:
+            where = last_start if last_start is not None else start
+            kind = "corrupt_gzip" if "ecompress" in str(error) else "invalid_record"
+            pending = Damage(where, kind, f"{name}: unreadable data after offset {where}: {error}")
+        start = _scan(open_at, resume, magic, magic_shift)
+        if start is None:
+            break
+    if not found_any:
+        yield Damage(0, "not_a_warc", f"{name}: not a WARC file (no WARC record found)")
+    elif pending is not None:
+        yield pending
+
+
+def _record(raw, offset: int, max_body: int) -> WarcRecord:
+    headers = {k.lower(): v for k, v in raw.headers.items()}
+    length = raw.content_length
+    body = raw.reader.read(max_body + 1) if length > max_body else raw.reader.read()
+    record = WarcRecord(
+        offset=offset,
+        record_type=str(raw.record_type),
+        headers=headers,
+        body=body,
+        content_length=length,
+        record_id=raw.record_id,
+        date=raw.record_date,
+    )
+    if len(body) < min(length, max_body + 1):
+        record.problem = "truncated_record"
+    elif length <= max_body and not _digest_ok(headers.get("warc-block-digest"), body):
+        record.problem = "digest_mismatch"
+    return record
+
+
+def _digest_ok(declared: str | None, body: bytes) -> bool:
+    """Check a `sha1:BASE32` block digest; other or missing digests cannot be checked and pass."""
+    if not declared or not declared.lower().startswith("sha1:"):
+        return True
+    expected = declared[5:].strip().upper()
+    actual = base64.b32encode(hashlib.sha1(body).digest()).decode()
+    if len(expected) == 40:  # some writers use hex
+        actual = hashlib.sha1(body).hexdigest().upper()
+    return actual == expected
+
+
+def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes, shift: int) -> int | None:
+    """Offset of the next `magic` at or after `offset` (plus `shift`), or None at the end of the file."""
+    with open_at(offset) as stream:
+        carry = b""
+        base = offset
+        while True:
+            chunk = stream.read(SCAN_CHUNK)
+            if not chunk:
+                return None
+            window = carry + chunk
+            hit = window.find(magic)
+            if hit >= 0:
+                return base - len(carry) + hit + shift
+            carry = window[-(len(magic) - 1):]
+            base += len(chunk)

@@ -1,0 +1,1 @@
+"""Segmentation, translation engines and QC (pure Python; engines are optional extras)."""
