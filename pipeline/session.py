@@ -56,6 +56,7 @@ def get_session(master: str = "local[*]", app_name: str = "curate"):
 def build_code_zip(directory: str) -> str:
     """Zip this project's packages for --py-files / addPyFile; returns the zip's path."""
     root = Path(__file__).resolve().parent.parent
+    Path(directory).mkdir(parents=True, exist_ok=True)
     target = Path(directory) / "curate.zip"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for package in PACKAGES:
