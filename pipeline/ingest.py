@@ -11,7 +11,7 @@ from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
 from pipeline.langid import LanguageIdentifier
 from pipeline.progress import UnitProgress
-from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
+from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, is_local, local_path, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.warc_documents import IngestOptions, warc_documents
 
@@ -102,6 +102,8 @@ def run_ingest(
         raise ValueError("no input files to ingest")
     if not os.path.exists(lid_model):
         raise FileNotFoundError(f"language-ID model not found: {lid_model}")
+    if is_local(output):  # executors resolve paths from their own working directory
+        output = os.path.abspath(local_path(output))
     out = OutputDir(output)
     units = [(location, unit_id(location)) for location in inputs]
     out.claim(

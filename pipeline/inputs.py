@@ -11,14 +11,15 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet.gz", ".warc.
 def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) -> list[str]:
     """Local directories become their files with `suffixes`, local globs their matches; URLs stay as given.
 
-    A local path that matches nothing stays in the list so that the job names it as missing.
+    Local paths become absolute (executors do not share the driver's working directory). A local path
+    that matches nothing stays in the list so that the job names it as missing.
     """
     files: list[str] = []
     for item in inputs:
         if not is_local(item):
             files.extend(_expand_remote(item) if glob.has_magic(item) else [item])
             continue
-        path = local_path(item)
+        path = os.path.abspath(local_path(item))
         if os.path.isdir(path):
             found = sorted(
                 os.path.join(root, name)

@@ -39,9 +39,9 @@ def warc_record(record_type: str, block: bytes, uri: str | None = None, date: st
     return head.encode("utf-8") + block + b"\r\n\r\n"
 
 
-def warcinfo(crawl: str, filename: str) -> bytes:
+def warcinfo(crawl: str, filename: str, date: str = "2024-02-20T12:00:00Z") -> bytes:
     fields = f"isPartOf: {crawl}\r\npublisher: curate demo\r\nformat: WARC File Format 1.1\r\n"
-    return warc_record("warcinfo", fields.encode(), extra={"WARC-Filename": filename})
+    return warc_record("warcinfo", fields.encode(), date=date, extra={"WARC-Filename": filename})
 
 
 def write_warc(path: str, records: Iterable[bytes], compress: bool = True) -> None:

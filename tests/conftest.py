@@ -1,0 +1,35 @@
+"""Shared test fixtures: the real data in ../shared and one Spark session for the whole suite."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CURATE_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or skip: it holds real Common Crawl files that are not part of the repository."""
+    data = SHARED / "data"
+    if not data.is_dir():
+        pytest.skip(f"{data} is absent (it ships beside the repository in CI, not in a user's clone)")
+    return data
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole suite: start-up costs seconds."""
+    from pipeline.session import get_session
+
+    session = get_session("local[2]", "curate-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def lid_model() -> str:
+    from pipeline.langid import default_lid_model
+
+    return default_lid_model()

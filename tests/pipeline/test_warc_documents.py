@@ -1,0 +1,205 @@
+"""One WARC file into documents, without Spark: real Common Crawl files, and every kind of damage."""
+
+import gzip
+import re
+
+import pyarrow as pa
+import pytest
+
+from pipeline.accounting import Stats
+from pipeline.langid import LanguageIdentifier
+from pipeline.remote import open_input
+from pipeline.warc_documents import IngestOptions, warc_documents
+from pipeline.warc_write import http_response, warc_record
+from tests.warc_fixtures import good_records, members, page_record, split_members
+
+
+@pytest.fixture(scope="module")
+def lid(lid_model):
+    return LanguageIdentifier(lid_model)
+
+
+def ingest_file(path, lid, **options) -> tuple[pa.Table, Stats]:
+    stats = Stats()
+    location = str(path)
+    tables = list(warc_documents(lambda offset: open_input(location, offset), location,
+                                 IngestOptions(**options), lid, stats))
+    assert stats.balanced, stats.to_dict()
+    return pa.concat_tables(tables) if tables else None, stats
+
+
+def write(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# --- real Common Crawl data -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("extractor", ["trafilatura", "resiliparse"])
+def test_real_warc_gives_its_16_html_pages(shared_data, lid, extractor):
+    table, stats = ingest_file(shared_data / "cc/resiliparse-warcfile.warc.gz", lid, extractor=extractor)
+    assert stats.read == 50 and stats.kept == 16
+    assert stats.dropped == {"warcinfo": 1, "record_type_request": 17, "record_type_metadata": 16}
+    rows = table.to_pylist()
+    assert all(row["url"].startswith("http") for row in rows)
+    assert all(row["text"].strip() for row in rows)
+    assert all(row["language"] and 0 < row["language_score"] <= 1 for row in rows)
+    assert {row["crawl"] for row in rows} == {"CC-MAIN-2020-34"}
+    assert len({row["id"] for row in rows}) == 16
+    assert {row["meta"][0][0] for row in rows}  # meta is a map
+    again, _ = ingest_file(shared_data / "cc/resiliparse-warcfile.warc.gz", lid, extractor=extractor)
+    assert again.column("id").to_pylist() == table.column("id").to_pylist()
+
+
+def test_real_wet_passes_its_page_through(shared_data, lid):
+    table, stats = ingest_file(shared_data / "cc/whirlwind.warc.wet.gz", lid)
+    assert (stats.read, stats.kept) == (2, 1)
+    row = table.to_pylist()[0]
+    assert row["url"] == "https://an.wikipedia.org/wiki/Escopete"
+    assert row["crawl"] == "CC-MAIN-2024-22"
+    assert dict(row["meta"])["extractor"] == "wet"
+    assert "Escopete" in row["text"]
+
+
+def test_real_warc_and_wet_of_the_same_page_agree(shared_data, lid):
+    warc, _ = ingest_file(shared_data / "cc/whirlwind.warc.gz", lid)
+    wet, _ = ingest_file(shared_data / "cc/whirlwind.warc.wet.gz", lid)
+    assert warc.column("url").to_pylist() == wet.column("url").to_pylist()
+    assert "Biquipedia" in warc.column("text")[0].as_py()
+
+
+def test_real_wat_has_no_documents_and_balanced_books(shared_data, lid):
+    table, stats = ingest_file(shared_data / "cc/whirlwind.warc.wat.gz", lid)
+    assert stats.kept == 0 and stats.read == 2
+    assert stats.dropped == {"warcinfo": 1, "record_type_metadata": 1}
+
+
+def test_content_encoding_stored_decoded_is_read(shared_data, lid):
+    # ClueWeb keeps "Content-Encoding: gzip" on payloads it stored decoded (EUC-JP pages).
+    table, stats = ingest_file(shared_data / "cc/resiliparse-clueweb-quirk.warc.gz", lid)
+    assert stats.kept == 29 and not stats.errors
+    assert set(table.column("language").to_pylist()) == {"ja"}
+
+
+def test_language_filter(shared_data, lid):
+    table, stats = ingest_file(shared_data / "cc/resiliparse-warcfile.warc.gz", lid, languages=("en",))
+    assert set(table.column("language").to_pylist()) == {"en"}
+    assert stats.kept + stats.dropped["language_not_wanted"] == 16
+
+
+# --- damage ------------------------------------------------------------------------------------------
+
+def test_truncated_gzip_member_loses_only_that_record(tmp_path, lid):
+    parts = members(good_records(10))
+    parts[5] = parts[5][: len(parts[5]) // 2]
+    table, stats = ingest_file(write(tmp_path, "t.warc.gz", b"".join(parts)), lid)
+    assert stats.kept == 9
+    assert stats.errors == {"corrupt_gzip": 1}
+    assert re.search(r"t\.warc\.gz: unreadable data after offset \d+", stats.examples["corrupt_gzip"][0])
+    assert "Page 4" not in " ".join(table.column("text").to_pylist())
+
+
+def test_garbage_between_gzip_members(tmp_path, lid):
+    parts = members(good_records(10))
+    data = b"".join(parts[:6]) + b"\x00garbage\xff" * 500 + b"".join(parts[6:])
+    _, stats = ingest_file(write(tmp_path, "g.warc.gz", data), lid)
+    assert stats.kept == 10 and sum(stats.errors.values()) == 1
+
+
+def test_garbage_between_uncompressed_records(tmp_path, lid):
+    records = good_records(10)
+    data = b"".join(records[:4]) + b"junk line\r\n" * 300 + b"".join(records[4:])
+    _, stats = ingest_file(write(tmp_path, "g.warc", data), lid)
+    assert stats.kept == 10 and stats.errors == {"invalid_record": 1}
+
+
+@pytest.mark.parametrize("delta", [+700, -40])
+def test_wrong_content_length_is_counted_and_neighbours_kept(tmp_path, lid, delta):
+    records = good_records(10)
+    length = int(re.search(rb"Content-Length: (\d+)\r\n\r\n", records[5]).group(1))
+    records[5] = records[5].replace(f"Content-Length: {length}\r\n\r\n".encode(),
+                                    f"Content-Length: {length + delta}\r\n\r\n".encode())
+    _, stats = ingest_file(write(tmp_path, "cl.warc.gz", b"".join(members(records))), lid)
+    assert stats.kept == 9
+    assert stats.errors["digest_mismatch"] == 1
+
+
+def test_file_cut_short_counts_a_truncated_record(tmp_path, lid):
+    data = b"".join(members(good_records(5)))
+    raw = gzip.decompress(data)[:-300]
+    _, stats = ingest_file(write(tmp_path, "cut.warc", raw), lid)
+    assert stats.kept == 4 and stats.errors == {"truncated_record": 1}
+
+
+@pytest.mark.parametrize("content", [b"just some text\n" * 100, gzip.compress(b"{'not': 'a warc'}\n" * 50)])
+def test_not_a_warc_says_so(tmp_path, lid, content):
+    table, stats = ingest_file(write(tmp_path, "notes.warc.gz", content), lid)
+    assert table is None or table.num_rows == 0
+    assert stats.errors == {"not_a_warc": 1} and stats.read == 1
+    assert "notes.warc.gz: not a WARC file" in stats.examples["not_a_warc"][0]
+
+
+def test_mislabelled_and_legacy_charsets_decode(tmp_path, lid):
+    text = "<p>" + "Le café de la rue était très agréable, même en hiver à Genève. " * 8 + "</p>"
+    html = f"<html><head><title>Café</title></head><body>{text}</body></html>"
+    wrong_label = page_record(1, html.encode("cp1252"), "text/html; charset=utf-8")
+    meta_only = page_record(2, html.replace("<head>", '<head><meta charset="iso-8859-1">').encode("latin-1"),
+                            "text/html")
+    invalid = page_record(3, html.encode("utf-8")[:200] + b"\xff\xfe\xc3" + html.encode("utf-8")[200:])
+    path = write(tmp_path, "cs.warc.gz", b"".join(members([wrong_label, meta_only, invalid])))
+    table, stats = ingest_file(path, lid)
+    assert stats.kept == 3
+    texts = table.column("text").to_pylist()
+    for body in texts[:2]:
+        assert "café" in body and "très agréable" in body and "\ufffd" not in body
+    assert set(table.column("language").to_pylist()) == {"fr"}
+
+
+def test_fifty_megabyte_page_is_dropped_and_neighbours_kept(tmp_path, lid):
+    huge = b"<html><body>" + b"<p>big page</p>" * (50 * 2**20 // 15) + b"</body></html>"
+    records = good_records(3) + [page_record(99, huge)] + [page_record(100)]
+    _, stats = ingest_file(write(tmp_path, "big.warc.gz", b"".join(members(records))), lid)
+    assert stats.kept == 4 and stats.dropped["too_large"] == 1
+
+
+@pytest.mark.parametrize("extractor", ["trafilatura", "resiliparse"])
+def test_pathologically_nested_html_does_not_stop_the_file(tmp_path, lid, extractor):
+    nested = b"<html><body>" + b"<div><span>" * 60_000 + b"deep text" + b"</span></div>" * 60_000 + b"</body></html>"
+    records = good_records(2) + [page_record(50, nested)] + [page_record(51)]
+    _, stats = ingest_file(write(tmp_path, "deep.warc.gz", b"".join(members(records))), lid,
+                           extractor=extractor)
+    assert stats.read == 5
+    assert stats.kept >= 3  # the three good pages at least; the nested one is kept or counted
+    assert set(stats.errors) <= {"extractor_error", "extractor_timeout"}
+
+
+def test_slow_extraction_is_cut_by_the_time_limit(tmp_path, lid):
+    slow = b"<html><body>" + b"<p>many words in a long paragraph</p><table><tr><td>x</td></tr></table>" * 40_000
+    records = good_records(2) + [page_record(60, slow + b"</body></html>")]
+    _, stats = ingest_file(write(tmp_path, "slow.warc.gz", b"".join(members(records))), lid,
+                           extract_timeout=0.05)
+    assert stats.errors == {"extractor_timeout": 1} and stats.kept == 2
+
+
+def test_non_html_and_error_statuses_are_dropped_with_reasons(tmp_path, lid):
+    records = good_records(1) + [
+        warc_record("response", http_response(b"\x89PNG....", "image/png"), uri="https://a.example/x.png"),
+        warc_record("response", http_response(b"<html>gone</html>", status=404), uri="https://a.example/gone"),
+        warc_record("response", http_response(b"<html><body>   </body></html>"), uri="https://a.example/e"),
+    ]
+    _, stats = ingest_file(write(tmp_path, "mix.warc.gz", b"".join(members(records))), lid)
+    assert stats.kept == 1
+    assert stats.dropped == {"warcinfo": 1, "not_html": 1, "http_status": 1, "empty_text": 1}
+
+
+def test_limit_records_counts_every_record_read(tmp_path, lid):
+    path = write(tmp_path, "l.warc.gz", b"".join(members(good_records(10))))
+    _, stats = ingest_file(path, lid, limit_records=4)
+    assert stats.read == 4 and stats.kept == 3
+
+
+def test_resync_finds_every_member_after_damage(tmp_path):
+    # the splitter used by the fixtures sees the same members the writer made
+    parts = members(good_records(3))
+    assert split_members(b"".join(parts)) == parts
