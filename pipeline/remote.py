@@ -111,6 +111,27 @@ class ResumableHTTPStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to a byte offset; the next read opens a new ranged request there (FastWARC asks for this)."""
+        if whence == io.SEEK_CUR:
+            offset += self.pos
+        elif whence == io.SEEK_END:
+            if self.total is None:
+                self._connect()
+            if self.total is None:
+                raise io.UnsupportedOperation(f"{self.url}: size unknown, cannot seek from the end")
+            offset += self.total
+        if offset != self.pos:
+            self._drop()
+            self.pos, self._eof = offset, False
+        return self.pos
+
     def readinto(self, buffer) -> int:
         failures = 0
         while not self._eof:

@@ -47,10 +47,6 @@ def read_records(
     `open_at(offset)` opens the file at a byte offset; bodies longer than `max_body` are cut there (the
     record keeps its declared content_length so the caller can tell).
     """
-    with open_at(0) as head_stream:
-        head = head_stream.read(2)
-    gzipped = head == GZIP_MAGIC[:2]
-    magic, magic_shift = (GZIP_MAGIC, 0) if gzipped else (WARC_MAGIC, 1)
     start, found_any, pending = 0, False, None
     while True:
         last_start = None
@@ -58,7 +54,8 @@ def read_records(
         with open_at(start) as stream:
             try:
                 for raw in ArchiveIterator(stream, parse_http=False):
-                    last_start = start + raw.stream_pos
+                    # FastWARC counts from the stream's tell(), which every opener here keeps absolute.
+                    last_start = raw.stream_pos
                     record = _record(raw, last_start, max_body)
                     if pending is not None:
                         yield pending
@@ -74,13 +71,20 @@ def read_records(
             where = last_start if last_start is not None else start
             kind = "corrupt_gzip" if "ecompress" in str(error) else "invalid_record"
             pending = Damage(where, kind, f"{name}: unreadable data after offset {where}: {error}")
-        start = _scan(open_at, resume, magic, magic_shift)
+        start = _scan(open_at, resume, *_record_start_marker(open_at))
         if start is None:
             break
     if not found_any:
         yield Damage(0, "not_a_warc", f"{name}: not a WARC file (no WARC record found)")
     elif pending is not None:
         yield pending
+
+
+def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> tuple[bytes, int]:
+    """What begins a record: a gzip member header in a compressed file, a `WARC/1.` line otherwise."""
+    with open_at(0) as stream:
+        gzipped = stream.read(2) == GZIP_MAGIC[:2]
+    return (GZIP_MAGIC, 0) if gzipped else (WARC_MAGIC, 1)
 
 
 def _record(raw, offset: int, max_body: int) -> WarcRecord:

@@ -2,6 +2,7 @@
 
 import gzip
 import re
+import zlib
 
 import pyarrow as pa
 import pytest
@@ -203,3 +204,14 @@ def test_resync_finds_every_member_after_damage(tmp_path):
     # the splitter used by the fixtures sees the same members the writer made
     parts = members(good_records(3))
     assert split_members(b"".join(parts)) == parts
+
+
+def test_offsets_point_at_the_records_even_after_damage(tmp_path, lid):
+    parts = members(good_records(8))
+    data = b"".join(parts[:4]) + b"\x00junk" * 100 + b"".join(parts[4:])
+    path = write(tmp_path, "o.warc.gz", data)
+    table, _ = ingest_file(path, lid)
+    for row in table.to_pylist():
+        offset = int(dict(row["meta"])["warc_offset"])
+        record = zlib.decompressobj(31).decompress(data[offset:])  # the one member there
+        assert f"WARC-Target-URI: {row['url']}".encode() in record.split(b"\r\n\r\n")[0]

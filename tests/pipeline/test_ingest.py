@@ -1,0 +1,118 @@
+"""The ingest job on Spark local mode: real Common Crawl files, HTTP, reruns, missing inputs, damage."""
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.commit import OutputConflict
+from pipeline.ingest import IngestFailed, run_ingest
+from pipeline.remote import RetryPolicy
+from pipeline.schema import DOCUMENT_COLUMNS
+from pipeline.warc_documents import IngestOptions
+from tests.http_server import Faults, LoopbackServer
+from tests.warc_fixtures import good_records, members
+
+FAST = RetryPolicy(attempts=4, base_wait=0.01)
+
+
+def ingest(spark, inputs, out, lid_model, **kwargs):
+    kwargs.setdefault("progress", False)
+    return run_ingest(spark, [str(i) for i in inputs], str(out), kwargs.pop("options", IngestOptions()),
+                      lid_model, retry=FAST, **kwargs)
+
+
+def documents(out) -> list[dict]:
+    return sorted(pq.read_table(str(out)).to_pylist(), key=lambda row: row["id"])
+
+
+def data_files(out) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith("_job")
+            and p.is_file()}
+
+
+def test_real_crawl_files_become_documents(spark, shared_data, tmp_path, lid_model):
+    cc = shared_data / "cc"
+    out = tmp_path / "docs"
+    stats = ingest(spark, [cc / "resiliparse-warcfile.warc.gz", cc / "whirlwind.warc.wet.gz"], out, lid_model)
+    assert stats["read"] == 52 and stats["kept"] == 17
+    assert stats["read"] == stats["kept"] + sum(stats["dropped"].values()) + sum(stats["errors"].values())
+    assert json.loads((out / "_stats.json").read_text()) == stats
+    assert (out / "_SUCCESS").exists()
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert sum(f["rows"] for f in manifest["files"]) == 17
+    frame = spark.read.parquet(str(out))
+    assert frame.columns == DOCUMENT_COLUMNS and frame.count() == 17
+    rows = documents(out)
+    assert all(r["url"] and r["text"].strip() and r["language"] for r in rows)
+    assert "https://an.wikipedia.org/wiki/Escopete" in {r["url"] for r in rows}
+
+
+def test_rerun_skips_committed_work_and_gives_the_same_bytes(spark, shared_data, tmp_path, lid_model):
+    cc = shared_data / "cc"
+    inputs = [cc / "resiliparse-warcfile.warc.gz", cc / "whirlwind.warc.gz", cc / "dolma-sample-0000.warc.gz"]
+    out = tmp_path / "docs"
+    ingest(spark, inputs, out, lid_model)
+    clean = data_files(out)
+    ingest(spark, inputs, out, lid_model)  # complete: nothing to do
+    assert data_files(out) == clean
+    # a crash after two units committed: the third unit, the manifest and _SUCCESS are missing
+    unit = next((out / "_units").iterdir())
+    (out / f"part-{unit.stem}.parquet").unlink()
+    unit.unlink()
+    for name in ("_SUCCESS", "_stats.json", "_manifest.json"):
+        (out / name).unlink()
+    ingest(spark, inputs, out, lid_model)
+    assert data_files(out) == clean
+
+
+def test_other_options_on_the_same_output_are_refused(spark, shared_data, tmp_path, lid_model):
+    warc = shared_data / "cc/whirlwind.warc.gz"
+    ingest(spark, [warc], tmp_path / "docs", lid_model)
+    with pytest.raises(OutputConflict, match="other options"):
+        ingest(spark, [warc], tmp_path / "docs", lid_model, options=IngestOptions(extractor="resiliparse"))
+    stats = ingest(spark, [warc], tmp_path / "docs", lid_model, options=IngestOptions(extractor="resiliparse"),
+                   overwrite=True)
+    assert stats["kept"] == 1
+
+
+def test_same_warc_over_http_gives_the_same_documents(spark, shared_data, tmp_path, lid_model):
+    warc = shared_data / "cc/resiliparse-warcfile.warc.gz"
+    ingest(spark, [warc], tmp_path / "local", lid_model)
+    faults = Faults(fail_first=2, status=503, drop_after=40_000)
+    with LoopbackServer({f"/crawl-data/{warc.name}": warc.read_bytes()}, faults) as server:
+        stats = ingest(spark, [server.url(f"/crawl-data/{warc.name}")], tmp_path / "http", lid_model)
+    assert stats["kept"] == 16
+    assert documents(tmp_path / "http") == documents(tmp_path / "local")
+    assert faults.requests[:2] == ["full", "full"] and any(r.startswith("bytes=") for r in faults.requests)
+
+
+def test_missing_input_fails_after_committing_the_rest_then_skip_goes_on(spark, shared_data, tmp_path, lid_model):
+    good = shared_data / "cc/whirlwind.warc.gz"
+    missing = tmp_path / "gone.warc.gz"
+    out = tmp_path / "docs"
+    with pytest.raises(IngestFailed, match=r"gone\.warc\.gz: no such file"):
+        ingest(spark, [good, missing], out, lid_model)
+    assert not (out / "_SUCCESS").exists()
+    assert len(list((out / "_units").iterdir())) == 1  # the good file is committed
+    with LoopbackServer({}) as server:
+        url = server.url("/not-there.warc.gz")
+        stats = ingest(spark, [good, url], tmp_path / "skip", lid_model, on_missing="skip")
+    assert stats["errors"] == {"missing_input": 1}
+    assert stats["inputs"]["skipped"] == [url]
+    assert stats["kept"] == 1
+
+
+def test_damaged_files_finish_with_the_damage_counted(spark, tmp_path, lid_model):
+    parts = members(good_records(20))
+    broken = list(parts)
+    broken[7] = broken[7][:60]
+    (tmp_path / "a.warc.gz").write_bytes(b"".join(broken[:12]) + b"\xde\xad" * 999 + b"".join(broken[12:]))
+    (tmp_path / "b.warc.gz").write_bytes(b"".join(parts))
+    (tmp_path / "c.warc.gz").write_bytes(b"this is a text file, not a WARC\n" * 40)
+    stats = ingest(spark, [tmp_path / "a.warc.gz", tmp_path / "b.warc.gz", tmp_path / "c.warc.gz"],
+                   tmp_path / "docs", lid_model)
+    assert stats["kept"] == 19 + 20
+    assert stats["errors"]["not_a_warc"] == 1
+    assert sum(stats["errors"].values()) == 3
+    assert any("c.warc.gz: not a WARC file" in e for e in stats["error_examples"]["not_a_warc"])

@@ -1,0 +1,56 @@
+"""Reading inputs over real HTTP on loopback: retries on 503, resume after a dropped connection, clear errors."""
+
+import pytest
+
+from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
+from tests.http_server import Faults, LoopbackServer
+
+DATA = bytes(range(256)) * 4096  # 1 MiB
+FAST = RetryPolicy(attempts=4, base_wait=0.01)
+
+
+def read_all(url: str, offset: int = 0) -> bytes:
+    with open_input(url, offset, FAST) as stream:
+        return stream.read()
+
+
+def test_503_slowdown_is_retried():
+    with LoopbackServer({"/f": DATA}, Faults(fail_first=2, status=503)) as server:
+        assert read_all(server.url("/f")) == DATA
+        assert server.faults.requests[:3] == ["full", "full", "full"]
+
+
+def test_dropped_connection_resumes_with_range():
+    with LoopbackServer({"/f": DATA}, Faults(drop_after=300_000)) as server:
+        assert read_all(server.url("/f")) == DATA
+        assert "bytes=300000-" in server.faults.requests
+
+
+def test_open_at_offset_uses_range_and_survives_servers_that_ignore_it():
+    with LoopbackServer({"/f": DATA}) as server:
+        assert read_all(server.url("/f"), 1000) == DATA[1000:]
+    with LoopbackServer({"/f": DATA}, Faults(ignore_range=True)) as server:
+        assert read_all(server.url("/f"), 1000) == DATA[1000:]
+
+
+def test_missing_url_is_named_without_retrying():
+    with LoopbackServer({}) as server:
+        with pytest.raises(InputMissing, match=r"/nope: HTTP 404"):
+            read_all(server.url("/nope"))
+        assert len(server.faults.requests) == 1
+
+
+def test_persistent_503_gives_up_with_a_clear_error():
+    with LoopbackServer({"/f": DATA}, Faults(fail_first=100)) as server:
+        with pytest.raises(InputUnreachable, match=r"/f: HTTP 503 \(after 4 attempts\)"):
+            read_all(server.url("/f"))
+
+
+def test_unreachable_host_is_named():
+    with pytest.raises(InputUnreachable, match=r"127\.0\.0\.1:9/x"):
+        read_all("http://127.0.0.1:9/x")
+
+
+def test_missing_local_file_is_named(tmp_path):
+    with pytest.raises(InputMissing, match="nothing.warc.gz: no such file"):
+        open_input(str(tmp_path / "nothing.warc.gz"))
