@@ -6,12 +6,10 @@ import sys
 
 from pipeline.remote import RetryPolicy
 
-DEFAULT_MASTER = "local[*]"
-
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--master", default=DEFAULT_MASTER,
-                        help="Spark master: local[*] (default), local[1], spark://host:port, yarn, k8s://...")
+    parser.add_argument("--master", help="Spark master: local[*] (default; under spark-submit, its --master), "
+                        "local[1], spark://host:port, yarn, k8s://...")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 

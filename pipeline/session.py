@@ -23,22 +23,32 @@ def driver_memory() -> str:
     return f"{gigabytes}g"
 
 
-def get_session(master: str = "local[*]", app_name: str = "curate"):
-    """The active session, or a new one with this project's defaults (and its code shipped off-box)."""
+def under_spark_submit() -> bool:
+    """True when spark-submit launched this driver (it then owns the master and --py-files)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def get_session(master: str | None = None, app_name: str = "curate"):
+    """The active session, or a new one with this project's defaults (and its code shipped off-box).
+
+    `master` None means spark-submit's --master when launched by it, else local[*]."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    submitted = under_spark_submit()
+    if master is None and not submitted:
+        master = "local[*]"
     # Executors run Python workers with this interpreter unless the user chose one: the driver's own
     # has this project and its dependencies installed.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if master.startswith("local"):
+    if master and master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     cores = os.cpu_count() or 2
+    builder = SparkSession.builder.master(master) if master else SparkSession.builder
     builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
+        builder.appName(app_name)
         .config("spark.driver.memory", driver_memory())
         .config("spark.sql.shuffle.partitions", str(max(4, 2 * cores)))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -48,7 +58,7 @@ def get_session(master: str = "local[*]", app_name: str = "curate"):
     )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("CURATE_SPARK_LOG_LEVEL", "ERROR"))
-    if not master.startswith("local"):
+    if master and not master.startswith("local") and not submitted:
         session.sparkContext.addPyFile(build_code_zip(tempfile.mkdtemp(prefix="curate-code-")))
     return session
 

@@ -1,0 +1,92 @@
+"""A real Spark standalone cluster on 127.0.0.1: master, worker, spark-submit with the code as a zip."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyspark
+import pytest
+
+from pipeline.session import build_code_zip
+from tests.pipeline.test_crash import outputs
+from tests.warc_fixtures import good_records, members
+
+REPO = Path(__file__).resolve().parents[2]
+SPARK_HOME = Path(pyspark.__file__).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def alive_workers(ui_port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as response:
+            return int(json.load(response).get("aliveworkers", 0))
+    except OSError:
+        return 0
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable,
+           "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOG_DIR": str(tmp_path_factory.mktemp("spark-logs"))}
+    port, ui_port, worker_ui = free_port(), free_port(), free_port()
+    spark_class = str(SPARK_HOME / "bin" / "spark-class")
+    master = subprocess.Popen(
+        [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
+         "--webui-port", str(ui_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://127.0.0.1:{port}", "--host", "127.0.0.1",
+         "--cores", "2", "--memory", "2g", "--webui-port", str(worker_ui),
+         "--work-dir", str(tmp_path_factory.mktemp("spark-work"))],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: alive_workers(ui_port) == 1, "the worker to register with the master")
+        yield f"spark://127.0.0.1:{port}", env
+    finally:
+        for process in (worker, master):
+            process.terminate()
+        for process in (worker, master):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_spark_submit_on_a_standalone_cluster_equals_local_mode(cluster, shared_data, tmp_path):
+    master, env = cluster
+    inputs = [str(shared_data / "cc/resiliparse-warcfile.warc.gz"), str(shared_data / "cc/whirlwind.warc.wet.gz")]
+    fixture = tmp_path / "CC-MAIN-2099-01-00000.warc.gz"
+    fixture.write_bytes(b"".join(members(good_records(30))))
+    inputs.append(str(fixture))
+    code = build_code_zip(str(tmp_path / "dist"))
+    submitted = subprocess.run(
+        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", code,
+         str(REPO / "jobs" / "ingest.py"), *inputs, "--output", str(tmp_path / "cluster"), "--quiet"],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    assert "kept" in submitted.stdout
+    local = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "ingest", *inputs, "--output", str(tmp_path / "local"),
+         "--master", "local[2]", "--quiet"], capture_output=True, text=True, timeout=600)
+    assert local.returncode == 0, local.stderr[-3000:]
+    assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
+    stats = json.loads((tmp_path / "cluster" / "_stats.json").read_text())
+    assert stats["kept"] == 16 + 1 + 30
