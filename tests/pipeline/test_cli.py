@@ -1,0 +1,73 @@
+"""`curate ingest` as a user runs it: real files, a crawl listing served on loopback, clear errors."""
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.crawl import listing_url, select_segments
+from tests.http_server import LoopbackServer
+from tests.warc_fixtures import good_records, members, page_record
+
+CURATE = str(Path(sys.executable).parent / "curate")
+SEGMENTS = ["1700000000000.11", "1700000000000.22", "1700000000000.33"]
+
+
+def crawl_paths(crawl: str, fmt: str = "warc") -> list[str]:
+    return [f"crawl-data/{crawl}/segments/{segment}/{fmt}/{crawl}-{s}{n}.warc.gz"
+            for s, segment in enumerate(SEGMENTS) for n in range(2)]
+
+
+def test_segment_selection_by_index_range_and_id():
+    paths = crawl_paths("CC-MAIN-2099-01")
+    assert select_segments(paths, None) == paths
+    assert select_segments(paths, "1") == paths[2:4]
+    assert select_segments(paths, "0-1") == paths[:4]
+    assert select_segments(paths, "1700000000000.33,0") == paths[:2] + paths[4:]
+    with pytest.raises(ValueError, match="segments 0-2"):
+        select_segments(paths, "7")
+    with pytest.raises(ValueError, match="not a crawl id"):
+        listing_url("2024-10")
+
+
+def test_ingest_a_crawl_from_its_listing(spark, tmp_path):
+    crawl = "CC-MAIN-2099-01"
+    paths = crawl_paths(crawl)
+    files = {"/crawl-data/CC-MAIN-2099-01/warc.paths.gz": gzip.compress("\n".join(paths).encode())}
+    for i, path in enumerate(paths):
+        records = good_records(0) + [page_record(100 * i + n) for n in range(3)]
+        files["/" + path] = b"".join(members(records))
+    out = tmp_path / "docs"
+    with LoopbackServer(files) as server:
+        code = main(["ingest", "--crawl", crawl, "--segments", "1", "--limit-files", "1", "--limit-records", "3",
+                     "--cc-base-url", server.url("/"), "--output", str(out), "--quiet"])
+        requested = server.faults.requests
+    assert code == 0
+    stats = json.loads((out / "_stats.json").read_text())
+    assert stats["inputs"]["files"] == 1 and stats["read"] == 3 and stats["kept"] == 2  # warcinfo + 2 pages
+    assert json.loads((out / "_job.json").read_text())["inputs"] == [server.url("/" + paths[2])]
+    assert len(requested) >= 2
+
+
+def test_curate_ingest_command_prints_where_and_the_table(shared_data, tmp_path):
+    result = subprocess.run(
+        [CURATE, "ingest", str(shared_data / "cc/resiliparse-warcfile.warc.gz"), "--output", str(tmp_path / "x"),
+         "--master", "local[1]", "--extractor", "resiliparse"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"output: {tmp_path / 'x'}" in result.stdout
+    assert "kept" in result.stdout and "16" in result.stdout
+    assert "[ingest] files 1/1" in result.stderr
+
+
+def test_errors_name_the_input(spark, tmp_path, capsys):
+    assert main(["ingest", str(tmp_path / "absent.warc.gz"), "--output", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "absent.warc.gz: no such file" in capsys.readouterr().err
+    assert main(["ingest", "--crawl", "CC-2024", "--output", str(tmp_path / "o2")]) == 2
+    assert "not a crawl id like CC-MAIN-2024-10" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="give INPUT files or --crawl"):
+        main(["ingest", "--output", str(tmp_path / "o3")])
