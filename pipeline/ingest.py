@@ -33,14 +33,14 @@ class IngestJob:
     on_missing: str = "fail"
 
 
-_models: dict[str, LanguageIdentifier] = {}
+_models: dict[tuple[str, int], LanguageIdentifier] = {}
 
 
-def _language_identifier(path: str) -> LanguageIdentifier:
+def _language_identifier(path: str, max_chars: int) -> LanguageIdentifier:
     """One model per Python worker process, loaded on first use."""
-    if path not in _models:
-        _models[path] = LanguageIdentifier(path)
-    return _models[path]
+    if (path, max_chars) not in _models:
+        _models[path, max_chars] = LanguageIdentifier(path, max_chars)
+    return _models[path, max_chars]
 
 
 def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> dict:
@@ -51,7 +51,7 @@ def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> di
         return done
     stats = Stats()
     try:
-        lid = _language_identifier(model_path)
+        lid = _language_identifier(model_path, job.options.lid_chars)
         tables = warc_documents(
             lambda offset: open_input(location, offset, job.retry), location, job.options, lid, stats
         )

@@ -30,6 +30,7 @@ class IngestOptions:
     max_page_bytes: int = 5 * 2**20
     extract_timeout: float = 30.0
     limit_records: int | None = None
+    lid_chars: int = 1000
 
     def fingerprint(self) -> dict:
         return {
@@ -39,6 +40,7 @@ class IngestOptions:
             "max_page_bytes": self.max_page_bytes,
             "extract_timeout": self.extract_timeout,
             "limit_records": self.limit_records,
+            "lid_chars": self.lid_chars,
         }
 
 
