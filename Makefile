@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test install prereqs dist lint bench-ingest clean
 
+# `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
-	$(VENV)/bin/curate demo --output demo-out
+	$(VENV)/bin/curate demo --output demo-out $(if $(CRAWL),--crawl $(CRAWL))
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -99,7 +99,13 @@ def print_summary(output: str, stats: dict) -> None:
 def run_demo_command(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
-    run_demo(_session(args, "curate demo"), args.output, progress=not args.quiet)
+    inputs = None
+    if args.crawl:
+        from pipeline.crawl import crawl_files
+
+        inputs = crawl_files(args.crawl, "warc", args.segments, args.limit_files)
+    run_demo(_session(args, "curate demo"), args.output, progress=not args.quiet, inputs=inputs,
+             limit_records=args.limit_records if args.crawl else None)
     return 0
 
 
@@ -120,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(run=run_ingest_command)
     demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
     demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
+    demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")
+    demo.add_argument("--segments", default="0", help="with --crawl: segments to read (default 0)")
+    demo.add_argument("--limit-files", type=int, default=1, help="with --crawl: files to read (default 1)")
+    demo.add_argument("--limit-records", type=int, default=3000,
+                      help="with --crawl: records to read per file (default 3000)")
     _common(demo)
     demo.set_defaults(run=run_demo_command)
     return parser

@@ -457,8 +457,10 @@ def write_demo_crawl(directory: str) -> str:
     return path
 
 
-def run_demo(spark, output: str, progress: bool = True) -> dict:
-    """Generate the demo crawl under `output`, ingest it into `output`/documents and print what came out."""
+def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None = None,
+             limit_records: int | None = None) -> dict:
+    """Ingest the demo crawl (generated under `output`), or `inputs` of a real crawl, into `output`/documents,
+    and print what came out."""
     import pyarrow.parquet as pq
 
     from pipeline.cli import print_summary  # here, as the CLI imports this module
@@ -466,14 +468,15 @@ def run_demo(spark, output: str, progress: bool = True) -> dict:
     from pipeline.langid import default_lid_model
     from pipeline.warc_documents import IngestOptions
 
-    # absolute, so Spark's Python workers find it whatever their working directory
-    path = os.path.abspath(write_demo_crawl(os.path.join(output, "crawl")))
+    if inputs is None:
+        # absolute, so Spark's Python workers find it whatever their working directory
+        inputs = [os.path.abspath(write_demo_crawl(os.path.join(output, "crawl")))]
     documents = os.path.join(output, "documents")
-    stats = run_ingest(spark, [path], documents, IngestOptions(), default_lid_model(), progress=progress,
-                       overwrite=True)
+    stats = run_ingest(spark, inputs, documents, IngestOptions(limit_records=limit_records), default_lid_model(),
+                       progress=progress, overwrite=True)
     print_summary(documents, stats)
     languages = Counter(pq.read_table(documents, columns=["language"]).column("language").to_pylist())
     print(f"\n{stats['kept']} documents in {documents}/ (Parquet)")
-    print("languages: " + ", ".join(f"{lang} {n}" for lang, n in languages.most_common()))
+    print("languages: " + ", ".join(f"{lang} {n}" for lang, n in languages.most_common(12)))
     print(f'read them with spark.read.parquet("{documents}") or pandas.read_parquet("{documents}")')
     return stats
