@@ -70,6 +70,12 @@ def open_input(location: str, offset: int = 0, retry: RetryPolicy = RetryPolicy(
 def _open_fsspec(location: str, offset: int, retry: RetryPolicy) -> BinaryIO:
     import fsspec
 
+    protocol = location.split("://", 1)[0]
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except (ImportError, ValueError) as exc:
+        hint = " (pip install 'curate[s3]')" if protocol in ("s3", "s3a") else ""
+        raise InputUnreachable(f"{location}: cannot read {protocol}:// paths: {exc}{hint}") from exc
     for attempt in range(retry.attempts):
         try:
             stream = fsspec.open(location, "rb").open()

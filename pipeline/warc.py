@@ -112,10 +112,10 @@ def _digest_ok(declared: str | None, body: bytes) -> bool:
     if not declared or not declared.lower().startswith("sha1:"):
         return True
     expected = declared[5:].strip().upper()
-    actual = base64.b32encode(hashlib.sha1(body).digest()).decode()
+    digest = hashlib.sha1(body).digest()
     if len(expected) == 40:  # some writers use hex
-        actual = hashlib.sha1(body).hexdigest().upper()
-    return actual == expected
+        return digest.hex().upper() == expected
+    return base64.b32encode(digest).decode() == expected
 
 
 def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes, shift: int) -> int | None:

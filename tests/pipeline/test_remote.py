@@ -54,3 +54,8 @@ def test_unreachable_host_is_named():
 def test_missing_local_file_is_named(tmp_path):
     with pytest.raises(InputMissing, match="nothing.warc.gz: no such file"):
         open_input(str(tmp_path / "nothing.warc.gz"))
+
+
+def test_unknown_protocol_is_named():
+    with pytest.raises(InputUnreachable, match=r"bogus://x: cannot read bogus:// paths"):
+        open_input("bogus://x")
