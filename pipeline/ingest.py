@@ -10,7 +10,7 @@ import pyarrow as pa
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
 from pipeline.langid import LanguageIdentifier
-from pipeline.progress import UnitProgress
+from pipeline.progress import UnitProgress, reporting
 from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, is_local, local_path, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.warc_documents import IngestOptions, warc_documents
@@ -55,7 +55,7 @@ def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> di
         tables = warc_documents(
             lambda offset: open_input(location, offset, job.retry), location, job.options, lid, stats
         )
-        entry = out.write_parquet(f"part-{unit}.parquet", tables, DOCUMENT_SCHEMA)
+        entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables, stats, out, unit), DOCUMENT_SCHEMA)
     except (InputMissing, InputUnreachable) as exc:
         status = "missing" if isinstance(exc, InputMissing) else "unreachable"
         record = {"unit": unit, "input": location, "status": status, "message": str(exc)}

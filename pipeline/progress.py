@@ -1,26 +1,47 @@
-"""Console progress for unit-based jobs: files committed, records/s and an ETA, from the commit records."""
+"""Console progress for unit-based jobs: files committed, records/s and an ETA.
+
+Committed units are read from `_units/`; units still running report every few seconds to `_tmp/progress/`
+(see `reporting`), so a long file shows progress before it commits."""
 
 import json
+import posixpath
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator
 
+from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
+
+PROGRESS_DIR = "_tmp/progress"
+
+
+def reporting(tables: Iterable, stats: Stats, out: OutputDir, unit: str, every: float = 10.0) -> Iterator:
+    """Pass `tables` through, writing the unit's running counts at most every `every` seconds."""
+    last = time.monotonic()
+    for table in tables:
+        yield table
+        if time.monotonic() - last >= every:
+            out.fs.makedirs(out.join(PROGRESS_DIR), exist_ok=True)
+            out.fs.pipe_file(out.join(PROGRESS_DIR, f"{unit}.json"),
+                             json.dumps({"read": stats.read, "kept": stats.kept}).encode())
+            last = time.monotonic()
 
 
 class UnitProgress:
-    """While the block runs, print a progress line every `interval` seconds from the `_units/` records."""
+    """While the block runs, print a progress line every `interval` seconds."""
 
     def __init__(self, out: OutputDir, stage: str, total: int, enabled: bool = True, interval: float = 5.0):
         self.out, self.stage, self.total = out, stage, total
         self.enabled, self.interval = enabled, interval
         self._stop = threading.Event()
-        self._seen: dict[str, tuple[int, int]] = {}
+        self._committed: dict[str, tuple[int, int]] = {}
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
         self._start = time.monotonic()
-        self._initial = len(self._read_new())
+        self._initial_read = sum(read for read, _ in self._counts("_units", self._committed).values())
+        self._initial_units = len(self._committed)
         if self.enabled:
             self._thread.start()
         return self
@@ -32,33 +53,39 @@ class UnitProgress:
         if self.enabled and exc[0] is None:
             self.report()
 
-    def _read_new(self) -> dict:
-        units_dir = self.out.join("_units")
-        if not self.out.fs.exists(units_dir):
-            return self._seen
-        for path in self.out.fs.ls(units_dir, detail=False):
-            if path.endswith(".json") and path not in self._seen:
-                try:
-                    stats = json.loads(self.out.fs.cat_file(path)).get("stats", {})
-                except (OSError, ValueError):
-                    continue
-                self._seen[path] = (stats.get("read", 0), stats.get("kept", 0))
-        return self._seen
+    def _counts(self, folder: str, known: dict) -> dict[str, tuple[int, int]]:
+        """(read, kept) per unit from the JSON files of `folder`; entries already in `known` are not reread."""
+        path = self.out.join(folder)
+        try:
+            names = self.out.fs.ls(path, detail=False) if self.out.fs.exists(path) else []
+        except OSError:
+            names = []
+        for name in names:
+            unit = posixpath.basename(name).removesuffix(".json")
+            if unit in known or not name.endswith(".json"):
+                continue
+            try:
+                data = json.loads(self.out.fs.cat_file(name))
+            except (OSError, ValueError):  # a file being replaced: read it next time
+                continue
+            counts = data.get("stats", data)
+            known[unit] = (counts.get("read", 0), counts.get("kept", 0))
+        return known
 
     def report(self) -> None:
-        seen = self._read_new()
-        done = len(seen)
-        read = sum(r for r, _ in seen.values())
-        kept = sum(k for _, k in seen.values())
+        committed = self._counts("_units", self._committed)
+        running = {u: c for u, c in self._counts(PROGRESS_DIR, {}).items() if u not in committed}
+        counts = list(committed.values()) + list(running.values())
+        read, kept = sum(r for r, _ in counts), sum(k for _, k in counts)
         elapsed = time.monotonic() - self._start
-        fresh = done - self._initial
-        rate = read / elapsed if elapsed > 0 else 0.0
+        rate = (read - self._initial_read) / elapsed if elapsed > 0 else 0.0
+        fresh = len(committed) - self._initial_units
         eta = "-"
-        if fresh > 0 and done < self.total:
-            eta = time.strftime("%H:%M:%S", time.gmtime(elapsed / fresh * (self.total - done)))
+        if fresh > 0 and len(committed) < self.total:
+            eta = time.strftime("%H:%M:%S", time.gmtime(elapsed / fresh * (self.total - len(committed))))
         print(
-            f"[{self.stage}] files {done}/{self.total}  records read {read:,}  kept {kept:,}"
-            f"  {rate:,.0f} records/s  elapsed {elapsed:,.0f}s  ETA {eta}",
+            f"[{self.stage}] files {len(committed)}/{self.total} ({len(running)} running)  records read {read:,}"
+            f"  kept {kept:,}  {rate:,.0f} records/s  elapsed {elapsed:,.0f}s  ETA {eta}",
             file=sys.stderr,
             flush=True,
         )
