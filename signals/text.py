@@ -6,9 +6,13 @@ import re
 import string
 import unicodedata
 
+import regex
+
 _ASCII_PUNCTUATION = str.maketrans("", "", string.punctuation)
 _WHITESPACE = re.compile(r"\s+")
-_WORD_PUNCT = re.compile(r"\w+|[^\w\s]+")
+# NLTK's WordPunctTokenizer pattern, run by the `regex` engine as NLTK runs it: its \w is Unicode's word class,
+# so "km²" gives ["km", "²"] where the `re` module would keep one token (the reference output agrees with `regex`).
+_WORD_PUNCT = regex.compile(r"\w+|[^\w\s]+")
 _LINE = re.compile(r"([^\n]*\n|[^\n]+$)")
 
 

@@ -1,0 +1,51 @@
+"""A document as the signals see it: its raw text and the shared pieces computed once (spec §1)."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from signals.text import line_spans, normalize, raw_words
+
+PRECISION = 8
+Spans = list[list]  # [[start, end, score], ...]
+
+
+@dataclass
+class Document:
+    raw: str
+    language: str | None = None
+
+    @cached_property
+    def normalized(self) -> str:
+        return normalize(self.raw)
+
+    @cached_property
+    def words(self) -> list[str]:
+        """NW: the normalised words."""
+        return self.normalized.split()
+
+    @cached_property
+    def raw_words(self) -> list[str]:
+        """RW: WordPunct tokens of the raw text."""
+        return raw_words(self.raw)
+
+    @cached_property
+    def lines(self) -> list[tuple[int, int]]:
+        return line_spans(self.raw)
+
+    @cached_property
+    def raw_lines(self) -> list[tuple[int, int, str]]:
+        """(start, end, text) of each line; the text includes its newline."""
+        return [(start, end, self.raw[start:end]) for start, end in self.lines]
+
+    @cached_property
+    def normalized_lines(self) -> list[tuple[int, int, str]]:
+        """(start, end, normalised text) of each line, with the raw line's offsets."""
+        return [(start, end, normalize(text)) for start, end, text in self.raw_lines]
+
+    def whole(self, score) -> Spans:
+        """A document-level signal: one span over the whole raw text."""
+        return [[0, len(self.raw), score]]
+
+
+def rounded(value: float) -> float:
+    return round(value, PRECISION)
