@@ -140,12 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     from pipeline.commit import OutputConflict
-    from pipeline.ingest import IngestFailed
     from pipeline.remote import InputMissing, InputUnreachable
+    from pipeline.units import StageFailed
 
     try:
         return args.run(args)
-    except (IngestFailed, OutputConflict, InputMissing, InputUnreachable, ValueError, FileNotFoundError) as exc:
+    except (StageFailed, OutputConflict, InputMissing, InputUnreachable, ValueError, FileNotFoundError) as exc:
         print(f"curate {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

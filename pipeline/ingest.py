@@ -1,25 +1,17 @@
 """The ingest stage on Spark: one work unit per input file, each committed on its own, then the whole sealed."""
 
 import os
-import sys
 from dataclasses import dataclass
 from functools import partial
 
-import pyarrow as pa
-
 from pipeline.accounting import Stats
-from pipeline.commit import OutputDir, unit_id
+from pipeline.commit import OutputDir
 from pipeline.langid import LanguageIdentifier
-from pipeline.progress import UnitProgress, reporting
-from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, is_local, local_path, open_input
+from pipeline.progress import reporting
+from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
+from pipeline.units import absolute_output, run_units
 from pipeline.warc_documents import IngestOptions, warc_documents
-
-RESULT_SCHEMA = "unit string, input string, status string, message string"
-
-
-class IngestFailed(Exception):
-    """Some inputs could not be read; everything else is committed and a rerun resumes."""
 
 
 @dataclass(frozen=True)
@@ -74,16 +66,10 @@ def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> di
     return record
 
 
-def _run_units(batches, job: IngestJob):
+def _ingest_on_executor(location: str, unit: str, job: IngestJob) -> dict:
     from pyspark import SparkFiles
 
-    model_path = SparkFiles.get(job.lid_model_file)
-    for batch in batches:
-        for row in batch.to_pylist():
-            record = ingest_unit(row["input"], row["unit"], job, model_path)
-            yield pa.RecordBatch.from_pylist(
-                [{k: record.get(k, "") for k in ("unit", "input", "status", "message")}]
-            )
+    return ingest_unit(location, unit, job, SparkFiles.get(job.lid_model_file))
 
 
 def run_ingest(
@@ -98,58 +84,15 @@ def run_ingest(
     progress: bool = True,
 ) -> dict:
     """Ingest `inputs` into `output`; returns the job's stats. Committed units of an earlier run are kept."""
-    if not inputs:
-        raise ValueError("no input files to ingest")
     if not os.path.exists(lid_model):
         raise FileNotFoundError(f"language-ID model not found: {lid_model}")
-    if is_local(output):  # executors resolve paths from their own working directory
-        output = os.path.abspath(local_path(output))
-    out = OutputDir(output)
-    units = [(location, unit_id(location)) for location in inputs]
-    out.claim(
-        {
-            "stage": "ingest",
-            "inputs": inputs,
-            "options": options.fingerprint(),
-            "lid_model": [os.path.basename(lid_model), os.path.getsize(lid_model)],
-            "on_missing": on_missing,
-        },
-        overwrite=overwrite,
-    )
-    if out.complete:
-        print(f"{output} is already complete; nothing to do", file=sys.stderr)
-        return out.read_json("_stats.json")
+    output = absolute_output(output)
     job = IngestJob(output, options, os.path.basename(lid_model), retry, on_missing)
-    todo = [{"input": location, "unit": unit} for location, unit in units if out.unit_record(unit) is None]
-    failures: list[dict] = []
-    if todo:
-        spark.sparkContext.addFile(lid_model)
-        frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)), "input string, unit string")
-        with UnitProgress(out, "ingest", total=len(units), enabled=progress):
-            results = frame.mapInArrow(partial(_run_units, job=job), RESULT_SCHEMA).collect()
-        if on_missing != "skip":
-            failures = [r.asDict() for r in results if r["status"] != "ok"]
-    if failures:
-        named = "\n".join(f"  {f['input']}: {f['message']}" for f in failures)
-        raise IngestFailed(
-            f"{len(failures)} of {len(units)} inputs could not be read (the others are committed; "
-            f"rerun to resume, or pass --on-missing skip):\n{named}"
-        )
-    return seal(out, [unit for _, unit in units], stage="ingest")
-
-
-def seal(out: OutputDir, units: list[str], stage: str) -> dict:
-    """Sum the committed units in order, check the books and write _stats.json, the manifest and _SUCCESS."""
-    total, files, missing = Stats(), [], []
-    for unit in units:
-        record = out.unit_record(unit)
-        if record is None:
-            raise AssertionError(f"{out.path}: unit {unit} is not committed")
-        total.merge(Stats.from_dict(record["stats"]))
-        files.extend(record["files"])
-        if record["status"] != "ok":
-            missing.append(record["input"])
-    total.check(out.path)
-    stats = {"stage": stage, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
-    out.finish(stats, files)
-    return stats
+    spark.sparkContext.addFile(lid_model)
+    return run_units(
+        spark, OutputDir(output), "ingest", inputs,
+        {"options": options.fingerprint(), "lid_model": [os.path.basename(lid_model), os.path.getsize(lid_model)],
+         "on_missing": on_missing},
+        partial(_ingest_on_executor, job=job), overwrite=overwrite, progress=progress,
+        fail_on=() if on_missing == "skip" else ("missing", "unreachable"), hint=", or pass --on-missing skip",
+    )

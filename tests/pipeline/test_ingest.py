@@ -6,9 +6,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.commit import OutputConflict
-from pipeline.ingest import IngestFailed, run_ingest
+from pipeline.ingest import run_ingest
 from pipeline.remote import RetryPolicy
 from pipeline.schema import DOCUMENT_COLUMNS
+from pipeline.units import StageFailed
 from pipeline.warc_documents import IngestOptions
 from tests.http_server import Faults, LoopbackServer
 from tests.warc_fixtures import good_records, members
@@ -91,7 +92,7 @@ def test_missing_input_fails_after_committing_the_rest_then_skip_goes_on(spark, 
     good = shared_data / "cc/whirlwind.warc.gz"
     missing = tmp_path / "gone.warc.gz"
     out = tmp_path / "docs"
-    with pytest.raises(IngestFailed, match=r"gone\.warc\.gz: no such file"):
+    with pytest.raises(StageFailed, match=r"gone\.warc\.gz: no such file"):
         ingest(spark, [good, missing], out, lid_model)
     assert not (out / "_SUCCESS").exists()
     assert len(list((out / "_units").iterdir())) == 1  # the good file is committed

@@ -1,0 +1,81 @@
+"""Running a stage as work units on Spark: one partition per input file, each unit committed on its own.
+
+A stage gives a `process(location, unit) -> commit record` function that runs on the executors; this module
+claims the output, skips units an earlier run committed, runs the rest through `mapInArrow`, names the inputs
+that failed, and seals the output when every unit is committed and the books balance."""
+
+import os
+import sys
+from collections.abc import Callable
+from functools import partial
+
+import pyarrow as pa
+
+from pipeline.accounting import Stats
+from pipeline.commit import OutputDir, unit_id
+from pipeline.progress import UnitProgress
+from pipeline.remote import is_local, local_path
+
+RESULT_SCHEMA = "unit string, input string, status string, message string"
+
+
+class StageFailed(Exception):
+    """Some inputs could not be read; everything else is committed and a rerun resumes."""
+
+
+def absolute_output(output: str) -> str:
+    """Local output paths made absolute: executors resolve paths from their own working directory."""
+    return os.path.abspath(local_path(output)) if is_local(output) else output
+
+
+def _run(batches, process: Callable[[str, str], dict]):
+    for batch in batches:
+        for row in batch.to_pylist():
+            record = process(row["input"], row["unit"])
+            yield pa.RecordBatch.from_pylist(
+                [{k: record.get(k, "") for k in ("unit", "input", "status", "message")}]
+            )
+
+
+def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, process: Callable[[str, str], dict],
+              overwrite: bool = False, progress: bool = True, fail_on: tuple[str, ...] = ("missing", "unreachable"),
+              hint: str = "") -> dict:
+    """Run `process` over the inputs not yet committed, then seal; returns the job's stats."""
+    if not inputs:
+        raise ValueError(f"no input files for {stage}")
+    units = [unit_id(location) for location in inputs]
+    out.claim({"stage": stage, "inputs": inputs, **job}, overwrite=overwrite)
+    if out.complete:
+        print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
+        return out.read_json("_stats.json")
+    todo = [{"input": location, "unit": unit} for location, unit in zip(inputs, units, strict=True)
+            if out.unit_record(unit) is None]
+    if todo:
+        frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)), "input string, unit string")
+        with UnitProgress(out, stage, total=len(units), enabled=progress):
+            results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
+        failures = [r for r in results if r["status"] in fail_on]
+        if failures:
+            named = "\n".join(f"  {f['input']}: {f['message']}" for f in failures)
+            raise StageFailed(
+                f"{len(failures)} of {len(units)} inputs could not be read (the others are committed; "
+                f"rerun to resume{hint}):\n{named}"
+            )
+    return seal(out, units, stage)
+
+
+def seal(out: OutputDir, units: list[str], stage: str) -> dict:
+    """Sum the committed units in order, check the books and write _stats.json, the manifest and _SUCCESS."""
+    total, files, missing = Stats(), [], []
+    for unit in units:
+        record = out.unit_record(unit)
+        if record is None:
+            raise AssertionError(f"{out.path}: unit {unit} is not committed")
+        total.merge(Stats.from_dict(record["stats"]))
+        files.extend(record["files"])
+        if record["status"] != "ok":
+            missing.append(record["input"])
+    total.check(out.path)
+    stats = {"stage": stage, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
+    out.finish(stats, files)
+    return stats
