@@ -96,6 +96,27 @@ def print_summary(output: str, stats: dict) -> None:
         print(f"skipped inputs ({len(skipped)}): " + ", ".join(skipped))
 
 
+def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="documents: Parquet or JSON-lines files or directories (needs `id`, `text`; "
+                             "`language` is kept and used)")
+    parser.add_argument("--output", required=True, help="output directory: the documents plus their signals")
+    parser.add_argument("--artifacts", help="word lists in the RedPajama-V2 layout (stop_words/, bad_words/)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
+    _common(parser)
+
+
+def run_signals_command(args: argparse.Namespace) -> int:
+    from pipeline.inputs import expand_inputs
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
+
+    inputs = expand_inputs(args.inputs, DOCUMENT_SUFFIXES)
+    stats = run_signals(_session(args, "curate signals"), inputs, args.output, args.artifacts,
+                        overwrite=args.overwrite, progress=not args.quiet)
+    print_summary(args.output, stats)
+    return 0
+
+
 def run_demo_command(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
@@ -124,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="Common Crawl WARC/WET files into documents (Parquet)")
     add_ingest_arguments(ingest)
     ingest.set_defaults(run=run_ingest_command)
+    signals = commands.add_parser("signals", help="RedPajama-V2 quality signals and MinHash for documents")
+    add_signals_arguments(signals)
+    signals.set_defaults(run=run_signals_command)
     demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
     demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
     demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")

@@ -465,7 +465,9 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
 
     from pipeline.cli import print_summary  # here, as the CLI imports this module
     from pipeline.ingest import run_ingest
+    from pipeline.inputs import expand_inputs
     from pipeline.langid import default_lid_model
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
     from pipeline.warc_documents import IngestOptions
 
     if inputs is None:
@@ -479,4 +481,16 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     print(f"\n{stats['kept']} documents in {documents}/ (Parquet)")
     print("languages: " + ", ".join(f"{lang} {n}" for lang, n in languages.most_common(12)))
     print(f'read them with spark.read.parquet("{documents}") or pandas.read_parquet("{documents}")')
+
+    signals = os.path.join(output, "signals")
+    signal_stats = run_signals(spark, expand_inputs([documents], DOCUMENT_SUFFIXES), signals, progress=progress,
+                               overwrite=True)
+    print_summary(signals, signal_stats)
+    table = pq.read_table(signals, columns=["url", "rps_doc_word_count", "rps_doc_frac_chars_dupe_10grams"])
+    spam = [row for row in table.to_pylist() if "/spam/" in row["url"]]
+    print(f"\nRedPajama-V2 signals for {signal_stats['kept']} documents in {signals}/ (no --artifacts: stop-word and "
+          "LDNOOBW signals are null)")
+    if spam:
+        share = sum(row["rps_doc_frac_chars_dupe_10grams"] for row in spam) / len(spam)
+        print(f"the planted spam pages repeat themselves: mean rps_doc_frac_chars_dupe_10grams {share:.2f}")
     return stats

@@ -25,7 +25,7 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
                 os.path.join(root, name)
                 for root, _, names in os.walk(path)
                 for name in names
-                if name.endswith(suffixes)
+                if name.endswith(suffixes) and not _hidden(os.path.relpath(os.path.join(root, name), path))
             )
             files.extend(found or [item])
         elif glob.has_magic(path):
@@ -41,3 +41,8 @@ def _expand_remote(pattern: str) -> list[str]:
     fs, _ = fsspec.core.url_to_fs(pattern)
     protocol = pattern.split("://", 1)[0]
     return sorted(f"{protocol}://{path}" for path in fs.glob(pattern)) or [pattern]
+
+
+def _hidden(relative: str) -> bool:
+    """Bookkeeping (`_stats.json`, `_tmp/`) and hidden files, as Spark and pyarrow skip them."""
+    return any(part.startswith(("_", ".")) for part in relative.split(os.sep))

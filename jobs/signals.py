@@ -1,0 +1,12 @@
+"""spark-submit entry point of `curate signals`: the same arguments, the same code.
+
+    spark-submit --master spark://HOST:7077 --py-files dist/curate.zip jobs/signals.py \
+        s3://bucket/docs --artifacts artifacts/ --output s3://bucket/signals
+"""
+
+import sys
+
+from pipeline.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["signals", *sys.argv[1:]]))

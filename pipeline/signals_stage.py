@@ -1,0 +1,106 @@
+"""The signals stage on Spark: documents (ours, or any Parquet/jsonl with `id` and `text`) plus their signals."""
+
+import itertools
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+
+import pyarrow as pa
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from pipeline.accounting import Stats
+from pipeline.commit import OutputDir
+from pipeline.progress import reporting
+from pipeline.remote import InputMissing, RetryPolicy, open_input
+from pipeline.signal_columns import SIGNAL_FIELDS, with_signals
+from pipeline.units import absolute_output, run_units
+from signals.artifacts import Artifacts
+
+log = logging.getLogger(__name__)
+BATCH_ROWS = 1000
+DOCUMENT_SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".json.gz", ".jsonl.zst")
+
+
+class BadDocuments(ValueError):
+    """An input that is not a table of documents (no `text` column, unreadable)."""
+
+
+@dataclass(frozen=True)
+class SignalsJob:
+    output: str
+    artifacts: str | None  # the artifacts directory's name among SparkFiles
+
+
+def document_batches(location: str) -> Iterator[pa.RecordBatch]:
+    """The rows of a Parquet or JSON-lines (optionally compressed) file, in batches."""
+    stream = open_input(location, retry=RetryPolicy())
+    try:
+        if location.endswith(".parquet"):
+            yield from pq.ParquetFile(stream).iter_batches(batch_size=BATCH_ROWS)
+        else:
+            compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
+            table = pajson.read_json(pa.input_stream(stream, compression=compression))
+            yield from table.to_batches(max_chunksize=BATCH_ROWS)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
+    finally:
+        stream.close()
+
+
+def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str | None) -> dict:
+    """Add the signals to one input file's documents; returns the unit's commit record."""
+    out = OutputDir(job.output)
+    done = out.unit_record(unit)
+    if done is not None:
+        return done
+    artifacts, stats = Artifacts(artifacts_dir), Stats()
+    try:
+        batches = document_batches(location)
+        first = next(batches, None)
+        if first is None:
+            raise BadDocuments(f"{location}: no documents")
+        for column in ("id", "text"):
+            if column not in first.schema.names:
+                raise BadDocuments(f"{location}: no `{column}` column (has: {', '.join(first.schema.names)})")
+        schema = pa.schema(list(first.schema) + SIGNAL_FIELDS)
+
+        def tables():
+            for batch in itertools.chain([first], batches):
+                stats.keep(batch.num_rows)
+                yield pa.Table.from_batches([with_signals(batch, artifacts)])
+
+        entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables(), stats, out, unit), schema)
+    except (InputMissing, BadDocuments) as exc:
+        return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
+    stats.check(location)
+    entry["input"] = location
+    record = {"unit": unit, "input": location, "status": "ok", "files": [entry], "stats": stats.to_dict()}
+    out.commit_unit(unit, record)
+    return record
+
+
+def _signals_on_executor(location: str, unit: str, job: SignalsJob) -> dict:
+    from pyspark import SparkFiles
+
+    artifacts = SparkFiles.get(job.artifacts) if job.artifacts else None
+    return signals_unit(location, unit, job, artifacts)
+
+
+def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = None, overwrite: bool = False,
+                progress: bool = True) -> dict:
+    """Compute the signals of every document of `inputs` into `output`; returns the job's stats."""
+    if artifacts is None:
+        log.warning("no --artifacts: stop-word and LDNOOBW signals will be null")
+    output = absolute_output(output)
+    if artifacts:
+        artifacts = os.path.abspath(artifacts)
+        if not os.path.isdir(artifacts):
+            raise FileNotFoundError(f"--artifacts {artifacts}: no such directory")
+        spark.sparkContext.addFile(artifacts, recursive=True)  # word lists reach executors as SparkFiles
+    job = SignalsJob(output, os.path.basename(artifacts) if artifacts else None)
+    return run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts},
+                     partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
+                     fail_on=("bad_input",))

@@ -1,0 +1,55 @@
+"""`curate signals` on Spark: the parity documents get the reference's values as typed columns."""
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.signal_columns import DOC_SIGNALS, LINE_SIGNALS
+from pipeline.signals_stage import run_signals
+from pipeline.units import StageFailed
+from tests.conftest import SHARED
+
+
+@pytest.fixture(scope="module")
+def parity_out(spark, tmp_path_factory):
+    documents = SHARED / "parity" / "public.jsonl"
+    if not documents.exists():
+        pytest.skip(f"{documents} is absent (it ships beside the repository in CI)")
+    out = tmp_path_factory.mktemp("signals") / "out"
+    stats = run_signals(spark, [str(documents)], str(out), str(SHARED / "data" / "artifacts"), progress=False)
+    return out, stats
+
+
+def test_signal_columns_carry_the_reference_values(parity_out):
+    out, stats = parity_out
+    assert stats["read"] == stats["kept"] == 274
+    rows = {row["id"]: row for row in pq.read_table(str(out)).to_pylist()}
+    expected = map(json.loads, (SHARED / "parity" / "public.expected.jsonl").open())
+    for reference in expected:
+        row, signals = rows[reference["id"]], reference["quality_signals"]
+        for name in DOC_SIGNALS:
+            assert row[name] == signals[name][0][2], (reference["id"], name)
+        for name in LINE_SIGNALS:
+            if not row["line_spans"] and signals[name] == [[0, 0, None]]:
+                continue  # the reference's bullet entry for the empty document: no line to align it with
+            assert row[name] == [score for _, _, score in signals[name]], (reference["id"], name)
+        assert row["line_spans"] == [[s, e] for s, e, _ in signals["rps_lines_num_words"]]
+        for column, bands in reference["minhash"].items():
+            assert (row[column] and [band.hex() for band in row[column]]) == bands, (reference["id"], column)
+
+
+def test_documents_keep_their_columns_and_types(parity_out):
+    out, _ = parity_out
+    schema = pq.read_schema(next(out.glob("part-*.parquet")))
+    assert schema.names[:3] == ["id", "text", "language"]
+    assert str(schema.field("rps_doc_word_count").type) == "int64"
+    assert schema.field("rps_lines_num_words").type.value_type == pa.int64()
+
+
+def test_input_without_text_is_named(spark, tmp_path):
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text('{"id": "a", "body": "no text column"}\n')
+    with pytest.raises(StageFailed, match=r"notes\.jsonl: no `text` column"):
+        run_signals(spark, [str(bad)], str(tmp_path / "out"), progress=False)
