@@ -53,3 +53,14 @@ def test_input_without_text_is_named(spark, tmp_path):
     bad.write_text('{"id": "a", "body": "no text column"}\n')
     with pytest.raises(StageFailed, match=r"notes\.jsonl: no `text` column"):
         run_signals(spark, [str(bad)], str(tmp_path / "out"), progress=False)
+
+
+def test_compressed_jsonl_from_another_pipeline(spark, shared_data, tmp_path):
+    # dolma's cc_net output: documents with `id` and `text` but no `language`, gzipped JSON lines
+    source = shared_data / "cc" / "dolma-cc_en_head-0091.jsonl.gz"
+    stats = run_signals(spark, [str(source)], str(tmp_path / "out"), progress=False)
+    assert stats["read"] == stats["kept"] == 10
+    table = pq.read_table(str(tmp_path / "out"))
+    assert {"added", "metadata", "source"} <= set(table.column_names)
+    assert all(count > 0 for count in table.column("rps_doc_word_count").to_pylist())
+    assert table.column("rps_doc_stop_word_fraction").null_count == 10  # no language, so no stop-word list
