@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs dist lint bench-ingest clean
+.PHONY: demo test install prereqs dist lint bench-ingest bench-signals clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -34,6 +34,9 @@ lint: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(PY) -m bench.ingest
+
+bench-signals: $(STAMP)
+	$(PY) -m bench.signals
 
 clean:
 	rm -rf demo-out dist build *.egg-info .pytest_cache
