@@ -1,6 +1,6 @@
 """A document as the signals see it: its raw text and the shared pieces computed once (spec §1)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from signals.text import line_spans, normalize, raw_words
@@ -13,6 +13,7 @@ Spans = list[list]  # [[start, end, score], ...]
 class Document:
     raw: str
     language: str | None = None
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # per-document memos of signal families
 
     @cached_property
     def normalized(self) -> str:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from signals import content, lines, natural_language
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans
-from signals.repetition import DUPE_NGRAM_SIGNALS, TOP_NGRAM_SIGNALS
+from signals.repetition_fast import DUPE_NGRAM_SIGNALS, TOP_NGRAM_SIGNALS
 
 Signal = Callable[[Document, Artifacts], Spans]
 
