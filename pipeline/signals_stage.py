@@ -1,6 +1,5 @@
 """The signals stage on Spark: documents (ours, or any Parquet/jsonl with `id` and `text`) plus their signals."""
 
-import itertools
 import logging
 import os
 from collections.abc import Iterator
@@ -34,16 +33,30 @@ class SignalsJob:
     artifacts: str | None  # the artifacts directory's name among SparkFiles
 
 
-def document_batches(location: str) -> Iterator[pa.RecordBatch]:
-    """The rows of a Parquet or JSON-lines (optionally compressed) file, in batches."""
+def open_documents(location: str) -> tuple[pa.Schema | None, Iterator[pa.RecordBatch]]:
+    """The schema and the rows, in batches, of a Parquet or JSON-lines (optionally compressed) file.
+
+    An empty JSON-lines file has no schema (None). JSON lines are parsed whole; Parquet is streamed."""
     stream = open_input(location, retry=RetryPolicy())
     try:
         if location.endswith(".parquet"):
-            yield from pq.ParquetFile(stream).iter_batches(batch_size=BATCH_ROWS)
-        else:
-            compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
-            table = pajson.read_json(pa.input_stream(stream, compression=compression))
-            yield from table.to_batches(max_chunksize=BATCH_ROWS)
+            parquet = pq.ParquetFile(stream)
+            return parquet.schema_arrow, _closing(parquet.iter_batches(batch_size=BATCH_ROWS), stream, location)
+        compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
+        data = pa.input_stream(stream, compression=compression).read()
+        stream.close()
+        if not data.strip():
+            return None, iter(())
+        table = pajson.read_json(pa.BufferReader(data))
+        return table.schema, iter(table.to_batches(max_chunksize=BATCH_ROWS))
+    except (pa.ArrowInvalid, OSError) as exc:
+        stream.close()
+        raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
+
+
+def _closing(batches: Iterator[pa.RecordBatch], stream, location: str) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from batches
     except (pa.ArrowInvalid, OSError) as exc:
         raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
     finally:
@@ -58,26 +71,25 @@ def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str |
         return done
     artifacts, stats = Artifacts(artifacts_dir), Stats()
     try:
-        batches = document_batches(location)
-        first = next(batches, None)
-        if first is None:
-            raise BadDocuments(f"{location}: no documents")
-        for column in ("id", "text"):
-            if column not in first.schema.names:
-                raise BadDocuments(f"{location}: no `{column}` column (has: {', '.join(first.schema.names)})")
-        schema = pa.schema(list(first.schema) + SIGNAL_FIELDS)
+        schema, batches = open_documents(location)
+        files = []
+        if schema is not None:  # an empty JSON-lines file has nothing to write
+            for column in ("id", "text"):
+                if column not in schema.names:
+                    raise BadDocuments(f"{location}: no `{column}` column (has: {', '.join(schema.names)})")
 
-        def tables():
-            for batch in itertools.chain([first], batches):
-                stats.keep(batch.num_rows)
-                yield pa.Table.from_batches([with_signals(batch, artifacts)])
+            def tables():
+                for batch in batches:
+                    stats.keep(batch.num_rows)
+                    yield pa.Table.from_batches([with_signals(batch, artifacts)])
 
-        entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables(), stats, out, unit), schema)
+            entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables(), stats, out, unit),
+                                      pa.schema(list(schema) + SIGNAL_FIELDS))
+            files = [{**entry, "input": location}]
     except (InputMissing, BadDocuments) as exc:
         return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
     stats.check(location)
-    entry["input"] = location
-    record = {"unit": unit, "input": location, "status": "ok", "files": [entry], "stats": stats.to_dict()}
+    record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict()}
     out.commit_unit(unit, record)
     return record
 

@@ -64,3 +64,23 @@ def test_compressed_jsonl_from_another_pipeline(spark, shared_data, tmp_path):
     assert {"added", "metadata", "source"} <= set(table.column_names)
     assert all(count > 0 for count in table.column("rps_doc_word_count").to_pylist())
     assert table.column("rps_doc_stop_word_fraction").null_count == 10  # no language, so no stop-word list
+
+
+def test_signals_on_an_ingest_output_with_an_empty_part(spark, shared_data, tmp_path):
+    # the WAT file has no documents, so its part file is empty: the stage must take it as zero documents
+    from pipeline.ingest import run_ingest
+    from pipeline.inputs import expand_inputs
+    from pipeline.langid import default_lid_model
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES
+    from pipeline.warc_documents import IngestOptions
+
+    cc = shared_data / "cc"
+    run_ingest(spark, [str(cc / "whirlwind.warc.wet.gz"), str(cc / "whirlwind.warc.wat.gz")], str(tmp_path / "docs"),
+               IngestOptions(), default_lid_model(), progress=False)
+    (tmp_path / "empty.jsonl").write_text("")
+    inputs = expand_inputs([str(tmp_path / "docs")], DOCUMENT_SUFFIXES) + [str(tmp_path / "empty.jsonl")]
+    assert len(inputs) == 3
+    stats = run_signals(spark, inputs, str(tmp_path / "signals"), progress=False)
+    assert stats["read"] == stats["kept"] == 1
+    row = pq.read_table(str(tmp_path / "signals")).to_pylist()[0]
+    assert row["url"] == "https://an.wikipedia.org/wiki/Escopete" and row["rps_doc_word_count"] > 100
