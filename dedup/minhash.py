@@ -46,11 +46,12 @@ def shingle_hashes(normalized: str) -> np.ndarray:
     count = len(starts) - NGRAM + 1
     if not data or count <= 0:
         return np.empty(0, dtype=np.uint64)
-    return np.array(
-        [int.from_bytes(hashlib.sha1(data[s:e]).digest()[:4], "little")
-         for s, e in zip(starts[:count].tolist(), ends[NGRAM - 1:].tolist(), strict=True)],
-        dtype=np.uint64,
-    )
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(data[s:e]).digest()
+                        for s, e in zip(starts[:count].tolist(), ends[NGRAM - 1:].tolist(), strict=True)])
+    # the first 4 of each 20 digest bytes, read as little-endian uint32 all at once
+    prefixes = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 20)[:, :4].copy()
+    return prefixes.view("<u4").reshape(-1).astype(np.uint64)
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
