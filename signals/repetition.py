@@ -38,17 +38,15 @@ def frac_chars_dupe_ngrams(doc: Document, n: int) -> Spans:
     return doc.whole(rounded(sum(len(w) for w, c in zip(words, covered, strict=True) if c) / total))
 
 
-def _top(n: int):
-    def signal(doc: Document, artifacts: Artifacts) -> Spans:
-        return frac_chars_top_ngram(doc, n)
-    return signal
+def named_signals(top, dupe) -> tuple[dict, dict]:
+    """The nine repetition signals under their RedPajama-V2 names, from a top- and a duplicate-n-gram function."""
+    def bind(function, n: int):
+        def signal(doc: Document, artifacts: Artifacts) -> Spans:
+            return function(doc, n)
+        return signal
+
+    return ({f"rps_doc_frac_chars_top_{n}gram": bind(top, n) for n in (2, 3, 4)},
+            {f"rps_doc_frac_chars_dupe_{n}grams": bind(dupe, n) for n in range(5, 11)})
 
 
-def _dupe(n: int):
-    def signal(doc: Document, artifacts: Artifacts) -> Spans:
-        return frac_chars_dupe_ngrams(doc, n)
-    return signal
-
-
-TOP_NGRAM_SIGNALS = {f"rps_doc_frac_chars_top_{n}gram": _top(n) for n in (2, 3, 4)}
-DUPE_NGRAM_SIGNALS = {f"rps_doc_frac_chars_dupe_{n}grams": _dupe(n) for n in range(5, 11)}
+TOP_NGRAM_SIGNALS, DUPE_NGRAM_SIGNALS = named_signals(frac_chars_top_ngram, frac_chars_dupe_ngrams)

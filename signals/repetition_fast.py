@@ -6,8 +6,8 @@ character covered by a duplicated n-gram counts once."""
 
 import numpy as np
 
-from signals.artifacts import Artifacts
 from signals.document import Document, Spans, rounded
+from signals.repetition import named_signals
 
 
 def _word_ids_and_lengths(doc: Document) -> tuple[np.ndarray, np.ndarray]:
@@ -63,17 +63,4 @@ def frac_chars_dupe_ngrams(doc: Document, n: int) -> Spans:
     return doc.whole(rounded(int(lengths[covered].sum()) / total))
 
 
-def _top(n: int):
-    def signal(doc: Document, artifacts: Artifacts) -> Spans:
-        return frac_chars_top_ngram(doc, n)
-    return signal
-
-
-def _dupe(n: int):
-    def signal(doc: Document, artifacts: Artifacts) -> Spans:
-        return frac_chars_dupe_ngrams(doc, n)
-    return signal
-
-
-TOP_NGRAM_SIGNALS = {f"rps_doc_frac_chars_top_{n}gram": _top(n) for n in (2, 3, 4)}
-DUPE_NGRAM_SIGNALS = {f"rps_doc_frac_chars_dupe_{n}grams": _dupe(n) for n in range(5, 11)}
+TOP_NGRAM_SIGNALS, DUPE_NGRAM_SIGNALS = named_signals(frac_chars_top_ngram, frac_chars_dupe_ngrams)
