@@ -79,23 +79,24 @@ def test_planted_languages_are_identified(ingested):
     assert all(doc["crawl"] == "CC-MAIN-2099-01" for doc in documents.values())
 
 
-def test_exact_duplicates_give_the_text_of_their_originals(ingested):
-    documents, _ = ingested
+def copies_with_originals(documents: dict, planted: str) -> list[tuple[dict, dict]]:
+    """(copy, original) for each planted copy of the kind `planted`; a copy's URL ends with its original's key."""
     originals = articles(documents)
-    copies = {url: doc for url, doc in documents.items() if kind(url) == "dup-exact"}
-    assert len(copies) >= 5
-    for url, doc in copies.items():
-        original = originals[url.rsplit("/", 1)[1]]
+    return [(doc, originals[url.rsplit("/", 1)[1]]) for url, doc in documents.items() if kind(url) == planted]
+
+
+def test_exact_duplicates_give_the_text_of_their_originals(ingested):
+    pairs = copies_with_originals(ingested[0], "dup-exact")
+    assert len(pairs) >= 5
+    for doc, original in pairs:
         assert doc["text"] == original["text"] and doc["url"] != original["url"]
 
 
 def test_near_duplicates_differ_from_their_originals_by_a_few_words(ingested):
-    documents, _ = ingested
-    originals = articles(documents)
-    copies = {url: doc for url, doc in documents.items() if kind(url) == "dup-near"}
-    assert len(copies) >= 10
-    for url, doc in copies.items():
-        copy_words, original_words = doc["text"].split(), originals[url.rsplit("/", 1)[1]]["text"].split()
+    pairs = copies_with_originals(ingested[0], "dup-near")
+    assert len(pairs) >= 10
+    for doc, original in pairs:
+        copy_words, original_words = doc["text"].split(), original["text"].split()
         assert len(copy_words) == len(original_words)
         assert 1 <= sum(a != b for a, b in zip(copy_words, original_words, strict=True)) <= 10
 
