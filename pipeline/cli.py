@@ -102,6 +102,9 @@ def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
                              "`language` is kept and used)")
     parser.add_argument("--output", required=True, help="output directory: the documents plus their signals")
     parser.add_argument("--artifacts", help="word lists in the RedPajama-V2 layout (stop_words/, bad_words/)")
+    parser.add_argument("--export", choices=("rpv2",),
+                        help="rpv2: also write RedPajama-V2's published files, per input: "
+                             "_rpv2/<unit>.signals.json.gz and _rpv2/<unit>.minhash.parquet")
     parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
     _common(parser)
 
@@ -112,7 +115,7 @@ def run_signals_command(args: argparse.Namespace) -> int:
 
     inputs = expand_inputs(args.inputs, DOCUMENT_SUFFIXES)
     stats = run_signals(_session(args, "curate signals"), inputs, args.output, args.artifacts,
-                        overwrite=args.overwrite, progress=not args.quiet)
+                        overwrite=args.overwrite, progress=not args.quiet, export=args.export)
     print_summary(args.output, stats)
     return 0
 

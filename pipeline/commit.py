@@ -8,6 +8,7 @@ Layout of an output directory (Spark and pyarrow ignore the `_` entries when rea
     _job.json           the stage and its options; a rerun with other options is refused
     _stats.json         the job's books, summed over units in unit order
     _manifest.json      every data file with its rows, bytes and source unit
+    _rpv2/              `curate signals --export rpv2`: each unit's files in RedPajama-V2's published format
     _SUCCESS            written last
 """
 
@@ -65,16 +66,32 @@ class OutputDir:
 
     def write_parquet(self, name: str, tables: Iterable[pa.Table], schema: pa.Schema) -> dict:
         """Stage a Parquet file from tables and move it into place; returns its manifest entry."""
-        tmp = self.join("_tmp", f"{name}.{uuid.uuid4().hex}")
-        self.fs.makedirs(self.join("_tmp"), exist_ok=True)
+        tmp = self._staging(name)
         rows = 0
         with self.fs.open(tmp, "wb") as handle:
             with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
                 for table in tables:
                     writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
                     rows += table.num_rows
+        return {**self._place(tmp, name), "rows": rows}
+
+    def write_file(self, name: str, chunks: Iterable[bytes]) -> dict:
+        """Stage a file from byte chunks and move it into place; returns its manifest entry."""
+        tmp = self._staging(name)
+        with self.fs.open(tmp, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        return self._place(tmp, name)
+
+    def _staging(self, name: str) -> str:
+        self.fs.makedirs(self.join("_tmp"), exist_ok=True)
+        return self.join("_tmp", f"{posixpath.basename(name)}.{uuid.uuid4().hex}")
+
+    def _place(self, tmp: str, name: str) -> dict:
+        """Move a staged file to `name` (which may lie in a sub-folder)."""
+        self.fs.makedirs(posixpath.dirname(self.join(name)), exist_ok=True)
         self.fs.mv(tmp, self.join(name))
-        return {"file": name, "rows": rows, "bytes": self.fs.size(self.join(name))}
+        return {"file": name, "bytes": self.fs.size(self.join(name))}
 
     def commit_unit(self, unit_id: str, record: dict) -> None:
         self.fs.makedirs(self.join("_units"), exist_ok=True)

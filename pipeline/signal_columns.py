@@ -11,7 +11,7 @@ from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import MODEL_FREE
 
-INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words"}
+INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words", "rps_doc_ut1_blacklist"}
 LINE_SIGNALS = [name for name in MODEL_FREE if name.startswith("rps_lines_")]
 DOC_SIGNALS = [name for name in MODEL_FREE if not name.startswith("rps_lines_")]
 
@@ -21,6 +21,7 @@ SIGNAL_FIELDS = (
     + [pa.field(name, pa.list_(pa.int64() if name in INT_SIGNALS else pa.float64())) for name in LINE_SIGNALS]
     + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
 )
+_SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
 
 
 def signal_columns(texts: list[str | None], languages: list[str | None], artifacts: Artifacts) -> dict[str, list]:
@@ -40,10 +41,16 @@ def signal_columns(texts: list[str | None], languages: list[str | None], artifac
     return columns
 
 
+def signals_schema(schema: pa.Schema) -> pa.Schema:
+    """The input's columns, less those the signals replace (an input that has signals already), then the signals."""
+    return pa.schema([f for f in schema if f.name not in _SIGNAL_NAMES] + SIGNAL_FIELDS)
+
+
 def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
-    """The batch with the signal columns appended."""
+    """The batch with the signal columns appended (replacing input columns of the same names)."""
     texts = batch.column("text").to_pylist()
     languages = batch.column("language").to_pylist() if "language" in batch.schema.names else [None] * len(texts)
     columns = signal_columns(texts, languages, artifacts)
-    arrays = list(batch.columns) + [pa.array(columns[f.name], type=f.type) for f in SIGNAL_FIELDS]
-    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(list(batch.schema) + SIGNAL_FIELDS))
+    kept = [batch.column(i) for i, name in enumerate(batch.schema.names) if name not in _SIGNAL_NAMES]
+    arrays = kept + [pa.array(columns[f.name], type=f.type) for f in SIGNAL_FIELDS]
+    return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -14,7 +15,8 @@ from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.progress import reporting
 from pipeline.remote import InputMissing, RetryPolicy, open_input
-from pipeline.signal_columns import SIGNAL_FIELDS, with_signals
+from pipeline.rpv2_export import export_unit
+from pipeline.signal_columns import signals_schema, with_signals
 from pipeline.units import absolute_output, run_units
 from signals.artifacts import Artifacts
 
@@ -31,6 +33,7 @@ class BadDocuments(ValueError):
 class SignalsJob:
     output: str
     artifacts: str | None  # the artifacts directory's name among SparkFiles
+    export: str | None = None  # "rpv2": also write RedPajama-V2's published layout
 
 
 def open_documents(location: str) -> tuple[pa.Schema | None, Iterator[pa.RecordBatch]]:
@@ -84,8 +87,11 @@ def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str |
                     yield pa.Table.from_batches([with_signals(batch, artifacts)])
 
             entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables(), stats, out, unit),
-                                      pa.schema(list(schema) + SIGNAL_FIELDS))
-            files = [{**entry, "input": location}]
+                                      signals_schema(schema))
+            files = [entry]
+            if job.export == "rpv2":
+                files += export_unit(out, entry["file"], unit, posixpath.basename(location))
+            files = [{**file, "input": location} for file in files]
     except (InputMissing, BadDocuments) as exc:
         return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
     stats.check(location)
@@ -102,8 +108,10 @@ def _signals_on_executor(location: str, unit: str, job: SignalsJob) -> dict:
 
 
 def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = None, overwrite: bool = False,
-                progress: bool = True) -> dict:
-    """Compute the signals of every document of `inputs` into `output`; returns the job's stats."""
+                progress: bool = True, export: str | None = None) -> dict:
+    """Compute the signals of every document of `inputs` into `output`; returns the job's stats.
+
+    `export="rpv2"` also writes each unit's signals and MinHash in RedPajama-V2's published format (`_rpv2/`)."""
     if artifacts is None:
         log.warning("no --artifacts: stop-word and LDNOOBW signals will be null")
     output = absolute_output(output)
@@ -112,7 +120,7 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
         if not os.path.isdir(artifacts):
             raise FileNotFoundError(f"--artifacts {artifacts}: no such directory")
         spark.sparkContext.addFile(artifacts, recursive=True)  # word lists reach executors as SparkFiles
-    job = SignalsJob(output, os.path.basename(artifacts) if artifacts else None)
-    return run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts},
+    job = SignalsJob(output, os.path.basename(artifacts) if artifacts else None, export)
+    return run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
                      partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
                      fail_on=("bad_input",))
