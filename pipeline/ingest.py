@@ -10,7 +10,7 @@ from pipeline.langid import LanguageIdentifier
 from pipeline.progress import reporting
 from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
-from pipeline.units import absolute_output, run_units
+from pipeline.units import absolute_output, run_units, unreadable_unit
 from pipeline.warc_documents import IngestOptions, warc_documents
 
 
@@ -50,13 +50,7 @@ def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> di
         entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables, stats, out, unit), DOCUMENT_SCHEMA)
     except (InputMissing, InputUnreachable) as exc:
         status = "missing" if isinstance(exc, InputMissing) else "unreachable"
-        record = {"unit": unit, "input": location, "status": status, "message": str(exc)}
-        if job.on_missing == "skip":
-            skipped = Stats()
-            skipped.error(f"{status}_input", str(exc))
-            record.update(files=[], stats=skipped.to_dict())
-            out.commit_unit(unit, record)
-        return record
+        return unreadable_unit(out, unit, location, status, str(exc), skip=job.on_missing == "skip")
     stats.check(location)
     if entry["rows"] != stats.kept:
         raise AssertionError(f"{location}: wrote {entry['rows']} rows but counted {stats.kept} kept")

@@ -6,6 +6,7 @@ that failed, and seals the output when every unit is committed and the books bal
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 
@@ -64,18 +65,37 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
     return seal(out, units, stage)
 
 
+def unreadable_unit(out: OutputDir, unit: str, location: str, status: str, message: str, skip: bool) -> dict:
+    """The record of an input that could not be read (status `missing`, `unreachable`, `bad_input`).
+
+    With `skip` it is committed with one `<status>_input` error, so the job goes on; otherwise it stays
+    uncommitted for run_units to name, and a rerun tries it again."""
+    record = {"unit": unit, "input": location, "status": status, "message": message}
+    if skip:
+        skipped = Stats()
+        skipped.error(f"{status}_input", message)
+        record.update(files=[], stats=skipped.to_dict())
+        out.commit_unit(unit, record)
+    return record
+
+
 def seal(out: OutputDir, units: list[str], stage: str) -> dict:
-    """Sum the committed units in order, check the books and write _stats.json, the manifest and _SUCCESS."""
-    total, files, missing = Stats(), [], []
+    """Sum the committed units in order, check the books and write _stats.json, the manifest and _SUCCESS.
+
+    A unit record's optional `counts` (tallies beside the books, such as missing companion files) are summed too."""
+    total, files, missing, counts = Stats(), [], [], Counter()
     for unit in units:
         record = out.unit_record(unit)
         if record is None:
             raise AssertionError(f"{out.path}: unit {unit} is not committed")
         total.merge(Stats.from_dict(record["stats"]))
         files.extend(record["files"])
+        counts.update(record.get("counts", {}))
         if record["status"] != "ok":
             missing.append(record["input"])
     total.check(out.path)
     stats = {"stage": stage, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
+    if counts:
+        stats["counts"] = dict(sorted(counts.items()))
     out.finish(stats, files)
     return stats
