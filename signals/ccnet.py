@@ -10,7 +10,7 @@ text itself is not changed (docs/signals.md, "CCNet signals")."""
 import numpy as np
 
 from signals.artifacts import Artifacts
-from signals.ccnet_text import normalize_for_dedup
+from signals.ccnet_text import dedup_keys
 from signals.document import Document, Spans
 
 # CCNet's perplexity cutoffs: the 30th and 60th percentiles of each language's perplexities (head below the first,
@@ -41,8 +41,7 @@ def deduplicated_lines(text: str) -> list[str]:
     if not text:
         return []
     seen, kept = set(), []
-    for line in text.split("\n"):
-        key = normalize_for_dedup(line)
+    for line, key in zip(text.split("\n"), dedup_keys(text), strict=True):
         if key not in seen:
             seen.add(key)
             kept.append(line)

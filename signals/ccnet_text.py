@@ -16,16 +16,33 @@ UNICODE_PUNCT = {
 }
 # C0 and C1 control characters (0-31 and 127-159): newlines and tabs included, so a normalised text is one line
 _NON_PRINTING = "".join(map(chr, [*range(32), *range(127, 160)]))
-# one pass for CCNet's two steps (replace the punctuation, then delete control characters): no replacement
-# contains a control character
-_REPLACE_PUNCT_DELETE_NON_PRINTING = str.maketrans({**UNICODE_PUNCT, **dict.fromkeys(_NON_PRINTING)})
-_DELETE_PUNCT_AND_NON_PRINTING = str.maketrans("", "", "".join(UNICODE_PUNCT) + _NON_PRINTING)
 _DIGIT = re.compile(r"\d")  # Unicode digits, as CCNet's DIGIT_RE
+_UNICODE_PUNCT = re.compile("[" + "".join(UNICODE_PUNCT) + "]")
+_NON_PRINTING_CHARS = re.compile("[" + _NON_PRINTING + "]")
+# CCNet's PUNCT_OR_NON_PRINTING_CHARS_RE without the newline, which separates the lines keyed here all at once
+_PUNCT_OR_NON_PRINTING = re.compile("[" + "".join(UNICODE_PUNCT) + _NON_PRINTING.replace("\n", "") + "]")
+# for ASCII text, where the steps reduce to these (UNICODE_PUNCT has no ASCII character): str.translate is fastest
+_ASCII_DIGITS = str.maketrans("123456789", "0" * 9)
+_ASCII_DIGITS_NO_CONTROLS = str.maketrans("123456789", "0" * 9, "".join(map(chr, [*range(32), 127])))
+
+
+# the nonspacing marks (category Mn) of the Basic Multilingual Plane in this Python's Unicode data, as one class
+# (re matches a class of BMP characters in constant time); the few beyond it are checked one by one
+_BMP_MARKS = re.compile("[" + "".join(c for c in map(chr, range(0x300, 0x10000))
+                                      if unicodedata.category(c) == "Mn") + "]")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _unless_mark(match: re.Match) -> str:
+    return "" if unicodedata.category(match.group()) == "Mn" else match.group()
 
 
 def strip_accents(text: str) -> str:
     """NFD, then drop the nonspacing marks (category Mn); the rest stays decomposed."""
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = unicodedata.normalize("NFD", text)
+    if text.isascii():
+        return text
+    return _BEYOND_BMP.sub(_unless_mark, _BMP_MARKS.sub("", text))
 
 
 def normalize(text: str) -> str:
@@ -34,14 +51,20 @@ def normalize(text: str) -> str:
     text = text.strip()
     if not text:
         return text
-    text = _DIGIT.sub("0", strip_accents(text.lower()))
-    return text.translate(_REPLACE_PUNCT_DELETE_NON_PRINTING)
+    text = strip_accents(text.lower())
+    if text.isascii():
+        return text.translate(_ASCII_DIGITS_NO_CONTROLS)
+    text = _UNICODE_PUNCT.sub(lambda match: UNICODE_PUNCT[match.group()], _DIGIT.sub("0", text))
+    return _NON_PRINTING_CHARS.sub("", text)
 
 
-def normalize_for_dedup(line: str) -> str:
-    """The key of a line in CCNet's line dedup: stripped, lowercased, digits 0, typographic punctuation and
-    control characters deleted (accents kept)."""
-    line = line.strip()
-    if not line:
-        return line
-    return _DIGIT.sub("0", line.lower()).translate(_DELETE_PUNCT_AND_NON_PRINTING)
+def dedup_keys(text: str) -> list[str]:
+    """CCNet's `normalize_for_dedup` of each "\\n"-separated line: stripped, lowercased, digits 0, typographic
+    punctuation and control characters deleted (accents kept).
+
+    Done on the whole text at once, which gives the same keys: no white space has a case or lowercases to anything
+    else, and no other character lowercases to white space, so lowercasing before stripping changes nothing."""
+    text = text.lower()
+    text = text.translate(_ASCII_DIGITS) if text.isascii() else _DIGIT.sub("0", text)
+    text = "\n".join([line.strip() for line in text.split("\n")])
+    return _PUNCT_OR_NON_PRINTING.sub("", text).split("\n")

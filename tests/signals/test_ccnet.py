@@ -2,6 +2,7 @@
 
 import logging
 import random
+import unicodedata
 
 import kenlm
 import numpy as np
@@ -10,7 +11,7 @@ import sentencepiece
 
 from signals.artifacts import Artifacts
 from signals.ccnet import CUTOFFS, bucket, deduplicated_lines
-from signals.ccnet_text import normalize, normalize_for_dedup
+from signals.ccnet_text import UNICODE_PUNCT, dedup_keys, normalize
 from signals.document import Document
 from signals.perplexity import tokenized_perplexity
 from signals.registry import CCNET
@@ -65,11 +66,37 @@ def test_normalisation_is_ccnet_text_normalizer():
     # strip, lowercase, accents off (NFD minus Mn), every Unicode digit 0, typographic punctuation to ASCII
     # ("…" -> "...", "«" -> '"', "—" -> " - "), control characters deleted: the newline joins the lines without a space
     assert normalize("  Ça coûte 12,50 €…\n«Oui»\t— fin ") == 'ca coute 00,00 €..."oui" -  fin'
-    assert normalize("１２") == "00"  # full-width digits are digits before the punctuation table sees them
+    assert normalize("１２ ١٢") == "00 00"  # Unicode digits; full-width ones before the punctuation table sees them
+    assert normalize("Ünïcode 😀\U0001d167") == "unicode 😀"  # marks beyond the BMP go too, other symbols stay
     assert normalize(" \t\r\n ") == ""
-    # the dedup key keeps accents and ASCII punctuation, deletes typographic punctuation
-    assert normalize_for_dedup("  «Bonjour» — 2019 ") == "bonjour  0000"
-    assert normalize_for_dedup("Café, 42!") == "café, 00!"
+    # the dedup key of each line keeps accents and ASCII punctuation, deletes typographic punctuation
+    assert dedup_keys("  «Bonjour» — 2019 \nCafé, 42!\r\n\t") == ["bonjour  0000", "café, 00!", ""]
+
+
+def plain_normalize(line: str) -> str:
+    """CCNet's `normalize` step by step, one character at a time."""
+    line = line.strip().lower()
+    line = "".join(c for c in unicodedata.normalize("NFD", line) if unicodedata.category(c) != "Mn")
+    line = "".join("0" if c.isdecimal() else UNICODE_PUNCT.get(c, c) for c in line)
+    return "".join(c for c in line if not (ord(c) < 32 or 127 <= ord(c) < 160))
+
+
+def plain_dedup_key(line: str) -> str:
+    """CCNet's `normalize_for_dedup` step by step, one character at a time."""
+    line = "".join("0" if c.isdecimal() else c for c in line.strip().lower())
+    return "".join(c for c in line if c not in UNICODE_PUNCT and not (ord(c) < 32 or 127 <= ord(c) < 160))
+
+
+def test_whole_text_normalisation_equals_the_step_by_step_one():
+    # white space of every kind at line ends, control and typographic characters, digits, marks inside and beyond
+    # the BMP, characters whose lowercase is longer: every order of these steps that could differ is drawn
+    alphabet = [" ", "\t", "\r", "\n", "\x01", "\x1c", "\x85", "\xa0", "\u2028", "\u3000", "«", "—", "…", "１", "a",
+                "B", "7", "١", "İ", "\x7f", "\x9f", "é", "e\u0301", ".", "\x0b", "ß", "ǅ", "\U0001d167", "😀"]
+    rng = random.Random(0)
+    for _ in range(20000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 8)))
+        assert normalize(text) == plain_normalize(text), repr(text)
+        assert dedup_keys(text) == [plain_dedup_key(line) for line in text.split("\n")], repr(text)
 
 
 def test_repeated_lines_are_removed_as_ccnet_does(english):
