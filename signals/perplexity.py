@@ -53,7 +53,11 @@ def tokenized_perplexity(lm, tokenized: str) -> float | None:
 
 
 def model_files(directory: str, language: str) -> tuple[str | None, str | None]:
-    """The SentencePiece model and the KenLM model of `language` in `directory` (None where absent)."""
+    """The SentencePiece model and the KenLM model of `language` in `directory` (None where absent).
+
+    A language is a file name's stem: one with a path separator or a leading dot (from the input's data) has none."""
+    if os.path.basename(language) != language or language.startswith("."):
+        return None, None
     pieces = os.path.join(directory, f"{language}.sp.model")
     lms = (os.path.join(directory, language + suffix) for suffix in LM_SUFFIXES)
     return (pieces if os.path.isfile(pieces) else None), next((p for p in lms if os.path.isfile(p)), None)

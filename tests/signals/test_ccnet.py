@@ -207,6 +207,10 @@ def test_missing_models_give_null_with_one_warning_per_language(ccnet_models, tm
     assert "'fr'" in warnings[1] and "fr.arpa.bin" in warnings[1] and "fr.sp.model" not in warnings[1]
     assert ccnet(text, artifacts)["ccnet_perplexity"] is not None  # English has both models
     assert ccnet(text, Artifacts(None))["ccnet_perplexity"] is None
+    # a language read from the data names a file in lm/, never one elsewhere
+    for name, source in english_files(ccnet_models).items():
+        (tmp_path / "artifacts" / name).symlink_to(source)
+    assert ccnet(text, artifacts, language="../en")["ccnet_perplexity"] is None
 
 
 def test_unreadable_model_is_named(ccnet_models, tmp_path):
