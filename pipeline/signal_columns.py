@@ -2,14 +2,14 @@
 
 Document-level signals are scalar columns under their RedPajama-V2 names (null where the reference gives None;
 `rps_doc_word_count` is an integer); line-level signals are list columns aligned with one `line_spans` column;
-the MinHash signatures are lists of band bytes."""
+the MinHash signatures are lists of band bytes; the CCNet signals are float64 columns after them."""
 
 import pyarrow as pa
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
 from signals.artifacts import Artifacts
 from signals.document import Document
-from signals.registry import MODEL_FREE
+from signals.registry import CCNET, MODEL_FREE
 
 INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words", "rps_doc_ut1_blacklist"}
 LINE_SIGNALS = [name for name in MODEL_FREE if name.startswith("rps_lines_")]
@@ -21,6 +21,8 @@ SIGNAL_FIELDS = (
     + [pa.field(name, pa.list_(pa.int64() if name in INT_SIGNALS else pa.float64())) for name in LINE_SIGNALS]
     + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
 )
+CCNET_FIELDS = [pa.field(name, pa.float64()) for name in CCNET]
+SIGNAL_FIELDS += CCNET_FIELDS
 _SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
 
 
@@ -46,11 +48,25 @@ def signals_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([f for f in schema if f.name not in _SIGNAL_NAMES] + SIGNAL_FIELDS)
 
 
+def ccnet_columns(texts: list[str | None], languages: list[str | None], language_scores: list[float | None],
+                  artifacts: Artifacts) -> dict[str, list]:
+    """The CCNet signals' columns for a batch of documents (a null text is scored as the empty text)."""
+    columns: dict[str, list] = {name: [] for name in CCNET}
+    for text, language, score in zip(texts, languages, language_scores, strict=True):
+        document = Document(text or "", language, language_score=score)
+        for name, signal in CCNET.items():
+            columns[name].append(signal(document, artifacts)[0][2])
+    return columns
+
+
 def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
     """The batch with the signal columns appended (replacing input columns of the same names)."""
     texts = batch.column("text").to_pylist()
     languages = batch.column("language").to_pylist() if "language" in batch.schema.names else [None] * len(texts)
     columns = signal_columns(texts, languages, artifacts)
+    scores = (batch.column("language_score").to_pylist() if "language_score" in batch.schema.names
+              else [None] * len(texts))
+    columns.update(ccnet_columns(texts, languages, scores, artifacts))
     kept = [batch.column(i) for i, name in enumerate(batch.schema.names) if name not in _SIGNAL_NAMES]
     arrays = kept + [pa.array(columns[f.name], type=f.type) for f in SIGNAL_FIELDS]
     return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))

@@ -13,6 +13,7 @@ Spans = list[list]  # [[start, end, score], ...]
 class Document:
     raw: str
     language: str | None = None
+    language_score: float | None = None  # the language ID's probability for `language`, where the input has it
     cache: dict = field(default_factory=dict, repr=False, compare=False)  # per-document memos of signal families
 
     @cached_property

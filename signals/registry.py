@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from signals import content, lines, natural_language
+from signals import ccnet, content, lines, natural_language
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans
 from signals.repetition_fast import DUPE_NGRAM_SIGNALS, TOP_NGRAM_SIGNALS
@@ -32,6 +32,17 @@ MODEL_FREE: dict[str, Signal] = {
     "rps_lines_numerical_chars_fraction": lines.numerical_chars_fraction,
     "rps_lines_start_with_bulletpoint": lines.start_with_bulletpoint,
     "rps_lines_uppercase_letter_fraction": lines.uppercase_letter_fraction,
+}
+
+# The seven CCNet signals (spec §2.1) in the reference's order, computed from the document (signals/ccnet.py).
+CCNET: dict[str, Signal] = {
+    "ccnet_length": ccnet.length,
+    "ccnet_original_length": ccnet.original_length,
+    "ccnet_nlines": ccnet.nlines,
+    "ccnet_original_nlines": ccnet.original_nlines,
+    "ccnet_language_score": ccnet.language_score,
+    "ccnet_perplexity": ccnet.perplexity,
+    "ccnet_bucket": ccnet.perplexity_bucket,
 }
 
 

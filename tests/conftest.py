@@ -33,3 +33,11 @@ def lid_model() -> str:
     from pipeline.langid import default_lid_model
 
     return default_lid_model()
+
+
+@pytest.fixture(scope="session")
+def ccnet_models(shared_data, tmp_path_factory) -> Path:
+    """A CCNet lm_sp directory for English (`en.sp.model`, `en.arpa`) built from the Wikipedia sample."""
+    from tests.ccnet_models import english_models
+
+    return english_models(shared_data, tmp_path_factory.mktemp("lm_sp"))
