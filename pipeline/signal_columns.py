@@ -15,20 +15,20 @@ INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words", "rps_doc_ut1_blackli
 LINE_SIGNALS = [name for name in MODEL_FREE if name.startswith("rps_lines_")]
 DOC_SIGNALS = [name for name in MODEL_FREE if not name.startswith("rps_lines_")]
 
-SIGNAL_FIELDS = (
+MODEL_FREE_FIELDS = (
     [pa.field(name, pa.int64() if name in INT_SIGNALS else pa.float64()) for name in DOC_SIGNALS]
     + [pa.field("line_spans", pa.list_(pa.list_(pa.int64(), 2)))]
     + [pa.field(name, pa.list_(pa.int64() if name in INT_SIGNALS else pa.float64())) for name in LINE_SIGNALS]
     + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
 )
 CCNET_FIELDS = [pa.field(name, pa.float64()) for name in CCNET]
-SIGNAL_FIELDS += CCNET_FIELDS
+SIGNAL_FIELDS = MODEL_FREE_FIELDS + CCNET_FIELDS
 _SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
 
 
 def signal_columns(texts: list[str | None], languages: list[str | None], artifacts: Artifacts) -> dict[str, list]:
     """Column name -> values for a batch of documents (a null text is scored as the empty text)."""
-    columns: dict[str, list] = {field.name: [] for field in SIGNAL_FIELDS}
+    columns: dict[str, list] = {field.name: [] for field in MODEL_FREE_FIELDS}
     for text, language in zip(texts, languages, strict=True):
         document = Document(text or "", language)
         for name in DOC_SIGNALS:
@@ -49,24 +49,30 @@ def signals_schema(schema: pa.Schema) -> pa.Schema:
 
 
 def ccnet_columns(texts: list[str | None], languages: list[str | None], language_scores: list[float | None],
-                  artifacts: Artifacts) -> dict[str, list]:
-    """The CCNet signals' columns for a batch of documents (a null text is scored as the empty text)."""
-    columns: dict[str, list] = {name: [] for name in CCNET}
+                  artifacts: Artifacts, names: list[str] | None = None) -> dict[str, list]:
+    """The CCNet signals' columns (all, or `names`) for a batch of documents (a null text is scored as empty)."""
+    wanted = {name: CCNET[name] for name in (CCNET if names is None else names)}
+    columns: dict[str, list] = {name: [] for name in wanted}
     for text, language, score in zip(texts, languages, language_scores, strict=True):
         document = Document(text or "", language, language_score=score)
-        for name, signal in CCNET.items():
+        for name, signal in wanted.items():
             columns[name].append(signal(document, artifacts)[0][2])
     return columns
 
 
 def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
-    """The batch with the signal columns appended (replacing input columns of the same names)."""
+    """The batch with the signal columns appended (replacing input columns of the same names).
+
+    CCNet's fields are the exception: RedPajama-V2 copies them from CCNet's output, so an input that has them
+    (CCNet or RedPajama-V2 documents) keeps its values; only the missing ones are computed."""
     texts = batch.column("text").to_pylist()
     languages = batch.column("language").to_pylist() if "language" in batch.schema.names else [None] * len(texts)
     columns = signal_columns(texts, languages, artifacts)
     scores = (batch.column("language_score").to_pylist() if "language_score" in batch.schema.names
               else [None] * len(texts))
-    columns.update(ccnet_columns(texts, languages, scores, artifacts))
+    given = [name for name in CCNET if name in batch.schema.names]
+    columns.update(ccnet_columns(texts, languages, scores, artifacts, [n for n in CCNET if n not in given]))
+    columns.update({name: batch.column(name).cast(pa.float64()) for name in given})
     kept = [batch.column(i) for i, name in enumerate(batch.schema.names) if name not in _SIGNAL_NAMES]
     arrays = kept + [pa.array(columns[f.name], type=f.type) for f in SIGNAL_FIELDS]
     return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))
