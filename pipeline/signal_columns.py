@@ -7,6 +7,7 @@ the MinHash signatures are lists of band bytes."""
 import pyarrow as pa
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
+from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS, model_signal_columns
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import MODEL_FREE
@@ -20,6 +21,7 @@ SIGNAL_FIELDS = (
     + [pa.field("line_spans", pa.list_(pa.list_(pa.int64(), 2)))]
     + [pa.field(name, pa.list_(pa.int64() if name in INT_SIGNALS else pa.float64())) for name in LINE_SIGNALS]
     + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
+    + MODEL_SIGNAL_FIELDS
 )
 
 
@@ -44,6 +46,7 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
     """The batch with the signal columns appended."""
     texts = batch.column("text").to_pylist()
     languages = batch.column("language").to_pylist() if "language" in batch.schema.names else [None] * len(texts)
-    columns = signal_columns(texts, languages, artifacts)
+    urls = batch.column("url").to_pylist() if "url" in batch.schema.names else [None] * len(texts)
+    columns = {**signal_columns(texts, languages, artifacts), **model_signal_columns(texts, languages, urls, artifacts)}
     arrays = list(batch.columns) + [pa.array(columns[f.name], type=f.type) for f in SIGNAL_FIELDS]
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(list(batch.schema) + SIGNAL_FIELDS))

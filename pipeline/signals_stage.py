@@ -105,7 +105,7 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
                 progress: bool = True) -> dict:
     """Compute the signals of every document of `inputs` into `output`; returns the job's stats."""
     if artifacts is None:
-        log.warning("no --artifacts: stop-word and LDNOOBW signals will be null")
+        log.warning("no --artifacts: the stop-word, LDNOOBW, UT1, classifier and DSIR signals will be null")
     output = absolute_output(output)
     if artifacts:
         artifacts = os.path.abspath(artifacts)

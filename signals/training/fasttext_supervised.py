@@ -44,7 +44,10 @@ class TrainingOptions:
 
 def words_of(text: str) -> list[str]:
     """The words fastText reads from one line of text (a token starting with `__label__` is a label, not a word)."""
-    return [token for token in _SEPARATORS.split(text) if token and not token.startswith(LABEL_PREFIX)]
+    words = _SEPARATORS.split(text.strip(" \n\r\t\v\f\0"))
+    if LABEL_PREFIX in text:
+        words = [word for word in words if not word.startswith(LABEL_PREFIX)]
+    return words if words != [""] else []
 
 
 @dataclass
@@ -57,6 +60,7 @@ class SupervisedModel:
     input: np.ndarray  # float32 (words, dim)
     output: np.ndarray  # float32 (labels, dim)
     options: TrainingOptions = field(default_factory=TrainingOptions)
+    training_accuracy: float | None = None  # share of the training lines whose top label is their label
 
     @cached_property
     def _index(self) -> dict[str, int]:
@@ -173,4 +177,7 @@ def train_supervised(examples: Iterable[tuple[str, str]], options: TrainingOptio
         if pending > options.lr_update_rate:
             token_count, pending = token_count + pending, 0
         line = (line + 1) % len(order)
-    return SupervisedModel(words, word_counts, labels, label_counts, ntokens, input_matrix, output_matrix, options)
+    correct = sum(int(np.argmax(output_matrix @ (repeats @ input_matrix[distinct]))) == label
+                  for distinct, repeats, label in zip(corpus.distinct, corpus.repeats, corpus.labels, strict=True))
+    return SupervisedModel(words, word_counts, labels, label_counts, ntokens, input_matrix, output_matrix, options,
+                           correct / len(order))
