@@ -20,8 +20,7 @@ TARGETS = ("wikipedia", "books", "openwebtext")
 def hash_features(raw_words: list[str], size: int = DSIR_BUCKETS) -> np.ndarray:
     """Counts of the hash buckets of the tokens and of the consecutive token pairs (int64, `size` long)."""
     hashes = str_hashes(raw_words)
-    keys = np.concatenate([buckets(hashes, size), buckets(pair_hashes(hashes[:-1], hashes[1:]), size)])
-    return np.bincount(keys, minlength=size)
+    return np.bincount(buckets(np.concatenate([hashes, pair_hashes(hashes[:-1], hashes[1:])]), size), minlength=size)
 
 
 def importance(doc: Document, artifacts: Artifacts, dataset: str) -> Spans:
