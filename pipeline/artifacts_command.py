@@ -175,13 +175,15 @@ def fetch_artifacts(directory: str, languages: tuple[str, ...] = LDNOOBW_LANGUAG
     return done
 
 
+OFFLINE_HINT = "`curate artifacts fetch` needs the network (or --ldnoobw-url / --ut1-url pointing at a mirror)"
+
+
 def _download(url: str, retry: RetryPolicy) -> bytes:
     try:
         with open_input(url, retry=retry) as stream:
             return stream.read()
-    except (InputUnreachable, InputMissing) as exc:
-        raise InputUnreachable(f"cannot download {exc}; `curate artifacts fetch` needs the network "
-                               "(or --ldnoobw-url / --ut1-url pointing at a mirror)") from exc
+    except InputUnreachable as exc:
+        raise InputUnreachable(f"cannot download {exc}; {OFFLINE_HINT}") from exc
 
 
 def _extract_blacklists(url: str, bad_urls: str, retry: RetryPolicy) -> None:
@@ -191,9 +193,8 @@ def _extract_blacklists(url: str, bad_urls: str, retry: RetryPolicy) -> None:
         try:
             with open_input(url, retry=retry) as stream, tarfile.open(fileobj=stream, mode="r|gz") as archive:
                 archive.extractall(staging, filter="data")
-        except (InputUnreachable, InputMissing) as exc:
-            raise InputUnreachable(f"cannot download {exc}; `curate artifacts fetch` needs the network "
-                                   "(or --ut1-url pointing at a mirror)") from exc
+        except InputUnreachable as exc:
+            raise InputUnreachable(f"cannot download {exc}; {OFFLINE_HINT}") from exc
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise ValueError(f"{url}: not a readable tar.gz: {exc}") from exc
         extracted = os.path.join(staging, "blacklists")

@@ -22,7 +22,8 @@ DSIR_SOURCE = "ccnet"  # the dataset name of the web sample the targets are comp
 
 
 class Artifacts:
-    """Looks word lists up under a directory; a missing list gives None (its signals are then null)."""
+    """Looks word lists and model artifacts up under a directory; a missing one gives None (its signals are
+    then null)."""
 
     def __init__(self, directory: str | None):
         self.directory = directory

@@ -136,6 +136,10 @@ def test_fetch_offline_says_what_is_missing(tmp_path, capsys):
     error = capsys.readouterr().err
     assert f"http://127.0.0.1:{port}/en" in error and "needs the network" in error
     assert not (tmp_path / "a" / "bad_words" / "en.txt").exists()
+    with LoopbackServer({}) as server:  # online, but the list does not exist
+        assert main(["artifacts", "fetch", "--artifacts", str(tmp_path / "a"), "--languages", "xx", "--no-ut1",
+                     "--ldnoobw-url", server.url("/{lang}")]) == 2
+    assert f"{server.url('/xx')}: HTTP 404" in capsys.readouterr().err
 
 
 def test_fetch_rejects_an_archive_without_blacklists(shared_data, tmp_path, capsys):
