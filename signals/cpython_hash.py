@@ -85,7 +85,7 @@ def _internal_buffer(text: str) -> bytes:
 
 _KEY = siphash_key(RPV2_HASH_SEED)
 _CACHE: dict[str, int] = {}
-CACHE_LIMIT = 1 << 21  # distinct tokens kept (a few hundred MB at most); the cache starts over beyond
+CACHE_LIMIT = 1 << 20  # distinct tokens kept (about 150 MB of short tokens); beyond, the cache starts over
 
 
 def str_hashes(tokens: list[str]) -> np.ndarray:
