@@ -136,7 +136,8 @@ def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
                         help="documents: Parquet or JSON-lines files or directories (needs `id`, `text`; "
                              "`language` is kept and used)")
     parser.add_argument("--output", required=True, help="output directory: the documents plus their signals")
-    parser.add_argument("--artifacts", help="word lists in the RedPajama-V2 layout (stop_words/, bad_words/)")
+    parser.add_argument("--artifacts", help="word lists and models in the RedPajama-V2 layout (stop_words/, "
+                        "bad_words/, bad_urls/, classifiers/, dsir/, lm/; `curate artifacts` builds and fetches them)")
     parser.add_argument("--export", choices=("rpv2",),
                         help="rpv2: also write RedPajama-V2's published files, per input: "
                              "_rpv2/<unit>.signals.json.gz and _rpv2/<unit>.minhash.parquet")
@@ -152,6 +153,67 @@ def run_signals_command(args: argparse.Namespace) -> int:
     stats = run_signals(_session(args, "curate signals"), inputs, args.output, args.artifacts,
                         overwrite=args.overwrite, progress=not args.quiet, export=args.export)
     print_summary(args.output, stats)
+    return 0
+
+
+def add_artifacts_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    build = actions.add_parser("build", help="train the classifiers and DSIR counts from corpora, tabulate UT1",
+                               description="Corpora are Parquet or JSON-lines files with a `text` column, or plain "
+                               "text (.txt, .txt.gz) with one document per line; files, directories or globs.")
+    build.add_argument("--artifacts", required=True, help="the artifacts directory to write into")
+    build.add_argument("--language", help="language of the corpora, e.g. en (needed with corpora)")
+    build.add_argument("--cc", nargs="+", default=[], metavar="CORPUS",
+                       help="the web sample (RedPajama-V2: CCNet documents, 10/20/70%% head/middle/tail): "
+                            "the classifier's __label__cc and DSIR's `ccnet` counts")
+    for target in ("wikipedia", "books", "openwebtext"):
+        build.add_argument(f"--{target}", nargs="+", default=[], metavar="CORPUS",
+                           help=f"{target} documents: DSIR counts and a classifier target")
+    build.add_argument("--ut1", metavar="DIR", help="a UT1 blacklist folder (category folders with `domains` "
+                       "files): bad_urls/domain_to_category_id.json and category_index.json")
+    # the reference's sample sizes: CLASSIFIERS_NUM_SAMPLES, DSIR_NUM_SAMPLES (spec §2.7)
+    build.add_argument("--classifier-samples", type=int, default=75000,
+                       help="target documents for the classifier, split evenly over the targets; as many web "
+                            "documents (default 75000)")
+    build.add_argument("--dsir-samples", type=int, default=500000,
+                       help="documents per corpus for the DSIR counts (default 500000)")
+    build.add_argument("--seed", type=int, default=0, help="seed of the classifier's shuffling and initialisation")
+    build.set_defaults(run=run_artifacts_build)
+    fetch = actions.add_parser("fetch", help="download the LDNOOBW word lists and the UT1 blacklist (network)")
+    fetch.add_argument("--artifacts", required=True, help="the artifacts directory to write into")
+    fetch.add_argument("--languages", default="en,fr,es,it,de",
+                       help="LDNOOBW languages (default: the five of RedPajama-V2, en,fr,es,it,de)")
+    fetch.add_argument("--no-ut1", action="store_true", help="do not download the UT1 blacklist")
+    fetch.add_argument("--ldnoobw-url", help="URL template of a list, {lang} replaced (default: the LDNOOBW "
+                       "repository on raw.githubusercontent.com)")
+    fetch.add_argument("--ut1-url", help="URL of the UT1 blacklists.tar.gz (default: dsi.ut-capitole.fr)")
+    fetch.add_argument("--retries", type=int, default=3, help="attempts per download (default 3)")
+    fetch.set_defaults(run=run_artifacts_fetch)
+
+
+def run_artifacts_build(args: argparse.Namespace) -> int:
+    from pipeline.artifacts_command import BuildRequest, build_artifacts
+
+    targets = {"wikipedia": args.wikipedia, "books": args.books, "openwebtext": args.openwebtext}
+    if (args.cc or any(targets.values())) and not args.language:
+        raise SystemExit("curate artifacts build: corpora need --language")
+    if not (args.cc or any(targets.values()) or args.ut1):
+        raise SystemExit("curate artifacts build: nothing to build: give corpora (--cc, --wikipedia, ...) or --ut1")
+    request = BuildRequest(args.artifacts, args.language, args.cc, targets, args.ut1, args.classifier_samples,
+                           args.dsir_samples, args.seed)
+    for line in build_artifacts(request):
+        print(line)
+    return 0
+
+
+def run_artifacts_fetch(args: argparse.Namespace) -> int:
+    from pipeline.artifacts_command import LDNOOBW_URL, UT1_URL, fetch_artifacts
+
+    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
+    done = fetch_artifacts(args.artifacts, languages, args.ldnoobw_url or LDNOOBW_URL,
+                           None if args.no_ut1 else args.ut1_url or UT1_URL, RetryPolicy(attempts=args.retries))
+    for line in done:
+        print(line)
     return 0
 
 
@@ -186,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     signals = commands.add_parser("signals", help="RedPajama-V2 quality signals and MinHash for documents")
     add_signals_arguments(signals)
     signals.set_defaults(run=run_signals_command)
+    artifacts = commands.add_parser("artifacts", help="build or download the model artifacts of the signals")
+    add_artifacts_arguments(artifacts)
     demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
     demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
     demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")

@@ -2,11 +2,12 @@
 
 Document-level signals are scalar columns under their RedPajama-V2 names (null where the reference gives None;
 `rps_doc_word_count` is an integer); line-level signals are list columns aligned with one `line_spans` column;
-the MinHash signatures are lists of band bytes; the CCNet signals are float64 columns after them."""
+the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them."""
 
 import pyarrow as pa
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
+from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS, model_signal_columns
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import CCNET, MODEL_FREE
@@ -22,7 +23,7 @@ MODEL_FREE_FIELDS = (
     + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
 )
 CCNET_FIELDS = [pa.field(name, pa.float64()) for name in CCNET]
-SIGNAL_FIELDS = MODEL_FREE_FIELDS + CCNET_FIELDS
+SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS
 _SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
 
 
@@ -67,7 +68,8 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
     (CCNet or RedPajama-V2 documents) keeps its values; only the missing ones are computed."""
     texts = batch.column("text").to_pylist()
     languages = batch.column("language").to_pylist() if "language" in batch.schema.names else [None] * len(texts)
-    columns = signal_columns(texts, languages, artifacts)
+    urls = batch.column("url").to_pylist() if "url" in batch.schema.names else [None] * len(texts)
+    columns = {**signal_columns(texts, languages, artifacts), **model_signal_columns(texts, languages, urls, artifacts)}
     scores = (batch.column("language_score").to_pylist() if "language_score" in batch.schema.names
               else [None] * len(texts))
     given = [name for name in CCNET if name in batch.schema.names]

@@ -113,7 +113,7 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
 
     `export="rpv2"` also writes each unit's signals and MinHash in RedPajama-V2's published format (`_rpv2/`)."""
     if artifacts is None:
-        log.warning("no --artifacts: stop-word and LDNOOBW signals will be null")
+        log.warning("no --artifacts: the stop-word, LDNOOBW, UT1, classifier and DSIR signals will be null")
     output = absolute_output(output)
     if artifacts:
         artifacts = os.path.abspath(artifacts)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlparse
 
 from signals.text import line_spans, normalize, raw_words
 
@@ -14,6 +15,7 @@ class Document:
     raw: str
     language: str | None = None
     language_score: float | None = None  # the language ID's probability for `language`, where the input has it
+    url: str | None = None
     cache: dict = field(default_factory=dict, repr=False, compare=False)  # per-document memos of signal families
 
     @cached_property
@@ -43,6 +45,16 @@ class Document:
     def normalized_lines(self) -> list[tuple[int, int, str]]:
         """(start, end, normalised text) of each line, with the raw line's offsets."""
         return [(start, end, normalize(text)) for start, end, text in self.raw_lines]
+
+    @cached_property
+    def domain(self) -> str | None:
+        """CCNet's `source_domain`: the URL's netloc, `www.` and any port kept (spec §1.1)."""
+        if not self.url:
+            return None
+        try:
+            return urlparse(self.url).netloc
+        except ValueError:  # e.g. a malformed IPv6 host: no domain to look up
+            return None
 
     def whole(self, score) -> Spans:
         """A document-level signal: one span over the whole raw text."""

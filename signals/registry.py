@@ -1,8 +1,9 @@
 """Every signal under its RedPajama-V2 name (the misspelt `punctution` included), and computing them for a text."""
 
 from collections.abc import Callable
+from functools import partial
 
-from signals import ccnet, content, lines, natural_language
+from signals import ccnet, classifiers, content, importance, lines, natural_language, ut1
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans
 from signals.repetition_fast import DUPE_NGRAM_SIGNALS, TOP_NGRAM_SIGNALS
@@ -45,9 +46,24 @@ CCNET: dict[str, Signal] = {
     "ccnet_bucket": ccnet.perplexity_bucket,
 }
 
+# The signals that need a built or downloaded artifact beyond the word lists (spec §2.2, §2.6, §2.7).
+UT1: dict[str, Signal] = {"rps_doc_ut1_blacklist": ut1.ut1_blacklist}
+CLASSIFIERS: dict[str, Signal] = {
+    "rps_doc_ml_wikiref_score": partial(classifiers.classifier_score, name="wikiref"),
+    "rps_doc_ml_palm_score": partial(classifiers.classifier_score, name="palm"),
+    "rps_doc_ml_wikipedia_score": partial(classifiers.classifier_score, name="wikipedia"),
+}
+IMPORTANCE: dict[str, Signal] = {
+    f"rps_doc_{dataset}_importance{suffix}": partial(function, dataset=dataset)
+    for dataset in importance.TARGETS
+    for suffix, function in (("", importance.importance),
+                             ("_length_correction", importance.importance_length_correction))
+}
+WITH_MODELS: dict[str, Signal] = {**UT1, **CLASSIFIERS, **IMPORTANCE}
+
 
 def compute_signals(text: str, language: str | None, artifacts: Artifacts,
-                    names: dict[str, Signal] = MODEL_FREE) -> dict[str, Spans]:
+                    names: dict[str, Signal] = MODEL_FREE, url: str | None = None) -> dict[str, Spans]:
     """The signals of one text, each as RedPajama-V2 spans [[start, end, score], ...]."""
-    document = Document(text, language)
+    document = Document(text, language, url=url)
     return {name: signal(document, artifacts) for name, signal in names.items()}

@@ -1,0 +1,225 @@
+"""`curate artifacts build` and `curate artifacts fetch`: the model artifacts of the signals, in RedPajama-V2's
+layout (spec §4.2, §5), built from corpora the user names or downloaded from the lists' homes.
+
+Both run on the machine they are started on (no Spark): building reads at most a few hundred thousand documents
+per corpus and trains one fastText model, as the reference's prep_artifacts.py does."""
+
+import gzip
+import io
+import json
+import logging
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+from pipeline.inputs import expand_inputs
+from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
+from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
+from signals.artifacts import (
+    CLASSIFIER,
+    DSIR_BUCKETS,
+    DSIR_COUNTS,
+    DSIR_LAMBDA,
+    DSIR_SOURCE,
+    UT1_CATEGORY_INDEX,
+    UT1_TABLE,
+)
+from signals.classifiers import CC_LABEL, classifier_text
+from signals.training.dsir_counts import dsir_counts
+from signals.training.fasttext_supervised import TrainingOptions, train_supervised
+from signals.training.ut1_table import category_index, domain_category_ids
+
+log = logging.getLogger(__name__)
+
+CORPUS_SUFFIXES = DOCUMENT_SUFFIXES + (".txt", ".txt.gz")
+# update_resources.py: the LDNOOBW lists of the RedPajama-V2 run, and where the lists live
+LDNOOBW_LANGUAGES = ("en", "fr", "es", "it", "de")
+LDNOOBW_URL = ("https://raw.githubusercontent.com/LDNOOBW/List-of-Dirty-Naughty-Obscene-and-Otherwise-Bad-Words/"
+               "master/{lang}")
+UT1_URL = "http://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
+
+
+@dataclass
+class BuildRequest:
+    directory: str
+    language: str | None
+    web: list[str]  # the web sample's files: `__label__cc` and DSIR's `ccnet`
+    targets: dict[str, list[str]]  # wikipedia / books / openwebtext -> files
+    ut1: str | None  # a UT1 blacklist folder (category folders with `domains` files)
+    classifier_samples: int  # target documents, split evenly over the targets; as many web documents
+    dsir_samples: int  # documents per corpus
+    seed: int = 0
+
+
+def read_texts(files: list[str]) -> Iterator[str]:
+    """The documents of corpus files in order: the `text` column of Parquet or JSON lines (a null text is
+    empty), or plain text (`.txt`, `.txt.gz`) with one document per line (blank lines skipped)."""
+    for location in files:
+        if location.endswith((".txt", ".txt.gz")):
+            with open_input(location) as stream:
+                lines = io.TextIOWrapper(gzip.open(stream) if location.endswith(".gz") else stream, "utf-8")
+                try:
+                    yield from (line.rstrip("\r\n") for line in lines if line.strip())
+                except UnicodeDecodeError as exc:
+                    raise ValueError(f"{location}: not UTF-8 text: {exc}") from exc
+            continue
+        schema, batches = open_documents(location)
+        if schema is None:
+            continue
+        if "text" not in schema.names:
+            raise ValueError(f"{location}: no `text` column (has: {', '.join(schema.names)})")
+        for batch in batches:
+            yield from (text or "" for text in batch.column("text").to_pylist())
+
+
+def _corpus(files: list[str]) -> list[str]:
+    found = expand_inputs(files, CORPUS_SUFFIXES)
+    for location in found:
+        if not os.path.exists(location) and "://" not in location:
+            raise InputMissing(f"{location}: no such corpus file")
+    return found
+
+
+def build_artifacts(request: BuildRequest) -> list[str]:
+    """Build what the request's inputs allow; returns one line per artifact written."""
+    done: list[str] = []
+    language, directory = request.language, request.directory
+    corpora = {name: _corpus(files) for name, files in request.targets.items() if files}
+    web = _corpus(request.web) if request.web else []
+    if request.ut1:
+        done += build_ut1(request.ut1, directory)
+    for name, files in ([(DSIR_SOURCE, web)] if web else []) + list(corpora.items()):
+        try:
+            counts, mean_words, documents = dsir_counts(islice(read_texts(files), request.dsir_samples))
+        except ValueError as exc:
+            raise ValueError(f"{name} corpus {', '.join(files)}: {exc}") from exc
+        counts_path = os.path.join(directory, DSIR_COUNTS.format(language=language, dataset=name,
+                                                                 buckets=DSIR_BUCKETS))
+        _write(counts_path, lambda handle, counts=counts: np.save(handle, counts))
+        _write(os.path.join(directory, DSIR_LAMBDA.format(language=language, dataset=name)),
+               lambda handle, mean_words=mean_words: np.save(handle, np.float64(mean_words)))
+        done.append(f"{counts_path}: {documents} documents, lambda {mean_words:.1f} tokens")
+    # the reference trains `palm` (Wikipedia, books and OpenWebText against the web) for English and
+    # `wikipedia` (Wikipedia against the web) for the other languages
+    name = "palm" if language == "en" else "wikipedia"
+    targets = [files for target, files in corpora.items() if language == "en" or target == "wikipedia"]
+    if web and targets:
+        done.append(_build_classifier(request, name, targets, web))
+    elif targets or web:
+        log.warning("no classifier: it needs the web sample (--cc) and %s",
+                    "a target corpus" if language == "en" else "--wikipedia")
+    return done
+
+
+def _build_classifier(request: BuildRequest, name: str, targets: list[list[str]], web: list[str]) -> str:
+    """Target documents split evenly over the targets, as many web documents, read as the model consumes them."""
+    per_target = request.classifier_samples // len(targets)
+    read = {"target": 0, "web": 0}
+
+    def examples():
+        for files in targets:
+            for text in islice(read_texts(files), per_target):
+                read["target"] += 1
+                yield f"__label__{name}", classifier_text(text)
+        for text in islice(read_texts(web), read["target"]):
+            read["web"] += 1
+            yield CC_LABEL, classifier_text(text)
+
+    try:
+        model = train_supervised(examples(), TrainingOptions(seed=request.seed))
+    except ValueError as exc:
+        raise ValueError(f"classifier {name}: the target corpora have no documents") from exc
+    if not read["web"]:
+        raise ValueError(f"classifier {name}: the web sample (--cc) has no documents")
+    path = os.path.join(request.directory, CLASSIFIER.format(language=request.language, name=name))
+    _write(path, model.save)
+    return (f"{path}: {read['target']} target and {read['web']} web documents, "
+            f"training accuracy {model.training_accuracy:.3f}")
+
+
+def build_ut1(blacklists: str, directory: str) -> list[str]:
+    """`bad_urls/domain_to_category_id.json` and `category_index.json` from a UT1 blacklist folder."""
+    table = domain_category_ids(blacklists)
+    table_path = os.path.join(directory, UT1_TABLE)
+    _write(table_path, lambda handle: handle.write(json.dumps(table).encode()))
+    _write(os.path.join(directory, UT1_CATEGORY_INDEX),
+           lambda handle: handle.write(json.dumps(category_index()).encode()))
+    return [f"{table_path}: {len(table)} domains"]
+
+
+def fetch_artifacts(directory: str, languages: tuple[str, ...] = LDNOOBW_LANGUAGES, ldnoobw_url: str = LDNOOBW_URL,
+                    ut1_url: str | None = UT1_URL, retry: RetryPolicy = RetryPolicy(attempts=3)) -> list[str]:
+    """Download the LDNOOBW lists and the UT1 blacklist (then build its tables); one line per artifact."""
+    done = []
+    for language in languages:
+        url = ldnoobw_url.format(lang=language)
+        words = set(_download(url, retry).decode("utf-8").splitlines())
+        path = os.path.join(directory, "bad_words", f"{language}.txt")
+        # as update_resources.py writes it: the distinct lines joined by newlines (sorted here, so reruns agree)
+        _write(path, lambda handle, words=words: handle.write("\n".join(sorted(words)).encode("utf-8")))
+        _stamp(os.path.join(directory, "bad_words", f"_{language}_FETCH_TIMESTAMP"))
+        done.append(f"{path}: {len(words)} entries from {url}")
+    if ut1_url:
+        bad_urls = os.path.join(directory, "bad_urls")
+        _extract_blacklists(ut1_url, bad_urls, retry)
+        _stamp(os.path.join(bad_urls, "_FETCH_TIMESTAMP"))  # the list is a moving target: record when
+        done += build_ut1(os.path.join(bad_urls, "blacklists"), directory)
+    return done
+
+
+OFFLINE_HINT = "`curate artifacts fetch` needs the network (or --ldnoobw-url / --ut1-url pointing at a mirror)"
+
+
+def _download(url: str, retry: RetryPolicy) -> bytes:
+    try:
+        with open_input(url, retry=retry) as stream:
+            return stream.read()
+    except InputUnreachable as exc:
+        raise InputUnreachable(f"cannot download {exc}; {OFFLINE_HINT}") from exc
+
+
+def _extract_blacklists(url: str, bad_urls: str, retry: RetryPolicy) -> None:
+    """The archive's `blacklists/` folder becomes `bad_urls/blacklists/`, replacing an older one whole."""
+    os.makedirs(bad_urls, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=bad_urls, prefix=".download-") as staging:
+        try:
+            with open_input(url, retry=retry) as stream, tarfile.open(fileobj=stream, mode="r|gz") as archive:
+                archive.extractall(staging, filter="data")
+        except InputUnreachable as exc:
+            raise InputUnreachable(f"cannot download {exc}; {OFFLINE_HINT}") from exc
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise ValueError(f"{url}: not a readable tar.gz: {exc}") from exc
+        extracted = os.path.join(staging, "blacklists")
+        if not os.path.isdir(extracted):
+            raise ValueError(f"{url}: the archive has no blacklists/ folder")
+        target = os.path.join(bad_urls, "blacklists")
+        if os.path.isdir(target):
+            shutil.rmtree(target)
+        os.replace(extracted, target)
+
+
+def _write(path: str, write: Callable) -> None:
+    """Write a file through a temporary sibling renamed into place: a reader never sees half a file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    staging = os.path.join(os.path.dirname(path), f".tmp-{uuid.uuid4().hex}-{os.path.basename(path)}")
+    try:
+        with open(staging, "xb") as handle:
+            write(handle)
+        os.replace(staging, path)
+    except BaseException:
+        if os.path.exists(staging):
+            os.unlink(staging)
+        raise
+
+
+def _stamp(path: str) -> None:
+    _write(path, lambda handle: handle.write(str(int(time.time())).encode()))
+

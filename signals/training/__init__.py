@@ -1,0 +1,1 @@
+"""Building the model artifacts the signals read: fastText classifiers, DSIR counts, the UT1 domain table."""

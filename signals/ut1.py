@@ -1,0 +1,12 @@
+"""The UT1 blacklist signal (spec §2.2): the id of the combination of UT1 categories of the document's domain."""
+
+from signals.artifacts import Artifacts
+from signals.document import Document, Spans
+
+
+def ut1_blacklist(doc: Document, artifacts: Artifacts) -> Spans:
+    """Exact match of the URL's netloc (no parent-domain or `www.` fallback); None when not listed."""
+    table = artifacts.domain_categories()
+    if table is None or doc.domain is None:
+        return doc.whole(None)
+    return doc.whole(table.get(doc.domain))

@@ -1,0 +1,166 @@
+"""`curate artifacts build` and `curate artifacts fetch`, and `curate signals` reading what they write."""
+
+import gzip
+import io
+import json
+import socket
+import tarfile
+
+import fasttext
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.artifacts_command import read_texts
+from pipeline.cli import main
+from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS
+from pipeline.signals_stage import run_signals
+from signals.training.ut1_table import category_ids
+from tests.corpora import ENWIKI, WEB, web_documents, wiki_articles
+from tests.http_server import LoopbackServer
+
+LDNOOBW = ("en", "fr", "es", "it", "de")
+
+
+@pytest.fixture(scope="module")
+def built(shared_data, tmp_path_factory):
+    """An artifacts directory built from Wikipedia articles (Parquet), web documents and the UT1 sample."""
+    work = tmp_path_factory.mktemp("build")
+    wiki = work / "enwiki.parquet"
+    pq.write_table(pa.table({"text": wiki_articles(shared_data / ENWIKI)[:50]}), wiki)
+    directory = work / "built-artifacts"  # Spark ships it by name: not the name of ../shared/data/artifacts
+    code = main(["artifacts", "build", "--artifacts", str(directory), "--language", "en",
+                 "--cc", str(shared_data / WEB), "--wikipedia", str(wiki),
+                 "--ut1", str(shared_data / "wordlists" / "ut1"), "--classifier-samples", "40",
+                 "--dsir-samples", "300"])
+    assert code == 0
+    return directory
+
+
+def test_build_writes_the_reference_layout(built, shared_data, capsys):
+    assert sorted(str(p.relative_to(built)) for p in built.rglob("*") if p.is_file()) == [
+        "bad_urls/category_index.json", "bad_urls/domain_to_category_id.json", "classifiers/en/palm.model.bin",
+        "dsir/en/ccnet.en.10000.counts.npy", "dsir/en/ccnet.en.lambda.npy",
+        "dsir/en/wikipedia.en.10000.counts.npy", "dsir/en/wikipedia.en.lambda.npy"]
+    model = fasttext.load_model(str(built / "classifiers/en/palm.model.bin"))
+    assert sorted(label for _, label in model.f.predict("some text\n", 2, 0.0, "replace")) == [
+        "__label__cc", "__label__palm"]
+    web_counts = np.load(built / "dsir/en/ccnet.en.10000.counts.npy")
+    assert web_counts.shape == (10000,) and web_counts.dtype == np.int64
+    # --dsir-samples 300: the first 300 web documents, lambda their mean number of WordPunct tokens
+    assert float(np.load(built / "dsir/en/ccnet.en.lambda.npy")) > 50
+    table = json.loads((built / "bad_urls/domain_to_category_id.json").read_text())
+    assert table["0-casino.info"] == category_ids()[("gambling",)]
+    assert len(json.loads((built / "bad_urls/category_index.json").read_text())) == 8191
+
+
+def test_signals_on_spark_fill_the_model_columns(built, spark, shared_data, tmp_path):
+    web, wiki = web_documents(shared_data / WEB), wiki_articles(shared_data / ENWIKI)
+    rows = [{"id": "casino", "text": web[-1], "language": "en", "url": "http://0-casino.info/poker"},
+            {"id": "web", "text": web[-2], "language": "en", "url": "https://www.0-casino.info/"},
+            {"id": "wiki", "text": wiki[-1], "language": "en", "url": None},
+            {"id": "german", "text": "Ein kurzer Text auf Deutsch.", "language": "de", "url": "http://0-casino.info/"},
+            {"id": "empty", "text": "", "language": "en", "url": None}]
+    documents = tmp_path / "docs.jsonl"
+    documents.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    stats = run_signals(spark, [str(documents)], str(tmp_path / "out"), str(built), progress=False)
+    assert stats["read"] == stats["kept"] == 5
+    table = pq.read_table(str(tmp_path / "out"))
+    for field in MODEL_SIGNAL_FIELDS:
+        assert table.schema.field(field.name).type == field.type
+    assert table.schema.field("rps_doc_ut1_blacklist").type == pa.int64()
+    got = {row["id"]: row for row in table.to_pylist()}
+    gambling = category_ids()[("gambling",)]
+    assert [got[i]["rps_doc_ut1_blacklist"] for i in ("casino", "web", "wiki", "german")] == [gambling, None, None,
+                                                                                              gambling]
+    for i in ("casino", "web", "wiki"):
+        assert 0 <= got[i]["rps_doc_ml_palm_score"] <= 1.00001
+        assert isinstance(got[i]["rps_doc_wikipedia_importance"], float)
+        assert got[i]["rps_doc_ml_wikiref_score"] is None and got[i]["rps_doc_books_importance"] is None
+    assert got["wiki"]["rps_doc_wikipedia_importance"] > 0 > got["casino"]["rps_doc_wikipedia_importance"]
+    model_columns = [field.name for field in MODEL_SIGNAL_FIELDS if field.name != "rps_doc_ut1_blacklist"]
+    assert all(got[i][name] is None for i in ("german", "empty") for name in model_columns)
+
+
+def test_corpus_files_in_every_format(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"first document\r\n\r\nsecond document\n")
+    with gzip.open(tmp_path / "b.txt.gz", "wt") as handle:
+        handle.write("third document\n")
+    (tmp_path / "c.jsonl").write_text('{"text": "fourth"}\n{"text": null}\n')
+    files = [str(tmp_path / name) for name in ("a.txt", "b.txt.gz", "c.jsonl")]
+    assert list(read_texts(files)) == ["first document", "second document", "third document", "fourth", ""]
+    (tmp_path / "d.jsonl").write_text('{"body": "no text"}\n')
+    with pytest.raises(ValueError, match=r"d\.jsonl: no `text` column"):
+        list(read_texts([str(tmp_path / "d.jsonl")]))
+    (tmp_path / "e.txt").write_bytes(b"caf\xe9\n")
+    with pytest.raises(ValueError, match=r"e\.txt: not UTF-8"):
+        list(read_texts([str(tmp_path / "e.txt")]))
+
+
+def ut1_archive(blacklists, top: str = "blacklists") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(blacklists, arcname=top)
+    return buffer.getvalue()
+
+
+def test_fetch_downloads_the_lists_as_the_reference_writes_them(shared_data, tmp_path, capsys):
+    lists = shared_data / "wordlists"
+    files = {f"/LDNOOBW/master/{lang}": (lists / "ldnoobw" / lang).read_bytes() for lang in LDNOOBW}
+    files["/blacklists/download/blacklists.tar.gz"] = ut1_archive(lists / "ut1")
+    directory = tmp_path / "artifacts"
+    with LoopbackServer(files) as server:
+        code = main(["artifacts", "fetch", "--artifacts", str(directory),
+                     "--ldnoobw-url", server.url("/LDNOOBW/master/{lang}"),
+                     "--ut1-url", server.url("/blacklists/download/blacklists.tar.gz")])
+    assert code == 0
+    for lang in LDNOOBW:  # the same entries as the reference's own artifacts (their order is a set's)
+        fetched = (directory / "bad_words" / f"{lang}.txt").read_text(encoding="utf-8").split("\n")
+        reference = (shared_data / "artifacts" / "bad_words" / f"{lang}.txt").read_text(encoding="utf-8")
+        assert sorted(fetched) == sorted(reference.split("\n"))
+        assert (directory / "bad_words" / f"_{lang}_FETCH_TIMESTAMP").read_text().isdigit()
+    assert (directory / "bad_urls" / "blacklists" / "gambling" / "domains").exists()
+    table = json.loads((directory / "bad_urls" / "domain_to_category_id.json").read_text())
+    assert len(table) == 32247
+    assert "domain_to_category_id.json: 32247 domains" in capsys.readouterr().out
+
+
+def test_fetch_offline_says_what_is_missing(tmp_path, capsys):
+    with socket.socket() as probe:  # a port nobody listens on: the connection is refused, as offline
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = main(["artifacts", "fetch", "--artifacts", str(tmp_path / "a"), "--retries", "1",
+                 "--ldnoobw-url", f"http://127.0.0.1:{port}/{{lang}}"])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"http://127.0.0.1:{port}/en" in error and "needs the network" in error
+    assert not (tmp_path / "a" / "bad_words" / "en.txt").exists()
+    with LoopbackServer({}) as server:  # online, but the list does not exist
+        assert main(["artifacts", "fetch", "--artifacts", str(tmp_path / "a"), "--languages", "xx", "--no-ut1",
+                     "--ldnoobw-url", server.url("/{lang}")]) == 2
+    assert f"{server.url('/xx')}: HTTP 404" in capsys.readouterr().err
+
+
+def test_fetch_rejects_an_archive_without_blacklists(shared_data, tmp_path, capsys):
+    files = {"/b.tar.gz": ut1_archive(shared_data / "wordlists" / "ut1", top="lists")}
+    with LoopbackServer(files) as server:
+        code = main(["artifacts", "fetch", "--artifacts", str(tmp_path), "--languages", "", "--ut1-url",
+                     server.url("/b.tar.gz")])
+    assert code == 2
+    assert "the archive has no blacklists/ folder" in capsys.readouterr().err
+    assert not (tmp_path / "bad_urls" / "blacklists").exists()
+
+
+def test_build_errors_say_what_is_missing(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="nothing to build"):
+        main(["artifacts", "build", "--artifacts", str(tmp_path)])
+    with pytest.raises(SystemExit, match="need --language"):
+        main(["artifacts", "build", "--artifacts", str(tmp_path), "--cc", str(tmp_path / "web.jsonl")])
+    assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--language", "en",
+                 "--cc", str(tmp_path / "web.jsonl")]) == 2
+    assert "web.jsonl: no such corpus file" in capsys.readouterr().err
+    (tmp_path / "empty.jsonl").write_text("")
+    assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--language", "en",
+                 "--wikipedia", str(tmp_path / "empty.jsonl")]) == 2
+    assert "wikipedia corpus" in capsys.readouterr().err and not (tmp_path / "a" / "dsir").exists()
