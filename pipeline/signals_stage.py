@@ -16,6 +16,7 @@ from pipeline.commit import OutputDir
 from pipeline.progress import reporting
 from pipeline.remote import InputMissing, RetryPolicy, open_input
 from pipeline.rpv2_export import export_unit
+from pipeline.shipping import ship_directory
 from pipeline.signal_columns import signals_schema, with_signals
 from pipeline.units import absolute_output, run_units
 from signals.artifacts import Artifacts
@@ -119,8 +120,8 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
         artifacts = os.path.abspath(artifacts)
         if not os.path.isdir(artifacts):
             raise FileNotFoundError(f"--artifacts {artifacts}: no such directory")
-        spark.sparkContext.addFile(artifacts, recursive=True)  # word lists reach executors as SparkFiles
-    job = SignalsJob(output, os.path.basename(artifacts) if artifacts else None, export)
+    shipped = ship_directory(spark, artifacts) if artifacts else None  # word lists and models reach executors
+    job = SignalsJob(output, shipped, export)
     return run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
                      partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
                      fail_on=("bad_input",))

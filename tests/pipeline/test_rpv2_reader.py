@@ -19,6 +19,7 @@ import pytest
 from pipeline.accounting import Stats
 from pipeline.cli import main
 from pipeline.inputs import expand_inputs
+from pipeline.model_signal_columns import model_signal_columns
 from pipeline.rpv2_export import minhash_table, signals_line
 from pipeline.rpv2_layout import document_id
 from pipeline.rpv2_reader import RPV2_SCHEMA, BadShard, read_shard, select_shards
@@ -72,7 +73,9 @@ def published_rows(shard: str, records: dict[int, dict], artifacts: Artifacts) -
     """What the reference computes per document: our signal columns, plus CCNet's fields as the worker copies them
     (spec §2.1), under the document's id."""
     texts = [record["raw_content"] for record in records.values()]
-    columns = signal_columns(texts, [record["language"] for record in records.values()], artifacts)
+    languages = [record["language"] for record in records.values()]
+    columns = {**signal_columns(texts, languages, artifacts),
+               **model_signal_columns(texts, languages, [record["url"] for record in records.values()], artifacts)}
     rows = []
     for k, (index, record) in enumerate(records.items()):
         row = {name: values[k] for name, values in columns.items()}

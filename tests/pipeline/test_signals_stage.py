@@ -84,3 +84,21 @@ def test_signals_on_an_ingest_output_with_an_empty_part(spark, shared_data, tmp_
     assert stats["read"] == stats["kept"] == 1
     row = pq.read_table(str(tmp_path / "signals")).to_pylist()[0]
     assert row["url"] == "https://an.wikipedia.org/wiki/Escopete" and row["rps_doc_word_count"] > 100
+
+
+def test_two_artifact_folders_of_the_same_name_in_one_session(spark, shared_data, tmp_path):
+    """A user who rebuilds or swaps `artifacts/` and runs again in the same Spark session gets the new lists."""
+    import shutil
+
+    outputs = []
+    for index, lists in enumerate((["stop_words"], ["stop_words", "bad_words"])):
+        artifacts = tmp_path / f"v{index}" / "artifacts"
+        for name in lists:
+            shutil.copytree(shared_data / "artifacts" / name, artifacts / name)
+        outputs.append(tmp_path / f"out{index}")
+        run_signals(spark, [str(SHARED / "parity" / "public.jsonl")], str(outputs[-1]), str(artifacts),
+                    progress=False)
+    ldnoobw = [pq.read_table(next(out.glob("part-*.parquet")), columns=["rps_doc_ldnoobw_words"]).column(0)
+               for out in outputs]
+    assert ldnoobw[0].null_count > 0  # no bad_words/: null, as the reference gives for a missing list
+    assert ldnoobw[1].null_count == 0
