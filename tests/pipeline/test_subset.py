@@ -153,3 +153,14 @@ def test_a_bad_rule_is_refused_by_line_before_any_work(signals, tmp_path):
     with pytest.raises(RecipeError, match="output.path: .* overlaps the input"):
         plan_subset(parse_recipe(inside, "test.yaml"))
     assert not os.path.exists(out)
+
+
+def test_built_in_recipes_run_on_signals(spark, signals, tmp_path):
+    from recipes.loader import load_recipe
+    from tests.conftest import REPO
+
+    for path in sorted((REPO / "recipes").glob("*.yaml")):
+        plan = plan_subset(load_recipe(str(path)), str(tmp_path / path.stem), [str(signals)])
+        stats = run_subset(spark, plan)
+        assert stats["read"] == 274 and stats["kept"] + sum(stats["dropped"].values()) == 274, path.name
+        assert 0 < stats["kept"] < 274, path.name
