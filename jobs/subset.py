@@ -1,6 +1,6 @@
 """spark-submit entry point of `curate subset`: the same arguments, the same code.
 
-    spark-submit --master spark://HOST:7077 --py-files dist/curate.zip --files my-recipe.yaml jobs/subset.py \
+    spark-submit --master spark://HOST:7077 --py-files dist/curate.zip jobs/subset.py \
         my-recipe.yaml --output s3://bucket/subsets/my-recipe
 """
 
