@@ -230,6 +230,37 @@ def run_demo_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("recipe", metavar="RECIPE.yaml",
+                        help="the recipe (docs/recipes.md); recipes/ holds built-in ones")
+    parser.add_argument("--output", help="the dataset folder to write (default: the recipe's output.path)")
+    parser.add_argument("--input", action="append", metavar="PATH",
+                        help="read these inputs instead of the recipe's (repeatable)")
+    parser.add_argument("--explain", action="store_true",
+                        help="count what each rule removes on the first --explain-rows documents; write nothing")
+    parser.add_argument("--explain-rows", type=int, default=10_000, help="documents --explain looks at")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output written by another recipe")
+    _common(parser)
+
+
+def run_subset_command(args: argparse.Namespace) -> int:
+    from pipeline.accounting import Stats
+    from pipeline.subset import explain, plan_subset, run_subset
+    from recipes.loader import load_recipe
+
+    plan = plan_subset(load_recipe(args.recipe), args.output, args.input)  # every check before Spark starts
+    spark = _session(args, "curate subset")
+    if args.explain:
+        stats = explain(spark, plan, args.explain_rows)
+        print(f"rules of {args.recipe} on the first {stats.read:,} documents (nothing written):")
+        print(Stats.table(stats))
+        return 0
+    stats = run_subset(spark, plan, overwrite=args.overwrite)
+    print_summary(plan.output, stats)
+    print(f"characters kept: {stats['chars_kept']:,} (about {stats['tokens_kept_estimate']:,} tokens)")
+    return 0
+
+
 def _session(args: argparse.Namespace, name: str):
     from pipeline.session import get_session, java_problem
 
@@ -250,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     signals.set_defaults(run=run_signals_command)
     artifacts = commands.add_parser("artifacts", help="build or download the model artifacts of the signals")
     add_artifacts_arguments(artifacts)
+    subset = commands.add_parser("subset", help="a recipe's filtered subset as Hugging Face dataset shards")
+    add_subset_arguments(subset)
+    subset.set_defaults(run=run_subset_command)
     demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
     demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
     demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")

@@ -64,12 +64,13 @@ class OutputDir:
         path = self.join("_units", f"{unit_id}.json")
         return json.loads(self.fs.cat_file(path)) if self.fs.exists(path) else None
 
-    def write_parquet(self, name: str, tables: Iterable[pa.Table], schema: pa.Schema) -> dict:
+    def write_parquet(self, name: str, tables: Iterable[pa.Table], schema: pa.Schema,
+                      compression: str = "zstd") -> dict:
         """Stage a Parquet file from tables and move it into place; returns its manifest entry."""
         tmp = self._staging(name)
         rows = 0
         with self.fs.open(tmp, "wb") as handle:
-            with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+            with pq.ParquetWriter(handle, schema, compression=compression) as writer:
                 for table in tables:
                     writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
                     rows += table.num_rows
@@ -103,6 +104,9 @@ class OutputDir:
         self._write_atomic("_SUCCESS", b"")
         if self.fs.exists(self.join("_tmp")):
             self.fs.rm(self.join("_tmp"), recursive=True)
+
+    def write_text(self, name: str, text: str) -> None:
+        self._write_atomic(name, text.encode())
 
     def read_json(self, name: str) -> dict:
         return json.loads(self.fs.cat_file(self.join(name)))

@@ -1,0 +1,457 @@
+"""Rule expressions of recipes: a small SQL-like language, parsed into a tree and checked before any work.
+
+Only what is parsed here can run: comparisons, BETWEEN, IN, IS [NOT] NULL, LIKE, AND/OR/NOT, arithmetic and the
+functions of FUNCTIONS. A rule never reaches Spark's SQL parser, so nothing outside the language (subqueries,
+`reflect`, `java_method`, UDFs) can be smuggled in."""
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# name -> (least, most) number of arguments; `most` None means any number
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "abs": (1, 1), "round": (1, 2), "floor": (1, 1), "ceil": (1, 1), "sqrt": (1, 1), "ln": (1, 1),
+    "log10": (1, 1), "exp": (1, 1), "least": (2, None), "greatest": (2, None), "coalesce": (1, None),
+    "length": (1, 1), "lower": (1, 1), "upper": (1, 1),
+    "size": (1, 1), "array_min": (1, 1), "array_max": (1, 1), "array_sum": (1, 1), "array_mean": (1, 1),
+}
+KEYWORDS = {"and", "or", "not", "between", "in", "is", "null", "true", "false", "like"}
+COMPARISONS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class RuleError(ValueError):
+    """A rule that cannot run: the message names the rule and what is wrong, with a suggestion when there is one."""
+
+
+# The tree. Every node is immutable; `Column` holds a name as the inputs spell it.
+@dataclass(frozen=True)
+class Literal:
+    value: float | int | str | bool | None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "-" or "not"
+    operand: object
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # arithmetic, comparison, "and", "or", "like"
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Between:
+    operand: object
+    low: object
+    high: object
+    negated: bool
+
+
+@dataclass(frozen=True)
+class In:
+    operand: object
+    options: tuple
+    negated: bool
+
+
+@dataclass(frozen=True)
+class IsNull:
+    operand: object
+    negated: bool
+
+
+Node = Literal | Column | Call | Unary | Binary | Between | In | IsNull
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<number>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<quoted>`[^`]+`)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
+  | (?P<op><=|>=|<>|!=|==|[-+*/%(),<>=])
+""", re.VERBOSE)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # number, string, name, keyword, op, end
+    text: str
+    position: int
+
+
+def _tokens(rule: str) -> list[_Token]:
+    tokens, position = [], 0
+    while position < len(rule):
+        match = _TOKEN.match(rule, position)
+        if match is None:
+            raise RuleError(f"unexpected character {rule[position]!r} at position {position + 1}")
+        kind, text = match.lastgroup, match.group()
+        if kind == "name" and text.lower() in KEYWORDS:
+            kind, text = "keyword", text.lower()
+        elif kind == "quoted":
+            kind, text = "name", text[1:-1]
+        if kind != "space":
+            tokens.append(_Token(kind, text, position))
+        position = match.end()
+    tokens.append(_Token("end", "", len(rule)))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent, loosest binding first: OR, AND, NOT, predicates, + -, * / %, unary minus."""
+
+    def __init__(self, rule: str):
+        self.tokens = _tokens(rule)
+        self.index = 0
+
+    @property
+    def token(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def accept(self, kind: str, text: str | None = None) -> bool:
+        if self.token.kind == kind and (text is None or self.token.text == text):
+            self.index += 1
+            return True
+        return False
+
+    def expect(self, kind: str, text: str) -> None:
+        if not self.accept(kind, text):
+            raise self.error(f"expected {text.upper() if kind == 'keyword' else repr(text)}")
+
+    def error(self, message: str) -> RuleError:
+        found = self.token.text or "the end of the rule"
+        return RuleError(f"{message} at position {self.token.position + 1} (found {found!r})")
+
+    def parse(self) -> Node:
+        node = self.disjunction()
+        if self.token.kind != "end":
+            raise self.error("unexpected text")
+        return node
+
+    def disjunction(self) -> Node:
+        node = self.conjunction()
+        while self.accept("keyword", "or"):
+            node = Binary("or", node, self.conjunction())
+        return node
+
+    def conjunction(self) -> Node:
+        node = self.negation()
+        while self.accept("keyword", "and"):
+            node = Binary("and", node, self.negation())
+        return node
+
+    def negation(self) -> Node:
+        if self.accept("keyword", "not"):
+            return Unary("not", self.negation())
+        return self.predicate()
+
+    def predicate(self) -> Node:
+        left = self.sum()
+        if self.token.kind == "op" and self.token.text in COMPARISONS:
+            return Binary(COMPARISONS[self.take().text], left, self.sum())
+        if self.accept("keyword", "is"):
+            negated = self.accept("keyword", "not")
+            self.expect("keyword", "null")
+            return IsNull(left, negated)
+        negated = self.accept("keyword", "not")
+        if self.accept("keyword", "between"):
+            low = self.sum()
+            self.expect("keyword", "and")
+            return Between(left, low, self.sum(), negated)
+        if self.accept("keyword", "in"):
+            self.expect("op", "(")
+            options = [self.sum()]
+            while self.accept("op", ","):
+                options.append(self.sum())
+            self.expect("op", ")")
+            return In(left, tuple(options), negated)
+        if self.accept("keyword", "like"):
+            pattern = self.sum()
+            node = Binary("like", left, pattern)
+            return Unary("not", node) if negated else node
+        if negated:
+            raise self.error("expected BETWEEN, IN or LIKE after NOT")
+        return left
+
+    def sum(self) -> Node:
+        node = self.product()
+        while self.token.kind == "op" and self.token.text in "+-":
+            node = Binary(self.take().text, node, self.product())
+        return node
+
+    def product(self) -> Node:
+        node = self.unary()
+        while self.token.kind == "op" and self.token.text in "*/%":
+            node = Binary(self.take().text, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.accept("op", "-"):
+            return Unary("-", self.unary())
+        return self.primary()
+
+    def primary(self) -> Node:
+        token = self.token
+        if self.accept("number"):
+            is_float = any(c in token.text for c in ".eE")
+            return Literal(float(token.text) if is_float else int(token.text))
+        if self.accept("string"):
+            return Literal(token.text[1:-1].replace("''", "'"))
+        if token.kind == "keyword" and token.text in ("true", "false", "null"):
+            self.take()
+            return Literal({"true": True, "false": False, "null": None}[token.text])
+        if self.accept("op", "("):
+            if self.token.kind == "name" and self.token.text.lower() == "select":
+                raise self.error("subqueries are not allowed")
+            node = self.disjunction()
+            self.expect("op", ")")
+            return node
+        if self.accept("name"):
+            if self.accept("op", "("):
+                return Call(token.text.lower(), self.arguments())
+            if token.text.lower() == "select":
+                raise RuleError("subqueries are not allowed: a rule is an expression over one document's columns")
+            return Column(token.text)
+        raise self.error("expected a value, a column or a function")
+
+    def arguments(self) -> tuple:
+        if self.accept("op", ")"):
+            return ()
+        args = [self.disjunction()]
+        while self.accept("op", ","):
+            args.append(self.disjunction())
+        self.expect("op", ")")
+        return tuple(args)
+
+
+def parse(rule: str) -> Node:
+    """The tree of one rule; RuleError says where it stops making sense."""
+    return _Parser(rule).parse()
+
+
+def children(node: Node) -> tuple:
+    match node:
+        case Call(args=args):
+            return args
+        case Unary(operand=operand) | IsNull(operand=operand):
+            return (operand,)
+        case Binary(left=left, right=right):
+            return (left, right)
+        case Between(operand=operand, low=low, high=high):
+            return (operand, low, high)
+        case In(operand=operand, options=options):
+            return (operand, *options)
+    return ()
+
+
+def walk(node: Node):
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def columns_of(node: Node) -> set[str]:
+    return {n.name for n in walk(node) if isinstance(n, Column)}
+
+
+def closest(name: str, known) -> str:
+    """' (did you mean X?)' for the nearest known name, or ''."""
+    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def check(node: Node, columns) -> None:
+    """Refuse unknown columns and functions outside the allow-list, by name."""
+    for item in walk(node):
+        if isinstance(item, Column) and item.name not in columns:
+            raise RuleError(f"unknown column {item.name!r}{closest(item.name, columns)}")
+        if isinstance(item, Call):
+            if item.function not in FUNCTIONS:
+                raise RuleError(f"function {item.function!r} is not allowed{closest(item.function, FUNCTIONS)}; "
+                                f"allowed: {', '.join(sorted(FUNCTIONS))}")
+            least, most = FUNCTIONS[item.function]
+            if len(item.args) < least or (most is not None and len(item.args) > most):
+                wanted = f"{least}" if least == most else f"{least} or more" if most is None else f"{least} to {most}"
+                raise RuleError(f"{item.function}() takes {wanted} arguments, got {len(item.args)}")
+
+
+def compile_rule(rule: str, columns) -> Node:
+    """Parse and check one rule against the columns the inputs have."""
+    if not isinstance(rule, str) or not rule.strip():
+        raise RuleError("a rule must be a non-empty expression")
+    node = parse(rule)
+    check(node, columns)
+    return node
+
+
+def evaluate(node: Node, row: Mapping):
+    """The rule's value for one row with SQL semantics: None is NULL (unknown) and propagates."""
+    match node:
+        case Literal(value=value):
+            return value
+        case Column(name=name):
+            return row[name]
+        case Unary(op="-", operand=operand):
+            value = evaluate(operand, row)
+            return None if value is None else -value
+        case Unary(op="not", operand=operand):
+            value = evaluate(operand, row)
+            return None if value is None else not value
+        case Binary(op="and", left=left, right=right):
+            return _and(evaluate(left, row), evaluate(right, row))
+        case Binary(op="or", left=left, right=right):
+            return _or(evaluate(left, row), evaluate(right, row))
+        case Binary(op=op, left=left, right=right):
+            return _binary(op, evaluate(left, row), evaluate(right, row))
+        case Between(operand=operand, low=low, high=high, negated=negated):
+            value = evaluate(operand, row)
+            inside = _and(_binary(">=", value, evaluate(low, row)), _binary("<=", value, evaluate(high, row)))
+            return _not(inside) if negated else inside
+        case In(operand=operand, options=options, negated=negated):
+            found = _in(evaluate(operand, row), [evaluate(option, row) for option in options])
+            return _not(found) if negated else found
+        case IsNull(operand=operand, negated=negated):
+            return (evaluate(operand, row) is None) != negated
+        case Call(function=function, args=args):
+            return _call(function, [evaluate(arg, row) for arg in args])
+    raise TypeError(f"not a rule node: {node!r}")
+
+
+def _not(value):
+    return None if value is None else not value
+
+
+def _and(left, right):
+    if left is False or right is False:
+        return False
+    return None if left is None or right is None else True
+
+
+def _or(left, right):
+    if left is True or right is True:
+        return True
+    return None if left is None or right is None else False
+
+
+def _in(value, options):
+    if value is None:
+        return None
+    if any(option == value for option in options if option is not None):
+        return True
+    return None if any(option is None for option in options) else False
+
+
+def _binary(op: str, left, right):
+    if left is None or right is None:
+        return None
+    match op:
+        case "+":
+            return left + right
+        case "-":
+            return left - right
+        case "*":
+            return left * right
+        case "/":
+            return None if right == 0 else left / right  # Spark's `/` gives NULL on a zero divisor
+        case "%":
+            return None if right == 0 else _remainder(left, right)
+        case "=":
+            return left == right
+        case "!=":
+            return left != right
+        case "<":
+            return left < right
+        case "<=":
+            return left <= right
+        case ">":
+            return left > right
+        case ">=":
+            return left >= right
+        case "like":
+            return re.fullmatch(_like_pattern(right), left, re.DOTALL) is not None
+    raise TypeError(op)
+
+
+def _remainder(left, right):
+    """SQL's remainder takes the dividend's sign, unlike Python's %."""
+    result = abs(left) % abs(right)
+    return -result if left < 0 else result
+
+
+def _like_pattern(pattern: str) -> str:
+    return "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+
+
+def _call(function: str, args: list):
+    import math
+
+    if function == "coalesce":
+        return next((arg for arg in args if arg is not None), None)
+    if function in ("least", "greatest"):  # like Spark: nulls are skipped, all-null gives null
+        values = [arg for arg in args if arg is not None]
+        return (min if function == "least" else max)(values) if values else None
+    (value, *rest) = args
+    if value is None:
+        return None
+    match function:
+        case "abs":
+            return abs(value)
+        case "round":
+            return _round_half_up(value, rest[0] if rest else 0)
+        case "floor":
+            return math.floor(value)
+        case "ceil":
+            return math.ceil(value)
+        case "sqrt":
+            return math.sqrt(value) if value >= 0 else math.nan
+        case "ln":
+            return math.log(value) if value > 0 else None
+        case "log10":
+            return math.log10(value) if value > 0 else None
+        case "exp":
+            return math.exp(value)
+        case "length" | "size":
+            return len(value)
+        case "lower":
+            return value.lower()
+        case "upper":
+            return value.upper()
+    items = [item for item in value if item is not None]
+    match function:
+        case "array_min":
+            return min(items) if items else None
+        case "array_max":
+            return max(items) if items else None
+        case "array_sum":
+            return sum(items) if value else 0
+        case "array_mean":
+            return sum(items) / len(items) if items else None
+    raise TypeError(function)
+
+
+def _round_half_up(value, digits: int):
+    """Spark's round() rounds halves away from zero (Python's rounds them to even)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float(rounded) if isinstance(value, float) else int(rounded)

@@ -1,0 +1,12 @@
+"""spark-submit entry point of `curate subset`: the same arguments, the same code.
+
+    spark-submit --master spark://HOST:7077 --py-files dist/curate.zip jobs/subset.py \
+        my-recipe.yaml --output s3://bucket/subsets/my-recipe
+"""
+
+import sys
+
+from pipeline.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["subset", *sys.argv[1:]]))

@@ -1,0 +1,344 @@
+"""`curate subset`: a recipe's rules over stored signals, written as Hugging Face dataset shards with a card.
+
+Two passes. The first reads only the columns the rules name and counts, for every rule, the documents it was
+the first to fail; the second reads the kept rows' output columns (the text only now) and writes the shards."""
+
+import math
+import os
+import posixpath
+import sys
+from dataclasses import dataclass
+from functools import partial
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from filters.expressions import Node, RuleError, columns_of, compile_rule
+from pipeline.accounting import Stats
+from pipeline.commit import OutputDir
+from pipeline.inputs import expand_inputs
+from pipeline.remote import RetryPolicy, is_local, local_path, open_input
+from pipeline.schema import DOCUMENT_SCHEMA
+from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
+from pipeline.units import absolute_output
+from recipes.loader import LoadedRecipe
+
+CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
+REASON = "_curate_reason"
+HASH_RANGE = float(1 << 53)
+SHARD_RECORD = pa.schema([("part", pa.int64()), ("file", pa.string()), ("rows", pa.int64()), ("bytes", pa.int64()),
+                          ("chars", pa.int64())])
+
+
+@dataclass(frozen=True)
+class SubsetPlan:
+    """A recipe checked against its inputs' columns: everything needed to run it, nothing run yet."""
+    loaded: LoadedRecipe
+    inputs: list[str]
+    schema: pa.Schema
+    rules: list[tuple[str, Node]]
+    line_rules: list[tuple[str, Node]]
+    columns: list[str]  # written to the shards
+    output: str
+
+
+def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[str] | None = None) -> SubsetPlan:
+    """Check the recipe against the columns of its inputs; RecipeError names the line and key of a problem."""
+    recipe = loaded.recipe
+    locations = inputs or [item.path for item in recipe.inputs]
+    files = expand_inputs(locations, DOCUMENT_SUFFIXES)
+    schema = _input_schema(loaded, files)
+    names = set(schema.names)
+    rules = []
+    for name, rule in recipe.filters.items():
+        rules.append((name, _compile(loaded, ("filters", name), rule, names)))
+    line_rules = []
+    if recipe.line_filters:
+        for needed in ("text", "line_spans"):
+            if needed not in names:
+                raise loaded.error(("line_filters",), f"needs the `{needed}` column of curate signals in the inputs")
+        line_columns = {field.name for field in schema if pa.types.is_list(field.type) and field.name != "line_spans"}
+        for name, rule in recipe.line_filters.items():
+            line_rules.append((name, _compile(loaded, ("line_filters", name), rule, line_columns)))
+    if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) and "is_duplicate" not in names:
+        raise loaded.error(("dedup",), "the inputs have no `is_duplicate` column: run `curate dedup` on them first")
+    if recipe.sample and recipe.sample.by and recipe.sample.by not in names:
+        raise loaded.error(("sample", "by"), f"unknown column {recipe.sample.by!r}")
+    columns = recipe.output.columns or [name for name in DOCUMENT_SCHEMA.names if name in names]
+    for index, name in enumerate(columns):
+        if name not in names:
+            raise loaded.error(("output", "columns", index), f"unknown column {name!r}")
+    target = absolute_output(output or recipe.output.path)
+    _check_apart(loaded, locations, files, target)
+    return SubsetPlan(loaded, files, schema, rules, line_rules, columns, target)
+
+
+def _compile(loaded: LoadedRecipe, path: tuple, rule: str, columns: set[str]) -> Node:
+    try:
+        return compile_rule(rule, columns)
+    except RuleError as exc:
+        raise loaded.error(path, str(exc)) from None
+
+
+def _input_schema(loaded: LoadedRecipe, files: list[str]) -> pa.Schema:
+    """The first input's schema, read from its footer (Parquet) or its rows (JSON lines)."""
+    first = files[0]
+    try:
+        if first.endswith(".parquet"):
+            with open_input(first, retry=RetryPolicy()) as stream:
+                return pq.read_schema(stream)
+        schema, _ = open_documents(first)
+    except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's input
+        raise loaded.error(("inputs",), f"cannot read {first}: {exc}") from None
+    if schema is None:
+        raise loaded.error(("inputs",), f"{first} has no documents")
+    return schema
+
+
+def _check_apart(loaded: LoadedRecipe, locations: list[str], files: list[str], output: str) -> None:
+    """A recipe writes only under its output path: never over what it reads, nor inside an input folder."""
+    if not is_local(output):
+        return
+    target = os.path.abspath(local_path(output))
+    for item in [*locations, *files]:
+        if not is_local(item):
+            continue
+        source = os.path.abspath(local_path(item))
+        if _under(source, target) or _under(target, source):
+            raise loaded.error(("output", "path"), f"{output} overlaps the input {item}; choose another output")
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _decisions(plan: SubsetPlan, frame):
+    """The frame with REASON: the first rule a document fails (null when kept)."""
+    from pyspark.sql import functions as F
+
+    from pipeline.rule_columns import to_column
+
+    recipe = plan.loaded.recipe
+    reason = None
+    checks: list[tuple[str, object]] = []
+    if recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url:
+        checks.append(("dedup", ~F.coalesce(F.col("is_duplicate"), F.lit(False))))
+    checks += [(name, to_column(node)) for name, node in plan.rules]
+    if plan.line_rules:
+        checks.append(("line_filters", F.exists(_lines(plan), _line_keeps(plan))))
+    for name, check in checks:
+        failed = ~F.coalesce(check, F.lit(False))
+        reason = F.when(failed, F.lit(name)) if reason is None else reason.when(failed, F.lit(name))
+    frame = frame.withColumn(REASON, reason if reason is not None else F.lit(None).cast("string"))
+    return _sample(plan, frame) if recipe.sample else frame
+
+
+def _lines(plan: SubsetPlan):
+    """One struct per line: its span and the line-level values the rules name."""
+    from pyspark.sql import functions as F
+
+    names = sorted(set().union(*(columns_of(node) for _, node in plan.line_rules)))
+    return F.arrays_zip(F.col("line_spans").alias("span"), *[F.col(f"`{name}`").alias(name) for name in names])
+
+
+def _line_keeps(plan: SubsetPlan):
+    """line struct -> whether every line rule keeps it (a null result drops the line, as in SQL WHERE)."""
+    from pyspark.sql import functions as F
+
+    from pipeline.rule_columns import to_column
+
+    def keeps(line):
+        verdict = F.lit(True)
+        for _, node in plan.line_rules:
+            verdict = verdict & F.coalesce(to_column(node, lambda name: line[name]), F.lit(False))
+        return verdict
+
+    return keeps
+
+
+def _uniform(seed: int):
+    """A number in [0, 1) per document from its id and the seed: the same on any partitioning."""
+    from pyspark.sql import functions as F
+
+    return F.pmod(F.xxhash64(F.col("id"), F.lit(seed)), F.lit(1 << 53)) / F.lit(HASH_RANGE)
+
+
+def _sample(plan: SubsetPlan, frame):
+    """Mark as `sample` the rule-passing documents the sample leaves out."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    sample = plan.loaded.recipe.sample
+    draw = _uniform(sample.seed)
+    candidate = F.col(REASON).isNull()
+    keep = F.lit(True)
+    if sample.fraction is not None:
+        keep = draw < F.lit(sample.fraction)
+    if sample.weights:
+        keep = keep & F.col(sample.by).isin(list(sample.weights))
+    frame = frame.withColumn("_draw", draw)
+    if sample.max_docs is not None:
+        group = F.col(sample.by) if sample.weights else F.lit(0)
+        order = Window.partitionBy(F.col(REASON).isNull() & keep, group).orderBy("_draw", "id")
+        frame = frame.withColumn("_rank", F.row_number().over(order))
+        keep = keep & (F.col("_rank") <= _quota(sample, group))
+    frame = frame.withColumn(REASON, F.when(candidate & ~keep, F.lit("sample")).otherwise(F.col(REASON)))
+    return frame.drop("_draw", "_rank")
+
+
+def _quota(sample, group):
+    """Documents each group may keep: max_docs shared by weight (largest remainders first), or max_docs."""
+    from pyspark.sql import functions as F
+
+    if not sample.weights:
+        return F.lit(sample.max_docs)
+    total = sum(sample.weights.values())
+    shares = {key: sample.max_docs * weight / total for key, weight in sample.weights.items()}
+    quotas = {key: math.floor(share) for key, share in shares.items()}
+    left = sample.max_docs - sum(quotas.values())
+    for key in sorted(shares, key=lambda k: (quotas[k] - shares[k], k))[:left]:
+        quotas[key] += 1
+    return F.create_map(*[F.lit(x) for kv in quotas.items() for x in kv])[group]
+
+
+def read_inputs(spark, plan: SubsetPlan):
+    if plan.inputs[0].endswith(".parquet"):
+        return spark.read.parquet(*plan.inputs)
+    return spark.read.json(plan.inputs)
+
+
+MIX_COLUMNS = ("language", "source")
+
+
+def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict]:
+    """The books (per rule: the documents it was the first to fail) and the language/source mix of the kept.
+
+    Reads only the columns the rules name, and the mix columns."""
+    from pyspark.sql import functions as F
+
+    mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
+    counts = _decisions(plan, frame).groupBy(REASON, *mix_columns).agg(F.count(F.lit(1)).alias("n")).collect()
+    stats, mix = Stats(), {name: {} for name in mix_columns}
+    for row in counts:
+        if row[REASON] is not None:
+            stats.drop(row[REASON], row["n"])
+            continue
+        stats.keep(row["n"])
+        for name in mix_columns:
+            value = str(row[name])
+            mix[name][value] = mix[name].get(value, 0) + row["n"]
+    return stats, {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for name, values in mix.items()}
+
+
+def _kept_rows(plan: SubsetPlan, frame):
+    """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules."""
+    from pyspark.sql import functions as F
+
+    kept = _decisions(plan, frame).filter(F.col(REASON).isNull())
+    if plan.line_rules and "text" in plan.columns:
+        lines = F.filter(_lines(plan), _line_keeps(plan))
+        text = F.concat_ws("", F.transform(lines, lambda line: F.substring(
+            F.col("text"), line["span"][0] + 1, line["span"][1] - line["span"][0])))
+        kept = kept.withColumn("text", text)
+    return kept.select(*[F.col(f"`{name}`") for name in plan.columns])
+
+
+def _write_shards(batches, output: str, compression: str):
+    """Executor side: one partition's rows into one staged Parquet file; yields its manifest entry."""
+    from pyspark import TaskContext
+
+    part = TaskContext.get().partitionId()
+    tables, counted = [], {"chars": 0}
+    first = None
+    for batch in batches:
+        first = first or batch.schema
+        if batch.num_rows:
+            if "text" in batch.schema.names:
+                counted["chars"] += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+            tables.append(pa.Table.from_batches([batch]))
+    if not tables:
+        return
+    entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}.parquet", tables, first,
+                                            compression=compression)
+    yield pa.RecordBatch.from_pylist([{"part": part, **entry, **counted}], schema=SHARD_RECORD)
+
+
+def estimate_bytes(plan: SubsetPlan, share: float) -> int:
+    """The output's size: the compressed bytes of the output columns in the inputs, times the kept share."""
+    total = 0
+    for location in plan.inputs:
+        with open_input(location, retry=RetryPolicy()) as stream:
+            if not location.endswith(".parquet"):
+                stream.seek(0, 2)
+                total += stream.tell()
+                continue
+            meta = pq.ParquetFile(stream).metadata
+            wanted = {i for i in range(meta.num_columns) if meta.schema.column(i).path.split(".")[0] in plan.columns}
+            total += sum(meta.row_group(g).column(i).total_compressed_size
+                         for g in range(meta.num_row_groups) for i in wanted)
+    return int(total * share)
+
+
+def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
+    """Apply the recipe and write the dataset folder; returns the job's stats."""
+    from pyspark.sql import functions as F
+
+    recipe = plan.loaded.recipe
+    out = OutputDir(plan.output)
+    out.claim({"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}, overwrite=overwrite)
+    if out.complete:
+        print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
+        return out.read_json("_stats.json")
+    frame = read_inputs(spark, plan)
+    stats, mix = count_decisions(plan, frame)
+    stats.check(plan.output)
+    shards = max(1, math.ceil(estimate_bytes(plan, stats.kept / max(stats.read, 1)) / recipe.output.shard_size))
+    rows = _kept_rows(plan, frame).repartition(shards, F.col("id")).sortWithinPartitions("id")
+    written = sorted(rows.mapInArrow(partial(_write_shards, output=plan.output, compression=recipe.output.compression),
+                                     "part long, file string, rows long, bytes long, chars long").collect(),
+                     key=lambda r: r["part"])
+    if not written:  # nothing kept: one empty shard, so that the dataset still loads with its columns
+        empty = pa.schema([plan.schema.field(name) for name in plan.columns])
+        written = [{"part": 0, **out.write_parquet("_shards/part-00000.parquet", [], empty), "chars": 0}]
+    if sum(r["rows"] for r in written) != stats.kept:
+        raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
+    files = _place_shards(out, recipe.output.config, written)
+    chars = sum(r["chars"] for r in written)
+    result = {"stage": "subset", "recipe": recipe.name, **stats.to_dict(), "rules": _rule_order(plan),
+              "chars_kept": chars, "tokens_kept_estimate": chars // CHARS_PER_TOKEN, "mix": mix,
+              "inputs": {"files": len(plan.inputs)}}
+    from pipeline.dataset_card import write_card
+
+    write_card(out, plan, result)
+    out.finish(result, files)
+    return result
+
+
+def _rule_order(plan: SubsetPlan) -> list[str]:
+    recipe = plan.loaded.recipe
+    order = ["dedup"] if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) else []
+    order += [name for name, _ in plan.rules]
+    order += ["line_filters"] if plan.line_rules else []
+    return order + (["sample"] if recipe.sample else [])
+
+
+def _place_shards(out: OutputDir, config: str, written: list) -> list[dict]:
+    """Move the staged shards to data/{config}/train-XXXXX-of-YYYYY.parquet, in partition order."""
+    folder = posixpath.join("data", config)
+    if out.fs.exists(out.join("data")):  # left by a run that died while placing shards
+        out.fs.rm(out.join("data"), recursive=True)
+    out.fs.makedirs(out.join(folder), exist_ok=True)
+    files = []
+    for index, record in enumerate(written):
+        name = posixpath.join(folder, f"train-{index:05d}-of-{len(written):05d}.parquet")
+        out.fs.mv(out.join(record["file"]), out.join(name))
+        files.append({"file": name, "rows": record["rows"], "bytes": record["bytes"]})
+    out.fs.rm(out.join("_shards"), recursive=True)
+    return files
+
+
+def explain(spark, plan: SubsetPlan, rows: int) -> Stats:
+    """The books of the rules on the first `rows` documents, nothing written."""
+    return count_decisions(plan, read_inputs(spark, plan).limit(rows))[0]
+

@@ -1,0 +1,87 @@
+"""The recipe format: what a recipe YAML may say, checked by pydantic before any Spark work (docs/recipes.md)."""
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes of '500MB', '1.5GiB' or a plain number of bytes."""
+    if isinstance(text, int):
+        return text
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*", str(text), re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{text!r} is not a size such as 500MB or 1GiB")
+    return int(float(match.group(1)) * SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Input(Strict):
+    path: str = Field(description="output of curate signals/dedup, Parquet or jsonl files, a directory or a glob")
+    format: Literal["auto", "parquet", "jsonl"] = "auto"
+
+
+class Dedup(Strict):
+    """Drop documents that `curate dedup` marked as duplicates (is_duplicate); the representative stays."""
+    fuzzy: bool = False
+    exact: bool = False
+    url: bool = False
+
+
+class Sample(Strict):
+    fraction: float | None = Field(None, gt=0, le=1)
+    max_docs: int | None = Field(None, gt=0)
+    seed: int = 1
+    by: str | None = Field(None, description="column whose values `weights` refers to, e.g. language or source")
+    weights: dict[str, float] | None = None
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, weights):
+        if weights is not None and any(weight < 0 for weight in weights.values()):
+            raise ValueError("weights must not be negative")
+        return weights
+
+
+class Output(Strict):
+    path: str
+    shard_size: int = Field(500 * 10**6, description="bytes of Parquet per shard, e.g. 500MB")
+    compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    columns: list[str] | None = Field(None, description="default: the document columns, without signals")
+    config: str = Field("default", pattern=r"^[A-Za-z0-9_.-]+$")
+
+    @field_validator("shard_size", mode="before")
+    @classmethod
+    def _size(cls, value):
+        return parse_size(value)
+
+
+class Card(BaseModel):
+    """Dataset card fields; anything beyond these goes into the card's front matter as given."""
+    model_config = ConfigDict(extra="allow")
+    license: str | None = None
+    pretty_name: str | None = None
+    language: list[str] | None = None
+
+
+class Recipe(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    inputs: list[Input] = Field(min_length=1)
+    filters: dict[str, str] = Field(default_factory=dict)
+    line_filters: dict[str, str] = Field(default_factory=dict)
+    dedup: Dedup = Field(default_factory=Dedup)
+    sample: Sample | None = None
+    output: Output
+    card: Card = Field(default_factory=Card)
+
+    @field_validator("filters", "line_filters", mode="before")
+    @classmethod
+    def _empty_mapping(cls, value):
+        return {} if value is None else value

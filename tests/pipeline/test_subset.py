@@ -1,0 +1,166 @@
+"""`curate subset` on real documents with their signals: exactly the documents the rules describe, as a dataset."""
+
+import json
+import os
+
+import pyarrow.parquet as pq
+import pytest
+
+from filters.expressions import compile_rule, evaluate
+from pipeline.subset import plan_subset, run_subset
+from recipes.loader import RecipeError, parse_recipe
+from tests.conftest import SHARED
+
+RULES = {
+    "word_count": "rps_doc_word_count BETWEEN 50 AND 100000",
+    "repetition": "rps_doc_frac_chars_top_2gram <= 0.2 OR rps_doc_frac_chars_dupe_10grams <= 0.1",
+    "no_curly": "rps_doc_curly_bracket = 0 OR rps_doc_curly_bracket IS NULL",
+    "stop_words": "rps_doc_stop_word_fraction >= 0.25",
+}
+LINE_RULES = {"words": "rps_lines_num_words >= 4", "no_js": "rps_lines_javascript_counts = 0"}
+
+
+@pytest.fixture(scope="module")
+def signals(spark, shared_data, tmp_path_factory):
+    """The parity documents (real web pages) with their signals, as `curate signals` writes them."""
+    from pipeline.signals_stage import run_signals
+
+    out = tmp_path_factory.mktemp("subset") / "signals"
+    run_signals(spark, [str(SHARED / "parity" / "public.jsonl")], str(out), str(shared_data / "artifacts"),
+                progress=False)
+    return out
+
+
+def recipe_text(signals, output, filters=RULES, extra: str = "") -> str:
+    rules = "".join(f"  {name}: \"{rule}\"\n" for name, rule in filters.items())
+    return (f"name: test-subset\ninputs:\n  - path: {signals}\nfilters:\n{rules}{extra}"
+            f"output:\n  path: {output}\n  shard_size: 50KB\ncard:\n  license: odc-by\n")
+
+
+def rows_of(directory) -> list[dict]:
+    return [row for path in sorted(directory.glob("*.parquet")) for row in pq.read_table(path).to_pylist()]
+
+
+def expected_books(rows: list[dict], filters: dict[str, str], columns) -> tuple[dict, dict]:
+    """Per row, the first rule it fails, by the pure evaluator (an implementation apart from Spark's)."""
+    nodes = {name: compile_rule(rule, columns) for name, rule in filters.items()}
+    first_failed = {}
+    for row in rows:
+        failed = next((name for name, node in nodes.items() if evaluate(node, row) is not True), None)
+        first_failed[row["id"]] = failed
+    dropped = {}
+    for reason in first_failed.values():
+        if reason:
+            dropped[reason] = dropped.get(reason, 0) + 1
+    return first_failed, dropped
+
+
+def test_subset_keeps_exactly_what_the_rules_describe(spark, signals, tmp_path):
+    out = tmp_path / "out"
+    loaded = parse_recipe(recipe_text(signals, out), "test.yaml")
+    stats = run_subset(spark, plan_subset(loaded), overwrite=False)
+    source = rows_of(signals)
+    first_failed, dropped = expected_books(source, RULES, set(source[0]))
+    kept_ids = sorted(i for i, reason in first_failed.items() if reason is None)
+    assert 0 < len(kept_ids) < len(source)
+    shards = sorted((out / "data" / "default").glob("train-*-of-*.parquet"))
+    written = [row for shard in shards for row in pq.read_table(shard).to_pylist()]
+    assert sorted(row["id"] for row in written) == kept_ids
+    by_id = {row["id"]: row for row in source}
+    assert all(row["text"] == by_id[row["id"]]["text"] for row in written)
+    assert set(written[0]) == {"id", "text", "language"}  # document columns only, no signals, by default
+    assert stats["read"] == len(source) and stats["kept"] == len(kept_ids)
+    assert {k: v for k, v in stats["dropped"].items() if v} == dropped
+    assert stats["chars_kept"] == sum(len(row["text"]) for row in written)
+    assert json.loads((out / "_stats.json").read_text())["kept"] == len(kept_ids)
+    assert len(shards) > 1 and shards[0].name.endswith(f"-of-{len(shards):05d}.parquet")
+    assert (out / "_SUCCESS").exists() and not (out / "_tmp").exists()
+
+
+def test_output_loads_with_datasets_and_has_a_card(spark, signals, tmp_path, monkeypatch):
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    out = tmp_path / "out"
+    stats = run_subset(spark, plan_subset(parse_recipe(recipe_text(signals, out), "test.yaml")))
+    loaded = datasets.load_dataset(str(out), split="train")
+    assert loaded.num_rows == stats["kept"]
+    assert loaded.column_names == ["id", "text", "language"]
+    card = (out / "README.md").read_text()
+    front = card.split("---\n")[1]
+    assert "license: odc-by" in front and "size_categories:\n- n<1K" in front
+    assert "path: data/default/train-*.parquet" in front
+    assert "rps_doc_word_count BETWEEN 50 AND 100000" in card  # the recipe itself
+
+
+def test_line_filters_rebuild_the_text_from_kept_lines(spark, signals, tmp_path):
+    out = tmp_path / "out"
+    lines = "line_filters:\n" + "".join(f"  {name}: \"{rule}\"\n" for name, rule in LINE_RULES.items())
+    loaded = parse_recipe(recipe_text(signals, out, {"word_count": RULES["word_count"]}, lines), "test.yaml")
+    stats = run_subset(spark, plan_subset(loaded))
+    nodes = [compile_rule(rule, {"rps_lines_num_words", "rps_lines_javascript_counts"}) for rule in LINE_RULES.values()]
+    expected = {}
+    for row in rows_of(signals):
+        if not evaluate(compile_rule(RULES["word_count"], set(row)), row):
+            continue
+        kept = [span for index, span in enumerate(row["line_spans"])
+                if all(evaluate(node, {"rps_lines_num_words": row["rps_lines_num_words"][index],
+                                       "rps_lines_javascript_counts": row["rps_lines_javascript_counts"][index]})
+                       for node in nodes)]
+        if kept:
+            expected[row["id"]] = "".join(row["text"][start:end] for start, end in kept)
+    written = {row["id"]: row["text"] for row in rows_of(out / "data" / "default")}
+    assert written == expected
+    assert stats["dropped"].get("line_filters", 0) == stats["read"] - stats["kept"] - stats["dropped"]["word_count"]
+    assert any(len(text) < len(row["text"]) for row in rows_of(signals) for i, text in written.items()
+               if row["id"] == i)
+
+
+def test_rerun_is_a_no_op_and_a_fresh_run_writes_the_same_bytes(spark, signals, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        run_subset(spark, plan_subset(parse_recipe(recipe_text(signals, out), "test.yaml")))
+    before = {p.name: p.read_bytes() for p in (first / "data" / "default").iterdir()}
+    run_subset(spark, plan_subset(parse_recipe(recipe_text(signals, first), "test.yaml")))
+    assert {p.name: p.read_bytes() for p in (first / "data" / "default").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in (second / "data" / "default").iterdir()} == before
+
+
+def test_sample_takes_weighted_quotas_deterministically(spark, signals, tmp_path):
+    sample = "sample:\n  max_docs: 40\n  seed: 7\n  by: language\n  weights: {en: 3, de: 1}\n"
+    results = []
+    for out in (tmp_path / "a", tmp_path / "b"):
+        loaded = parse_recipe(recipe_text(signals, out, {}, sample), "test.yaml")
+        stats = run_subset(spark, plan_subset(loaded))
+        results.append(sorted((row["language"], row["id"]) for row in rows_of(out / "data" / "default")))
+    languages = [language for language, _ in results[0]]
+    assert languages.count("en") == 30 and languages.count("de") == 10
+    assert results[0] == results[1]
+    assert stats["dropped"] == {"sample": stats["read"] - 40}
+
+
+def test_a_bad_rule_is_refused_by_line_before_any_work(signals, tmp_path):
+    out = tmp_path / "out"
+    text = recipe_text(signals, out, {**RULES, "typo": "rps_doc_wordcount > 3"})
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(parse_recipe(text, "test.yaml"))
+    assert str(caught.value).startswith("test.yaml:9: filters.typo: unknown column 'rps_doc_wordcount' "
+                                        "(did you mean 'rps_doc_word_count'?)")
+    unsafe = recipe_text(signals, out, {"evil": "reflect('java.lang.Runtime', 'getRuntime') IS NULL"})
+    with pytest.raises(RecipeError, match="filters.evil: function 'reflect' is not allowed"):
+        plan_subset(parse_recipe(unsafe, "test.yaml"))
+    inside = recipe_text(signals, signals / "out")
+    with pytest.raises(RecipeError, match="output.path: .* overlaps the input"):
+        plan_subset(parse_recipe(inside, "test.yaml"))
+    assert not os.path.exists(out)
+
+
+def test_built_in_recipes_run_on_signals(spark, signals, tmp_path):
+    from recipes.loader import load_recipe
+    from tests.conftest import REPO
+
+    for path in sorted((REPO / "recipes").glob("*.yaml")):
+        plan = plan_subset(load_recipe(str(path)), str(tmp_path / path.stem), [str(signals)])
+        stats = run_subset(spark, plan)
+        assert stats["read"] == 274 and stats["kept"] + sum(stats["dropped"].values()) == 274, path.name
+        assert 0 < stats["kept"] < 274, path.name

@@ -1,0 +1,49 @@
+"""Recipe files: a valid one loads; a broken one is refused naming the file, the line and the key."""
+
+import pytest
+
+from recipes.loader import RecipeError, load_recipe, parse_recipe
+
+RECIPE = """\
+name: gopher-en
+inputs:
+  - path: data/signals
+filters:
+  word_count: "rps_doc_word_count BETWEEN 50 AND 100000"
+output:
+  path: out/gopher-en
+  shard_size: 250MB
+"""
+
+
+def refusal(text: str) -> str:
+    with pytest.raises(RecipeError) as caught:
+        parse_recipe(text, "my.yaml")
+    return str(caught.value)
+
+
+def test_a_recipe_loads_with_its_defaults(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(RECIPE)
+    recipe = load_recipe(str(path)).recipe
+    assert recipe.filters == {"word_count": "rps_doc_word_count BETWEEN 50 AND 100000"}
+    assert recipe.output.shard_size == 250_000_000
+    assert recipe.output.compression == "zstd" and recipe.output.config == "default"
+
+
+def test_misspelt_key_names_line_and_suggests():
+    message = refusal(RECIPE.replace("shard_size", "shard_sise"))
+    assert message.startswith("my.yaml:8: output.shard_sise: unknown key (did you mean 'shard_size'?)")
+
+
+def test_missing_and_invalid_values_name_their_key():
+    assert refusal(RECIPE.replace("  path: out/gopher-en\n", "")).startswith("my.yaml:6: output.path: missing")
+    assert refusal(RECIPE.replace("250MB", "lots")).startswith("my.yaml:8: output.shard_size:")
+    assert refusal(RECIPE.replace("name: gopher-en", "name: 'a b'")).startswith("my.yaml:1: name:")
+    assert refusal("name: [x\n").startswith("my.yaml:2: not valid YAML")
+    assert refusal("- just a list\n").startswith("my.yaml:1: a recipe is a YAML mapping")
+
+
+def test_unreadable_file_is_named(tmp_path):
+    with pytest.raises(RecipeError, match="nope.yaml: cannot read the recipe"):
+        load_recipe(str(tmp_path / "nope.yaml"))
