@@ -161,6 +161,15 @@ def run_subset_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_report_command(args: argparse.Namespace) -> int:
+    from pipeline.report import load_subset, run_report
+
+    load_subset(args.directory)  # refuse a folder that is not a subset output before Spark starts
+    path = run_report(_session(args, "curate report"), args.directory)
+    print(f"report: {path}")
+    return 0
+
+
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", metavar="DIR", help="a complete `curate subset` output folder")
     parser.add_argument("--repo-id", required=True, metavar="NAMESPACE/NAME", help="the dataset repository")
@@ -206,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     subset = commands.add_parser("subset", help="a recipe's filtered subset as Hugging Face dataset shards")
     add_subset_arguments(subset)
     subset.set_defaults(run=run_subset_command)
+    report = commands.add_parser("report", help="an HTML page with plots of what a subset kept and removed")
+    report.add_argument("directory", metavar="DIR", help="a complete `curate subset` output folder")
+    _common(report)
+    report.set_defaults(run=run_report_command)
     publish = commands.add_parser("publish", help="upload a subset to the Hugging Face Hub as a dataset repository")
     add_publish_arguments(publish)
     publish.set_defaults(run=run_publish_command)
