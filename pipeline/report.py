@@ -156,8 +156,10 @@ def cluster_sizes(documents) -> tuple[list[tuple[str, int, int]], int]:
     from pyspark.sql import functions as F
 
     sizes = documents.filter(F.col("dup_cluster").isNotNull()).groupBy("dup_cluster").count()
-    bucket = F.when(F.col("count") <= 4, F.col("count")).otherwise(F.pow(F.lit(2), F.ceil(F.log2("count"))))
-    rows = (sizes.groupBy(bucket.cast("long").alias("upper"))
+    # The power of two at or above the size: 2 ** (bit length of size - 1), exact in doubles.
+    power = F.pow(F.lit(2), F.length(F.bin(F.col("count") - 1))).cast("long")
+    bucket = F.when(F.col("count") <= 4, F.col("count")).otherwise(power)
+    rows = (sizes.groupBy(bucket.alias("upper"))
             .agg(F.count(F.lit(1)).alias("clusters"), F.sum("count").alias("documents")).orderBy("upper").collect())
     alone = documents.filter(F.col("dup_cluster").isNull()).count()
     return [(_size_range(row["upper"]), row["clusters"], row["documents"]) for row in rows], alone
