@@ -261,6 +261,39 @@ def run_subset_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_report_command(args: argparse.Namespace) -> int:
+    from pipeline.report import load_subset, run_report
+
+    load_subset(args.directory)  # refuse a folder that is not a subset output before Spark starts
+    path = run_report(_session(args, "curate report"), args.directory)
+    print(f"report: {path}")
+    return 0
+
+
+def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", help="a complete `curate subset` output folder")
+    parser.add_argument("--repo-id", required=True, metavar="NAMESPACE/NAME", help="the dataset repository")
+    parser.add_argument("--private", action="store_true", help="create the repository private (when it is new)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list every file with its size and its path in the repository; send nothing")
+    parser.add_argument("--retries", type=int, default=8, help="attempts per Hub call (429, 5xx, lost connection)")
+    parser.add_argument("--retry-wait", type=float, default=1.0, help="first backoff in seconds, doubled each time")
+
+
+def run_publish_command(args: argparse.Namespace) -> int:
+    from pipeline.publish import check_repo_id, plan_text, publish, publish_files
+
+    files = publish_files(args.directory)
+    check_repo_id(args.repo_id)
+    print(plan_text(args.directory, args.repo_id, files, args.private))
+    if args.dry_run:
+        print("dry run: nothing sent")
+        return 0
+    commit = publish(args.directory, args.repo_id, args.private, RetryPolicy(args.retries, args.retry_wait))
+    print(f"published: {commit}")
+    return 0
+
+
 def _session(args: argparse.Namespace, name: str):
     from pipeline.session import get_session, java_problem
 
@@ -284,6 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
     subset = commands.add_parser("subset", help="a recipe's filtered subset as Hugging Face dataset shards")
     add_subset_arguments(subset)
     subset.set_defaults(run=run_subset_command)
+    report = commands.add_parser("report", help="an HTML page with plots of what a subset kept and removed")
+    report.add_argument("directory", metavar="DIR", help="a complete `curate subset` output folder")
+    _common(report)
+    report.set_defaults(run=run_report_command)
+    publish = commands.add_parser("publish", help="upload a subset to the Hugging Face Hub as a dataset repository")
+    add_publish_arguments(publish)
+    publish.set_defaults(run=run_publish_command)
     demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
     demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
     demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")

@@ -9,7 +9,6 @@ import pytest
 from filters.expressions import compile_rule, evaluate
 from pipeline.subset import plan_subset, run_subset
 from recipes.loader import RecipeError, parse_recipe
-from tests.conftest import SHARED
 
 RULES = {
     "word_count": "rps_doc_word_count BETWEEN 50 AND 100000",
@@ -21,14 +20,9 @@ LINE_RULES = {"words": "rps_lines_num_words >= 4", "no_js": "rps_lines_javascrip
 
 
 @pytest.fixture(scope="module")
-def signals(spark, shared_data, tmp_path_factory):
-    """The parity documents (real web pages) with their signals, as `curate signals` writes them."""
-    from pipeline.signals_stage import run_signals
-
-    out = tmp_path_factory.mktemp("subset") / "signals"
-    run_signals(spark, [str(SHARED / "parity" / "public.jsonl")], str(out), str(shared_data / "artifacts"),
-                progress=False)
-    return out
+def signals(parity_signals):
+    """The parity documents (real web pages) with their signals (tests/pipeline/conftest.py, made once)."""
+    return parity_signals
 
 
 def recipe_text(signals, output, filters=RULES, extra: str = "") -> str:
