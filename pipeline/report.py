@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from pipeline.commit import OutputDir
-from pipeline.subset import REASON, SubsetPlan, _decisions, plan_subset, read_inputs
+from pipeline.subset import REASON, SubsetPlan, decisions, plan_subset, read_inputs
 from pipeline.svg_charts import Segment, column_chart, row_chart
 from recipes.loader import parse_recipe
 
@@ -64,7 +64,7 @@ def run_report(spark, directory: str) -> str:
 
     plan, stats = load_subset(directory)
     documents = read_inputs(spark, plan)
-    frame = _decisions(plan, documents).withColumn(KEPT, F.col(REASON).isNull())
+    frame = decisions(plan, documents).withColumn(KEPT, F.col(REASON).isNull())
     books = {row[REASON]: row["count"] for row in frame.groupBy(REASON).count().collect()}
     warning = _books_differ(stats, books)
     if warning:

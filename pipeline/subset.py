@@ -113,7 +113,7 @@ def _under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _decisions(plan: SubsetPlan, frame):
+def decisions(plan: SubsetPlan, frame):
     """The frame with REASON: the first rule a document fails (null when kept)."""
     from pyspark.sql import functions as F
 
@@ -218,7 +218,7 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict]:
     from pyspark.sql import functions as F
 
     mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
-    counts = _decisions(plan, frame).groupBy(REASON, *mix_columns).agg(F.count(F.lit(1)).alias("n")).collect()
+    counts = decisions(plan, frame).groupBy(REASON, *mix_columns).agg(F.count(F.lit(1)).alias("n")).collect()
     stats, mix = Stats(), {name: {} for name in mix_columns}
     for row in counts:
         if row[REASON] is not None:
@@ -235,7 +235,7 @@ def _kept_rows(plan: SubsetPlan, frame):
     """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules."""
     from pyspark.sql import functions as F
 
-    kept = _decisions(plan, frame).filter(F.col(REASON).isNull())
+    kept = decisions(plan, frame).filter(F.col(REASON).isNull())
     if plan.line_rules and "text" in plan.columns:
         lines = F.filter(_lines(plan), _line_keeps(plan))
         text = F.concat_ws("", F.transform(lines, lambda line: F.substring(
