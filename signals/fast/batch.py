@@ -1,20 +1,17 @@
 """The 28 model-free signals and the MinHash signature of a whole batch of documents, in one compiled pass.
 
 Input: the batch's texts as one UTF-8 buffer with offsets (an Arrow string column's own buffers), their languages
-and the word lists. Output: numpy arrays, equal value for value to the readable signals (`signals.registry`).
-A document whose value the compiled loops cannot settle exactly (a literal "lorem ipsum", which Python counts
-case-insensitively; a ratio too large to round exactly) is scored by the readable code instead."""
+and the word lists. Output: numpy arrays, equal value for value to the readable signals (`signals.registry`)."""
 
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from dedup.minhash import NUM_PERM, minhash_signatures, permutations
+from dedup.minhash import NUM_PERM, permutations
 from signals.artifacts import Artifacts
-from signals.document import Document
 from signals.fast.codepoints import Codepoints, Tables
-from signals.fast.content import curly_bracket, has_lorem_ipsum, ldnoobw_words, stop_word_fraction
+from signals.fast.content import curly_bracket, ldnoobw_words, lorem_ipsum, stop_word_fraction
 from signals.fast.jit import compiled
 from signals.fast.lines import line_signals
 from signals.fast.minhash import signature
@@ -28,7 +25,6 @@ from signals.fast.natural_language import (
 from signals.fast.repetition import repetition_signals
 from signals.fast.text import decode_utf8, encode_utf8, line_ends, normalize, raw_tokens, unknown_codepoints
 from signals.fast.word_sets import WordSet, slice_hashes, word_ids, word_set
-from signals.registry import MODEL_FREE
 
 # the columns of BatchSignals.values and .line_values, in the reference's order
 DOC_COLUMNS = (
@@ -55,7 +51,7 @@ FAMILIES = {"content": CONTENT, "natural language": NATURAL_LANGUAGE, "repetitio
 @dataclass
 class BatchSignals:
     values: np.ndarray  # float64 [documents, DOC_COLUMNS]
-    nulls: np.ndarray  # bool, same shape: the reference's None
+    nulls: np.ndarray  # bool, same shape: the reference's None (the value is then NaN)
     line_offsets: np.ndarray  # int64 [documents + 1]: document i has lines line_offsets[i]:line_offsets[i + 1]
     line_ends: np.ndarray  # int64 [lines]: a line starts where the previous one of its document ends, or at 0
     line_values: np.ndarray  # float64 [LINE_COLUMNS, lines]
@@ -103,7 +99,6 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
                        line_offsets, np.zeros(line_offsets[-1], dtype=np.int64),
                        np.full((len(LINE_COLUMNS), line_offsets[-1]), np.nan),
                        np.zeros((count, NUM_PERM), dtype=np.uint32), np.zeros(count, dtype=bool))
-    lorem = np.zeros(count, dtype=bool)
     codes = np.array([language or "" for language in languages])
     for code in np.unique(codes):
         documents = np.flatnonzero(codes == code)
@@ -111,12 +106,7 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
         _score(data, offsets, documents, tables, int(tables.fold_length.max()), language.stop_words,
                language.has_stop_words, language.bad_words, language.bad_first_words, language.bad_sizes,
                language.has_bad_words, *_PERMUTATIONS, skip, out.values, out.nulls, out.line_offsets, out.line_ends,
-               out.line_values, out.signatures, out.has_signature, lorem)
-    if not skip:
-        undecided = lorem | (np.isnan(out.values) & ~out.nulls).any(axis=1) | _lines_undecided(out)
-        for document in np.flatnonzero(undecided):
-            _score_readable(out, document, bytes(data[offsets[document]:offsets[document + 1]]).decode("utf-8"),
-                            languages[document], artifacts)
+               out.line_values, out.signatures, out.has_signature)
     return out
 
 
@@ -128,33 +118,10 @@ def _line_counts(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _lines_undecided(out: BatchSignals) -> np.ndarray:
-    """Documents with a line value the compiled loops left undecided (NaN)."""
-    seen = np.concatenate(([0], np.cumsum(np.isnan(out.line_values).any(axis=0))))
-    return seen[out.line_offsets[1:]] > seen[out.line_offsets[:-1]]
-
-
-def _score_readable(out: BatchSignals, document: int, text: str, language: str | None, artifacts: Artifacts) -> None:
-    """One document's values from the readable signals, over what the compiled loops wrote."""
-    doc = Document(text, language)
-    for column, name in enumerate(DOC_COLUMNS):
-        value = MODEL_FREE[name](doc, artifacts)[0][2]
-        out.values[document, column] = np.nan if value is None else value
-        out.nulls[document, column] = value is None
-    first = out.line_offsets[document]
-    for row, name in enumerate(LINE_COLUMNS):
-        for line, (_, _, value) in enumerate(MODEL_FREE[name](doc, artifacts) if doc.lines else []):
-            out.line_values[row, first + line] = value
-    bands = minhash_signatures(doc.normalized)["signature_sim1.0"]
-    out.has_signature[document] = bands is not None
-    if bands is not None:
-        out.signatures[document] = np.frombuffer(bands[0], dtype=">u4")
-
-
 @compiled
 def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_stop_words, bad_words,
            bad_first_words, bad_sizes, has_bad_words, a, b, skip, values, nulls, line_offsets, out_line_ends,
-           line_values, signatures, has_signature, lorem) -> None:
+           line_values, signatures, has_signature) -> None:
     """Every signal of the given documents into the output arrays (one language: one set of word lists)."""
     for d in documents:
         raw = decode_utf8(data, offsets[d], offsets[d + 1])
@@ -177,8 +144,7 @@ def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_s
                                              bad_first_words)
             else:
                 row[LDNOOBW] = 0.0
-            lorem[d] = has_lorem_ipsum(normalized)
-            row[LOREM] = 0.0
+            row[LOREM] = lorem_ipsum(normalized, tables.lorem_ipsum)
             if has_stop_words:
                 row[STOP_WORDS] = stop_word_fraction(raw, token_starts, token_ends, len(ids), stop_words)
             else:

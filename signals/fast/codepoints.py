@@ -28,6 +28,7 @@ LOWER_OR_TITLE = 1 << 7  # makes a string's isupper() false: ("A" + c).isupper()
 NUMERIC = 1 << 8  # str.isnumeric
 CASED = 1 << 9  # ends the search of str.lower's final-sigma rule as a cased letter
 CASE_IGNORABLE = 1 << 10  # skipped by that search
+LOREM_IPSUM = "lorem ipsum"  # the `lorem_ipsum` table: bit k, the code point matches LOREM_IPSUM[k] under re.I
 
 _TOKEN_WORD = regex.compile(r"\w")
 _TOKEN_PUNCT = regex.compile(r"[^\w\s]")
@@ -36,10 +37,11 @@ _RE_SPACE = re.compile(r"\s")
 
 
 class Tables(NamedTuple):
-    """Per code point: flag bits, canonical combining class, and where its folding (NFD of its lowercase) lies in
-    `fold_data` (`fold_start` -1: the code point folds to itself)."""
+    """Per code point: flag bits, the characters of LOREM_IPSUM it matches ignoring case, canonical combining
+    class, and where its folding (NFD of its lowercase) lies in `fold_data` (-1: it folds to itself)."""
 
     flags: np.ndarray  # uint16[SIZE]
+    lorem_ipsum: np.ndarray  # uint16[SIZE]
     combining: np.ndarray  # uint8[SIZE]
     fold_start: np.ndarray  # int32[SIZE]
     fold_length: np.ndarray  # uint8[SIZE]
@@ -51,6 +53,7 @@ class Codepoints:
 
     def __init__(self):
         self._flags = np.zeros(SIZE, dtype=np.uint16)
+        self._lorem_ipsum = np.zeros(SIZE, dtype=np.uint16)
         self._combining = np.zeros(SIZE, dtype=np.uint8)
         self._fold_start = np.full(SIZE, -1, dtype=np.int32)
         self._fold_length = np.zeros(SIZE, dtype=np.uint8)
@@ -92,6 +95,8 @@ class Codepoints:
         flags |= CASED if after == chr(SMALL_SIGMA) else 0
         flags |= CASE_IGNORABLE if after == chr(FINAL_SIGMA) and after_then_cased == chr(SMALL_SIGMA) else 0
         self._flags[code] = flags
+        self._lorem_ipsum[code] = sum(1 << k for k, letter in enumerate(LOREM_IPSUM)
+                                      if re.fullmatch(re.escape(letter), char, re.IGNORECASE))
         self._combining[code] = unicodedata.combining(char)
         if code == CAPITAL_SIGMA:  # its lowercase depends on its neighbours: the compiled loop picks one of two
             return chr(SMALL_SIGMA) + chr(FINAL_SIGMA)
@@ -103,5 +108,5 @@ class Codepoints:
         return folded
 
     def _freeze(self) -> Tables:
-        return Tables(self._flags, self._combining, self._fold_start, self._fold_length,
+        return Tables(self._flags, self._lorem_ipsum, self._combining, self._fold_start, self._fold_length,
                       np.array(self._fold_data or [0], dtype=np.int32))

@@ -2,11 +2,20 @@
 
 import numpy as np
 
+from signals.fast.codepoints import LOREM_IPSUM
 from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
 from signals.fast.word_sets import FNV_OFFSET, WordSet, contains, extend_hash
 
-_LOREM_IPSUM = np.array([ord(c) for c in "lorem ipsum"], dtype=np.int32)
+_LOREM_IPSUM = np.array([ord(c) for c in LOREM_IPSUM], dtype=np.int32)
+
+
+@compiled
+def _is_literal(normalized: np.ndarray, start: int) -> bool:
+    for k in range(len(_LOREM_IPSUM)):
+        if normalized[start + k] != _LOREM_IPSUM[k]:
+            return False
+    return True
 
 
 @compiled
@@ -19,17 +28,24 @@ def curly_bracket(raw: np.ndarray) -> float:
 
 
 @compiled
-def has_lorem_ipsum(normalized: np.ndarray) -> bool:
-    """Whether "lorem ipsum" occurs literally; if so, the count (re.IGNORECASE, so also "lorem ıpsum") is left to
-    Python's own engine."""
-    for i in range(len(normalized) - len(_LOREM_IPSUM) + 1):
-        if normalized[i] == _LOREM_IPSUM[0]:
-            k = 1
-            while k < len(_LOREM_IPSUM) and normalized[i + k] == _LOREM_IPSUM[k]:
-                k += 1
-            if k == len(_LOREM_IPSUM):
-                return True
-    return False
+def lorem_ipsum(normalized: np.ndarray, matches: np.ndarray) -> float:
+    """Occurrences of "lorem ipsum" per normalised character, counted as re.findall with re.IGNORECASE counts
+    them (so "lorem ıpsum" too) once the literal is there. matches[c] bit k: c matches LOREM_IPSUM[k]. No
+    match can overlap another ("l" begins the pattern and occurs nowhere else in it), so the scan meets every
+    literal occurrence."""
+    literal = count = 0
+    i = 0
+    while i <= len(normalized) - len(LOREM_IPSUM):
+        k = 0
+        while k < len(LOREM_IPSUM) and matches[normalized[i + k]] >> k & 1:
+            k += 1
+        if k == len(LOREM_IPSUM):
+            count += 1
+            literal += _is_literal(normalized, i)
+            i += len(LOREM_IPSUM)
+        else:
+            i += 1
+    return 0.0 if literal == 0 else rounded(count / len(normalized))
 
 
 @compiled

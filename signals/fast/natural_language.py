@@ -1,6 +1,6 @@
 """Natural-language signals (spec §2.3) in compiled loops; the same values as `signals.natural_language`.
 
-A null (None) is NaN here; a NaN from `rounded` means "not computable exactly here" and the caller asks Python."""
+A null (the reference's None) is NaN here."""
 
 import math
 

@@ -27,7 +27,8 @@ EDGE_CASES = [
     "ΟΔΟΣ ΣΑΣ. Σ ΑΣ, Σ.Α ΑΣ' ὈΔΥΣΣΕΎΣ ΑΣ\u0345 ΑΣ\u00adΒ",  # the final-sigma rule of str.lower
     "\u2022 bullet\n\u2013 dash\n- hyphen\n   \u25b6 indented\n* star\n\u00b7 middle dot",
     "Numbers ½ ² 四 ١٢٣ 1,234.56 Ⅻ", "JavaScript. javascript:void javascript JAVASCRIPT\njavascript",
-    "lorem ipsum dolor LOREM IPSUM lorem ıpsum Lorem, ipsum",  # counted by Python's re.IGNORECASE
+    "lorem ipsum dolor LOREM IPSUM lorem ıpsum Lorem, ipsum lorem ipſum",  # counted by Python's re.IGNORECASE
+    "lorem ıpsum lorem ipſum", "lorem lorem ipsum ipsum", "lorem", "xlorem ipsumx",
     "tabs\tand\x0bvertical\x0cfeed\x1cfile\x1dgroup\x1erecord\x1funit\x85next\u2028line\u2029para\u00a0nbsp\u3000",
     "Привет мир, hello ΚΑΛΗΜΈΡΑ κόσμε 你好世界 こんにちは 안녕하세요 مرحبا שלום",
     "emoji 😀👍🏽 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛 \U000e0041 tag",  # beyond the BMP
@@ -50,7 +51,8 @@ def _generated(count: int, seed: int) -> list[tuple[str, str | None]]:
     """Texts of words from a tricky alphabet: every plane, combining marks, spaces and punctuation of all kinds."""
     rng = random.Random(seed)
     alphabet = (list("abcXYZ019 .!?,'\"-…”“#{}\n\r\t") + ["\u03a3", "\u0301", "\u0323", "\u0345", "\u00ad",
-                "\u2022", "\u2013", "\u00a0", "\x1c", "\u0130", "\u1e9e", "\u00bd", "..."])
+                "\u2022", "\u2013", "\u00a0", "\x1c", "\u0130", "\u1e9e", "\u00bd", "...", "lorem ipsum",
+                "LOREM", "ıpsum", "ipſum", "javascript"])
     documents = []
     for _ in range(count):
         parts = []
@@ -129,11 +131,13 @@ def test_columns_are_the_registry_signals():
 
 def test_rounding_equals_python_round():
     rng = random.Random(5)
-    values = [rng.random() * scale for scale in (1, 30, 4e7) for _ in range(30000)]
+    values = [rng.random() * scale for scale in (1, 30, 4e7, 1e8, 1e300) for _ in range(30000)]
     values += [a / b for b in range(1, 300) for a in range(b + 1)]
-    ties = [(k + 0.5) / 1e8 for k in range(0, 10 ** 8, 997)]
-    values += ties + [float(np.nextafter(t, 1.0)) for t in ties] + [float(np.nextafter(t, 0.0)) for t in ties]
-    assert [v for v in values if rounded(v) != round(v, 8)] == []
+    ties = [(k + 0.5) / 1e8 for k in range(0, 10 ** 8, 997)]  # and, above 2**52 / 10**8, exact halves:
+    ties += [rng.randint(45035997, 2 ** 26 - 1) + rng.randrange(1, 512, 2) / 512 for _ in range(30000)]
+    values += ties + [float(np.nextafter(t, 1e9)) for t in ties] + [float(np.nextafter(t, 0.0)) for t in ties]
+    values += [-value for value in values] + [0.0, -0.0, 5e-324]
+    assert [v for v in values if repr(rounded(v)) != repr(round(v, 8))] == []
 
 
 def test_a_hash_collision_is_no_match():
