@@ -68,14 +68,16 @@ def ldnoobw_words(normalized: np.ndarray, word_starts: np.ndarray, word_ends: np
     """Count of word n-grams (n: each entry's number of space-separated parts) that are entries; the joined n-gram
     is a slice of the normalised text. Only n-grams whose first word starts an entry are looked up."""
     count = 0
-    for n in sizes:
-        for i in range(len(word_starts) - n + 1):
-            if n == 1:
-                h = word_hashes[i]
-            elif contains(first_words, word_hashes[i], normalized, word_starts[i], word_ends[i]):
-                h = extend_hash(FNV_OFFSET, normalized, word_starts[i], word_ends[i + n - 1])
-            else:
-                continue
-            if contains(entries, h, normalized, word_starts[i], word_ends[i + n - 1]):
-                count += 1
+    single = len(sizes) > 0 and sizes[0] == 1
+    for i in range(len(word_starts)):
+        if single and contains(entries, word_hashes[i], normalized, word_starts[i], word_ends[i]):
+            count += 1
+        if not contains(first_words, word_hashes[i], normalized, word_starts[i], word_ends[i]):
+            continue
+        for n in sizes:
+            if n > 1 and i + n <= len(word_starts):
+                end = word_ends[i + n - 1]
+                if contains(entries, extend_hash(FNV_OFFSET, normalized, word_starts[i], end), normalized,
+                            word_starts[i], end):
+                    count += 1
     return float(count)

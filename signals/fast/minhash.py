@@ -3,7 +3,7 @@
 Each shingle (13 words of the normalised text, a slice of its UTF-8 bytes) is hashed with SHA-1, written out here
 after FIPS 180-4 §6.1 and run on 64 shingles side by side so that the compiler turns each step into vector
 instructions (one hashlib call per shingle costs more than the hashing itself); the digest's first 4 bytes are
-read little-endian. The 128 permutations reduce modulo the Mersenne prime 2**61 - 1 with shifts."""
+read little-endian. The 128 permutations reduce modulo the Mersenne prime 2**61 - 1 with shifts and masks."""
 
 import numpy as np
 
@@ -15,27 +15,26 @@ _START = (0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0)
 
 
 @compiled
-def _pad(data: np.ndarray, start: int, end: int, row: np.ndarray) -> int:
-    """The SHA-1 message data[start:end] with its padding (FIPS 180-4 §5.1.1) in `row`; returns its blocks."""
-    length = end - start
-    blocks = (length + 8) // 64 + 1
-    row[:64 * blocks] = 0
-    row[:length] = data[start:end]
-    row[length] = 0x80
-    bits = length * 8
-    for i in range(8):
-        row[64 * blocks - 1 - i] = (bits >> (8 * i)) & 0xFF
-    return blocks
+def _big_endian_words(data: np.ndarray) -> np.ndarray:
+    """words[i]: the bytes data[i:i + 4] as a big-endian integer (zeros past the end)."""
+    words = np.zeros(len(data) + 4, dtype=np.uint32)
+    for i in range(len(data)):
+        byte = np.uint32(data[i])
+        words[i] |= byte << 24
+        if i >= 1:
+            words[i - 1] |= byte << 16
+        if i >= 2:
+            words[i - 2] |= byte << 8
+        if i >= 3:
+            words[i - 3] |= byte
+    return words
 
 
 @compiled
 def shingle_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The first 4 bytes of SHA-1(data[starts[i]:ends[i]]), read little-endian, for every i (uint32)."""
     count = len(starts)
-    longest = 0
-    for s in range(count):
-        longest = max(longest, ends[s] - starts[s])
-    padded = np.empty((LANES, 64 * ((longest + 8) // 64 + 1)), dtype=np.uint8)
+    words = _big_endian_words(data)
     blocks = np.zeros(LANES, dtype=np.int64)
     w = np.zeros((80, LANES), dtype=np.uint32)
     state = np.empty((5, LANES), dtype=np.uint32)
@@ -46,16 +45,29 @@ def shingle_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
         lanes = min(LANES, count - first)
         most = 0
         for lane in range(LANES):
-            blocks[lane] = _pad(data, starts[first + lane], ends[first + lane], padded[lane]) if lane < lanes else 0
+            blocks[lane] = (ends[first + lane] - starts[first + lane] + 8) // 64 + 1 if lane < lanes else 0
             most = max(most, blocks[lane])
         for i in range(5):
             state[i, :] = _START[i]
         for j in range(most):
-            for lane in range(lanes):
-                for t in range(16):  # big-endian words
-                    p = 64 * j + 4 * t
-                    w[t, lane] = ((np.uint32(padded[lane, p]) << 24) | (np.uint32(padded[lane, p + 1]) << 16)
-                                  | (np.uint32(padded[lane, p + 2]) << 8) | np.uint32(padded[lane, p + 3]))
+            for lane in range(lanes):  # the padded message (FIPS 180-4 §5.1.1): data, a 1 bit, 0s, length in bits
+                start, length, last = starts[first + lane], ends[first + lane] - starts[first + lane], blocks[lane]
+                for t in range(16):
+                    q = 64 * j + 4 * t
+                    if q + 4 <= length:
+                        word = words[start + q]
+                    elif q == 64 * last - 4:
+                        word = np.uint32((length * 8) & 0xFFFFFFFF)
+                    elif q == 64 * last - 8:
+                        word = np.uint32((length * 8) >> 32)
+                    elif q > length:
+                        word = np.uint32(0)
+                    else:  # 0 to 3 bytes of data, then the 1 bit
+                        rest = length - q
+                        word = np.uint32(0x80) << np.uint32(24 - 8 * rest)
+                        if rest:
+                            word |= words[start + q] & ~(np.uint32(0xFFFFFFFF) >> np.uint32(8 * rest))
+                    w[t, lane] = word
             for t in range(16, 80):
                 for lane in range(LANES):
                     x = w[t - 3, lane] ^ w[t - 8, lane] ^ w[t - 14, lane] ^ w[t - 16, lane]
@@ -102,22 +114,20 @@ def signature(utf8: np.ndarray, word_starts: np.ndarray, word_ends: np.ndarray, 
               out: np.ndarray) -> bool:
     """The 128 minimum permuted shingle hashes into `out` (uint32); False, with `out` untouched, below 13 words.
 
-    word_starts and word_ends are byte offsets into `utf8`. The products wrap around in uint64 as in datasketch."""
+    word_starts and word_ends are byte offsets into `utf8`."""
     shingles = len(word_starts) - NGRAM + 1
     if shingles <= 0:
         return False
     hashes = shingle_hashes(utf8, word_starts[:shingles], word_ends[NGRAM - 1:])
-    minimum = np.full(len(a), MAX_HASH, dtype=np.uint64)
+    minimum = np.full(len(a), MAX_HASH, dtype=np.uint32)
     for s in range(shingles):
         h = np.uint64(hashes[s])
         for k in range(len(a)):
-            v = h * a[k] + b[k]
-            v = (v & MERSENNE_PRIME) + (v >> np.uint64(61))  # v mod 2**61 - 1, as 2**61 = 1 there
-            if v >= MERSENNE_PRIME:
-                v -= MERSENNE_PRIME
-            v &= MAX_HASH
-            if v < minimum[k]:
-                minimum[k] = v
-    for k in range(len(a)):
-        out[k] = minimum[k]
+            v = h * a[k] + b[k]  # wraps around in uint64, as in datasketch
+            # v mod 2**61 - 1 without a division or a branch: 2**61 is 1 there, so fold the top bits down once,
+            # then once more the carry of (v + 1) past 2**61 (v is then 2**61 - 1 + r, r < 8: r is the rest)
+            v = (v & MERSENNE_PRIME) + (v >> np.uint64(61))
+            v = (v + ((v + np.uint64(1)) >> np.uint64(61))) & MERSENNE_PRIME
+            minimum[k] = min(minimum[k], np.uint32(v & MAX_HASH))
+    out[:] = minimum
     return True
