@@ -130,7 +130,7 @@ def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_s
         ends = line_ends(raw)
         first_line = line_offsets[d]
         out_line_ends[first_line:first_line + len(ends)] = ends
-        token_starts, token_ends = raw_tokens(raw, tables.flags)
+        token_starts, token_ends, token_hashes, token_letters, token_uppers = raw_tokens(raw, tables.flags)
         word_hashes = slice_hashes(normalized, word_starts, word_ends)
         ids, distinct = word_ids(normalized, word_starts, word_ends, word_hashes)
         lengths = word_ends - word_starts
@@ -146,7 +146,8 @@ def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_s
                 row[LDNOOBW] = 0.0
             row[LOREM] = lorem_ipsum(normalized, tables.lorem_ipsum)
             if has_stop_words:
-                row[STOP_WORDS] = stop_word_fraction(raw, token_starts, token_ends, len(ids), stop_words)
+                row[STOP_WORDS] = stop_word_fraction(raw, token_starts, token_ends, token_hashes, len(ids),
+                                                     stop_words)
             else:
                 nulls[d, STOP_WORDS] = True
         if not skip & NATURAL_LANGUAGE:
@@ -154,7 +155,7 @@ def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_s
             row[5] = len(ids)
             row[6], row[10], row[11] = word_statistics(ids, distinct, lengths)
             row[7] = symbol_to_word_ratio(raw, len(token_starts))
-            row[9], row[12] = token_fractions(raw, token_starts, token_ends, tables.flags)
+            row[9], row[12] = token_fractions(token_letters, token_uppers)
             row[8] = frac_lines_end_with_ellipsis(raw, ends, tables.flags)
             for column in (6, 10, 11):
                 nulls[d, column] = len(ids) == 0

@@ -49,15 +49,14 @@ def lorem_ipsum(normalized: np.ndarray, matches: np.ndarray) -> float:
 
 
 @compiled
-def stop_word_fraction(raw: np.ndarray, token_starts: np.ndarray, token_ends: np.ndarray, words: int,
-                       stop_words: WordSet) -> float:
+def stop_word_fraction(raw: np.ndarray, token_starts: np.ndarray, token_ends: np.ndarray, token_hashes: np.ndarray,
+                       words: int, stop_words: WordSet) -> float:
     """Share of raw WordPunct tokens (case-sensitive, punctuation included) that are in the stop-word set."""
     if words == 0:
         return 0.0
     stop = 0
     for t in range(len(token_starts)):
-        h = extend_hash(FNV_OFFSET, raw, token_starts[t], token_ends[t])
-        if contains(stop_words, h, raw, token_starts[t], token_ends[t]):
+        if contains(stop_words, token_hashes[t], raw, token_starts[t], token_ends[t]):
             stop += 1
     return rounded(stop / len(token_starts))
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from signals.fast.codepoints import LOWER_OR_TITLE, RE_WORD, SPACE, UPPER
+from signals.fast.codepoints import RE_WORD, SPACE
 from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
 
@@ -71,23 +71,11 @@ def frac_lines_end_with_ellipsis(raw: np.ndarray, line_ends: np.ndarray, flags: 
 
 
 @compiled
-def token_fractions(raw: np.ndarray, token_starts: np.ndarray, token_ends: np.ndarray,
-                    flags: np.ndarray) -> tuple[float, float]:
-    """frac_no_alph_words (no ASCII letter) and frac_all_caps_words (str.isupper) of the raw tokens."""
-    if len(token_starts) == 0:
+def token_fractions(letters: np.ndarray, uppers: np.ndarray) -> tuple[float, float]:
+    """frac_no_alph_words and frac_all_caps_words from whether each raw token has an ASCII letter, is upper."""
+    if len(letters) == 0:
         return math.nan, math.nan
-    alphabetic = upper = 0
-    for t in range(len(token_starts)):
-        letter = cased = False
-        blocked = False
-        for i in range(token_starts[t], token_ends[t]):
-            c = raw[i]
-            letter |= (0x41 <= c <= 0x5A) or (0x61 <= c <= 0x7A)
-            cased |= flags[c] & UPPER != 0
-            blocked |= flags[c] & LOWER_OR_TITLE != 0
-        alphabetic += letter
-        upper += cased and not blocked
-    return rounded(1 - alphabetic / len(token_starts)), rounded(upper / len(token_starts))
+    return rounded(1 - letters.sum() / len(letters)), rounded(uppers.sum() / len(uppers))
 
 
 @compiled

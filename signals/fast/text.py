@@ -13,15 +13,32 @@ from signals.fast.codepoints import (
     CASED,
     FINAL_SIGMA,
     KNOWN,
+    LOWER_OR_TITLE,
     SIZE,
     SMALL_SIGMA,
     SPACE,
     TOKEN_PUNCT,
     TOKEN_WORD,
+    UPPER,
 )
 from signals.fast.jit import compiled
+from signals.fast.word_sets import FNV_OFFSET, FNV_PRIME
 
 NEWLINE, BLANK = 10, 32
+
+
+@compiled
+def _decode_one(data: np.ndarray, i: int) -> tuple[int, int]:
+    """The code point of valid UTF-8 starting at data[i], and its length in bytes."""
+    b = np.int32(data[i])
+    if b < 0x80:
+        return b, 1
+    if b < 0xE0:
+        return ((b & 0x1F) << 6) | (np.int32(data[i + 1]) & 0x3F), 2
+    if b < 0xF0:
+        return ((b & 0x0F) << 12) | ((np.int32(data[i + 1]) & 0x3F) << 6) | (np.int32(data[i + 2]) & 0x3F), 3
+    return (((b & 0x07) << 18) | ((np.int32(data[i + 1]) & 0x3F) << 12) | ((np.int32(data[i + 2]) & 0x3F) << 6)
+            | (np.int32(data[i + 3]) & 0x3F)), 4
 
 
 @compiled
@@ -30,20 +47,8 @@ def decode_utf8(data: np.ndarray, start: int, end: int) -> np.ndarray:
     out = np.empty(end - start, dtype=np.int32)
     n, i = 0, start
     while i < end:
-        b = np.int32(data[i])
-        if b < 0x80:
-            out[n] = b
-            i += 1
-        elif b < 0xE0:
-            out[n] = ((b & 0x1F) << 6) | (np.int32(data[i + 1]) & 0x3F)
-            i += 2
-        elif b < 0xF0:
-            out[n] = ((b & 0x0F) << 12) | ((np.int32(data[i + 1]) & 0x3F) << 6) | (np.int32(data[i + 2]) & 0x3F)
-            i += 3
-        else:
-            out[n] = (((b & 0x07) << 18) | ((np.int32(data[i + 1]) & 0x3F) << 12)
-                      | ((np.int32(data[i + 2]) & 0x3F) << 6) | (np.int32(data[i + 3]) & 0x3F))
-            i += 4
+        out[n], size = _decode_one(data, i)
+        i += size
         n += 1
     return out[:n]
 
@@ -51,16 +56,16 @@ def decode_utf8(data: np.ndarray, start: int, end: int) -> np.ndarray:
 @compiled
 def unknown_codepoints(data: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """The distinct code points of UTF-8 `data` that the tables do not know yet."""
-    codes = decode_utf8(data, 0, len(data))
     seen = np.zeros(SIZE, dtype=np.bool_)
-    unknown = np.empty(len(codes), dtype=np.int32)
-    n = 0
-    for c in codes:
+    unknown = []
+    i = 0
+    while i < len(data):
+        c, size = _decode_one(data, i)
         if not flags[c] & KNOWN and not seen[c]:
             seen[c] = True
-            unknown[n] = c
-            n += 1
-    return unknown[:n]
+            unknown.append(c)
+        i += size
+    return np.array(unknown, dtype=np.int32)
 
 
 @compiled
@@ -181,9 +186,13 @@ def encode_utf8(codes: np.ndarray):
 
 @compiled
 def raw_tokens(raw: np.ndarray, flags: np.ndarray):
-    """RW: start and end of each WordPunct token (maximal runs of \\w, or of [^\\w\\s], as `regex` sees them)."""
+    r"""RW: each WordPunct token (a maximal run of \w, or of [^\w\s], as `regex` sees them) with what the signals
+    ask of it: start, end, hash (word_sets.extend_hash), whether it has an ASCII letter, whether str.isupper."""
     starts = np.empty(len(raw), dtype=np.int64)
     ends = np.empty(len(raw), dtype=np.int64)
+    hashes = np.empty(len(raw), dtype=np.uint64)
+    letters = np.empty(len(raw), dtype=np.bool_)
+    uppers = np.empty(len(raw), dtype=np.bool_)
     n = 0
     i = 0
     while i < len(raw):
@@ -192,9 +201,15 @@ def raw_tokens(raw: np.ndarray, flags: np.ndarray):
             i += 1
             continue
         starts[n] = i
-        i += 1
+        h = FNV_OFFSET
+        letter = cased = uncased = False
         while i < len(raw) and flags[raw[i]] & (TOKEN_WORD | TOKEN_PUNCT) == kind:
+            c = raw[i]
+            h = (h ^ np.uint64(c)) * FNV_PRIME
+            letter |= (0x41 <= c <= 0x5A) or (0x61 <= c <= 0x7A)
+            cased |= flags[c] & UPPER != 0
+            uncased |= flags[c] & LOWER_OR_TITLE != 0
             i += 1
-        ends[n] = i
+        ends[n], hashes[n], letters[n], uppers[n] = i, h, letter, cased and not uncased
         n += 1
-    return starts[:n], ends[:n]
+    return starts[:n], ends[:n], hashes[:n], letters[:n], uppers[:n]
