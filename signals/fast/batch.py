@@ -40,7 +40,9 @@ LINE_COLUMNS = (
     "rps_lines_ending_with_terminal_punctution_mark", "rps_lines_javascript_counts", "rps_lines_num_words",
     "rps_lines_numerical_chars_fraction", "rps_lines_start_with_bulletpoint", "rps_lines_uppercase_letter_fraction",
 )
-LDNOOBW, LOREM, STOP_WORDS = 1, 2, 3
+# positions in DOC_COLUMNS (the nine repetition signals follow from REPEATS on)
+(CURLY, LDNOOBW, LOREM, STOP_WORDS, SENTENCES, WORD_COUNT, MEAN_WORD_LENGTH, SYMBOLS, ELLIPSIS, NO_ALPHABETIC,
+ UNIQUE, ENTROPY, ALL_CAPS, REPEATS) = range(14)
 
 # families the benchmark can leave out to measure what each costs (bits of `skip`)
 CONTENT, NATURAL_LANGUAGE, REPETITION, LINES, MINHASH = 1, 2, 4, 8, 16
@@ -103,7 +105,7 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
     for code in np.unique(codes):
         documents = np.flatnonzero(codes == code)
         language = _language(artifacts.stop_words(code or None), artifacts.bad_words(code or None))
-        _score(data, offsets, documents, tables, int(tables.fold_length.max()), language.stop_words,
+        _score(data, offsets, documents, tables, language.stop_words,
                language.has_stop_words, language.bad_words, language.bad_first_words, language.bad_sizes,
                language.has_bad_words, *_PERMUTATIONS, skip, out.values, out.nulls, out.line_offsets, out.line_ends,
                out.line_values, out.signatures, out.has_signature)
@@ -119,14 +121,14 @@ def _line_counts(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 @compiled
-def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_stop_words, bad_words,
+def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words, bad_words,
            bad_first_words, bad_sizes, has_bad_words, a, b, skip, values, nulls, line_offsets, out_line_ends,
            line_values, signatures, has_signature) -> None:
     """Every signal of the given documents into the output arrays (one language: one set of word lists)."""
     for d in documents:
         raw = decode_utf8(data, offsets[d], offsets[d + 1])
         normalized, word_starts, word_ends, word_lines = normalize(
-            raw, tables.flags, tables.combining, tables.fold_start, tables.fold_length, tables.fold_data, max_fold)
+            raw, tables.flags, tables.combining, tables.fold_start, tables.fold_length, tables.fold_data)
         ends = line_ends(raw)
         first_line = line_offsets[d]
         out_line_ends[first_line:first_line + len(ends)] = ends
@@ -136,7 +138,7 @@ def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_s
         lengths = word_ends - word_starts
         row = values[d]
         if not skip & CONTENT:
-            row[0] = curly_bracket(raw)
+            row[CURLY] = curly_bracket(raw)
             if not has_bad_words and len(normalized):
                 nulls[d, LDNOOBW] = True
             elif len(normalized):
@@ -151,19 +153,19 @@ def _score(data, offsets, documents, tables: Tables, max_fold, stop_words, has_s
             else:
                 nulls[d, STOP_WORDS] = True
         if not skip & NATURAL_LANGUAGE:
-            row[4] = num_sentences(raw, tables.flags)
-            row[5] = len(ids)
-            row[6], row[10], row[11] = word_statistics(ids, distinct, lengths)
-            row[7] = symbol_to_word_ratio(raw, len(token_starts))
-            row[9], row[12] = token_fractions(token_letters, token_uppers)
-            row[8] = frac_lines_end_with_ellipsis(raw, ends, tables.flags)
-            for column in (6, 10, 11):
+            row[SENTENCES] = num_sentences(raw, tables.flags)
+            row[WORD_COUNT] = len(ids)
+            row[MEAN_WORD_LENGTH], row[UNIQUE], row[ENTROPY] = word_statistics(ids, distinct, lengths)
+            row[SYMBOLS] = symbol_to_word_ratio(raw, len(token_starts))
+            row[NO_ALPHABETIC], row[ALL_CAPS] = token_fractions(token_letters, token_uppers)
+            row[ELLIPSIS] = frac_lines_end_with_ellipsis(raw, ends, tables.flags)
+            for column in (MEAN_WORD_LENGTH, UNIQUE, ENTROPY):
                 nulls[d, column] = len(ids) == 0
-            for column in (7, 9, 12):
+            for column in (SYMBOLS, NO_ALPHABETIC, ALL_CAPS):
                 nulls[d, column] = len(token_starts) == 0
-            nulls[d, 8] = len(ends) == 0
+            nulls[d, ELLIPSIS] = len(ends) == 0
         if not skip & REPETITION:
-            row[13:22] = repetition_signals(ids, distinct, lengths)
+            row[REPEATS:] = repetition_signals(ids, distinct, lengths)
         if not skip & LINES:
             line_signals(raw, ends, tables.flags, normalized, word_starts, word_ends, word_lines,
                          line_values[:, first_line:first_line + len(ends)])

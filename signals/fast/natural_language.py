@@ -83,7 +83,7 @@ def word_statistics(word_ids: np.ndarray, distinct: int, lengths: np.ndarray) ->
     """mean_word_length, frac_unique_words, unigram_entropy of the normalised words.
 
     The entropy adds the terms in the order of the words' first appearance, as the reference's Counter does, one
-    after the other as Python 3.11's sum() does (3.12 compensates the rounding and may differ in the last bit)."""
+    after the other as its sum() on Python 3.11 does."""
     total = len(word_ids)
     if total == 0:
         return math.nan, math.nan, math.nan

@@ -84,9 +84,12 @@ def _sigma_is_final(raw: np.ndarray, i: int, flags: np.ndarray) -> bool:
 
 @compiled
 def normalize(raw: np.ndarray, flags: np.ndarray, combining: np.ndarray, fold_start: np.ndarray,
-              fold_length: np.ndarray, fold_data: np.ndarray, max_fold: int):
+              fold_length: np.ndarray, fold_data: np.ndarray):
     """The normalised text's code points, and each word's start, end and line (the raw line of its first letter)."""
-    out = np.empty(len(raw) * max_fold, dtype=np.int32)
+    size = 0
+    for c in raw:
+        size += 1 if fold_start[c] < 0 else fold_length[c]
+    out = np.empty(size, dtype=np.int32)
     starts = np.empty(len(raw) // 2 + 1, dtype=np.int64)
     ends = np.empty(len(raw) // 2 + 1, dtype=np.int64)
     lines = np.empty(len(raw) // 2 + 1, dtype=np.int32)
