@@ -23,6 +23,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pipeline.warc_documents as warc_documents_module
@@ -296,12 +297,8 @@ class ChildUsage:
         )
 
 
-def time_spark(
-    spark, warc_path: str, records: int, out_dir: str, options: IngestOptions, lid_model: str
-) -> Run:
-    """run_ingest alone is timed; the children's memory and CPU are sampled every 0.2 s meanwhile."""
-    from pipeline.ingest import run_ingest
-
+def sampling_children(call: Callable[[], Any]) -> tuple[Any, float, ChildUsage]:
+    """call()'s result and wall seconds, with the children's memory and CPU sampled every 0.2 s meanwhile."""
     for pid in descendants(os.getpid()):
         reset_peak_rss(pid)
     usage = ChildUsage(children_cpu())
@@ -314,11 +311,23 @@ def time_spark(
     thread = threading.Thread(target=sampler, daemon=True)
     thread.start()
     start = time.perf_counter()
-    stats = run_ingest(spark, [warc_path], out_dir, options, lid_model, progress=False, overwrite=True)
+    result = call()
     wall = time.perf_counter() - start
     stop.set()
     thread.join()
     usage.sample()
+    return result, wall, usage
+
+
+def time_spark(
+    spark, warc_path: str, records: int, out_dir: str, options: IngestOptions, lid_model: str
+) -> Run:
+    """run_ingest alone is timed; the children's memory and CPU are sampled every 0.2 s meanwhile."""
+    from pipeline.ingest import run_ingest
+
+    stats, wall, usage = sampling_children(
+        lambda: run_ingest(spark, [warc_path], out_dir, options, lid_model, progress=False, overwrite=True)
+    )
     shutil.rmtree(out_dir)  # a complete output would be kept as it is by the next run
     if stats["read"] != records:
         raise AssertionError(f"the Spark run read {stats['read']} records, expected {records}")
@@ -394,7 +403,7 @@ def bench_extractor(
         return Result(name, len(pages) * repeat, repeat, os.path.getsize(warc_path), runs, spark_job_seconds)
 
 
-def machine() -> str:
+def machine(packages: tuple[str, ...] = ("pyspark", "trafilatura", "resiliparse", "fastwarc")) -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -417,7 +426,7 @@ def machine() -> str:
         else "no java"
     )
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    versions = ", ".join(f"{p} {version(p)}" for p in ("pyspark", "trafilatura", "resiliparse", "fastwarc"))
+    versions = ", ".join(f"{p} {version(p)}" for p in packages)
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"nproc {nproc}, {ram_kb / 2**20:.1f} GiB RAM, {cpu}; Python {platform.python_version()}, "

@@ -2,12 +2,18 @@
 
 Document-level signals are scalar columns under their RedPajama-V2 names (null where the reference gives None;
 `rps_doc_word_count` is an integer); line-level signals are list columns aligned with one `line_spans` column;
-the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them."""
+the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them.
+
+`with_signals` computes the 28 model-free signals and MinHash for the whole batch in compiled loops
+(pipeline/signal_arrays.py, signals/fast/); `signal_columns` computes the same document by document with the
+readable signals, the reference the compiled path is tested against. The families that need artifacts (UT1,
+classifiers, DSIR) and CCNet's are computed document by document through the registry."""
 
 import pyarrow as pa
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
 from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS, model_signal_columns
+from pipeline.signal_arrays import model_free_arrays
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import CCNET, MODEL_FREE
@@ -28,7 +34,8 @@ _SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
 
 
 def signal_columns(texts: list[str | None], languages: list[str | None], artifacts: Artifacts) -> dict[str, list]:
-    """Column name -> values for a batch of documents (a null text is scored as the empty text)."""
+    """Column name -> values of the model-free signals and MinHash for a batch of documents (a null text is scored
+    as the empty text), document by document with the readable signals."""
     columns: dict[str, list] = {field.name: [] for field in MODEL_FREE_FIELDS}
     for text, language in zip(texts, languages, strict=True):
         document = Document(text or "", language)
@@ -66,15 +73,24 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
 
     CCNet's fields are the exception: RedPajama-V2 copies them from CCNet's output, so an input that has them
     (CCNet or RedPajama-V2 documents) keeps its values; only the missing ones are computed."""
-    texts = batch.column("text").to_pylist()
-    languages = batch.column("language").to_pylist() if "language" in batch.schema.names else [None] * len(texts)
-    urls = batch.column("url").to_pylist() if "url" in batch.schema.names else [None] * len(texts)
-    columns = {**signal_columns(texts, languages, artifacts), **model_signal_columns(texts, languages, urls, artifacts)}
-    scores = (batch.column("language_score").to_pylist() if "language_score" in batch.schema.names
-              else [None] * len(texts))
-    given = [name for name in CCNET if name in batch.schema.names]
-    columns.update(ccnet_columns(texts, languages, scores, artifacts, [n for n in CCNET if n not in given]))
+    names = batch.schema.names
+    texts = batch.column("text")
+
+    def column(name: str) -> list:
+        return batch.column(name).to_pylist() if name in names else [None] * len(texts)
+
+    languages = column("language")
+    columns: dict[str, pa.Array | list] = model_free_arrays(texts, languages, artifacts, INT_SIGNALS)
+    python_texts = texts.to_pylist()
+    columns.update(model_signal_columns(python_texts, languages, column("url"), artifacts))
+    given = [name for name in CCNET if name in names]
+    columns.update(ccnet_columns(python_texts, languages, column("language_score"), artifacts,
+                                 [name for name in CCNET if name not in given]))
     columns.update({name: batch.column(name).cast(pa.float64()) for name in given})
-    kept = [batch.column(i) for i, name in enumerate(batch.schema.names) if name not in _SIGNAL_NAMES]
-    arrays = kept + [pa.array(columns[f.name], type=f.type) for f in SIGNAL_FIELDS]
+    kept = [batch.column(i) for i, name in enumerate(names) if name not in _SIGNAL_NAMES]
+    arrays = kept + [_as_array(columns[f.name], f.type) for f in SIGNAL_FIELDS]
     return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))
+
+
+def _as_array(values: pa.Array | list, type_: pa.DataType) -> pa.Array:
+    return values if isinstance(values, pa.Array) else pa.array(values, type=type_)

@@ -59,7 +59,9 @@ def unigram_entropy(doc: Document, artifacts: Artifacts) -> Spans:
     if not doc.words:
         return doc.whole(None)
     total = len(doc.words)
-    entropy = sum(-(count / total) * math.log(count / total) for count in Counter(doc.words).values())
+    entropy = 0.0
+    for count in Counter(doc.words).values():  # one by one, as sum() on the reference's Python 3.11 adds them
+        entropy += -(count / total) * math.log(count / total)  # (sum() compensates the rounding from 3.12 on)
     return doc.whole(rounded(entropy))
 
 

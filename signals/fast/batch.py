@@ -1,0 +1,175 @@
+"""The 28 model-free signals and the MinHash signature of a whole batch of documents, in one compiled pass.
+
+Input: the batch's texts as one UTF-8 buffer with offsets (an Arrow string column's own buffers), their languages
+and the word lists. Output: numpy arrays, equal value for value to the readable signals (`signals.registry`)."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from dedup.minhash import NUM_PERM, permutations
+from signals.artifacts import Artifacts
+from signals.fast.codepoints import Codepoints, Tables
+from signals.fast.content import curly_bracket, ldnoobw_words, lorem_ipsum, stop_word_fraction
+from signals.fast.jit import compiled
+from signals.fast.lines import line_signals
+from signals.fast.minhash import signature
+from signals.fast.natural_language import (
+    frac_lines_end_with_ellipsis,
+    num_sentences,
+    symbol_to_word_ratio,
+    token_fractions,
+    word_statistics,
+)
+from signals.fast.repetition import repetition_signals
+from signals.fast.text import decode_utf8, encode_utf8, line_ends, normalize, raw_tokens, unknown_codepoints
+from signals.fast.word_sets import WordSet, slice_hashes, word_ids, word_set
+
+# the columns of BatchSignals.values and .line_values, in the reference's order
+DOC_COLUMNS = (
+    "rps_doc_curly_bracket", "rps_doc_ldnoobw_words", "rps_doc_lorem_ipsum", "rps_doc_stop_word_fraction",
+    "rps_doc_num_sentences", "rps_doc_word_count", "rps_doc_mean_word_length", "rps_doc_symbol_to_word_ratio",
+    "rps_doc_frac_lines_end_with_ellipsis", "rps_doc_frac_no_alph_words", "rps_doc_frac_unique_words",
+    "rps_doc_unigram_entropy", "rps_doc_frac_all_caps_words",
+    "rps_doc_frac_chars_top_2gram", "rps_doc_frac_chars_top_3gram", "rps_doc_frac_chars_top_4gram",
+    "rps_doc_frac_chars_dupe_5grams", "rps_doc_frac_chars_dupe_6grams", "rps_doc_frac_chars_dupe_7grams",
+    "rps_doc_frac_chars_dupe_8grams", "rps_doc_frac_chars_dupe_9grams", "rps_doc_frac_chars_dupe_10grams",
+)
+LINE_COLUMNS = (
+    "rps_lines_ending_with_terminal_punctution_mark", "rps_lines_javascript_counts", "rps_lines_num_words",
+    "rps_lines_numerical_chars_fraction", "rps_lines_start_with_bulletpoint", "rps_lines_uppercase_letter_fraction",
+)
+# positions in DOC_COLUMNS (the nine repetition signals follow from REPEATS on)
+(CURLY, LDNOOBW, LOREM, STOP_WORDS, SENTENCES, WORD_COUNT, MEAN_WORD_LENGTH, SYMBOLS, ELLIPSIS, NO_ALPHABETIC,
+ UNIQUE, ENTROPY, ALL_CAPS, REPEATS) = range(14)
+
+# families the benchmark can leave out to measure what each costs (bits of `skip`)
+CONTENT, NATURAL_LANGUAGE, REPETITION, LINES, MINHASH = 1, 2, 4, 8, 16
+FAMILIES = {"content": CONTENT, "natural language": NATURAL_LANGUAGE, "repetition": REPETITION, "lines": LINES,
+            "minhash": MINHASH}
+
+
+@dataclass
+class BatchSignals:
+    values: np.ndarray  # float64 [documents, DOC_COLUMNS]
+    nulls: np.ndarray  # bool, same shape: the reference's None (the value is then NaN)
+    line_offsets: np.ndarray  # int64 [documents + 1]: document i has lines line_offsets[i]:line_offsets[i + 1]
+    line_ends: np.ndarray  # int64 [lines]: a line starts where the previous one of its document ends, or at 0
+    line_values: np.ndarray  # float64 [LINE_COLUMNS, lines]
+    signatures: np.ndarray  # uint32 [documents, 128]
+    has_signature: np.ndarray  # bool [documents]: False below 13 normalised words
+
+
+@dataclass(frozen=True)
+class _Language:
+    stop_words: WordSet
+    bad_words: WordSet
+    bad_first_words: WordSet  # first words of the multi-word entries
+    bad_sizes: np.ndarray  # int64: the entries' numbers of words
+    has_stop_words: bool
+    has_bad_words: bool
+
+
+_codepoints = Codepoints()
+_PERMUTATIONS = permutations()
+
+
+@lru_cache(maxsize=64)
+def _language(stop_words: frozenset[str] | None, bad_words: frozenset[str] | None) -> _Language:
+    entries = bad_words or frozenset()
+    return _Language(
+        word_set(stop_words or ()), word_set(entries),
+        word_set({entry.split(" ")[0] for entry in entries if " " in entry}),
+        np.array(sorted({1 + entry.count(" ") for entry in entries}), dtype=np.int64),
+        stop_words is not None, bad_words is not None)
+
+
+def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[str | None], artifacts: Artifacts,
+                       skip: int = 0) -> BatchSignals:
+    """The signals of the texts data[offsets[i]:offsets[i + 1]] (UTF-8) in `languages`; `skip` leaves families out
+    (for the benchmark: their values are then meaningless)."""
+    data = np.asarray(data, dtype=np.uint8).view()
+    data.flags.writeable = False  # as Arrow's buffers are: one compiled version of the kernel serves both
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    count = len(offsets) - 1
+    _codepoints.learn(unknown_codepoints(data[offsets[0]:offsets[-1]], _codepoints.tables.flags))
+    tables = _codepoints.tables
+    line_offsets = np.zeros(count + 1, dtype=np.int64)
+    line_offsets[1:] = np.cumsum(_line_counts(data, offsets))
+    out = BatchSignals(np.full((count, len(DOC_COLUMNS)), np.nan), np.zeros((count, len(DOC_COLUMNS)), dtype=bool),
+                       line_offsets, np.zeros(line_offsets[-1], dtype=np.int64),
+                       np.full((len(LINE_COLUMNS), line_offsets[-1]), np.nan),
+                       np.zeros((count, NUM_PERM), dtype=np.uint32), np.zeros(count, dtype=bool))
+    codes = np.array([language or "" for language in languages])
+    for code in np.unique(codes):
+        documents = np.flatnonzero(codes == code)
+        language = _language(artifacts.stop_words(code or None), artifacts.bad_words(code or None))
+        _score(data, offsets, documents, tables, language.stop_words,
+               language.has_stop_words, language.bad_words, language.bad_first_words, language.bad_sizes,
+               language.has_bad_words, *_PERMUTATIONS, skip, out.values, out.nulls, out.line_offsets, out.line_ends,
+               out.line_values, out.signatures, out.has_signature)
+    return out
+
+
+def _line_counts(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Lines of each text: one per \\n (a byte that only ever means \\n in UTF-8), plus an unterminated last one."""
+    counts = np.diff(np.searchsorted(np.flatnonzero(data == 10), offsets))
+    nonempty = np.diff(offsets) > 0
+    counts[nonempty] += data[offsets[1:][nonempty] - 1] != 10
+    return counts
+
+
+@compiled
+def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words, bad_words,
+           bad_first_words, bad_sizes, has_bad_words, a, b, skip, values, nulls, line_offsets, out_line_ends,
+           line_values, signatures, has_signature) -> None:
+    """Every signal of the given documents into the output arrays (one language: one set of word lists)."""
+    for d in documents:
+        raw = decode_utf8(data, offsets[d], offsets[d + 1])
+        normalized, word_starts, word_ends, word_lines = normalize(
+            raw, tables.flags, tables.combining, tables.fold_start, tables.fold_length, tables.fold_data)
+        ends = line_ends(raw)
+        first_line = line_offsets[d]
+        out_line_ends[first_line:first_line + len(ends)] = ends
+        token_starts, token_ends, token_hashes, token_letters, token_uppers = raw_tokens(raw, tables.flags)
+        word_hashes = slice_hashes(normalized, word_starts, word_ends)
+        ids, distinct = word_ids(normalized, word_starts, word_ends, word_hashes)
+        lengths = word_ends - word_starts
+        row = values[d]
+        if not skip & CONTENT:
+            row[CURLY] = curly_bracket(raw)
+            if not has_bad_words and len(normalized):
+                nulls[d, LDNOOBW] = True
+            elif len(normalized):
+                row[LDNOOBW] = ldnoobw_words(normalized, word_starts, word_ends, word_hashes, bad_sizes, bad_words,
+                                             bad_first_words)
+            else:
+                row[LDNOOBW] = 0.0
+            row[LOREM] = lorem_ipsum(normalized, tables.lorem_ipsum)
+            if has_stop_words:
+                row[STOP_WORDS] = stop_word_fraction(raw, token_starts, token_ends, token_hashes, len(ids),
+                                                     stop_words)
+            else:
+                nulls[d, STOP_WORDS] = True
+        if not skip & NATURAL_LANGUAGE:
+            row[SENTENCES] = num_sentences(raw, tables.flags)
+            row[WORD_COUNT] = len(ids)
+            row[MEAN_WORD_LENGTH], row[UNIQUE], row[ENTROPY] = word_statistics(ids, distinct, lengths)
+            row[SYMBOLS] = symbol_to_word_ratio(raw, len(token_starts))
+            row[NO_ALPHABETIC], row[ALL_CAPS] = token_fractions(token_letters, token_uppers)
+            row[ELLIPSIS] = frac_lines_end_with_ellipsis(raw, ends, tables.flags)
+            for column in (MEAN_WORD_LENGTH, UNIQUE, ENTROPY):
+                nulls[d, column] = len(ids) == 0
+            for column in (SYMBOLS, NO_ALPHABETIC, ALL_CAPS):
+                nulls[d, column] = len(token_starts) == 0
+            nulls[d, ELLIPSIS] = len(ends) == 0
+        if not skip & REPETITION:
+            row[REPEATS:] = repetition_signals(ids, distinct, lengths)
+        if not skip & LINES:
+            line_signals(raw, ends, tables.flags, normalized, word_starts, word_ends, word_lines,
+                         line_values[:, first_line:first_line + len(ends)])
+        if not skip & MINHASH and len(ids) >= 13:
+            utf8, byte_offsets = encode_utf8(normalized)
+            has_signature[d] = signature(utf8, byte_offsets[word_starts], byte_offsets[word_ends], a, b,
+                                         signatures[d])

@@ -1,0 +1,73 @@
+"""Compiling the batch path with numba, cached on disk under a name that changes with the code.
+
+numba checks a cached function against the timestamp of its own file only, yet the machine code of the batch
+kernel holds every compiled function it calls, from other files: edit one of those and the cache would serve
+the old code. So the cache lives in a directory named after a digest of all the pure layers' sources
+(signals/, dedup/): any edit, and a fresh directory. The first writable place wins: NUMBA_CACHE_DIR, the
+package's __pycache__, the user's cache directory; with none (a read-only install run by a Spark worker without
+a home), the code compiles in memory in each process (seconds, once per process)."""
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numba
+
+log = logging.getLogger(__name__)
+_ROOT = Path(__file__).resolve().parents[2]
+_SOURCES = ("signals", "dedup")
+
+
+def _source_digest() -> str:
+    digest = hashlib.sha256()
+    for package in _SOURCES:
+        for path in sorted((_ROOT / package).rglob("*.py")):
+            digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+        return True
+    except OSError:
+        return False
+
+
+def _candidates() -> list[Path]:
+    candidates = [Path(numba.config.CACHE_DIR)] if numba.config.CACHE_DIR else []
+    candidates.append(Path(__file__).resolve().parent / "__pycache__")
+    home = os.path.expanduser("~")
+    if home != "~":
+        candidates.append(Path(home) / ".cache" / "curate")
+    return candidates
+
+
+def cache_directory(candidates: list[Path]) -> str | None:
+    """The code's cache directory under the first writable candidate, or None."""
+    name = f"numba-{_source_digest()}"
+    for base in candidates:
+        if _writable(base / name):
+            return str(base / name)
+    log.warning("no writable directory for numba's cache (tried %s): compiling in memory",
+                ", ".join(map(str, candidates)))
+    return None
+
+
+CACHE_DIRECTORY = cache_directory(_candidates())
+
+
+def compiled(function: Callable) -> Callable:
+    """`function` compiled to machine code on its first call, cached in CACHE_DIRECTORY when there is one."""
+    if CACHE_DIRECTORY is None:
+        return numba.njit(function)
+    previous = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = CACHE_DIRECTORY  # read once, when the function's cache is set up
+    try:
+        return numba.njit(cache=True)(function)
+    finally:
+        numba.config.CACHE_DIR = previous

@@ -1,0 +1,43 @@
+"""The signal columns computed from Arrow buffers in compiled loops equal those of the readable signals."""
+
+import json
+
+import pyarrow as pa
+import pytest
+
+from pipeline.signal_columns import SIGNAL_FIELDS, signal_columns, with_signals
+from signals.artifacts import Artifacts
+from tests.conftest import SHARED
+
+
+@pytest.fixture(scope="module")
+def batch():
+    documents = SHARED / "parity" / "public.jsonl"
+    if not documents.exists():
+        pytest.skip(f"{documents} is absent (it ships beside the repository in CI)")
+    rows = [json.loads(line) for line in documents.open()]
+    rows += [{"id": "null", "text": None, "language": "en"}, {"id": "empty", "text": "", "language": None},
+             {"id": "unlisted", "text": "Ein Satz.\n\nNoch einer", "language": "xx"}]
+    return pa.RecordBatch.from_pylist([{k: row[k] for k in ("id", "text", "language")} for row in rows])
+
+
+def assert_equal_to_readable(batch: pa.RecordBatch):
+    artifacts = Artifacts(str(SHARED / "data" / "artifacts"))
+    got = with_signals(batch, artifacts)
+    assert got.schema == pa.schema(list(batch.schema) + SIGNAL_FIELDS)
+    expected = signal_columns(batch.column("text").to_pylist(), batch.column("language").to_pylist(), artifacts)
+    for field in SIGNAL_FIELDS:
+        assert got.column(field.name).equals(pa.array(expected[field.name], type=field.type)), field.name
+
+
+def test_a_batch_of_real_documents(batch):
+    assert_equal_to_readable(batch)
+
+
+def test_a_slice_of_a_batch(batch):
+    assert_equal_to_readable(batch.slice(100, 80))  # Arrow offsets that do not start at 0
+
+
+def test_large_string_text(batch):
+    column = batch.schema.get_field_index("text")
+    assert_equal_to_readable(batch.set_column(column, "text", batch.column("text").cast(pa.large_string())))
