@@ -65,8 +65,9 @@ class OutputDir:
 
     def write_parquet(self, name: str, tables: Iterable[pa.Table], schema: pa.Schema) -> dict:
         """Stage a Parquet file from tables and move it into place; returns its manifest entry."""
-        tmp = self.join("_tmp", f"{name}.{uuid.uuid4().hex}")
+        tmp = self.join("_tmp", f"{posixpath.basename(name)}.{uuid.uuid4().hex}")
         self.fs.makedirs(self.join("_tmp"), exist_ok=True)
+        self.fs.makedirs(posixpath.dirname(self.join(name)), exist_ok=True)
         rows = 0
         with self.fs.open(tmp, "wb") as handle:
             with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
@@ -89,6 +90,11 @@ class OutputDir:
 
     def read_json(self, name: str) -> dict:
         return json.loads(self.fs.cat_file(self.join(name)))
+
+    def write_json(self, name: str, data: dict) -> None:
+        """Write a JSON file inside the output directory atomically (its folder is created if needed)."""
+        self.fs.makedirs(posixpath.dirname(self.join(name)), exist_ok=True)
+        self._write_atomic(name, _json_bytes(data))
 
     def _write_atomic(self, name: str, data: bytes) -> None:
         tmp = self.join(f"{name}.tmp-{uuid.uuid4().hex}")
