@@ -138,7 +138,7 @@ def fuzzy_assignments(components: DataFrame, documents: DataFrame) -> DataFrame:
 def exact_assignments(documents: DataFrame, prefer_newest: bool = True) -> DataFrame:
     """Assignments of the documents sharing a key with another: the representative is from the newest crawl
     (the oldest with `prefer_newest` False; no crawl counts as oldest), then the smallest id, then key."""
-    crawl = F.col("crawl").desc_nulls_last() if prefer_newest else F.col("crawl").asc_nulls_last()
+    crawl = F.col("crawl").desc_nulls_last() if prefer_newest else F.col("crawl").asc_nulls_first()
     ordered = Window.partitionBy("dkey").orderBy(crawl, "id", "key")
     keyed = (documents.where(F.col("dkey").isNotNull())
              .withColumn("size", F.count(F.lit(1)).over(Window.partitionBy("dkey")))
