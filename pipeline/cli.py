@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 
 from pipeline.remote import RetryPolicy
@@ -214,6 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo)
     demo.set_defaults(run=run_demo_command)
     return parser
+
+
+def job_main(command: str, script: str) -> int:
+    """`spark-submit jobs/X.py ARGS` as `curate X ARGS`.
+
+    Python puts the script's folder (jobs/) first on sys.path, where jobs/dedup.py and jobs/signals.py would
+    hide the dedup and signals packages: the folder is taken off before anything imports them."""
+    folder = os.path.dirname(os.path.abspath(script))
+    sys.path[:] = [path for path in sys.path if os.path.abspath(path or os.curdir) != folder]
+    return main([command, *sys.argv[1:]])
 
 
 def main(argv: list[str] | None = None) -> int:
