@@ -243,7 +243,7 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
         except PythonException as exc:
             raise StageFailed(_input_error(exc)) from None
         summary: dict = {"documents": total}
-        steps.done(f"read the keys of {total:,} documents from {len(inputs):,} files")
+        steps.done(f"read the keys of {total:,} documents from {len(inputs):,} file{'s' if len(inputs) > 1 else ''}")
         if options.fuzzy:
             schemes = options.schemes()
             candidates = clustering.star_edges(documents, [bands for bands, _ in schemes]).localCheckpoint()
