@@ -1,14 +1,16 @@
 """Banding, bucket keys, batch signatures and the similarity a verified edge must show."""
 
+import json
+
 import numpy as np
 import pytest
 
-from dedup.lsh import (band_buckets, candidate_banding, candidate_probability, estimated_jaccard, jaccard,
-                       rpv2_banding)
+from dedup.lsh import band_buckets, candidate_banding, candidate_probability, estimated_jaccard, jaccard, rpv2_banding
 from dedup.minhash import minhash_signatures, shingle_hashes, signature
 from dedup.signatures import signature_from_bands, signatures
 from dedup.synthetic import CorpusShape, near_duplicate_corpus
 from signals.text import normalize
+from tests.conftest import SHARED
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9, 0.95])
@@ -49,7 +51,8 @@ def test_band_buckets_are_equal_exactly_when_the_band_is():
 
 def test_batch_signatures_equal_the_reference_signatures():
     texts = [normalize(doc["text"]) for doc in near_duplicate_corpus(CorpusShape(families=5, unrelated=20))]
-    texts += ["", "one two three", " ".join(f"w{i}" for i in range(13))]
+    texts += ["", "one two three", " ".join(f"w{i}" for i in range(13)), normalize("“Hello” — World… café naïve " * 9),
+              normalize("東京 の 天気 は 晴れ です " * 4 + "😀 " * 70)]  # multi-byte UTF-8, shingles over 64 bytes
     computed, present = signatures(texts)
     for text, row, ok in zip(texts, computed, present, strict=True):
         hashes = shingle_hashes(text)
@@ -79,3 +82,18 @@ def test_exact_jaccard_of_13_gram_sets():
     assert jaccard(" ".join(words), " ".join(words[:13] + ["x"] + words[14:])) == pytest.approx(1 / 27)
     assert jaccard(" ".join(words), " ".join(words[:-1] + ["x"])) == pytest.approx(13 / 15)
     assert jaccard("too short", "too short") == 0.0
+
+
+def test_batch_signatures_equal_the_reference_output_on_real_documents():
+    documents = SHARED / "parity" / "public.jsonl"
+    if not documents.exists():
+        pytest.skip(f"{documents} is absent (it ships beside the repository in CI)")
+    expected = {row["id"]: row["minhash"]["signature_sim1.0"]
+                for row in map(json.loads, (SHARED / "parity" / "public.expected.jsonl").open())}
+    rows = [json.loads(line) for line in documents.open()]
+    computed, present = signatures([normalize(row["text"]) for row in rows])
+    for row, values, ok in zip(rows, computed, present, strict=True):
+        want = expected[row["id"]]
+        assert ok == (want is not None), row["id"]
+        if ok:
+            assert values.astype(">u4").tobytes().hex() == want[0], row["id"]
