@@ -25,7 +25,7 @@ def _rotl(x, n):  # pragma: no cover - compiled
     return ((x << np.uint64(n)) | (x >> np.uint64(32 - n))) & _LOW32
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _sha1_prefix(data, start, end, w):  # pragma: no cover - compiled
     """The first 4 bytes of SHA-1(data[start:end]) read as a little-endian uint32; `w` is scratch (80 uint64)."""
     length = end - start
@@ -72,7 +72,7 @@ def _sha1_prefix(data, start, end, w):  # pragma: no cover - compiled
             | ((h0 >> np.uint64(8)) & np.uint64(0xFF00)) | (h0 >> np.uint64(24)))
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _signatures(data, offsets, a, b):  # pragma: no cover - compiled
     """Per document data[offsets[d]:offsets[d + 1]]: the minimum over its 13-grams of
     ((h * a + b) mod 2^64 mod (2^61 - 1)) & 0xFFFFFFFF for each (a, b), and whether it has a 13-gram."""

@@ -105,27 +105,26 @@ def _key_schema(options: DedupOptions) -> str:
     return f"key long, id string, signature binary, buckets array<long>{text}"
 
 
-def _require(location: str, names: list[str], needed: tuple[str, ...]) -> None:
-    for column in needed:
-        if column not in names:
-            raise BadDocuments(f"{location}: no `{column}` column (has: {', '.join(names)})")
+def needed_columns(names: list[str], options: DedupOptions) -> list[str]:
+    """The columns a mode reads (only those: a signals output has many more); `crawl` when there is one."""
+    if options.fuzzy:
+        given = [SIGNATURE_COLUMN] if SIGNATURE_COLUMN in names else []
+        return ["id", *given] + (["text"] if not given or options.verify == "exact" else [])
+    source = KEY_SOURCE[options.mode]
+    if options.mode == "digest" and source not in names:
+        source = "meta"
+    return ["id", source] + (["crawl"] if "crawl" in names else [])
 
 
 def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[pa.RecordBatch]:
     """One input file's documents as dedup keys, in row order."""
-    schema, batches = open_documents(location)
+    schema, batches = open_documents(location, lambda names: [c for c in needed_columns(names, options) if c in names])
     if schema is None:
         return
-    names = schema.names
-    if options.fuzzy:
-        given_signatures = SIGNATURE_COLUMN in names and options.verify != "exact"
-        _require(location, names, ("id",) if given_signatures else ("id", "text"))
-    elif options.mode == "digest":
-        _require(location, names, ("id",))
-        if "digest" not in names and "meta" not in names:
-            raise BadDocuments(f"{location}: no `digest` column and no `meta` map (has: {', '.join(names)})")
-    else:
-        _require(location, names, ("id", KEY_SOURCE[options.mode]))
+    for column in needed_columns(schema.names, options):
+        if column not in schema.names:
+            missing = "`digest` column and no `meta` map" if column == "meta" else f"`{column}` column"
+            raise BadDocuments(f"{location}: no {missing} (has: {', '.join(schema.names)})")
     row = 0
     for batch in batches:
         ids = batch.column("id").cast(pa.string())
