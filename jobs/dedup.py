@@ -1,7 +1,7 @@
 """spark-submit entry point of `curate dedup`: the same arguments, the same code.
 
     spark-submit --master spark://HOST:7077 --py-files dist/curate.zip jobs/dedup.py \\
-        s3://bucket/signals --output s3://bucket/dedup
+        's3://bucket/signals/*.parquet' --output s3://bucket/dedup
 """
 
 import sys

@@ -12,6 +12,7 @@ Dedup looks at the whole dataset at once, so it runs in two phases, both resumab
 A document is addressed by its key, `(input index << 40) | row`, so no id has to be unique for the books to
 balance; ids only decide the representatives."""
 
+import math
 import re
 import sys
 import time
@@ -39,6 +40,7 @@ MODES = ("fuzzy", "exact", "digest", "url")
 VERIFY = ("minhash", "exact", "none")
 SIGNATURE_COLUMN = "signature_sim1.0"  # all 128 values in one band (spec §3)
 ROW_BITS = 40
+BAND_ROWS_PER_PARTITION = 4_000_000  # the band shuffle's partitions grow with the data (a few hundred MB each)
 CLUSTERS = "_clusters"
 SUMMARY = f"{CLUSTERS}/_summary.json"
 CLUSTER_SCHEMA = pa.schema([("row", pa.int64()), ("t", pa.int32()), ("dup_cluster", pa.string()),
@@ -235,13 +237,17 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
         "index int, input string")
     documents = listing.mapInArrow(partial(_read_keys, options=options), _key_schema(options))
     documents = documents.persist(StorageLevel.DISK_ONLY)
-    steps = _Steps(progress)
+    steps, shuffle_partitions = _Steps(progress), _shuffle_partitions(spark)
     try:
         try:
             total = documents.count()
         except PythonException as exc:
             raise StageFailed(_input_error(exc)) from None
         summary: dict = {"documents": total}
+        # the largest shuffle holds a band of every document: its partitions grow with the data
+        per_document = sum(bands for bands, _ in options.schemes()) if options.fuzzy else 1
+        spark.conf.set("spark.sql.shuffle.partitions",
+                       str(max(shuffle_partitions, math.ceil(total * per_document / BAND_ROWS_PER_PARTITION))))
         steps.done(f"read the keys of {total:,} documents from {len(inputs):,} file{'s' if len(inputs) > 1 else ''}")
         if options.fuzzy:
             schemes = options.schemes()
@@ -265,7 +271,7 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
         summary["by_threshold"] = _threshold_summaries(clustering.cluster_sizes(assignments), options)
         steps.done("clusters: " + "; ".join(f"{name}: {found['clusters']:,} clusters, {found['duplicates']:,} "
                                             "duplicates" for name, found in summary["by_threshold"].items()))
-        partitions = max(1, min(len(inputs), int(spark.conf.get("spark.sql.shuffle.partitions"))))
+        partitions = max(1, min(len(inputs), shuffle_partitions))
         (assignments.select(F.shiftright("key", ROW_BITS).alias("unit"),
                             F.col("key").bitwiseAND((1 << ROW_BITS) - 1).alias("row"), "t", "dup_cluster",
                             "is_duplicate")
@@ -273,9 +279,14 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
          .mapInArrow(partial(_write_clusters, output=out.path), "unit long, rows long").collect())
         steps.done("cluster table written")
     finally:
+        spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
         documents.unpersist()
     out.write_json(SUMMARY, summary)
     return summary
+
+
+def _shuffle_partitions(spark) -> int:
+    return int(spark.conf.get("spark.sql.shuffle.partitions"))
 
 
 def _input_error(exc: Exception) -> str:
