@@ -200,3 +200,20 @@ def test_curate_dedup_command(spark, tmp_path, capsys):
     assert "exact: 1 clusters, 2 duplicates of 3 documents" in printed
     assert main(["dedup", str(tmp_path / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
     assert "other options" in capsys.readouterr().err
+
+
+def test_exact_jaccard_verification_keeps_only_true_edges(spark, fuzzy_run, corpus, tmp_path):
+    from tests.dedup.test_accuracy import shingle_sets
+
+    _, inputs, _ = fuzzy_run
+    stats = run_dedup(spark, inputs, str(tmp_path / "out"), DedupOptions(verify="exact"), progress=False)
+    assert stats["duplicates"] > 0
+    sets = dict(zip((d["id"] for d in corpus), shingle_sets([d["text"] for d in corpus]), strict=True))
+    clusters: dict[str, list[str]] = {}
+    for doc, (cluster, _) in assignments(tmp_path / "out").items():
+        if cluster is not None:
+            clusters.setdefault(cluster, []).append(doc)
+    for members in clusters.values():  # every member reaches the threshold with another member
+        for doc in members:
+            assert any(len(sets[doc] & sets[other]) / len(sets[doc] | sets[other]) >= 0.8
+                       for other in members if other != doc), doc
