@@ -11,7 +11,7 @@ import pytest
 from dedup.minhash import minhash_signatures
 from dedup.synthetic import CorpusShape, near_duplicate_corpus
 from pipeline.cli import main
-from pipeline.dedup_stage import DedupOptions, run_dedup
+from pipeline.dedup_stage import DedupOptions, run_dedup, size_histogram
 from pipeline.units import StageFailed
 from signals.text import normalize
 from tests.pipeline.test_crash import outputs
@@ -182,6 +182,11 @@ def test_an_input_without_text_is_named(spark, tmp_path):
     bad.write_text('{"id": "a", "body": "no text column"}\n')
     with pytest.raises(StageFailed, match=r"notes\.jsonl: no `text` column"):
         run_dedup(spark, [str(bad)], str(tmp_path / "out"), progress=False)
+
+
+def test_cluster_size_histogram_bins():
+    assert size_histogram({2: 5, 3: 1, 10: 2, 11: 1, 100: 4, 101: 1, 5000: 2}) == {
+        "2": 5, "3": 1, "10": 2, "11-100": 5, "101-1000": 1, "1001-10000": 2}
 
 
 def test_options_are_checked():
