@@ -134,18 +134,28 @@ def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[
             raise BadDocuments(f"{location}: row {row + ids.is_null().to_pylist().index(True)} has no id")
         keys = pa.array(np.arange(row, row + batch.num_rows, dtype=np.int64) + (index << ROW_BITS))
         row += batch.num_rows
-        columns = _fuzzy_columns(batch, options) if options.fuzzy else _exact_columns(batch, options)
+        try:
+            columns = _fuzzy_columns(batch, options) if options.fuzzy else _exact_columns(batch, options)
+        except BadSignature as exc:
+            raise BadDocuments(f"{location}: row {row - batch.num_rows + exc.args[0]}: {exc.args[1]}") from None
         yield pa.RecordBatch.from_arrays([keys, ids, *columns.values()], names=["key", "id", *columns])
+
+
+class BadSignature(ValueError):
+    """(row in the batch, what is wrong): a given signature that is not 128 values."""
 
 
 def _fuzzy_columns(batch: pa.RecordBatch, options: DedupOptions) -> dict[str, pa.Array]:
     names = batch.schema.names
     if SIGNATURE_COLUMN in names:
         given = [signature_from_bands(bands) for bands in batch.column(SIGNATURE_COLUMN).to_pylist()]
-        present = np.array([s is not None and len(s) == NUM_PERM for s in given], dtype=bool)
+        present = np.array([s is not None for s in given], dtype=bool)
         sigs = np.zeros((batch.num_rows, NUM_PERM), dtype=np.uint32)
-        if present.any():
-            sigs[present] = np.stack([s for s, ok in zip(given, present, strict=True) if ok])
+        for i, values in enumerate(given):
+            if values is not None:
+                if len(values) != NUM_PERM:
+                    raise BadSignature(i, f"{SIGNATURE_COLUMN} holds {len(values)} values, not {NUM_PERM}")
+                sigs[i] = values
     else:
         sigs, present = signatures([normalize(text or "") for text in batch.column("text").to_pylist()])
     buckets = np.concatenate([band_buckets(sigs, bands, rows, salt=scheme)

@@ -184,6 +184,13 @@ def test_an_input_without_text_is_named(spark, tmp_path):
         run_dedup(spark, [str(bad)], str(tmp_path / "out"), progress=False)
 
 
+def test_a_malformed_signature_is_named(spark, tmp_path):
+    rows = [{"id": "a", "signature_sim1.0": [bytes(512)]}, {"id": "b", "signature_sim1.0": [bytes(52)] * 2}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
+    with pytest.raises(StageFailed, match=r"sigs\.parquet: row 1: signature_sim1\.0 holds 26 values, not 128"):
+        run_dedup(spark, [str(tmp_path / "sigs.parquet")], str(tmp_path / "out"), progress=False)
+
+
 def test_cluster_size_histogram_bins():
     assert size_histogram({2: 5, 3: 1, 10: 2, 11: 1, 100: 4, 101: 1, 5000: 2}) == {
         "2": 5, "3": 1, "10": 2, "11-100": 5, "101-1000": 1, "1001-10000": 2}
