@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs dist lint bench-ingest bench-signals bench-subset clean
+.PHONY: demo test install prereqs dist lint bench-ingest bench-signals bench-subset bench-dedup clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -40,6 +40,9 @@ bench-signals: $(STAMP)
 
 bench-subset: $(STAMP)
 	$(PY) -m bench.subset
+
+bench-dedup: $(STAMP)
+	$(PY) -m bench.dedup
 
 clean:
 	rm -rf demo-out dist build *.egg-info .pytest_cache

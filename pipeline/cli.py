@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 
 from pipeline.remote import RetryPolicy
@@ -217,6 +218,59 @@ def run_artifacts_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _thresholds(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text}") from None
+
+
+def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="documents: Parquet or JSON-lines files or directories (need `id`; see --mode)")
+    parser.add_argument("--output", required=True, help="output directory: every input row plus dup_cluster, "
+                        "is_duplicate")
+    parser.add_argument("--mode", choices=("fuzzy", "exact", "digest", "url"), default="fuzzy",
+                        help="fuzzy: MinHash LSH near-duplicates (default); exact: the same normalised text; "
+                             "digest: the same WARC digest (RedPajama-V2's exact dedup); url: the same normalised URL")
+    parser.add_argument("--threshold", type=_thresholds, default=(0.8,),
+                        help="fuzzy: Jaccard similarity of duplicates, default 0.8; several (0.8,0.9) in one pass "
+                             "add suffixed columns for all but the first")
+    verify = parser.add_mutually_exclusive_group()
+    verify.add_argument("--verify", choices=("minhash", "exact"), default="minhash",
+                        help="fuzzy: keep a candidate pair when the signatures' estimated Jaccard (minhash, "
+                             "default) or the texts' exact Jaccard reaches the threshold")
+    verify.add_argument("--no-verify", dest="verify", action="store_const", const="none",
+                        help="fuzzy: RedPajama-V2's bands, every pair sharing a band is a duplicate")
+    parser.add_argument("--prefer", choices=("newest", "oldest"), default="newest",
+                        help="exact, digest, url: the representative comes from the newest (default) or the "
+                             "oldest crawl, then has the smallest id")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
+    _common(parser)
+
+
+def run_dedup_command(args: argparse.Namespace) -> int:
+    from pipeline.dedup_stage import DedupOptions, run_dedup
+    from pipeline.inputs import expand_inputs
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES
+
+    options = DedupOptions(mode=args.mode, thresholds=args.threshold, verify=args.verify, prefer=args.prefer)
+    inputs = expand_inputs(args.inputs, DOCUMENT_SUFFIXES)
+    stats = run_dedup(_session(args, "curate dedup"), inputs, args.output, options, overwrite=args.overwrite,
+                      progress=not args.quiet)
+    print_summary(args.output, stats)
+    print_clusters(stats)
+    return 0
+
+
+def print_clusters(stats: dict) -> None:
+    """The dedup summary: clusters, duplicates and cluster sizes per threshold (or exact mode)."""
+    for name, found in stats["by_threshold"].items():
+        sizes = ", ".join(f"{size}: {n:,}" for size, n in found["cluster_sizes"].items()) or "none"
+        print(f"{name}: {found['clusters']:,} clusters, {found['duplicates']:,} duplicates of "
+              f"{stats['documents']:,} documents; clusters by size: {sizes}")
+
+
 def run_demo_command(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
@@ -324,6 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     publish = commands.add_parser("publish", help="upload a subset to the Hugging Face Hub as a dataset repository")
     add_publish_arguments(publish)
     publish.set_defaults(run=run_publish_command)
+    dedup = commands.add_parser("dedup", help="mark exact, URL and near-duplicate documents (MinHash LSH)")
+    add_dedup_arguments(dedup)
+    dedup.set_defaults(run=run_dedup_command)
     demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
     demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
     demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")
@@ -334,6 +391,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo)
     demo.set_defaults(run=run_demo_command)
     return parser
+
+
+def job_main(command: str, script: str) -> int:
+    """`spark-submit jobs/X.py ARGS` as `curate X ARGS`.
+
+    Python puts the script's folder (jobs/) first on sys.path, where jobs/dedup.py and jobs/signals.py would
+    hide the dedup and signals packages: the folder is taken off before anything imports them."""
+    folder = os.path.dirname(os.path.abspath(script))
+    sys.path[:] = [path for path in sys.path if os.path.abspath(path or os.curdir) != folder]
+    return main([command, *sys.argv[1:]])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -111,6 +111,11 @@ class OutputDir:
     def read_json(self, name: str) -> dict:
         return json.loads(self.fs.cat_file(self.join(name)))
 
+    def write_json(self, name: str, data: dict) -> None:
+        """Write a JSON file inside the output directory atomically (its folder is created if needed)."""
+        self.fs.makedirs(posixpath.dirname(self.join(name)), exist_ok=True)
+        self._write_atomic(name, _json_bytes(data))
+
     def _write_atomic(self, name: str, data: bytes) -> None:
         tmp = self.join(f"{name}.tmp-{uuid.uuid4().hex}")
         self.fs.pipe_file(tmp, data)

@@ -1,4 +1,4 @@
-"""`curate demo`: a small synthetic Common Crawl WARC, generated offline, ingested on Spark.
+"""`curate demo`: a small synthetic Common Crawl WARC, generated offline, run through ingest, signals and dedup.
 
 All text is generated here from small vocabularies of common words, so the demo needs no network and
 copies no web text. The crawl plants what later stages act on, each kind under its own URL path:
@@ -460,10 +460,11 @@ def write_demo_crawl(directory: str) -> str:
 def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None = None,
              limit_records: int | None = None) -> dict:
     """Ingest the demo crawl (generated under `output`), or `inputs` of a real crawl, into `output`/documents,
-    and print what came out."""
+    add the signals (`output`/signals) and mark the duplicates (`output`/dedup), printing what came out."""
     import pyarrow.parquet as pq
 
-    from pipeline.cli import print_summary  # here, as the CLI imports this module
+    from pipeline.cli import print_clusters, print_summary  # here, as the CLI imports this module
+    from pipeline.dedup_stage import DedupOptions, run_dedup
     from pipeline.ingest import run_ingest
     from pipeline.inputs import expand_inputs
     from pipeline.langid import default_lid_model
@@ -493,4 +494,51 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     if spam:
         share = sum(row["rps_doc_frac_chars_dupe_10grams"] for row in spam) / len(spam)
         print(f"the planted spam pages repeat themselves: mean rps_doc_frac_chars_dupe_10grams {share:.2f}")
+
+    deduped = os.path.join(output, "dedup")
+    dedup_stats = run_dedup(spark, expand_inputs([signals], DOCUMENT_SUFFIXES), deduped, progress=progress,
+                            overwrite=True)
+    print_summary(deduped, dedup_stats)
+    print_clusters(dedup_stats)
+    rows = pq.read_table(deduped, columns=["url", "text", "dup_cluster", "is_duplicate"]).to_pylist()
+    for line in planted_report(rows, DedupOptions().thresholds[0]):
+        print(line)
     return stats
+
+
+def planted_copies(rows: list[dict]) -> dict[str, list[tuple[dict, dict]]]:
+    """(copy, original) pairs of the demo's planted duplicates, by kind: a copy's URL ends like its original's."""
+    originals = {row["url"].rsplit("/", 1)[1]: row for row in rows if _kind(row["url"]) in LANGUAGES}
+    pairs: dict[str, list[tuple[dict, dict]]] = {"dup-exact": [], "dup-near": []}
+    for row in rows:
+        if _kind(row["url"]) in pairs:
+            pairs[_kind(row["url"])].append((row, originals[row["url"].rsplit("/", 1)[1]]))
+    return pairs
+
+
+def _kind(url: str) -> str:
+    return url.split("/")[3]
+
+
+def planted_report(rows: list[dict], threshold: float) -> list[str]:
+    """How dedup marked the planted copies; empty for a crawl without them (a real one)."""
+    from dedup.lsh import jaccard
+    from signals.text import normalize
+
+    lines = []
+    for planted, pairs in planted_copies(rows).items():
+        if not pairs:
+            continue
+        marked = {copy["url"] for copy, original in pairs
+                  if copy["dup_cluster"] is not None and copy["dup_cluster"] == original["dup_cluster"]}
+        missed = [jaccard(normalize(copy["text"]), normalize(original["text"]))
+                  for copy, original in pairs if copy["url"] not in marked]
+        line = f"planted {planted} copies marked as duplicates of their originals: {len(marked)} of {len(pairs)}"
+        below = [similarity for similarity in missed if similarity < threshold]
+        if below:
+            line += (f"; the other {len(below)} have a 13-gram Jaccard similarity of {min(below):.2f} to "
+                     f"{max(below):.2f} with their original, below the threshold {threshold}")
+        if len(below) < len(missed):
+            line += f"; MISSED: {len(missed) - len(below)} at or above the threshold"
+        lines.append(line)
+    return lines

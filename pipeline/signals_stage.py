@@ -3,7 +3,7 @@
 import logging
 import os
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -37,22 +37,27 @@ class SignalsJob:
     export: str | None = None  # "rpv2": also write RedPajama-V2's published layout
 
 
-def open_documents(location: str) -> tuple[pa.Schema | None, Iterator[pa.RecordBatch]]:
+def open_documents(location: str, select: Callable[[list[str]], list[str]] | None = None
+                   ) -> tuple[pa.Schema | None, Iterator[pa.RecordBatch]]:
     """The schema and the rows, in batches, of a Parquet or JSON-lines (optionally compressed) file.
 
+    `select`, given the column names, names the columns to read (all by default; the schema stays whole).
     An empty JSON-lines file has no schema (None). JSON lines are parsed whole; Parquet is streamed."""
     stream = open_input(location, retry=RetryPolicy())
     try:
         if location.endswith(".parquet"):
             parquet = pq.ParquetFile(stream)
-            return parquet.schema_arrow, _closing(parquet.iter_batches(batch_size=BATCH_ROWS), stream, location)
+            columns = select(parquet.schema_arrow.names) if select else None
+            batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+            return parquet.schema_arrow, _closing(batches, stream, location)
         compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
         data = pa.input_stream(stream, compression=compression).read()
         stream.close()
         if not data.strip():
             return None, iter(())
         table = pajson.read_json(pa.BufferReader(data))
-        return table.schema, iter(table.to_batches(max_chunksize=BATCH_ROWS))
+        selected = table.select(select(table.schema.names)) if select else table
+        return table.schema, iter(selected.to_batches(max_chunksize=BATCH_ROWS))
     except (pa.ArrowInvalid, OSError) as exc:
         stream.close()
         raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc

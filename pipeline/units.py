@@ -40,8 +40,10 @@ def _run(batches, process: Callable[[str, str], dict]):
 
 def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, process: Callable[[str, str], dict],
               overwrite: bool = False, progress: bool = True, fail_on: tuple[str, ...] = ("missing", "unreachable"),
-              hint: str = "") -> dict:
-    """Run `process` over the inputs not yet committed, then seal; returns the job's stats."""
+              hint: str = "", summarize: Callable[[list[dict]], dict] | None = None) -> dict:
+    """Run `process` over the inputs not yet committed, then seal; returns the job's stats.
+
+    `summarize`, given the committed unit records, returns fields to add to `_stats.json` (or raises)."""
     if not inputs:
         raise ValueError(f"no input files for {stage}")
     units = [unit_id(location) for location in inputs]
@@ -62,7 +64,7 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
                 f"{len(failures)} of {len(units)} inputs could not be read (the others are committed; "
                 f"rerun to resume{hint}):\n{named}"
             )
-    return seal(out, units, stage)
+    return seal(out, units, stage, summarize)
 
 
 def unreadable_unit(out: OutputDir, unit: str, location: str, status: str, message: str, skip: bool) -> dict:
@@ -79,15 +81,17 @@ def unreadable_unit(out: OutputDir, unit: str, location: str, status: str, messa
     return record
 
 
-def seal(out: OutputDir, units: list[str], stage: str) -> dict:
+def seal(out: OutputDir, units: list[str], stage: str, summarize: Callable[[list[dict]], dict] | None = None) -> dict:
     """Sum the committed units in order, check the books and write _stats.json, the manifest and _SUCCESS.
 
-    A unit record's optional `counts` (tallies beside the books, such as missing companion files) are summed too."""
-    total, files, missing, counts = Stats(), [], [], Counter()
+    A unit record's optional `counts` (tallies beside the books, such as missing companion files) are summed too;
+    `summarize`, given the unit records, returns more fields for `_stats.json`."""
+    total, files, missing, counts, records = Stats(), [], [], Counter(), []
     for unit in units:
         record = out.unit_record(unit)
         if record is None:
             raise AssertionError(f"{out.path}: unit {unit} is not committed")
+        records.append(record)
         total.merge(Stats.from_dict(record["stats"]))
         files.extend(record["files"])
         counts.update(record.get("counts", {}))
@@ -97,5 +101,7 @@ def seal(out: OutputDir, units: list[str], stage: str) -> dict:
     stats = {"stage": stage, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
     if counts:
         stats["counts"] = dict(sorted(counts.items()))
+    if summarize is not None:
+        stats.update(summarize(records))
     out.finish(stats, files)
     return stats

@@ -90,3 +90,31 @@ def test_spark_submit_on_a_standalone_cluster_equals_local_mode(cluster, shared_
     assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
     stats = json.loads((tmp_path / "cluster" / "_stats.json").read_text())
     assert stats["kept"] == 16 + 1 + 30
+
+
+def test_dedup_on_a_standalone_cluster_equals_local_mode(cluster, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dedup.synthetic import CorpusShape, near_duplicate_corpus
+
+    master, env = cluster
+    documents = near_duplicate_corpus(CorpusShape(families=20, copies=4, unrelated=100, words=300, max_edits=10))
+    inputs = []
+    for part in range(2):
+        path = tmp_path / f"docs-{part}.parquet"
+        pq.write_table(pa.Table.from_pylist([{"id": d["id"], "text": d["text"]} for d in documents[part::2]]), path)
+        inputs.append(str(path))
+    code = build_code_zip(str(tmp_path / "dist"))
+    submitted = subprocess.run(
+        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", code,
+         str(REPO / "jobs" / "dedup.py"), *inputs, "--output", str(tmp_path / "cluster"), "--quiet"],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    local = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "dedup", *inputs, "--output", str(tmp_path / "local"),
+         "--master", "local[2]", "--quiet"], capture_output=True, text=True, timeout=600)
+    assert local.returncode == 0, local.stderr[-3000:]
+    assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
+    stats = json.loads((tmp_path / "cluster" / "_stats.json").read_text())
+    assert stats["documents"] == len(documents) and stats["duplicates"] > 0

@@ -1,0 +1,12 @@
+"""spark-submit entry point of `curate dedup`: the same arguments, the same code.
+
+    spark-submit --master spark://HOST:7077 --py-files dist/curate.zip jobs/dedup.py \\
+        's3://bucket/signals/*.parquet' --output s3://bucket/dedup
+"""
+
+import sys
+
+from pipeline.cli import job_main
+
+if __name__ == "__main__":
+    sys.exit(job_main("dedup", __file__))

@@ -1,0 +1,231 @@
+"""`curate dedup` as a stage: every row back with its cluster, the same bytes however it runs, all four modes."""
+
+import json
+import shutil
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dedup.minhash import minhash_signatures
+from dedup.synthetic import CorpusShape, near_duplicate_corpus
+from pipeline.cli import main
+from pipeline.dedup_stage import DedupOptions, run_dedup, size_histogram
+from pipeline.units import StageFailed
+from signals.text import normalize
+from tests.pipeline.test_crash import outputs
+
+SHAPE = CorpusShape(families=30, copies=5, unrelated=200, words=400, max_edits=12, seed=11)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[dict]:
+    return near_duplicate_corpus(SHAPE)
+
+
+def write_parts(documents: list[dict], directory, parts: int, columns=("id", "text")) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for part in range(parts):
+        path = directory / f"docs-{part}.parquet"
+        pq.write_table(pa.Table.from_pylist([{c: d[c] for c in columns} for d in documents[part::parts]]), path)
+        paths.append(str(path))
+    return paths
+
+
+def assignments(out) -> dict[str, tuple]:
+    table = pq.read_table(out)
+    return {row["id"]: (row["dup_cluster"], row["is_duplicate"]) for row in table.to_pylist()}
+
+
+@pytest.fixture(scope="module")
+def fuzzy_run(spark, corpus, tmp_path_factory):
+    root = tmp_path_factory.mktemp("dedup")
+    inputs = write_parts(corpus, root / "in", 3)
+    stats = run_dedup(spark, inputs, str(root / "out"), DedupOptions(thresholds=(0.8, 0.9)), progress=False)
+    return root, inputs, stats
+
+
+def test_every_row_comes_back_with_its_cluster(fuzzy_run, corpus):
+    root, inputs, stats = fuzzy_run
+    assert stats["read"] == stats["kept"] == stats["documents"] == len(corpus)
+    assert stats["duplicates"] == stats["by_threshold"]["0.8"]["duplicates"] > 0
+    assert stats["by_threshold"]["0.9"]["duplicates"] <= stats["duplicates"]
+    table = pq.read_table(root / "out")
+    assert table.column_names == ["id", "text", "dup_cluster", "is_duplicate", "dup_cluster_0.9", "is_duplicate_0.9"]
+    assert table.schema.field("is_duplicate").type == pa.bool_()
+    assert sorted(table.column("id").to_pylist()) == sorted(d["id"] for d in corpus)
+    rows = table.to_pylist()
+    for row in rows:  # a document near-duplicate at 0.9 is one at 0.8 too
+        if row["dup_cluster_0.9"] is not None:
+            assert row["dup_cluster"] is not None
+    families = {d["id"]: d["family"] for d in corpus}
+    clustered = [row for row in rows if row["dup_cluster"] is not None]
+    assert all(families[row["id"]] == families[row["dup_cluster"]] is not None for row in clustered)
+    for name in ("_SUCCESS", "_manifest.json", "_stats.json", "_clusters/_summary.json"):
+        assert (root / "out" / name).exists()
+    manifest = json.loads((root / "out" / "_manifest.json").read_text())
+    assert sum(f["rows"] for f in manifest["files"]) == len(corpus) and len(manifest["files"]) == len(inputs)
+
+
+def test_same_bytes_with_1_or_16_partitions_and_on_rerun(spark, fuzzy_run, tmp_path):
+    root, inputs, _ = fuzzy_run
+    previous = spark.conf.get("spark.sql.shuffle.partitions")
+    try:
+        for partitions in (1, 16):
+            spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+            run_dedup(spark, inputs, str(tmp_path / f"p{partitions}"), DedupOptions(thresholds=(0.8, 0.9)),
+                      progress=False)
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", previous)
+    assert outputs(tmp_path / "p1") == outputs(tmp_path / "p16") == outputs(root / "out")
+    # a rerun of a complete job changes nothing; a rerun after losing a unit redoes only that unit
+    (tmp_path / "p1" / "_SUCCESS").unlink()
+    unit = next((tmp_path / "p1" / "_units").iterdir())
+    (tmp_path / "p1" / json.loads(unit.read_text())["files"][0]["file"]).unlink()
+    unit.unlink()
+    run_dedup(spark, inputs, str(tmp_path / "p1"), DedupOptions(thresholds=(0.8, 0.9)), progress=False)
+    assert outputs(tmp_path / "p1") == outputs(root / "out")
+
+
+def test_how_the_input_is_split_does_not_matter(spark, fuzzy_run, corpus, tmp_path):
+    root, _, _ = fuzzy_run
+    one = write_parts(corpus, tmp_path / "one", 1)
+    run_dedup(spark, one, str(tmp_path / "out"), DedupOptions(thresholds=(0.8, 0.9)), progress=False)
+    assert assignments(tmp_path / "out") == assignments(root / "out")
+
+
+def test_signatures_given_by_curate_signals_are_used(spark, fuzzy_run, corpus, tmp_path):
+    root, _, _ = fuzzy_run
+    rows = [{"id": d["id"], "signature_sim1.0": minhash_signatures(normalize(d["text"]))["signature_sim1.0"]}
+            for d in corpus]  # no text at all: the signatures must be what is read
+    path = tmp_path / "signatures.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    stats = run_dedup(spark, [str(path)], str(tmp_path / "out"), DedupOptions(thresholds=(0.8, 0.9)), progress=False)
+    assert stats["documents"] == len(corpus)
+    assert assignments(tmp_path / "out") == assignments(root / "out")
+
+
+def test_exact_mode_and_its_representative(spark, tmp_path):
+    text = "The council opens the new library next month. " * 5
+    rows = [
+        {"id": "b", "text": text, "crawl": "CC-MAIN-2023-50", "url": "https://a.example/1"},
+        {"id": "c", "text": text.upper().replace(".", " !"), "crawl": "CC-MAIN-2024-10", "url": "https://b.example/2"},
+        {"id": "a", "text": text, "crawl": None, "url": "https://c.example/3"},
+        {"id": "d", "text": text, "crawl": "CC-MAIN-2024-10", "url": "https://d.example/4"},
+        {"id": "e", "text": "Something else entirely.", "crawl": "CC-MAIN-2024-10", "url": "https://e.example/5"},
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    stats = run_dedup(spark, [str(path)], str(tmp_path / "newest"), DedupOptions(mode="exact"), progress=False)
+    # newest crawl first, then the smallest id: c and d are both from 2024-10, c wins
+    assert assignments(tmp_path / "newest") == {"a": ("c", True), "b": ("c", True), "c": ("c", False),
+                                                "d": ("c", True), "e": (None, False)}
+    assert (stats["clusters"], stats["duplicates"], stats["cluster_sizes"]) == (1, 3, {"4": 1})
+    run_dedup(spark, [str(path)], str(tmp_path / "oldest"), DedupOptions(mode="exact", prefer="oldest"),
+              progress=False)
+    assert assignments(tmp_path / "oldest")["b"] == ("a", True)  # no crawl counts as the oldest of all
+
+
+def test_url_mode_matches_the_same_page_across_crawls(spark, tmp_path):
+    rows = [
+        {"id": "1", "url": "https://www.example.com/news?id=7&utm_source=feed", "crawl": "CC-MAIN-2023-06"},
+        {"id": "2", "url": "http://example.com/news?id=7", "crawl": "CC-MAIN-2024-10"},
+        {"id": "3", "url": "http://example.com/news?id=8", "crawl": "CC-MAIN-2024-10"},
+        {"id": "4", "url": None, "crawl": "CC-MAIN-2024-10"},
+    ]
+    path = tmp_path / "docs.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    run_dedup(spark, [str(path)], str(tmp_path / "out"), DedupOptions(mode="url"), progress=False)
+    assert assignments(tmp_path / "out") == {"1": ("2", True), "2": ("2", False), "3": (None, False),
+                                             "4": (None, False)}
+
+
+def test_digest_mode_on_the_same_wet_record_in_two_crawls(spark, shared_data, tmp_path):
+    from pipeline.ingest import run_ingest
+    from pipeline.langid import default_lid_model
+    from pipeline.warc_documents import IngestOptions
+
+    copies = []
+    for crawl in ("CC-MAIN-2024-22", "CC-MAIN-2023-50"):
+        copy = tmp_path / f"{crawl}-00000.warc.wet.gz"
+        shutil.copy(shared_data / "cc" / "whirlwind.warc.wet.gz", copy)
+        copies.append(str(copy))
+    run_ingest(spark, copies, str(tmp_path / "docs"), IngestOptions(), default_lid_model(), progress=False)
+    stats = run_dedup(spark, [str(p) for p in sorted((tmp_path / "docs").glob("part-*.parquet"))],
+                      str(tmp_path / "out"), DedupOptions(mode="digest"), progress=False)
+    rows = pq.read_table(tmp_path / "out").to_pylist()
+    assert stats["duplicates"] == 1 and len(rows) == 2
+    [kept] = [row for row in rows if not row["is_duplicate"]]
+    assert kept["crawl"] == "CC-MAIN-2024-22" and {row["dup_cluster"] for row in rows} == {kept["id"]}
+
+
+def test_boilerplate_shared_by_many_pages_does_not_explode_or_merge(spark, tmp_path):
+    rng_corpus = near_duplicate_corpus(CorpusShape(families=0, unrelated=1201, words=300, seed=5))
+    boilerplate = rng_corpus[0]["text"] + " " + rng_corpus[1]["text"]  # ~600 words on every page
+    documents = [{"id": d["id"], "text": boilerplate + " " + d["text"]} for d in rng_corpus[2:]]
+    inputs = write_parts(documents, tmp_path / "in", 2)
+    stats = run_dedup(spark, inputs, str(tmp_path / "out"), DedupOptions(), progress=False)
+    # pages share the boilerplate's buckets, yet each bucket gives one edge per page, not one per pair
+    assert stats["candidate_pairs"] <= 21 * len(documents)
+    assert stats["candidate_pairs"] > len(documents) / 10
+    # each page is about 600 shared + 300 own words: Jaccard about 0.5, well below the threshold
+    assert stats["duplicates"] == 0
+    plain = run_dedup(spark, inputs, str(tmp_path / "plain"), DedupOptions(verify="none"), progress=False)
+    assert plain["candidate_pairs"] <= 9 * len(documents)
+    assert plain["duplicates"] > 0  # RedPajama-V2's bands alone merge pages that only share boilerplate
+
+
+def test_an_input_without_text_is_named(spark, tmp_path):
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text('{"id": "a", "body": "no text column"}\n')
+    with pytest.raises(StageFailed, match=r"notes\.jsonl: no `text` column"):
+        run_dedup(spark, [str(bad)], str(tmp_path / "out"), progress=False)
+
+
+def test_a_malformed_signature_is_named(spark, tmp_path):
+    rows = [{"id": "a", "signature_sim1.0": [bytes(512)]}, {"id": "b", "signature_sim1.0": [bytes(52)] * 2}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
+    with pytest.raises(StageFailed, match=r"sigs\.parquet: row 1: signature_sim1\.0 holds 26 values, not 128"):
+        run_dedup(spark, [str(tmp_path / "sigs.parquet")], str(tmp_path / "out"), progress=False)
+
+
+def test_cluster_size_histogram_bins():
+    assert size_histogram({2: 5, 3: 1, 10: 2, 11: 1, 100: 4, 101: 1, 5000: 2}) == {
+        "2": 5, "3": 1, "10": 2, "11-100": 5, "101-1000": 1, "1001-10000": 2}
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError, match="RedPajama-V2 bands exist only"):
+        DedupOptions(thresholds=(0.85,), verify="none")
+    with pytest.raises(ValueError, match="--mode"):
+        DedupOptions(mode="semantic")
+
+
+def test_curate_dedup_command(spark, tmp_path, capsys):
+    now = datetime(2024, 3, 1, tzinfo=UTC).isoformat()
+    rows = [{"id": f"d{i}", "text": "same words here " * 10, "date": now} for i in range(3)]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["dedup", str(tmp_path), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "exact: 1 clusters, 2 duplicates of 3 documents" in printed
+    assert main(["dedup", str(tmp_path / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "other options" in capsys.readouterr().err
+
+
+def test_exact_jaccard_verification_keeps_only_true_edges(spark, fuzzy_run, corpus, tmp_path):
+    from tests.dedup.test_accuracy import shingle_sets
+
+    _, inputs, _ = fuzzy_run
+    stats = run_dedup(spark, inputs, str(tmp_path / "out"), DedupOptions(verify="exact"), progress=False)
+    assert stats["duplicates"] > 0
+    sets = dict(zip((d["id"] for d in corpus), shingle_sets([d["text"] for d in corpus]), strict=True))
+    clusters: dict[str, list[str]] = {}
+    for doc, (cluster, _) in assignments(tmp_path / "out").items():
+        if cluster is not None:
+            clusters.setdefault(cluster, []).append(doc)
+    for members in clusters.values():  # every member reaches the threshold with another member
+        for doc in members:
+            assert any(len(sets[doc] & sets[other]) / len(sets[doc] | sets[other]) >= 0.8
+                       for other in members if other != doc), doc

@@ -1,0 +1,51 @@
+"""`curate demo` end to end: the crawl through ingest, signals and dedup, which marks the planted duplicates."""
+
+import pyarrow.parquet as pq
+import pytest
+
+from dedup.lsh import jaccard
+from pipeline.demo import LANGUAGES, planted_copies, run_demo
+from signals.text import normalize
+
+
+@pytest.fixture(scope="module")
+def demo(spark, tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(spark, str(out), progress=False)
+    return out
+
+
+def same_cluster(a: dict, b: dict) -> bool:
+    return a["dup_cluster"] is not None and a["dup_cluster"] == b["dup_cluster"]
+
+
+def test_dedup_marks_the_planted_duplicates(demo, capsys):
+    rows = pq.read_table(demo / "dedup").to_pylist()
+    assert len(rows) == len(pq.read_table(demo / "documents"))
+    pairs = planted_copies(rows)
+    assert len(pairs["dup-exact"]) >= 5 and len(pairs["dup-near"]) >= 10
+    for copy, original in pairs["dup-exact"]:
+        assert same_cluster(copy, original)
+        assert sum(not row["is_duplicate"] for row in (copy, original)) == 1
+    near = [(copy, original, jaccard(normalize(copy["text"]), normalize(original["text"])))
+            for copy, original in pairs["dup-near"]]
+    assert any(similarity >= 0.85 for *_, similarity in near)
+    for copy, original, similarity in near:
+        if similarity >= 0.85:
+            assert same_cluster(copy, original), (copy["url"], similarity)
+        if similarity < 0.5:
+            assert not same_cluster(copy, original), (copy["url"], similarity)
+
+
+def test_nothing_else_is_marked(demo):
+    rows = pq.read_table(demo / "dedup").to_pylist()
+    copied = {original["url"] for pairs in planted_copies(rows).values() for _, original in pairs}
+    for row in rows:
+        if row["url"].split("/")[3] in LANGUAGES and row["url"] not in copied:
+            assert row["dup_cluster"] is None, row["url"]
+    # whatever else is marked is a true near-duplicate (two spam pages repeating one line are the same text)
+    by_id = {row["id"]: row for row in rows}
+    for row in rows:
+        if row["is_duplicate"]:
+            representative = by_id[row["dup_cluster"]]
+            assert jaccard(normalize(row["text"]), normalize(representative["text"])) >= 0.5, row["url"]
