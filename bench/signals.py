@@ -5,7 +5,7 @@ Run: python -m bench.signals [--repeat N] [--rounds R]   (make bench-signals)
 Documents: the texts of ../shared/parity/public.jsonl and heldout.jsonl (real web documents with a language),
 `--repeat` copies, in batches of the stage's size. Each round times, in this order:
 - in-process: `with_signals` over the batches (the compiled signals and the Arrow columns), CPU and wall time;
-  then each family left out in turn (its cost is what the run saves without it) and the text preparation alone;
+  then the compiled pass alone, whose processor cycles it shares out among its parts (preparation, families);
 - Spark local[1]: the same documents through `run_signals` (session start-up and a warm-up job excluded), wall
   time, CPU time of the JVM and the Python worker, the worker's peak RSS, the load other processes put on the
   machine meanwhile.
@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from bench.ingest import machine, machine_busy, mib, sampling_children
@@ -29,7 +30,7 @@ from pipeline.signal_arrays import utf8_buffers
 from pipeline.signal_columns import signal_columns, with_signals
 from pipeline.signals_stage import BATCH_ROWS
 from signals.artifacts import Artifacts
-from signals.fast.batch import FAMILIES, model_free_signals
+from signals.fast.batch import PARTS, model_free_signals
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 GOAL = 1260  # documents/s/core: 10x the reference's 126 (issue 3)
@@ -38,7 +39,7 @@ GOAL = 1260  # documents/s/core: 10x the reference's 126 (issue 3)
 @dataclass
 class Round:
     in_process: tuple[float, float]  # (CPU, wall) seconds of with_signals over every batch
-    without: dict[str, float]  # CPU seconds of the compiled signals with one family left out ("all": none)
+    parts: dict[str, float]  # time_parts
     spark_wall: float
     spark_cpu: tuple[float, float]  # JVM, Python workers
     worker_peak_kb: int
@@ -67,21 +68,21 @@ def time_in_process(batches: list[pa.RecordBatch], artifacts: Artifacts) -> tupl
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def time_families(batches: list[pa.RecordBatch], artifacts: Artifacts, tries: int = 3) -> dict[str, float]:
-    """CPU seconds of `with_signals`, of the compiled signals with nothing left out ("all"), with each family left
-    out, and with every family left out (the text preparation alone): the least of `tries` interleaved runs of
-    each, as the differences between them are small next to the bursts of other load on a shared machine."""
+def time_parts(batches: list[pa.RecordBatch], artifacts: Artifacts, tries: int = 3) -> dict[str, float]:
+    """CPU seconds per document of `with_signals` and of the compiled pass alone (the least of `tries` interleaved
+    runs of each), and each part's share of the compiled pass by the processor cycles it counted."""
+    count = sum(batch.num_rows for batch in batches)
     inputs = [(*utf8_buffers(batch.column("text")), batch.column("language").to_pylist()) for batch in batches]
-    runs = {"all": 0, **FAMILIES, "preparation": sum(FAMILIES.values())}
-    seconds = dict.fromkeys(["with_signals", *runs], float("inf"))
+    seconds = {"with_signals": float("inf"), "compiled": float("inf")}
+    cycles = np.zeros(len(PARTS), dtype=np.int64)
     for _ in range(tries):
         seconds["with_signals"] = min(seconds["with_signals"], time_in_process(batches, artifacts)[0])
-        for name, skip in runs.items():
-            started = time.process_time()
-            for data, offsets, languages in inputs:
-                model_free_signals(data, offsets, languages, artifacts, skip=skip)
-            seconds[name] = min(seconds[name], time.process_time() - started)
-    return seconds
+        started = time.process_time()
+        for data, offsets, languages in inputs:
+            cycles += model_free_signals(data, offsets, languages, artifacts).cycles
+        seconds["compiled"] = min(seconds["compiled"], time.process_time() - started)
+    shares = cycles / cycles.sum() if cycles.sum() else np.zeros(len(PARTS))
+    return {**{name: value / count for name, value in seconds.items()}, **dict(zip(PARTS, shares, strict=True))}
 
 
 def write_jsonl(path: str, documents: list[dict], repeat: int) -> None:
@@ -120,20 +121,23 @@ def bench(documents: list[dict], repeat: int, rounds: int, artifacts_dir: str) -
         for number in range(rounds):
             print(f"round {number + 1} of {rounds}", file=sys.stderr)
             in_process = time_in_process(batches, artifacts)
-            without = time_families(batches, artifacts)
+            parts = time_parts(batches, artifacts)
             wall, usage, load = time_spark(spark, source, os.path.join(tmp, "out"), artifacts_dir,
                                            len(documents) * repeat)
-            results.append(Round(in_process, without, wall, (usage.cpu(jvm=True), usage.cpu(jvm=False)),
+            results.append(Round(in_process, parts, wall, (usage.cpu(jvm=True), usage.cpu(jvm=False)),
                                  usage.peak(jvm=False), load))
     return results
 
 
-def time_readable(documents: list[dict], artifacts_dir: str) -> float:
-    """CPU seconds of the readable signals, document by document, over the documents once."""
-    started = time.process_time()
-    signal_columns([row["text"] for row in documents], [row["language"] for row in documents],
-                   Artifacts(artifacts_dir))
-    return time.process_time() - started
+def time_readable(documents: list[dict], artifacts_dir: str, tries: int = 2) -> float:
+    """CPU seconds of the readable signals, document by document, over the documents (the least of `tries`)."""
+    seconds = float("inf")
+    for _ in range(tries):
+        started = time.process_time()
+        signal_columns([row["text"] for row in documents], [row["language"] for row in documents],
+                       Artifacts(artifacts_dir))
+        seconds = min(seconds, time.process_time() - started)
+    return seconds
 
 
 def report(results: list[Round], count: int, documents: list[dict], readable: float, load: str) -> str:
@@ -157,20 +161,17 @@ def report(results: list[Round], count: int, documents: list[dict], readable: fl
                      [sum(r.spark_cpu) for r in results]))
     lines.append(row("`run_signals` on Spark local[1], CPU time of the Python worker",
                      [r.spark_cpu[1] for r in results]))
-    lines.append(f"| readable signals (`signal_columns`), CPU time, one pass | {len(documents) / readable:,.0f} "
-                 f"| | {1000 * readable / len(documents):.3f} |")
-    lines += ["", "Cost per part (CPU time, least of 3 runs in each round, median of rounds; a family's cost is what "
-              "leaving it out saves):", "",
+    lines.append(f"| readable signals (`signal_columns`), CPU time, least of 2 passes | "
+                 f"{len(documents) / readable:,.0f} | | {1000 * readable / len(documents):.3f} |")
+    lines += ["", "Cost per part (CPU time per document of the least of 3 runs in each round, shared out among the "
+              "parts of the compiled pass by the processor cycles each took; median of rounds):", "",
               "| part | ms/document | share of `with_signals` |", "|---|---:|---:|"]
-    total = median([r.without["with_signals"] for r in results])
-    parts = {"text preparation (UTF-8, normalisation, words, tokens, lines, word ids)":
-             median([r.without["preparation"] for r in results])}
-    for name in FAMILIES:
-        parts[name] = median([r.without["all"] - r.without[name] for r in results])
-    parts["Arrow columns, language groups, checks (`with_signals` - compiled signals)"] = (
-        total - median([r.without["all"] for r in results]))
+    total = median([r.parts["with_signals"] for r in results])
+    compiled = median([r.parts["compiled"] for r in results])
+    parts = {name: compiled * median([r.parts[name] for r in results]) for name in PARTS}
+    parts["Arrow columns, language groups (`with_signals` minus the compiled pass)"] = total - compiled
     for name, seconds in parts.items():
-        lines.append(f"| {name} | {1000 * seconds / count:.3f} | {seconds / total:.0%} |")
+        lines.append(f"| {name} | {1000 * seconds:.3f} | {seconds / total:.0%} |")
     worker = median([r.spark_cpu[1] for r in results])
     lines += ["", f"The Spark Python worker beyond `with_signals` (reading JSON, Parquet with zstd, commit, Arrow to "
               f"and from the JVM): {1000 * (worker - median([r.in_process[0] for r in results])) / count:.3f} "

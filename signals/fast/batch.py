@@ -12,7 +12,7 @@ from dedup.minhash import NUM_PERM, permutations
 from signals.artifacts import Artifacts
 from signals.fast.codepoints import Codepoints, Tables
 from signals.fast.content import curly_bracket, ldnoobw_words, lorem_ipsum, stop_word_fraction
-from signals.fast.jit import compiled
+from signals.fast.jit import compiled, cycle_counter
 from signals.fast.lines import line_signals
 from signals.fast.minhash import signature
 from signals.fast.natural_language import (
@@ -44,10 +44,8 @@ LINE_COLUMNS = (
 (CURLY, LDNOOBW, LOREM, STOP_WORDS, SENTENCES, WORD_COUNT, MEAN_WORD_LENGTH, SYMBOLS, ELLIPSIS, NO_ALPHABETIC,
  UNIQUE, ENTROPY, ALL_CAPS, REPEATS) = range(14)
 
-# families the benchmark can leave out to measure what each costs (bits of `skip`)
-CONTENT, NATURAL_LANGUAGE, REPETITION, LINES, MINHASH = 1, 2, 4, 8, 16
-FAMILIES = {"content": CONTENT, "natural language": NATURAL_LANGUAGE, "repetition": REPETITION, "lines": LINES,
-            "minhash": MINHASH}
+# the parts of the compiled pass whose processor cycles BatchSignals.cycles counts, in this order
+PARTS = ("text preparation", "content", "natural language", "repetition", "lines", "minhash")
 
 
 @dataclass
@@ -59,6 +57,7 @@ class BatchSignals:
     line_values: np.ndarray  # float64 [LINE_COLUMNS, lines]
     signatures: np.ndarray  # uint32 [documents, 128]
     has_signature: np.ndarray  # bool [documents]: False below 13 normalised words
+    cycles: np.ndarray  # int64 [PARTS]: processor cycles each part took over the batch (for the benchmark)
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,9 @@ def _language(stop_words: frozenset[str] | None, bad_words: frozenset[str] | Non
         stop_words is not None, bad_words is not None)
 
 
-def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[str | None], artifacts: Artifacts,
-                       skip: int = 0) -> BatchSignals:
-    """The signals of the texts data[offsets[i]:offsets[i + 1]] (UTF-8) in `languages`; `skip` leaves families out
-    (for the benchmark: their values are then meaningless)."""
+def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[str | None],
+                       artifacts: Artifacts) -> BatchSignals:
+    """The signals of the texts data[offsets[i]:offsets[i + 1]] (UTF-8) in `languages`."""
     data = np.asarray(data, dtype=np.uint8).view()
     data.flags.writeable = False  # as Arrow's buffers are: one compiled version of the kernel serves both
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
@@ -100,15 +98,16 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
     out = BatchSignals(np.full((count, len(DOC_COLUMNS)), np.nan), np.zeros((count, len(DOC_COLUMNS)), dtype=bool),
                        line_offsets, np.zeros(line_offsets[-1], dtype=np.int64),
                        np.full((len(LINE_COLUMNS), line_offsets[-1]), np.nan),
-                       np.zeros((count, NUM_PERM), dtype=np.uint32), np.zeros(count, dtype=bool))
+                       np.zeros((count, NUM_PERM), dtype=np.uint32), np.zeros(count, dtype=bool),
+                       np.zeros(len(PARTS), dtype=np.int64))
     codes = np.array([language or "" for language in languages])
     for code in np.unique(codes):
         documents = np.flatnonzero(codes == code)
         language = _language(artifacts.stop_words(code or None), artifacts.bad_words(code or None))
         _score(data, offsets, documents, tables, language.stop_words,
                language.has_stop_words, language.bad_words, language.bad_first_words, language.bad_sizes,
-               language.has_bad_words, *_PERMUTATIONS, skip, out.values, out.nulls, out.line_offsets, out.line_ends,
-               out.line_values, out.signatures, out.has_signature)
+               language.has_bad_words, *_PERMUTATIONS, out.values, out.nulls, out.line_offsets, out.line_ends,
+               out.line_values, out.signatures, out.has_signature, out.cycles)
     return out
 
 
@@ -121,11 +120,12 @@ def _line_counts(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 @compiled
-def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words, bad_words,
-           bad_first_words, bad_sizes, has_bad_words, a, b, skip, values, nulls, line_offsets, out_line_ends,
-           line_values, signatures, has_signature) -> None:
+def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words, bad_words, bad_first_words,
+           bad_sizes, has_bad_words, a, b, values, nulls, line_offsets, out_line_ends, line_values, signatures,
+           has_signature, cycles) -> None:
     """Every signal of the given documents into the output arrays (one language: one set of word lists)."""
     for d in documents:
+        started = cycle_counter()
         raw = decode_utf8(data, offsets[d], offsets[d + 1])
         normalized, word_starts, word_ends, word_lines = normalize(
             raw, tables.flags, tables.combining, tables.fold_start, tables.fold_length, tables.fold_data)
@@ -137,39 +137,53 @@ def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words,
         ids, distinct = word_ids(normalized, word_starts, word_ends, word_hashes)
         lengths = word_ends - word_starts
         row = values[d]
-        if not skip & CONTENT:
-            row[CURLY] = curly_bracket(raw)
-            if not has_bad_words and len(normalized):
-                nulls[d, LDNOOBW] = True
-            elif len(normalized):
-                row[LDNOOBW] = ldnoobw_words(normalized, word_starts, word_ends, word_hashes, bad_sizes, bad_words,
-                                             bad_first_words)
-            else:
-                row[LDNOOBW] = 0.0
-            row[LOREM] = lorem_ipsum(normalized, tables.lorem_ipsum)
-            if has_stop_words:
-                row[STOP_WORDS] = stop_word_fraction(raw, token_starts, token_ends, token_hashes, len(ids),
-                                                     stop_words)
-            else:
-                nulls[d, STOP_WORDS] = True
-        if not skip & NATURAL_LANGUAGE:
-            row[SENTENCES] = num_sentences(raw, tables.flags)
-            row[WORD_COUNT] = len(ids)
-            row[MEAN_WORD_LENGTH], row[UNIQUE], row[ENTROPY] = word_statistics(ids, distinct, lengths)
-            row[SYMBOLS] = symbol_to_word_ratio(raw, len(token_starts))
-            row[NO_ALPHABETIC], row[ALL_CAPS] = token_fractions(token_letters, token_uppers)
-            row[ELLIPSIS] = frac_lines_end_with_ellipsis(raw, ends, tables.flags)
-            for column in (MEAN_WORD_LENGTH, UNIQUE, ENTROPY):
-                nulls[d, column] = len(ids) == 0
-            for column in (SYMBOLS, NO_ALPHABETIC, ALL_CAPS):
-                nulls[d, column] = len(token_starts) == 0
-            nulls[d, ELLIPSIS] = len(ends) == 0
-        if not skip & REPETITION:
-            row[REPEATS:] = repetition_signals(ids, distinct, lengths)
-        if not skip & LINES:
-            line_signals(raw, ends, tables.flags, normalized, word_starts, word_ends, word_lines,
-                         line_values[:, first_line:first_line + len(ends)])
-        if not skip & MINHASH and len(ids) >= 13:
+        started = _count(cycles, 0, started)
+
+        row[CURLY] = curly_bracket(raw)
+        if not has_bad_words and len(normalized):
+            nulls[d, LDNOOBW] = True
+        elif len(normalized):
+            row[LDNOOBW] = ldnoobw_words(normalized, word_starts, word_ends, word_hashes, bad_sizes, bad_words,
+                                         bad_first_words)
+        else:
+            row[LDNOOBW] = 0.0
+        row[LOREM] = lorem_ipsum(normalized, tables.lorem_ipsum)
+        if has_stop_words:
+            row[STOP_WORDS] = stop_word_fraction(raw, token_starts, token_ends, token_hashes, len(ids), stop_words)
+        else:
+            nulls[d, STOP_WORDS] = True
+        started = _count(cycles, 1, started)
+
+        row[SENTENCES] = num_sentences(raw, tables.flags)
+        row[WORD_COUNT] = len(ids)
+        row[MEAN_WORD_LENGTH], row[UNIQUE], row[ENTROPY] = word_statistics(ids, distinct, lengths)
+        row[SYMBOLS] = symbol_to_word_ratio(raw, len(token_starts))
+        row[NO_ALPHABETIC], row[ALL_CAPS] = token_fractions(token_letters, token_uppers)
+        row[ELLIPSIS] = frac_lines_end_with_ellipsis(raw, ends, tables.flags)
+        for column in (MEAN_WORD_LENGTH, UNIQUE, ENTROPY):
+            nulls[d, column] = len(ids) == 0
+        for column in (SYMBOLS, NO_ALPHABETIC, ALL_CAPS):
+            nulls[d, column] = len(token_starts) == 0
+        nulls[d, ELLIPSIS] = len(ends) == 0
+        started = _count(cycles, 2, started)
+
+        row[REPEATS:] = repetition_signals(ids, distinct, lengths)
+        started = _count(cycles, 3, started)
+
+        line_signals(raw, ends, tables.flags, normalized, word_starts, word_ends, word_lines,
+                     line_values[:, first_line:first_line + len(ends)])
+        started = _count(cycles, 4, started)
+
+        if len(ids) >= 13:
             utf8, byte_offsets = encode_utf8(normalized)
             has_signature[d] = signature(utf8, byte_offsets[word_starts], byte_offsets[word_ends], a, b,
                                          signatures[d])
+        _count(cycles, 5, started)
+
+
+@compiled
+def _count(cycles: np.ndarray, part: int, started: int) -> int:
+    """Add the cycles since `started` to the part's count; returns the counter now."""
+    now = cycle_counter()
+    cycles[part] += now - started
+    return now

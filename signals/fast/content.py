@@ -5,17 +5,9 @@ import numpy as np
 from signals.fast.codepoints import LOREM_IPSUM
 from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
-from signals.fast.word_sets import FNV_OFFSET, WordSet, contains, extend_hash
+from signals.fast.word_sets import FNV_OFFSET, WordSet, contains, equal, extend_hash
 
 _LOREM_IPSUM = np.array([ord(c) for c in LOREM_IPSUM], dtype=np.int32)
-
-
-@compiled
-def _is_literal(normalized: np.ndarray, start: int) -> bool:
-    for k in range(len(_LOREM_IPSUM)):
-        if normalized[start + k] != _LOREM_IPSUM[k]:
-            return False
-    return True
 
 
 @compiled
@@ -41,7 +33,7 @@ def lorem_ipsum(normalized: np.ndarray, matches: np.ndarray) -> float:
             k += 1
         if k == len(LOREM_IPSUM):
             count += 1
-            literal += _is_literal(normalized, i)
+            literal += equal(normalized, i, i + len(_LOREM_IPSUM), _LOREM_IPSUM, 0, len(_LOREM_IPSUM))
             i += len(LOREM_IPSUM)
         else:
             i += 1

@@ -15,6 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numba
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 log = logging.getLogger(__name__)
 _ROOT = Path(__file__).resolve().parents[2]
@@ -71,3 +74,15 @@ def compiled(function: Callable) -> Callable:
         return numba.njit(cache=True)(function)
     finally:
         numba.config.CACHE_DIR = previous
+
+
+@intrinsic
+def cycle_counter(typing_context):
+    """The processor's cycle counter (LLVM's readcyclecounter: rdtsc on x86, 0 where there is none), to share the
+    time of a compiled pass out among its parts."""
+    def generate(context, builder, signature, arguments):
+        read = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.IntType(64), []),
+                                              "llvm.readcyclecounter")
+        return builder.call(read, [])
+
+    return types.int64(), generate

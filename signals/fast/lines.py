@@ -8,6 +8,7 @@ import numpy as np
 from signals.fast.codepoints import NUMERIC, SPACE, UPPER
 from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
+from signals.fast.word_sets import equal
 
 # rows of `out`, in the reference's order
 TERMINAL, JAVASCRIPT, NUM_WORDS, NUMERICAL, BULLET, UPPERCASE = range(6)
@@ -22,16 +23,6 @@ def _among(c: int, codes: np.ndarray) -> bool:
         if c == code:
             return True
     return False
-
-
-@compiled
-def _is_javascript(normalized: np.ndarray, start: int, end: int) -> bool:
-    if end - start != len(_JAVASCRIPT):
-        return False
-    for k in range(len(_JAVASCRIPT)):
-        if normalized[start + k] != _JAVASCRIPT[k]:
-            return False
-    return True
 
 
 @compiled
@@ -64,7 +55,7 @@ def line_signals(raw: np.ndarray, line_ends: np.ndarray, flags: np.ndarray, norm
         line = word_lines[w]
         characters[line] += word_ends[w] - word_starts[w] + (1 if out[NUM_WORDS, line] > 0 else 0)
         out[NUM_WORDS, line] += 1
-        if _is_javascript(normalized, word_starts[w], word_ends[w]):
+        if equal(normalized, word_starts[w], word_ends[w], _JAVASCRIPT, 0, len(_JAVASCRIPT)):
             out[JAVASCRIPT, line] += 1
         for i in range(word_starts[w], word_ends[w]):
             if flags[normalized[i]] & NUMERIC:

@@ -9,6 +9,7 @@ import numpy as np
 
 from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
+from signals.fast.word_sets import table_bits
 
 TOP_SIZES = (2, 3, 4)
 DUPE_SIZES = (5, 6, 7, 8, 9, 10)
@@ -53,9 +54,7 @@ def repetition_signals(word_ids: np.ndarray, distinct_words: int, lengths: np.nd
     out = np.zeros(len(TOP_SIZES) + len(DUPE_SIZES))
     words = len(word_ids)
     total = lengths.sum()
-    bits = 4
-    while 1 << bits < 2 * words:
-        bits += 1
+    bits = table_bits(words)
     slots = np.empty(1 << bits, dtype=np.int64)
     slot_keys = np.empty(1 << bits, dtype=np.int64)
     classes = word_ids.copy()  # the 1-grams' numbers are the word ids

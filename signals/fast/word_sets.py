@@ -27,7 +27,8 @@ def extend_hash(h: np.uint64, codes: np.ndarray, start: int, end: int) -> np.uin
 
 
 @compiled
-def _equal(a: np.ndarray, a_start: int, a_end: int, b: np.ndarray, b_start: int, b_end: int) -> bool:
+def equal(a: np.ndarray, a_start: int, a_end: int, b: np.ndarray, b_start: int, b_end: int) -> bool:
+    """Whether a[a_start:a_end] and b[b_start:b_end] hold the same code points."""
     if a_end - a_start != b_end - b_start:
         return False
     for k in range(a_end - a_start):
@@ -36,8 +37,13 @@ def _equal(a: np.ndarray, a_start: int, a_end: int, b: np.ndarray, b_start: int,
     return True
 
 
-def _table_size(count: int) -> int:
-    return 1 << max(4, (2 * count).bit_length())
+@compiled
+def table_bits(count: int) -> int:
+    """log2 of the slots of an open-addressing table for `count` keys: at least 16, at most half full."""
+    bits = 4
+    while 1 << bits < 2 * count:
+        bits += 1
+    return bits
 
 
 @compiled
@@ -58,7 +64,7 @@ def word_set(words) -> WordSet:
     offsets = np.zeros(len(words) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(c) for c in codes])
     data = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
-    found = WordSet(np.full(_table_size(len(words)), -1, dtype=np.int64), np.zeros(len(words), dtype=np.uint64),
+    found = WordSet(np.full(1 << table_bits(len(words)), -1, dtype=np.int64), np.zeros(len(words), dtype=np.uint64),
                     data, offsets)
     _fill(*found)
     return found
@@ -71,7 +77,7 @@ def contains(words: WordSet, h: np.uint64, codes: np.ndarray, start: int, end: i
     i = h & mask
     while words.slots[i] != -1:
         e = words.slots[i]
-        if words.hashes[e] == h and _equal(words.data, words.offsets[e], words.offsets[e + 1], codes, start, end):
+        if words.hashes[e] == h and equal(words.data, words.offsets[e], words.offsets[e + 1], codes, start, end):
             return True
         i = (i + np.uint64(1)) & mask
     return False
@@ -81,9 +87,7 @@ def contains(words: WordSet, h: np.uint64, codes: np.ndarray, start: int, end: i
 def word_ids(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray):
     """Each word's number, the distinct words numbered in order of first appearance; and how many there are."""
     count = len(starts)
-    size = 16
-    while size < 2 * count:
-        size *= 2
+    size = 1 << table_bits(count)
     mask = np.uint64(size - 1)
     slots = np.full(size, -1, dtype=np.int64)  # index of the word that first had the slot's text
     ids = np.empty(count, dtype=np.int64)
@@ -98,7 +102,7 @@ def word_ids(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, hashes: np
                 ids[w] = distinct
                 distinct += 1
                 break
-            if hashes[first] == h and _equal(codes, starts[first], ends[first], codes, starts[w], ends[w]):
+            if hashes[first] == h and equal(codes, starts[first], ends[first], codes, starts[w], ends[w]):
                 ids[w] = ids[first]
                 break
             i = (i + np.uint64(1)) & mask
