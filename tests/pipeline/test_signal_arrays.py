@@ -5,9 +5,8 @@ import json
 import pyarrow as pa
 import pytest
 
-from pipeline.signal_columns import SIGNAL_FIELDS, per_document_columns, signal_columns, with_signals
+from pipeline.signal_columns import MODEL_FREE_FIELDS, SIGNAL_FIELDS, signal_columns, with_signals
 from signals.artifacts import Artifacts
-from signals.registry import MODEL_FREE
 from tests.conftest import SHARED
 
 
@@ -27,7 +26,7 @@ def assert_equal_to_readable(batch: pa.RecordBatch):
     got = with_signals(batch, artifacts)
     assert got.schema == pa.schema(list(batch.schema) + SIGNAL_FIELDS)
     expected = signal_columns(batch.column("text").to_pylist(), batch.column("language").to_pylist(), artifacts)
-    for field in SIGNAL_FIELDS:
+    for field in MODEL_FREE_FIELDS:  # the compiled path's columns; the other families are the registry's
         assert got.column(field.name).equals(pa.array(expected[field.name], type=field.type)), field.name
 
 
@@ -43,10 +42,3 @@ def test_large_string_text(batch):
     column = batch.schema.get_field_index("text")
     assert_equal_to_readable(batch.set_column(column, "text", batch.column("text").cast(pa.large_string())))
 
-
-def test_other_registry_signals_are_computed_per_document(batch):
-    # the place where model-based families join the compiled ones: any registry signal, document by document
-    artifacts = Artifacts(str(SHARED / "data" / "artifacts"))
-    texts, languages = batch.column("text").to_pylist(), batch.column("language").to_pylist()
-    got = per_document_columns(texts, languages, artifacts, {"stop words": MODEL_FREE["rps_doc_stop_word_fraction"]})
-    assert got["stop words"] == signal_columns(texts, languages, artifacts)["rps_doc_stop_word_fraction"]
