@@ -460,7 +460,9 @@ def write_demo_crawl(directory: str) -> str:
 def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None = None,
              limit_records: int | None = None) -> dict:
     """Ingest the demo crawl (generated under `output`), or `inputs` of a real crawl, into `output`/documents,
-    add the signals (`output`/signals) and mark the duplicates (`output`/dedup), printing what came out."""
+    add the signals (`output`/signals), mark the duplicates (`output`/dedup), then apply a recipe without the
+    duplicates and the repetitive pages (`output`/subset, a dataset folder with its card) and draw its report,
+    printing what came out."""
     import pyarrow.parquet as pq
 
     from pipeline.cli import print_clusters, print_summary  # here, as the CLI imports this module
@@ -503,7 +505,42 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     rows = pq.read_table(deduped, columns=["url", "text", "dup_cluster", "is_duplicate"]).to_pylist()
     for line in planted_report(rows, DedupOptions().thresholds[0]):
         print(line)
+    run_demo_subset(spark, output, deduped)
     return stats
+
+
+DEMO_RECIPE = """\
+name: demo
+description: The demo crawl without its duplicates and its repetitive pages.
+inputs:
+  - path: {input}
+filters:
+  repetition: "rps_doc_frac_chars_dupe_10grams <= 0.1"   # Gopher's threshold (recipes/gopher.yaml)
+dedup: {{fuzzy: true}}
+output:
+  path: {output}
+card:
+  license: other
+  pretty_name: curate demo subset
+"""
+
+
+def run_demo_subset(spark, output: str, deduped: str) -> None:
+    """The demo's last steps: a recipe over the deduplicated signals, its dataset folder and its report."""
+    from pipeline.cli import print_summary
+    from pipeline.report import run_report
+    from pipeline.subset import plan_subset, run_subset
+    from recipes.loader import load_recipe
+
+    subset = os.path.join(output, "subset")
+    recipe = os.path.join(output, "demo-recipe.yaml")
+    with open(recipe, "w", encoding="utf-8") as handle:
+        handle.write(DEMO_RECIPE.format(input=os.path.abspath(deduped), output=os.path.abspath(subset)))
+    stats = run_subset(spark, plan_subset(load_recipe(recipe)), overwrite=True)
+    print_summary(subset, stats)
+    print(f"\nthe recipe {recipe} kept {stats['kept']} documents: Hugging Face shards in {subset}/data/, "
+          f"the dataset card {subset}/README.md")
+    print(f"report: {run_report(spark, subset)}")
 
 
 def planted_copies(rows: list[dict]) -> dict[str, list[tuple[dict, dict]]]:

@@ -1,5 +1,7 @@
 """`curate demo` end to end: the crawl through ingest, signals and dedup, which marks the planted duplicates."""
 
+import json
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -49,3 +51,16 @@ def test_nothing_else_is_marked(demo):
         if row["is_duplicate"]:
             representative = by_id[row["dup_cluster"]]
             assert jaccard(normalize(row["text"]), normalize(representative["text"])) >= 0.5, row["url"]
+
+
+def test_the_demo_ends_with_a_subset_its_card_and_its_report(demo):
+    deduped = pq.read_table(demo / "dedup").to_pylist()
+    stats = json.loads((demo / "subset" / "_stats.json").read_text())
+    # dedup is the recipe's first check: every document curate dedup marked is removed under it
+    assert stats["dropped"]["dedup"] == sum(bool(row["is_duplicate"]) for row in deduped)
+    kept = [row for path in sorted((demo / "subset" / "data" / "default").glob("train-*.parquet"))
+            for row in pq.read_table(path).to_pylist()]
+    assert len(kept) == stats["kept"] > 0
+    assert not any("/spam/" in row["url"] for row in kept)  # the repetitive pages fail the repetition rule
+    assert "pretty_name: curate demo subset" in (demo / "subset" / "README.md").read_text()
+    assert "<svg" in (demo / "subset" / "report.html").read_text()
