@@ -98,7 +98,8 @@ def _value(name: str, log: bool):
 
     value = F.col(f"`{name}`").cast("double")
     value = F.when(F.isnan(value), None).otherwise(value)
-    return F.log10(F.greatest(value, F.lit(1.0))) if log else value
+    # greatest() skips nulls (greatest(null, 1) is 1), so a null must stay null explicitly
+    return F.when(value.isNotNull(), F.log10(F.greatest(value, F.lit(1.0)))) if log else value
 
 
 def histograms(documents, frame, signals: list[tuple[str, str, bool]]) -> list[Histogram]:

@@ -89,7 +89,7 @@ def test_the_page_stands_alone_with_the_charts_of_what_happened(report, parity_s
     drawn = [(name, title) for name, title, _ in SIGNALS if name in source[0]]
     assert [name for name, _ in drawn] == ["rps_doc_word_count", "rps_doc_mean_word_length",
                                            "rps_doc_stop_word_fraction", "rps_doc_frac_chars_top_2gram",
-                                           "rps_doc_frac_chars_dupe_10grams"]
+                                           "rps_doc_frac_chars_dupe_10grams", "ccnet_perplexity"]
     for name, title in drawn:
         bars = page.charts[title]
         for series, wanted in (("kept", True), ("removed", False)):
