@@ -12,11 +12,11 @@ classifiers, DSIR) and CCNet's are computed document by document through the reg
 import pyarrow as pa
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
-from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS, model_signal_columns
+from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS
 from pipeline.signal_arrays import model_free_arrays
 from signals.artifacts import Artifacts
 from signals.document import Document
-from signals.registry import CCNET, MODEL_FREE
+from signals.registry import CCNET, MODEL_FREE, WITH_MODELS, Signal
 
 INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words", "rps_doc_ut1_blacklist"}
 LINE_SIGNALS = [name for name in MODEL_FREE if name.startswith("rps_lines_")]
@@ -56,14 +56,14 @@ def signals_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([f for f in schema if f.name not in _SIGNAL_NAMES] + SIGNAL_FIELDS)
 
 
-def ccnet_columns(texts: list[str | None], languages: list[str | None], language_scores: list[float | None],
-                  artifacts: Artifacts, names: list[str] | None = None) -> dict[str, list]:
-    """The CCNet signals' columns (all, or `names`) for a batch of documents (a null text is scored as empty)."""
-    wanted = {name: CCNET[name] for name in (CCNET if names is None else names)}
-    columns: dict[str, list] = {name: [] for name in wanted}
-    for text, language, score in zip(texts, languages, language_scores, strict=True):
-        document = Document(text or "", language, language_score=score)
-        for name, signal in wanted.items():
+def registry_columns(texts: list[str | None], languages: list[str | None], urls: list[str | None],
+                     language_scores: list[float | None], artifacts: Artifacts,
+                     signals: dict[str, Signal]) -> dict[str, list]:
+    """Column name -> document-level values of registry signals, one Document per text (a null text as "")."""
+    columns: dict[str, list] = {name: [] for name in signals}
+    for text, language, url, score in zip(texts, languages, urls, language_scores, strict=True):
+        document = Document(text or "", language, language_score=score, url=url)
+        for name, signal in signals.items():
             columns[name].append(signal(document, artifacts)[0][2])
     return columns
 
@@ -81,11 +81,10 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
 
     languages = column("language")
     columns: dict[str, pa.Array | list] = model_free_arrays(texts, languages, artifacts, INT_SIGNALS)
-    python_texts = texts.to_pylist()
-    columns.update(model_signal_columns(python_texts, languages, column("url"), artifacts))
     given = [name for name in CCNET if name in names]
-    columns.update(ccnet_columns(python_texts, languages, column("language_score"), artifacts,
-                                 [name for name in CCNET if name not in given]))
+    per_document = {**WITH_MODELS, **{name: signal for name, signal in CCNET.items() if name not in given}}
+    columns.update(registry_columns(texts.to_pylist(), languages, column("url"), column("language_score"),
+                                    artifacts, per_document))
     columns.update({name: batch.column(name).cast(pa.float64()) for name in given})
     kept = [batch.column(i) for i, name in enumerate(names) if name not in _SIGNAL_NAMES]
     arrays = kept + [_as_array(columns[f.name], f.type) for f in SIGNAL_FIELDS]

@@ -19,13 +19,13 @@ import pytest
 from pipeline.accounting import Stats
 from pipeline.cli import main
 from pipeline.inputs import expand_inputs
-from pipeline.model_signal_columns import model_signal_columns
 from pipeline.rpv2_export import minhash_table, signals_line
 from pipeline.rpv2_layout import document_id
 from pipeline.rpv2_reader import RPV2_SCHEMA, BadShard, read_shard, select_shards
-from pipeline.signal_columns import SIGNAL_FIELDS, signal_columns
+from pipeline.signal_columns import SIGNAL_FIELDS, registry_columns, signal_columns
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
 from signals.artifacts import Artifacts
+from signals.registry import WITH_MODELS
 from tests.conftest import SHARED
 from tests.http_server import LoopbackServer
 
@@ -75,7 +75,8 @@ def published_rows(shard: str, records: dict[int, dict], artifacts: Artifacts) -
     texts = [record["raw_content"] for record in records.values()]
     languages = [record["language"] for record in records.values()]
     columns = {**signal_columns(texts, languages, artifacts),
-               **model_signal_columns(texts, languages, [record["url"] for record in records.values()], artifacts)}
+               **registry_columns(texts, languages, [record["url"] for record in records.values()],
+                                  [None] * len(texts), artifacts, WITH_MODELS)}
     rows = []
     for k, (index, record) in enumerate(records.items()):
         row = {name: values[k] for name, values in columns.items()}
