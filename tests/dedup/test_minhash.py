@@ -6,9 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from dedup.minhash import NGRAM, band_keys, minhash_signatures, permutations, shingle_hashes, signature
-from signals.text import normalize, normalized_words
+from dedup.minhash import band_keys, minhash_signatures, permutations, shingle_hashes, signature
+from signals.text import normalize
 from tests.conftest import SHARED
+from tests.minhash_reference import datasketch_signature
 
 
 def test_permutations_match_the_reference_checksum():
@@ -23,12 +24,7 @@ def test_permutations_match_the_reference_checksum():
     " ".join(f"w{i}" for i in range(400)),
 ])
 def test_signature_equals_datasketch_legacy(text):
-    datasketch = pytest.importorskip("datasketch")
-    words = normalized_words(text)
-    reference = datasketch.MinHash(num_perm=128, seed=42, scheme="legacy")
-    for i in range(len(words) - NGRAM + 1):
-        reference.update(" ".join(words[i:i + NGRAM]).encode("utf-8"))
-    assert np.array_equal(signature(shingle_hashes(normalize(text))), reference.hashvalues.astype(np.uint32))
+    assert np.array_equal(signature(shingle_hashes(normalize(text))), datasketch_signature(text))
 
 
 def test_fewer_than_13_words_have_no_signature():

@@ -1,0 +1,17 @@
+"""The MinHash signature datasketch gives for a text, the reference the tests check ours against (spec §3)."""
+
+import numpy as np
+import pytest
+
+from dedup.minhash import NGRAM
+from signals.text import normalized_words
+
+
+def datasketch_signature(text: str) -> np.ndarray:
+    """datasketch's legacy MinHash (128 permutations, seed 42) of the text's normalised-word 13-grams."""
+    datasketch = pytest.importorskip("datasketch")
+    words = normalized_words(text)
+    reference = datasketch.MinHash(num_perm=128, seed=42, scheme="legacy")
+    for i in range(len(words) - NGRAM + 1):
+        reference.update(" ".join(words[i:i + NGRAM]).encode("utf-8"))
+    return reference.hashvalues.astype(np.uint32)
