@@ -1,24 +1,13 @@
 """Edge cases of the model-free signals as the spec records the reference's behaviour (§2, §7)."""
 
-import pytest
 
-from signals.artifacts import Artifacts
 from signals.registry import compute_signals
-from tests.conftest import SHARED
 
 NONE_WHEN_EMPTY = ["rps_doc_frac_all_caps_words", "rps_doc_frac_no_alph_words", "rps_doc_frac_unique_words",
                    "rps_doc_mean_word_length", "rps_doc_symbol_to_word_ratio", "rps_doc_unigram_entropy"]
 ZERO_WHEN_EMPTY = ["rps_doc_curly_bracket", "rps_doc_lorem_ipsum", "rps_doc_stop_word_fraction",
                    "rps_doc_ldnoobw_words", "rps_doc_num_sentences", "rps_doc_frac_chars_top_2gram",
                    "rps_doc_frac_chars_dupe_5grams", "rps_doc_frac_chars_dupe_10grams"]
-
-
-@pytest.fixture(scope="module")
-def artifacts():
-    directory = SHARED / "data" / "artifacts"
-    if not directory.is_dir():
-        pytest.skip(f"{directory} is absent (it ships beside the repository in CI)")
-    return Artifacts(str(directory))
 
 
 def signals(text, artifacts, language="en"):

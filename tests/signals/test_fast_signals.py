@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from dedup.minhash import minhash_signatures
-from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.fast.batch import DOC_COLUMNS, LINE_COLUMNS, model_free_signals
 from signals.fast.rounding import rounded
@@ -69,14 +68,6 @@ def _generated(count: int, seed: int) -> list[tuple[str, str | None]]:
     documents += [(" ".join(rng.choice(["buy", "now", "cheap", "café"][:k]) for _ in range(rng.randint(1, 300))), "en")
                   for k in range(1, 5) for _ in range(10)]
     return documents
-
-
-@pytest.fixture(scope="module")
-def artifacts():
-    directory = SHARED / "data" / "artifacts"
-    if not directory.is_dir():
-        pytest.skip(f"{directory} is absent (it ships beside the repository in CI)")
-    return Artifacts(str(directory))
 
 
 def _batch(documents):
