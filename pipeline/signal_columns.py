@@ -4,11 +4,12 @@ Document-level signals are scalar columns under their RedPajama-V2 names (null w
 `rps_doc_word_count` is an integer); line-level signals are list columns aligned with one `line_spans` column;
 the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them.
 
-`with_signals` computes the 28 model-free signals and MinHash for the whole batch in compiled loops
-(pipeline/signal_arrays.py, signals/fast/); `signal_columns` computes the same document by document with the
-readable signals, the reference the compiled path is tested against. The families that need artifacts (UT1,
-classifiers, DSIR) and CCNet's are computed document by document through the registry."""
+`with_signals` computes the 28 model-free signals, MinHash and CCNet's length signals for the whole batch in
+compiled loops (pipeline/signal_arrays.py, signals/fast/); `signal_columns` computes the same document by document
+with the readable signals, the reference the compiled path is tested against. The families that need artifacts
+(UT1, classifiers, DSIR, CCNet's perplexity) are computed document by document through the registry."""
 
+import numpy as np
 import pyarrow as pa
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
@@ -31,6 +32,9 @@ MODEL_FREE_FIELDS = (
 CCNET_FIELDS = [pa.field(name, pa.float64()) for name in CCNET]
 SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS
 _SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
+# the signals computed document by document: those of model artifacts (none without the artifacts)
+PER_DOCUMENT: dict[str, Signal] = {**WITH_MODELS,
+                                   **{name: CCNET[name] for name in ("ccnet_perplexity", "ccnet_bucket")}}
 
 
 def signal_columns(texts: list[str | None], languages: list[str | None], artifacts: Artifacts) -> dict[str, list]:
@@ -81,14 +85,23 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
 
     languages = column("language")
     columns: dict[str, pa.Array | list] = model_free_arrays(texts, languages, artifacts, INT_SIGNALS)
+    columns["ccnet_language_score"] = _language_scores(batch.column("language_score") if "language_score" in names
+                                                       else pa.nulls(len(texts), pa.float64()))
     given = [name for name in CCNET if name in names]
-    per_document = {**WITH_MODELS, **{name: signal for name, signal in CCNET.items() if name not in given}}
+    per_document = {name: signal for name, signal in PER_DOCUMENT.items() if name not in given}
     columns.update(registry_columns(texts.to_pylist(), languages, column("url"), column("language_score"),
                                     artifacts, per_document))
     columns.update({name: batch.column(name).cast(pa.float64()) for name in given})
     kept = [batch.column(i) for i, name in enumerate(names) if name not in _SIGNAL_NAMES]
     arrays = kept + [_as_array(columns[f.name], f.type) for f in SIGNAL_FIELDS]
     return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))
+
+
+def _language_scores(scores: pa.Array) -> pa.Array:
+    """signals.ccnet.language_score of a column of scores: numpy's round to 2 decimals, null where null."""
+    scores = scores.cast(pa.float64())
+    values = np.round(scores.to_numpy(zero_copy_only=False), 2)
+    return pa.array(values, mask=scores.is_null().to_numpy(zero_copy_only=False))
 
 
 def _as_array(values: pa.Array | list, type_: pa.DataType) -> pa.Array:

@@ -15,12 +15,12 @@ UNICODE_PUNCT = {
     "【": "[", "】": "]", "％": "%", "►": "-",
 }
 # C0 and C1 control characters (0-31 and 127-159): newlines and tabs included, so a normalised text is one line
-_NON_PRINTING = "".join(map(chr, [*range(32), *range(127, 160)]))
+NON_PRINTING = "".join(map(chr, [*range(32), *range(127, 160)]))
 _DIGIT = re.compile(r"\d")  # Unicode digits, as CCNet's DIGIT_RE
 _UNICODE_PUNCT = re.compile("[" + "".join(UNICODE_PUNCT) + "]")
-_NON_PRINTING_CHARS = re.compile("[" + _NON_PRINTING + "]")
+_NON_PRINTING_CHARS = re.compile("[" + NON_PRINTING + "]")
 # CCNet's PUNCT_OR_NON_PRINTING_CHARS_RE without the newline, which separates the lines keyed here all at once
-_PUNCT_OR_NON_PRINTING = re.compile("[" + "".join(UNICODE_PUNCT) + _NON_PRINTING.replace("\n", "") + "]")
+_PUNCT_OR_NON_PRINTING = re.compile("[" + "".join(UNICODE_PUNCT) + NON_PRINTING.replace("\n", "") + "]")
 # for ASCII text, where the steps reduce to these (UNICODE_PUNCT has no ASCII character): str.translate is fastest
 _ASCII_DIGITS = str.maketrans("123456789", "0" * 9)
 _ASCII_DIGITS_NO_CONTROLS = str.maketrans("123456789", "0" * 9, "".join(map(chr, [*range(32), 127])))

@@ -1,4 +1,5 @@
-"""The 28 model-free signals and the MinHash signature of a whole batch of documents, in one compiled pass.
+"""The 28 model-free signals, the MinHash signature and CCNet's length signals of a whole batch of documents, in
+one compiled pass.
 
 Input: the batch's texts as one UTF-8 buffer with offsets (an Arrow string column's own buffers), their languages
 and the word lists. Output: numpy arrays, equal value for value to the readable signals (`signals.registry`)."""
@@ -10,6 +11,7 @@ import numpy as np
 
 from dedup.minhash import NUM_PERM, permutations
 from signals.artifacts import Artifacts
+from signals.fast.ccnet import CCNET_COLUMNS, ccnet_lengths
 from signals.fast.codepoints import Codepoints, Tables
 from signals.fast.content import curly_bracket, ldnoobw_words, lorem_ipsum, stop_word_fraction
 from signals.fast.jit import compiled, cycle_counter
@@ -45,7 +47,7 @@ LINE_COLUMNS = (
  UNIQUE, ENTROPY, ALL_CAPS, REPEATS) = range(14)
 
 # the parts of the compiled pass whose processor cycles BatchSignals.cycles counts, in this order
-PARTS = ("text preparation", "content", "natural language", "repetition", "lines", "minhash")
+PARTS = ("text preparation", "content", "natural language", "repetition", "lines", "minhash", "CCNet line dedup")
 
 
 @dataclass
@@ -57,6 +59,7 @@ class BatchSignals:
     line_values: np.ndarray  # float64 [LINE_COLUMNS, lines]
     signatures: np.ndarray  # uint32 [documents, 128]
     has_signature: np.ndarray  # bool [documents]: False below 13 normalised words
+    ccnet: np.ndarray  # float64 [documents, CCNET_COLUMNS]
     cycles: np.ndarray  # int64 [PARTS]: processor cycles each part took over the batch (for the benchmark)
 
 
@@ -99,7 +102,7 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
                        line_offsets, np.zeros(line_offsets[-1], dtype=np.int64),
                        np.full((len(LINE_COLUMNS), line_offsets[-1]), np.nan),
                        np.zeros((count, NUM_PERM), dtype=np.uint32), np.zeros(count, dtype=bool),
-                       np.zeros(len(PARTS), dtype=np.int64))
+                       np.zeros((count, len(CCNET_COLUMNS))), np.zeros(len(PARTS), dtype=np.int64))
     codes = np.array([language or "" for language in languages])
     for code in np.unique(codes):
         documents = np.flatnonzero(codes == code)
@@ -107,7 +110,7 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
         _score(data, offsets, documents, tables, language.stop_words,
                language.has_stop_words, language.bad_words, language.bad_first_words, language.bad_sizes,
                language.has_bad_words, *_PERMUTATIONS, out.values, out.nulls, out.line_offsets, out.line_ends,
-               out.line_values, out.signatures, out.has_signature, out.cycles)
+               out.line_values, out.signatures, out.has_signature, out.ccnet, out.cycles)
     return out
 
 
@@ -122,7 +125,7 @@ def _line_counts(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 @compiled
 def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words, bad_words, bad_first_words,
            bad_sizes, has_bad_words, a, b, values, nulls, line_offsets, out_line_ends, line_values, signatures,
-           has_signature, cycles) -> None:
+           has_signature, ccnet, cycles) -> None:
     """Every signal of the given documents into the output arrays (one language: one set of word lists)."""
     for d in documents:
         started = cycle_counter()
@@ -178,7 +181,10 @@ def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words,
             utf8, byte_offsets = encode_utf8(normalized)
             has_signature[d] = signature(utf8, byte_offsets[word_starts], byte_offsets[word_ends], a, b,
                                          signatures[d])
-        _count(cycles, 5, started)
+        started = _count(cycles, 5, started)
+
+        ccnet_lengths(raw, tables.flags, tables.lower_start, tables.lower_length, tables.lower_data, ccnet[d])
+        _count(cycles, 6, started)
 
 
 @compiled

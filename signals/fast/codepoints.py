@@ -13,6 +13,8 @@ from typing import NamedTuple
 import numpy as np
 import regex
 
+from signals.ccnet_text import NON_PRINTING, UNICODE_PUNCT
+
 SIZE = 0x110000
 CAPITAL_SIGMA, SMALL_SIGMA, FINAL_SIGMA = 0x3A3, 0x3C3, 0x3C2
 
@@ -28,17 +30,21 @@ LOWER_OR_TITLE = 1 << 7  # makes a string's isupper() false: ("A" + c).isupper()
 NUMERIC = 1 << 8  # str.isnumeric
 CASED = 1 << 9  # ends the search of str.lower's final-sigma rule as a cased letter
 CASE_IGNORABLE = 1 << 10  # skipped by that search
+DIGIT = 1 << 11  # `re`'s \d: CCNet's dedup keys make it 0
+CCNET_DELETE = 1 << 12  # deleted from CCNet's dedup keys: its UNICODE_PUNCT and the C0 and C1 control characters
 LOREM_IPSUM = "lorem ipsum"  # the `lorem_ipsum` table: bit k, the code point matches LOREM_IPSUM[k] under re.I
 
 _TOKEN_WORD = regex.compile(r"\w")
 _TOKEN_PUNCT = regex.compile(r"[^\w\s]")
 _RE_WORD = re.compile(r"\w")
 _RE_SPACE = re.compile(r"\s")
+_RE_DIGIT = re.compile(r"\d")
 
 
 class Tables(NamedTuple):
     """Per code point: flag bits, the characters of LOREM_IPSUM it matches ignoring case, canonical combining
-    class, and where its folding (NFD of its lowercase) lies in `fold_data` (-1: it folds to itself)."""
+    class, where its folding (NFD of its lowercase) lies in `fold_data` (-1: it folds to itself), and where its
+    lowercase lies in `lower_data` (-1: it is its own)."""
 
     flags: np.ndarray  # uint16[SIZE]
     lorem_ipsum: np.ndarray  # uint16[SIZE]
@@ -46,6 +52,9 @@ class Tables(NamedTuple):
     fold_start: np.ndarray  # int32[SIZE]
     fold_length: np.ndarray  # uint8[SIZE]
     fold_data: np.ndarray  # int32[...]
+    lower_start: np.ndarray  # int32[SIZE]
+    lower_length: np.ndarray  # uint8[SIZE]
+    lower_data: np.ndarray  # int32[...]
 
 
 class Codepoints:
@@ -58,6 +67,9 @@ class Codepoints:
         self._fold_start = np.full(SIZE, -1, dtype=np.int32)
         self._fold_length = np.zeros(SIZE, dtype=np.uint8)
         self._fold_data: list[int] = []
+        self._lower_start = np.full(SIZE, -1, dtype=np.int32)
+        self._lower_length = np.zeros(SIZE, dtype=np.uint8)
+        self._lower_data: list[int] = []
         self.tables = self._freeze()
         self.learn(range(128))
 
@@ -75,7 +87,7 @@ class Codepoints:
         self.tables = self._freeze()
 
     def _learn_one(self, code: int) -> str:
-        """Set the code point's entries; returns what it can fold to."""
+        """Set the code point's entries; returns what it can fold or lowercase to."""
         char = chr(code)
         if char.isspace() != bool(_RE_SPACE.match(char)):
             raise AssertionError(f"U+{code:04X}: str.isspace and re's \\s disagree; the normalisation needs both")
@@ -88,6 +100,8 @@ class Codepoints:
         flags |= UPPER if char.isupper() else 0
         flags |= LOWER_OR_TITLE if not ("A" + char).isupper() else 0
         flags |= NUMERIC if char.isnumeric() else 0
+        flags |= DIGIT if _RE_DIGIT.match(char) else 0
+        flags |= CCNET_DELETE if char in UNICODE_PUNCT or char in NON_PRINTING else 0
         # str.lower's final-sigma rule (CPython's handle_capital_sigma) as seen from the letters around a sigma:
         # a cased letter after it keeps the sigma medial, a case-ignorable one is looked through
         after = ("A\u03a3" + char).lower()[1]
@@ -100,13 +114,21 @@ class Codepoints:
         self._combining[code] = unicodedata.combining(char)
         if code == CAPITAL_SIGMA:  # its lowercase depends on its neighbours: the compiled loop picks one of two
             return chr(SMALL_SIGMA) + chr(FINAL_SIGMA)
-        folded = unicodedata.normalize("NFD", char.lower())
-        if folded != char:
-            self._fold_start[code] = len(self._fold_data)
-            self._fold_length[code] = len(folded)
-            self._fold_data.extend(map(ord, folded))
-        return folded
+        lower = char.lower()
+        folded = unicodedata.normalize("NFD", lower)
+        _map(code, folded, self._fold_start, self._fold_length, self._fold_data)
+        _map(code, lower, self._lower_start, self._lower_length, self._lower_data)
+        return folded + lower
 
     def _freeze(self) -> Tables:
         return Tables(self._flags, self._lorem_ipsum, self._combining, self._fold_start, self._fold_length,
-                      np.array(self._fold_data or [0], dtype=np.int32))
+                      np.array(self._fold_data or [0], dtype=np.int32), self._lower_start, self._lower_length,
+                      np.array(self._lower_data or [0], dtype=np.int32))
+
+
+def _map(code: int, to: str, starts: np.ndarray, lengths: np.ndarray, data: list[int]) -> None:
+    """Record that the code point maps to `to`, unless that is itself."""
+    if to != chr(code):
+        starts[code] = len(data)
+        lengths[code] = len(to)
+        data.extend(map(ord, to))

@@ -69,17 +69,19 @@ def unknown_codepoints(data: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 
 @compiled
-def _sigma_is_final(raw: np.ndarray, i: int, flags: np.ndarray) -> bool:
-    """str.lower's Final_Sigma context for the capital sigma at raw[i], in the text without ASCII punctuation."""
+def sigma_is_final(raw: np.ndarray, i: int, start: int, end: int, flags: np.ndarray, skipped: int) -> bool:
+    """str.lower's Final_Sigma context for the capital sigma at raw[i] in the string raw[start:end], where the
+    code points with a flag of `skipped` are not there (case-ignorable ones are looked through anyway)."""
+    looked_through = CASE_IGNORABLE | skipped
     j = i - 1
-    while j >= 0 and flags[raw[j]] & (CASE_IGNORABLE | ASCII_PUNCTUATION):
+    while j >= start and flags[raw[j]] & looked_through:
         j -= 1
-    if j < 0 or not flags[raw[j]] & CASED:
+    if j < start or not flags[raw[j]] & CASED:
         return False
     j = i + 1
-    while j < len(raw) and flags[raw[j]] & (CASE_IGNORABLE | ASCII_PUNCTUATION):
+    while j < end and flags[raw[j]] & looked_through:
         j += 1
-    return j == len(raw) or not flags[raw[j]] & CASED
+    return j == end or not flags[raw[j]] & CASED
 
 
 @compiled
@@ -116,7 +118,8 @@ def normalize(raw: np.ndarray, flags: np.ndarray, combining: np.ndarray, fold_st
             words += 1
             in_word = True
         if c == CAPITAL_SIGMA:
-            out[n] = FINAL_SIGMA if _sigma_is_final(raw, i, flags) else SMALL_SIGMA
+            final = sigma_is_final(raw, i, 0, len(raw), flags, ASCII_PUNCTUATION)
+            out[n] = FINAL_SIGMA if final else SMALL_SIGMA
             n += 1
         elif fold_start[c] < 0:
             out[n] = c

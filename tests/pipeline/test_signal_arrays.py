@@ -7,6 +7,8 @@ import pytest
 
 from pipeline.signal_columns import MODEL_FREE_FIELDS, SIGNAL_FIELDS, signal_columns, with_signals
 from signals.artifacts import Artifacts
+from signals.document import Document
+from signals.registry import CCNET
 from tests.conftest import SHARED
 
 
@@ -18,7 +20,9 @@ def batch():
     rows = [json.loads(line) for line in documents.open()]
     rows += [{"id": "null", "text": None, "language": "en"}, {"id": "empty", "text": "", "language": None},
              {"id": "unlisted", "text": "Ein Satz.\n\nNoch einer", "language": "xx"}]
-    return pa.RecordBatch.from_pylist([{k: row[k] for k in ("id", "text", "language")} for row in rows])
+    scores = [None, 0.125, 0.5, 0.99999, 0.8765, 1.0]
+    return pa.RecordBatch.from_pylist([{**{k: row[k] for k in ("id", "text", "language")},
+                                        "language_score": scores[i % len(scores)]} for i, row in enumerate(rows)])
 
 
 def assert_equal_to_readable(batch: pa.RecordBatch):
@@ -28,6 +32,10 @@ def assert_equal_to_readable(batch: pa.RecordBatch):
     expected = signal_columns(batch.column("text").to_pylist(), batch.column("language").to_pylist(), artifacts)
     for field in MODEL_FREE_FIELDS:  # the compiled path's columns; the other families are the registry's
         assert got.column(field.name).equals(pa.array(expected[field.name], type=field.type)), field.name
+    documents = [Document(text or "", language, language_score=score) for text, language, score in
+                 zip(*(batch.column(name).to_pylist() for name in ("text", "language", "language_score")), strict=True)]
+    for name, signal in CCNET.items():
+        assert got.column(name).to_pylist() == [signal(doc, artifacts)[0][2] for doc in documents], name
 
 
 def test_a_batch_of_real_documents(batch):

@@ -9,9 +9,10 @@ import pytest
 from dedup.minhash import minhash_signatures
 from signals.document import Document
 from signals.fast.batch import DOC_COLUMNS, LINE_COLUMNS, model_free_signals
+from signals.fast.ccnet import CCNET_COLUMNS
 from signals.fast.rounding import rounded
 from signals.fast.word_sets import FNV_OFFSET, contains, extend_hash, word_set
-from signals.registry import MODEL_FREE
+from signals.registry import CCNET, MODEL_FREE
 from tests.conftest import SHARED
 
 LANGUAGES = ["en", "de", "fr", "es", "it", None, "xx"]  # None and "xx" have no word lists
@@ -34,6 +35,9 @@ EDGE_CASES = [
     "I A HTML5 NASA's U.S.A. ǅ Ǆ x²", "{curly} }{ {{}}", "e.g. Mr. Smith went to Washington. Did he? Yes!",
     "fuck shit the 2 girls 1 cup", "Scheiße Möse MILF arsch", "Cabrón gilipollas coño", "merde putain",
     "buy now " * 40, "a b " * 3000, ("the same sentence over and over again. " * 500) + "end",
+    # CCNet's line dedup: keys ignore case, digits' values, edge white space, its punctuation and control characters
+    "Page 1 of 9\nBody.\n  PAGE 2 OF 9 \t\nbody.\r\nΣΑΣ\nσας\n\x01x\nx\n\x01 y\ny\n１\n0\n“q”\nq\n\n\n",
+    "ΑΣ'Β\nασ'β\nας'β\nİ\ni\u0307\ni\n\u2028\n\n",
 ]
 
 
@@ -49,7 +53,7 @@ def _documents() -> list[tuple[str, str | None]]:
 def _generated(count: int, seed: int) -> list[tuple[str, str | None]]:
     """Texts of words from a tricky alphabet: every plane, combining marks, spaces and punctuation of all kinds."""
     rng = random.Random(seed)
-    alphabet = (list("abcXYZ019 .!?,'\"-…”“#{}\n\r\t") + ["\u03a3", "\u0301", "\u0323", "\u0345", "\u00ad",
+    alphabet = (list("abcXYZ019 .!?,'\"-…”“#{}\n\r\t\x01１") + ["\u03a3", "\u0301", "\u0323", "\u0345", "\u00ad",
                 "\u2022", "\u2013", "\u00a0", "\x1c", "\u0130", "\u1e9e", "\u00bd", "...", "lorem ipsum",
                 "LOREM", "ıpsum", "ipſum", "javascript"])
     documents = []
@@ -67,6 +71,9 @@ def _generated(count: int, seed: int) -> list[tuple[str, str | None]]:
     # few distinct words: repeated n-grams, ties for the most frequent one
     documents += [(" ".join(rng.choice(["buy", "now", "cheap", "café"][:k]) for _ in range(rng.randint(1, 300))), "en")
                   for k in range(1, 5) for _ in range(10)]
+    # lines from a small pool that differ in what CCNet's dedup keys ignore: lines with equal keys
+    pool = ["Page 1", "page 7", " PAGE 3\t", "ΑΣ Σ", "ας σ", "“x”", "x", "\x01y", "y", "\u0130", "i\u0307", "", " "]
+    documents += [("\n".join(rng.choice(pool) for _ in range(rng.randint(1, 20))), "en") for _ in range(30)]
     return documents
 
 
@@ -82,6 +89,9 @@ def _mismatches(documents, artifacts) -> list:
     found = []
     for i, (text, language) in enumerate(documents):
         doc = Document(text, language)
+        for column, name in enumerate(CCNET_COLUMNS):
+            if float(got.ccnet[i, column]) != CCNET[name](doc, artifacts)[0][2]:
+                found.append((text[:40], language, name, got.ccnet[i, column], CCNET[name](doc, artifacts)[0][2]))
         for column, name in enumerate(DOC_COLUMNS):
             value = None if got.nulls[i, column] else float(got.values[i, column])
             expected = MODEL_FREE[name](doc, artifacts)[0][2]
@@ -118,6 +128,7 @@ def test_one_huge_document(artifacts):
 
 def test_columns_are_the_registry_signals():
     assert sorted(DOC_COLUMNS + LINE_COLUMNS) == sorted(MODEL_FREE)
+    assert set(CCNET_COLUMNS) <= set(CCNET)
 
 
 def test_rounding_equals_python_round():
