@@ -6,7 +6,7 @@ import pyarrow.compute as pc
 
 from dedup.minhash import BANDS
 from signals.artifacts import Artifacts
-from signals.fast.batch import DOC_COLUMNS, LINE_COLUMNS, BatchSignals, model_free_signals
+from signals.fast.batch import DOC_COLUMNS, FINEWEB_COLUMNS, LINE_COLUMNS, BatchSignals, model_free_signals
 
 
 def utf8_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -23,7 +23,8 @@ def utf8_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def model_free_arrays(texts: pa.Array, languages: list[str | None], artifacts: Artifacts,
                       int_signals: set[str]) -> dict[str, pa.Array]:
-    """Column name -> Arrow array: the 28 model-free signals, `line_spans` and the MinHash signatures."""
+    """Column name -> Arrow array: the 28 model-free signals, `line_spans`, the MinHash signatures and FineWeb's
+    three signals."""
     data, offsets = utf8_buffers(texts)
     computed = model_free_signals(data, offsets, languages, artifacts)
     columns = {}
@@ -39,6 +40,8 @@ def model_free_arrays(texts: pa.Array, languages: list[str | None], artifacts: A
         columns[name] = pa.ListArray.from_arrays(
             line_offsets, pa.array(values.astype(np.int64) if name in int_signals else values))
     columns.update(_signature_columns(computed))
+    for column, name in enumerate(FINEWEB_COLUMNS):
+        columns[name] = pa.array(computed.fineweb[:, column], mask=computed.fineweb_nulls[:, column])
     return columns
 
 

@@ -5,8 +5,16 @@ import json
 import pyarrow as pa
 import pytest
 
-from pipeline.signal_columns import MODEL_FREE_FIELDS, SIGNAL_FIELDS, signal_columns, with_signals
+from pipeline.signal_columns import (
+    FINEWEB_FIELDS,
+    MODEL_FREE_FIELDS,
+    SIGNAL_FIELDS,
+    registry_columns,
+    signal_columns,
+    with_signals,
+)
 from signals.artifacts import Artifacts
+from signals.registry import FINEWEB
 from tests.conftest import SHARED
 
 
@@ -28,6 +36,10 @@ def assert_equal_to_readable(batch: pa.RecordBatch):
     expected = signal_columns(batch.column("text").to_pylist(), batch.column("language").to_pylist(), artifacts)
     for field in MODEL_FREE_FIELDS:  # the compiled path's columns; the other families are the registry's
         assert got.column(field.name).equals(pa.array(expected[field.name], type=field.type)), field.name
+    texts, unknown = batch.column("text").to_pylist(), [None] * len(batch)
+    fineweb = registry_columns(texts, batch.column("language").to_pylist(), unknown, unknown, artifacts, FINEWEB)
+    for field in FINEWEB_FIELDS:
+        assert got.column(field.name).equals(pa.array(fineweb[field.name], type=field.type)), field.name
 
 
 def test_a_batch_of_real_documents(batch):
