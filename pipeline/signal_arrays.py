@@ -6,7 +6,7 @@ import pyarrow.compute as pc
 
 from dedup.minhash import BANDS
 from signals.artifacts import Artifacts
-from signals.fast.batch import DOC_COLUMNS, LINE_COLUMNS, BatchSignals, model_free_signals
+from signals.fast.batch import DOC_COLUMNS, FINEWEB_COLUMNS, LINE_COLUMNS, BatchSignals, model_free_signals
 from signals.fast.ccnet import CCNET_COLUMNS
 
 
@@ -24,8 +24,8 @@ def utf8_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def model_free_arrays(texts: pa.Array, languages: list[str | None], artifacts: Artifacts,
                       int_signals: set[str]) -> dict[str, pa.Array]:
-    """Column name -> Arrow array: the 28 model-free signals, `line_spans`, the MinHash signatures and CCNet's
-    four length signals."""
+    """Column name -> Arrow array: the 28 model-free signals, `line_spans`, the MinHash signatures, CCNet's four
+    length signals and FineWeb's three signals."""
     data, offsets = utf8_buffers(texts)
     computed = model_free_signals(data, offsets, languages, artifacts)
     columns = {}
@@ -42,6 +42,8 @@ def model_free_arrays(texts: pa.Array, languages: list[str | None], artifacts: A
             line_offsets, pa.array(values.astype(np.int64) if name in int_signals else values))
     columns.update(_signature_columns(computed))
     columns.update({name: pa.array(computed.ccnet[:, column]) for column, name in enumerate(CCNET_COLUMNS)})
+    for column, name in enumerate(FINEWEB_COLUMNS):
+        columns[name] = pa.array(computed.fineweb[:, column], mask=computed.fineweb_nulls[:, column])
     return columns
 
 

@@ -2,12 +2,13 @@
 
 Document-level signals are scalar columns under their RedPajama-V2 names (null where the reference gives None;
 `rps_doc_word_count` is an integer); line-level signals are list columns aligned with one `line_spans` column;
-the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them.
+the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them,
+then FineWeb's three (`fw_*`, our addition beyond RedPajama-V2).
 
-`with_signals` computes the 28 model-free signals, MinHash and CCNet's length signals for the whole batch in
-compiled loops (pipeline/signal_arrays.py, signals/fast/); `signal_columns` computes the same document by document
-with the readable signals, the reference the compiled path is tested against. The families that need artifacts
-(UT1, classifiers, DSIR, CCNet's perplexity) are computed document by document through the registry."""
+`with_signals` computes the 28 model-free signals, MinHash, CCNet's length signals and FineWeb's for the whole
+batch in compiled loops (pipeline/signal_arrays.py, signals/fast/); `signal_columns` computes the same document by
+document with the readable signals, the reference the compiled path is tested against. The families that need
+artifacts (UT1, classifiers, DSIR, CCNet's perplexity) are computed document by document through the registry."""
 
 import numpy as np
 import pyarrow as pa
@@ -17,7 +18,7 @@ from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS
 from pipeline.signal_arrays import model_free_arrays
 from signals.artifacts import Artifacts
 from signals.document import Document
-from signals.registry import CCNET, MODEL_FREE, WITH_MODELS, Signal
+from signals.registry import CCNET, FINEWEB, MODEL_FREE, WITH_MODELS, Signal
 
 INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words", "rps_doc_ut1_blacklist"}
 LINE_SIGNALS = [name for name in MODEL_FREE if name.startswith("rps_lines_")]
@@ -30,7 +31,8 @@ MODEL_FREE_FIELDS = (
     + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
 )
 CCNET_FIELDS = [pa.field(name, pa.float64()) for name in CCNET]
-SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS
+FINEWEB_FIELDS = [pa.field(name, pa.float64()) for name in FINEWEB]  # computed in the compiled pass too
+SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS + FINEWEB_FIELDS
 _SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
 # the signals computed document by document: those of model artifacts (none without the artifacts)
 PER_DOCUMENT: dict[str, Signal] = {**WITH_MODELS,

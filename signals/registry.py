@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from functools import partial
 
-from signals import ccnet, classifiers, content, importance, lines, natural_language, ut1
+from signals import ccnet, classifiers, content, fineweb, importance, lines, natural_language, ut1
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans
 from signals.repetition_fast import DUPE_NGRAM_SIGNALS, TOP_NGRAM_SIGNALS
@@ -44,6 +44,13 @@ CCNET: dict[str, Signal] = {
     "ccnet_language_score": ccnet.language_score,
     "ccnet_perplexity": ccnet.perplexity,
     "ccnet_bucket": ccnet.perplexity_bucket,
+}
+
+# FineWeb's three line heuristics (signals/fineweb.py): our addition beyond RedPajama-V2, no model needed.
+FINEWEB: dict[str, Signal] = {
+    "fw_frac_lines_end_with_punctuation": fineweb.frac_lines_end_with_punctuation,
+    "fw_frac_chars_duplicate_lines": fineweb.frac_chars_duplicate_lines,
+    "fw_frac_short_lines": fineweb.frac_short_lines,
 }
 
 # The signals that need a built or downloaded artifact beyond the word lists (spec §2.2, §2.6, §2.7).

@@ -14,6 +14,7 @@ from signals.artifacts import Artifacts
 from signals.fast.ccnet import CCNET_COLUMNS, ccnet_lengths
 from signals.fast.codepoints import Codepoints, Tables
 from signals.fast.content import curly_bracket, ldnoobw_words, lorem_ipsum, stop_word_fraction
+from signals.fast.fineweb import fineweb_signals
 from signals.fast.jit import compiled, cycle_counter
 from signals.fast.lines import line_signals
 from signals.fast.minhash import signature
@@ -42,12 +43,15 @@ LINE_COLUMNS = (
     "rps_lines_ending_with_terminal_punctution_mark", "rps_lines_javascript_counts", "rps_lines_num_words",
     "rps_lines_numerical_chars_fraction", "rps_lines_start_with_bulletpoint", "rps_lines_uppercase_letter_fraction",
 )
+# the columns of BatchSignals.fineweb: our additions beyond RedPajama-V2 (signals.registry.FINEWEB)
+FINEWEB_COLUMNS = ("fw_frac_lines_end_with_punctuation", "fw_frac_chars_duplicate_lines", "fw_frac_short_lines")
 # positions in DOC_COLUMNS (the nine repetition signals follow from REPEATS on)
 (CURLY, LDNOOBW, LOREM, STOP_WORDS, SENTENCES, WORD_COUNT, MEAN_WORD_LENGTH, SYMBOLS, ELLIPSIS, NO_ALPHABETIC,
  UNIQUE, ENTROPY, ALL_CAPS, REPEATS) = range(14)
 
 # the parts of the compiled pass whose processor cycles BatchSignals.cycles counts, in this order
-PARTS = ("text preparation", "content", "natural language", "repetition", "lines", "minhash", "CCNet line dedup")
+PARTS = ("text preparation", "content", "natural language", "repetition", "lines", "minhash", "CCNet line dedup",
+         "fineweb")
 
 
 @dataclass
@@ -60,6 +64,8 @@ class BatchSignals:
     signatures: np.ndarray  # uint32 [documents, 128]
     has_signature: np.ndarray  # bool [documents]: False below 13 normalised words
     ccnet: np.ndarray  # float64 [documents, CCNET_COLUMNS]
+    fineweb: np.ndarray  # float64 [documents, FINEWEB_COLUMNS]
+    fineweb_nulls: np.ndarray  # bool, same shape (the value is then NaN)
     cycles: np.ndarray  # int64 [PARTS]: processor cycles each part took over the batch (for the benchmark)
 
 
@@ -102,7 +108,8 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
                        line_offsets, np.zeros(line_offsets[-1], dtype=np.int64),
                        np.full((len(LINE_COLUMNS), line_offsets[-1]), np.nan),
                        np.zeros((count, NUM_PERM), dtype=np.uint32), np.zeros(count, dtype=bool),
-                       np.zeros((count, len(CCNET_COLUMNS))), np.zeros(len(PARTS), dtype=np.int64))
+                       np.zeros((count, len(CCNET_COLUMNS))), np.full((count, len(FINEWEB_COLUMNS)), np.nan),
+                       np.zeros((count, len(FINEWEB_COLUMNS)), dtype=bool), np.zeros(len(PARTS), dtype=np.int64))
     codes = np.array([language or "" for language in languages])
     for code in np.unique(codes):
         documents = np.flatnonzero(codes == code)
@@ -110,7 +117,8 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
         _score(data, offsets, documents, tables, language.stop_words,
                language.has_stop_words, language.bad_words, language.bad_first_words, language.bad_sizes,
                language.has_bad_words, *_PERMUTATIONS, out.values, out.nulls, out.line_offsets, out.line_ends,
-               out.line_values, out.signatures, out.has_signature, out.ccnet, out.cycles)
+               out.line_values, out.signatures, out.has_signature, out.ccnet, out.fineweb, out.fineweb_nulls,
+               out.cycles)
     return out
 
 
@@ -125,7 +133,7 @@ def _line_counts(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 @compiled
 def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words, bad_words, bad_first_words,
            bad_sizes, has_bad_words, a, b, values, nulls, line_offsets, out_line_ends, line_values, signatures,
-           has_signature, ccnet, cycles) -> None:
+           has_signature, ccnet, fineweb, fineweb_nulls, cycles) -> None:
     """Every signal of the given documents into the output arrays (one language: one set of word lists)."""
     for d in documents:
         started = cycle_counter()
@@ -184,7 +192,10 @@ def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words,
         started = _count(cycles, 5, started)
 
         ccnet_lengths(raw, tables.flags, tables.lower_start, tables.lower_length, tables.lower_data, ccnet[d])
-        _count(cycles, 6, started)
+        started = _count(cycles, 6, started)
+
+        fineweb_signals(raw, tables.flags, fineweb[d], fineweb_nulls[d])
+        _count(cycles, 7, started)
 
 
 @compiled

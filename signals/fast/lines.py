@@ -18,7 +18,7 @@ _JAVASCRIPT = np.array([ord(c) for c in "javascript"], dtype=np.int32)
 
 
 @compiled
-def _among(c: int, codes: np.ndarray) -> bool:
+def among(c: int, codes: np.ndarray) -> bool:
     for code in codes:
         if c == code:
             return True
@@ -35,11 +35,11 @@ def line_signals(raw: np.ndarray, line_ends: np.ndarray, flags: np.ndarray, norm
         last = end
         while last > start and flags[raw[last - 1]] & SPACE:  # rstrip()
             last -= 1
-        out[TERMINAL, line] = 1.0 if last > start and _among(raw[last - 1], _TERMINAL) else 0.0
+        out[TERMINAL, line] = 1.0 if last > start and among(raw[last - 1], _TERMINAL) else 0.0
         first = start
         while first < end and flags[raw[first]] & SPACE:  # lstrip()
             first += 1
-        out[BULLET, line] = 1.0 if first < end and _among(raw[first], _BULLETS) else 0.0
+        out[BULLET, line] = 1.0 if first < end and among(raw[first], _BULLETS) else 0.0
         upper = 0
         for i in range(start, end):
             if flags[raw[i]] & UPPER:

@@ -25,7 +25,7 @@ from pipeline.rpv2_reader import RPV2_SCHEMA, BadShard, read_shard, select_shard
 from pipeline.signal_columns import SIGNAL_FIELDS, registry_columns, signal_columns
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
 from signals.artifacts import Artifacts
-from signals.registry import WITH_MODELS
+from signals.registry import FINEWEB, WITH_MODELS
 from tests.conftest import SHARED
 from tests.http_server import LoopbackServer
 
@@ -76,7 +76,8 @@ def published_rows(shard: str, records: dict[int, dict], artifacts: Artifacts) -
     languages = [record["language"] for record in records.values()]
     columns = {**signal_columns(texts, languages, artifacts),
                **registry_columns(texts, languages, [record["url"] for record in records.values()],
-                                  [None] * len(texts), artifacts, WITH_MODELS)}
+                                  [None] * len(texts), artifacts, WITH_MODELS),
+               **{name: [None] * len(texts) for name in FINEWEB}}  # our addition: RedPajama-V2 has none
     rows = []
     for k, (index, record) in enumerate(records.items()):
         row = {name: values[k] for name, values in columns.items()}

@@ -5,10 +5,17 @@ import json
 import pyarrow as pa
 import pytest
 
-from pipeline.signal_columns import MODEL_FREE_FIELDS, SIGNAL_FIELDS, signal_columns, with_signals
+from pipeline.signal_columns import (
+    FINEWEB_FIELDS,
+    MODEL_FREE_FIELDS,
+    SIGNAL_FIELDS,
+    registry_columns,
+    signal_columns,
+    with_signals,
+)
 from signals.artifacts import Artifacts
 from signals.document import Document
-from signals.registry import CCNET
+from signals.registry import CCNET, FINEWEB
 from tests.conftest import SHARED
 
 
@@ -36,6 +43,10 @@ def assert_equal_to_readable(batch: pa.RecordBatch):
                  zip(*(batch.column(name).to_pylist() for name in ("text", "language", "language_score")), strict=True)]
     for name, signal in CCNET.items():
         assert got.column(name).to_pylist() == [signal(doc, artifacts)[0][2] for doc in documents], name
+    texts, unknown = batch.column("text").to_pylist(), [None] * len(batch)
+    fineweb = registry_columns(texts, batch.column("language").to_pylist(), unknown, unknown, artifacts, FINEWEB)
+    for field in FINEWEB_FIELDS:
+        assert got.column(field.name).equals(pa.array(fineweb[field.name], type=field.type)), field.name
 
 
 def test_a_batch_of_real_documents(batch):
