@@ -90,7 +90,8 @@ def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> tuple[bytes, int
 def _record(raw, offset: int, max_body: int) -> WarcRecord:
     headers = {k.lower(): v for k, v in raw.headers.items()}
     length = raw.content_length
-    body = raw.reader.read(max_body + 1) if length > max_body else raw.reader.read()
+    # a size hint lets FastWARC allocate the body once instead of growing a buffer
+    body = raw.reader.read(min(length, max_body + 1))
     record = WarcRecord(
         offset=offset,
         record_type=str(raw.record_type),

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from pipeline.accounting import Stats
 from pipeline.charset import decode_html
-from pipeline.extract import ExtractorTimeout, get_extractor, time_limit
+from pipeline.extract import ExtractorTimeout, TimeLimit, get_extractor
 from pipeline.http_payload import PayloadError, parse_http_response
 from pipeline.langid import LanguageIdentifier
 from pipeline.schema import documents_table
@@ -77,57 +77,65 @@ def warc_documents(
     crawl = crawl_match.group(0) if crawl_match else None
     pending: list[dict] = []
     seen = 0
-    for item in read_records(open_at, name, options.max_page_bytes):
-        if options.limit_records is not None and seen >= options.limit_records:
-            break
-        seen += 1
-        if isinstance(item, Damage):
-            stats.error(item.kind, item.message)
-            continue
-        if item.problem:
-            stats.error(item.problem, f"{name} @ {item.offset}: {item.problem} ({item.record_id})")
-            continue
-        if item.record_type == "warcinfo":
-            crawl = crawl or _crawl_of_warcinfo(item.body)
-            stats.drop("warcinfo")
-            continue
-        outcome = _text_of(item, options, extract)
-        if isinstance(outcome, Skip):
-            if outcome.error:
-                stats.error(outcome.kind, f"{name} @ {item.offset}: {outcome.detail}")
-            else:
-                stats.drop(outcome.kind)
-            continue
-        text, meta = outcome
-        text = text.strip()
-        if not text:
-            stats.drop("empty_text")
-            continue
-        if len(text) < options.min_chars:
-            stats.drop("too_short")
-            continue
-        meta.update({"warc_file": name, "warc_offset": str(item.offset)})
-        # what `curate dedup --mode digest` keys on: for WET the text's own digest, as RedPajama-V2 (spec §3.2)
-        digest = item.header("WARC-Payload-Digest") or item.header("WARC-Block-Digest")
-        if digest:
-            meta["digest"] = digest
-        pending.append(
-            {
-                "id": document_id(name, item.record_id, item.offset),
-                "text": text,
-                "url": item.header("WARC-Target-URI"),
-                "date": item.date,
-                "crawl": crawl,
-                "source": "common_crawl" if crawl else "warc",
-                "warc_record_id": item.record_id,
-                "meta": meta,
-            }
-        )
-        if len(pending) >= BATCH:
-            yield _identified(pending, options, lid, stats)
-            pending = []
-    if pending:
-        yield _identified(pending, options, lid, stats)
+    limit = TimeLimit(options.extract_timeout)
+    try:
+        for item in read_records(open_at, name, options.max_page_bytes):
+            if options.limit_records is not None and seen >= options.limit_records:
+                break
+            seen += 1
+            if isinstance(item, Damage):
+                stats.error(item.kind, item.message)
+                continue
+            if item.problem:
+                stats.error(item.problem, f"{name} @ {item.offset}: {item.problem} ({item.record_id})")
+                continue
+            if item.record_type == "warcinfo":
+                crawl = crawl or _crawl_of_warcinfo(item.body)
+                stats.drop("warcinfo")
+                continue
+            outcome = _text_of(item, options, extract, limit)
+            if isinstance(outcome, Skip):
+                if outcome.error:
+                    stats.error(outcome.kind, f"{name} @ {item.offset}: {outcome.detail}")
+                else:
+                    stats.drop(outcome.kind)
+                continue
+            text, meta = outcome
+            text = text.strip()
+            if not text:
+                stats.drop("empty_text")
+                continue
+            if len(text) < options.min_chars:
+                stats.drop("too_short")
+                continue
+            meta.update({"warc_file": name, "warc_offset": str(item.offset)})
+            # what `curate dedup --mode digest` keys on: for WET the text's own digest, as RedPajama-V2 (spec §3.2)
+            digest = item.header("WARC-Payload-Digest") or item.header("WARC-Block-Digest")
+            if digest:
+                meta["digest"] = digest
+            pending.append(
+                {
+                    "id": document_id(name, item.record_id, item.offset),
+                    "text": text,
+                    "url": item.header("WARC-Target-URI"),
+                    "date": item.date,
+                    "crawl": crawl,
+                    "source": "common_crawl" if crawl else "warc",
+                    "warc_record_id": item.record_id,
+                    "meta": meta,
+                }
+            )
+            if len(pending) >= BATCH:
+                table = _identified(pending, options, lid, stats)
+                limit.release()  # the caller runs with its own SIGALRM handler
+                yield table
+                pending = []
+        if pending:
+            table = _identified(pending, options, lid, stats)
+            limit.release()
+            yield table
+    finally:
+        limit.release()
 
 
 def _identified(rows: list[dict], options: IngestOptions, lid: LanguageIdentifier, stats: Stats) -> pa.Table:
@@ -148,7 +156,7 @@ def _crawl_of_warcinfo(body: bytes) -> str | None:
     return match.group(0) if match else None
 
 
-def _text_of(record: WarcRecord, options: IngestOptions, extract) -> tuple[str, dict] | Skip:
+def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLimit) -> tuple[str, dict] | Skip:
     """(text, meta) for a record that yields text, else why not."""
     if record.record_type == "conversion":  # WET: the text is already extracted
         meta = {"extractor": "wet", "content_type": record.header("Content-Type") or ""}
@@ -176,7 +184,7 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract) -> tuple[str, 
         return Skip(False, "not_html")
     html, encoding = decode_html(payload, charset)
     try:
-        with time_limit(options.extract_timeout):
+        with limit:
             text = extract(html, record.header("WARC-Target-URI"))
     except ExtractorTimeout as exc:
         return Skip(True, "extractor_timeout", str(exc))

@@ -2,6 +2,7 @@
 
 import gzip
 import re
+import signal
 import zlib
 
 import pyarrow as pa
@@ -183,6 +184,22 @@ def test_slow_extraction_is_cut_by_the_time_limit(tmp_path, lid):
     _, stats = ingest_file(write(tmp_path, "slow.warc.gz", b"".join(members(records))), lid,
                            extract_timeout=0.05)
     assert stats.errors == {"extractor_timeout": 1} and stats.kept == 2
+
+
+def test_time_limit_leaves_the_callers_alarm_handler_in_place(tmp_path, lid):
+    path = str(write(tmp_path, "h.warc.gz", b"".join(members(good_records(3)))))
+
+    def callers_handler(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGALRM, callers_handler)
+    try:
+        for table in warc_documents(lambda offset: open_input(path, offset), path, IngestOptions(), lid, Stats()):
+            assert table.num_rows == 3
+            assert signal.getsignal(signal.SIGALRM) is callers_handler  # while the caller holds a table
+        assert signal.getsignal(signal.SIGALRM) is callers_handler
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_non_html_and_error_statuses_are_dropped_with_reasons(tmp_path, lid):
