@@ -14,7 +14,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from filters.expressions import Node, RuleError, columns_of, compile_rule
+from filters.expressions import (
+    ANY,
+    BOOLEAN,
+    NUMBER,
+    STRING,
+    Node,
+    RuleError,
+    closest,
+    columns_of,
+    compile_rule,
+    list_of,
+    parse,
+)
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.inputs import expand_inputs
@@ -50,31 +62,50 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
     files = expand_inputs(locations, DOCUMENT_SUFFIXES)
     schema = _input_schema(loaded, files)
     names = set(schema.names)
+    kinds = {field.name: kind_of_type(field.type) for field in schema}
     rules = []
     for name, rule in recipe.filters.items():
-        rules.append((name, _compile(loaded, ("filters", name), rule, names)))
+        rules.append((name, _compile(loaded, ("filters", name), rule, kinds)))
     line_rules = []
     if recipe.line_filters:
         for needed in ("text", "line_spans"):
             if needed not in names:
                 raise loaded.error(("line_filters",), f"needs the `{needed}` column of curate signals in the inputs")
-        line_columns = {field.name for field in schema if pa.types.is_list(field.type) and field.name != "line_spans"}
+        line_kinds = {name: kind[len("list of "):] for name, kind in kinds.items()
+                      if kind.startswith("list of ") and name != "line_spans"}
         for name, rule in recipe.line_filters.items():
-            line_rules.append((name, _compile(loaded, ("line_filters", name), rule, line_columns)))
+            document_level = sorted(columns_of(parse(rule)) & (names - set(line_kinds)))
+            if document_level:
+                raise loaded.error(("line_filters", name), f"{document_level[0]!r} is a document-level column; a "
+                                   "line filter tests each line by the line-level list columns (rps_lines_*)")
+            line_rules.append((name, _compile(loaded, ("line_filters", name), rule, line_kinds)))
     if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) and "is_duplicate" not in names:
         raise loaded.error(("dedup",), "the inputs have no `is_duplicate` column: run `curate dedup` on them first")
     if recipe.sample and recipe.sample.by and recipe.sample.by not in names:
-        raise loaded.error(("sample", "by"), f"unknown column {recipe.sample.by!r}")
+        raise loaded.error(("sample", "by"), f"unknown column {recipe.sample.by!r}{closest(recipe.sample.by, names)}")
     columns = recipe.output.columns or [name for name in DOCUMENT_SCHEMA.names if name in names]
     for index, name in enumerate(columns):
         if name not in names:
-            raise loaded.error(("output", "columns", index), f"unknown column {name!r}")
+            raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
     _check_apart(loaded, locations, files, target)
     return SubsetPlan(loaded, files, schema, rules, line_rules, columns, target)
 
 
-def _compile(loaded: LoadedRecipe, path: tuple, rule: str, columns: set[str]) -> Node:
+def kind_of_type(type_: pa.DataType) -> str:
+    """The kind of value (filters.expressions) a column of this Arrow type gives a rule."""
+    if pa.types.is_integer(type_) or pa.types.is_floating(type_) or pa.types.is_decimal(type_):
+        return NUMBER
+    if pa.types.is_string(type_) or pa.types.is_large_string(type_):
+        return STRING
+    if pa.types.is_boolean(type_):
+        return BOOLEAN
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_) or pa.types.is_fixed_size_list(type_):
+        return list_of(kind_of_type(type_.value_type))
+    return ANY
+
+
+def _compile(loaded: LoadedRecipe, path: tuple, rule: str, columns: dict[str, str]) -> Node:
     try:
         return compile_rule(rule, columns)
     except RuleError as exc:

@@ -31,16 +31,20 @@ def located_error(source: str, lines: dict[tuple, int], path: tuple, message: st
     return RecipeError(f"{source}:{line}: {dotted}: {message}" if dotted else f"{source}:{line}: {message}")
 
 
-def _key_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+def _key_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], source: str) -> None:
+    """Record the line of every key path; a key given twice in one mapping is an error (YAML keeps the last)."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*path, key.value)
+            if child in lines:
+                raise located_error(source, {child: key.start_mark.line + 1}, child,
+                                    f"given twice (first on line {lines[child]}); rule and key names must be unique")
             lines[child] = key.start_mark.line + 1
-            _key_lines(value, child, lines)
+            _key_lines(value, child, lines, source)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _key_lines(item, (*path, index), lines)
+            _key_lines(item, (*path, index), lines, source)
 
 
 def parse_recipe(text: str, source: str) -> LoadedRecipe:
@@ -55,7 +59,7 @@ def parse_recipe(text: str, source: str) -> LoadedRecipe:
     if not isinstance(data, dict):
         raise RecipeError(f"{source}:1: a recipe is a YAML mapping (name:, inputs:, filters:, output:, ...)")
     lines: dict[tuple, int] = {}
-    _key_lines(root, (), lines)
+    _key_lines(root, (), lines, source)
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as exc:

@@ -62,3 +62,32 @@ def test_refused_by_name(rule, named):
     with pytest.raises(RuleError, match=None) as caught:
         compile_rule(rule, COLUMNS)
     assert named in str(caught.value)
+
+
+KINDS = {"rps_doc_word_count": "number", "rps_doc_frac_chars_top_2gram": "number", "language": "string",
+         "url": "string", "ccnet_perplexity": "number", "rps_lines_num_words": "list of number", "meta": "any"}
+
+
+@pytest.mark.parametrize(("rule", "named"), [
+    ("language > 5", "'>' mixes number and string values"),
+    ("rps_doc_word_count + 'abc' > 1", "'+' needs number values, got string"),
+    ("rps_doc_word_count BETWEEN 1 AND 'x'", "BETWEEN mixes number and string values"),
+    ("language IN ('en', 2)", "IN mixes number and string values"),
+    ("length(rps_lines_num_words) > 3", "size() counts the items of a list"),
+    ("size(rps_doc_word_count) > 1", "size() needs a list column, got number"),
+    ("rps_lines_num_words = 3", "cannot compare lists"),
+    ("NOT rps_doc_word_count", "NOT needs boolean values, got number"),
+    ("rps_doc_word_count", "a rule must be a true/false test"),
+    ("lower(language)", "this one gives a string value"),
+])
+def test_type_errors_are_refused_before_any_work(rule, named):
+    with pytest.raises(RuleError) as caught:
+        compile_rule(rule, KINDS)
+    assert named in str(caught.value)
+
+
+def test_well_typed_rules_pass_the_type_check():
+    for rule in ("array_mean(rps_lines_num_words) > 0.5", "coalesce(ccnet_perplexity, 0) < 500",
+                 "lower(language) LIKE 'e%' AND url IS NOT NULL", "meta IS NULL", "ccnet_perplexity > NULL",
+                 "greatest(rps_doc_word_count, 2) < 5 OR language IN ('en', NULL)"):
+        compile_rule(rule, KINDS)

@@ -150,6 +150,21 @@ def test_a_bad_rule_is_refused_by_line_before_any_work(signals, tmp_path):
     assert not os.path.exists(out)
 
 
+@pytest.mark.parametrize(("change", "refused"), [
+    ({"filters": {"typed": "language > 5"}}, "filters.typed: '>' mixes number and string values"),
+    ({"filters": {"number": "rps_doc_word_count * 2"}}, "filters.number: a rule must be a true/false test"),
+    ({"extra": "line_filters:\n  long: \"rps_doc_word_count > 3\"\n"},
+     "line_filters.long: 'rps_doc_word_count' is a document-level column"),
+    ({"extra": "sample: {fraction: 0.5, by: langauge}\n"},
+     "sample.by: unknown column 'langauge' (did you mean 'language'?)"),
+])
+def test_misfit_rules_and_names_are_refused_before_any_work(signals, tmp_path, change, refused):
+    text = recipe_text(signals, tmp_path / "out", change.get("filters", RULES), change.get("extra", ""))
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(parse_recipe(text, "test.yaml"))
+    assert refused in str(caught.value) and str(caught.value).startswith("test.yaml:")
+
+
 def recipe_checks(recipe, columns) -> dict:
     """Rule name -> whether a row passes it, in the recipe's order, by the pure evaluator (apart from Spark's)."""
     checks = {}

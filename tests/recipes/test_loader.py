@@ -47,3 +47,8 @@ def test_missing_and_invalid_values_name_their_key():
 def test_unreadable_file_is_named(tmp_path):
     with pytest.raises(RecipeError, match="nope.yaml: cannot read the recipe"):
         load_recipe(str(tmp_path / "nope.yaml"))
+
+
+def test_a_key_given_twice_is_refused():
+    twice = RECIPE.replace('filters:\n', 'filters:\n  word_count: "rps_doc_word_count > 10"\n')
+    assert refusal(twice).startswith("my.yaml:6: filters.word_count: given twice (first on line 5)")
