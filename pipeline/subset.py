@@ -9,10 +9,10 @@ import math
 import os
 import posixpath
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -280,90 +280,101 @@ def _kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
     return kept.select(*[F.col(f"`{name}`") for name in plan.columns])
 
 
-class _Batches:
-    """Arrow batches handed out a number of rows at a time: a partition splits into shards while streaming."""
+def _row_bytes(batch: pa.RecordBatch, ratio: float) -> np.ndarray:
+    """Each row's estimated bytes in a shard: its strings' own lengths plus an even share of the rest of the
+    batch, times the compression ratio."""
+    strings = [column for column in batch.columns if any(
+        kind(column.type) for kind in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary))]
+    own = sum((pc.binary_length(column).fill_null(0).to_numpy() for column in strings), np.zeros(batch.num_rows))
+    return (own + (batch.nbytes - own.sum()) / batch.num_rows) * ratio
 
-    def __init__(self, batches):
+
+class _Batches:
+    """Arrow batches handed out a number of bytes at a time: a partition splits into shards while streaming."""
+
+    def __init__(self, batches, ratio: float):
         self._rest = (batch for batch in batches if batch.num_rows)
         self.head = next(self._rest, None)
+        self.ratio = ratio
         self.chars = 0
 
-    def take(self, rows: int):
-        """Tables of up to `rows` rows in all, in order; counts the characters of their text."""
-        while self.head is not None and rows:
-            batch = self.head.slice(0, rows)
-            self.head = self.head.slice(rows) if self.head.num_rows > rows else next(self._rest, None)
-            rows -= batch.num_rows
+    def take(self, budget: float):
+        """Tables, in order, of at most `budget` estimated bytes in all but at least one row; counts the
+        characters of their text."""
+        first = True
+        while self.head is not None:
+            spent = np.cumsum(_row_bytes(self.head, self.ratio))
+            rows = max(int(np.searchsorted(spent, budget, side="right")), int(first))
+            if not rows:
+                return
+            whole = rows == self.head.num_rows
+            batch, first, budget = self.head.slice(0, rows), False, budget - spent[rows - 1]
+            self.head = next(self._rest, None) if whole else self.head.slice(rows)
             if "text" in batch.schema.names:
                 self.chars += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
             yield pa.Table.from_batches([batch])
+            if not whole:
+                return
 
 
-def _write_shards(batches, output: str, compression: str, shard_rows: int):
-    """Executor side: one partition's rows, in order, into staged Parquet files of at most `shard_rows` rows.
+def _write_shards(batches, output: str, compression: str, shard_size: int, ratio: float):
+    """Executor side: one partition's rows, in order, into staged Parquet files of about `shard_size` bytes
+    at most (`ratio`: the compressed bytes of the output columns per uncompressed byte, from the inputs).
 
     Streams: a shard is never held in memory whole. Yields each file's manifest entry."""
     from pyspark import TaskContext
 
     part = TaskContext.get().partitionId()
-    stream = _Batches(batches)
+    stream = _Batches(batches, ratio)
     piece = 0
     while stream.head is not None:
         schema, chars = stream.head.schema, stream.chars
         entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}-{piece:05d}.parquet",
-                                                stream.take(shard_rows), schema, compression=compression)
+                                                stream.take(shard_size), schema, compression=compression)
         yield pa.RecordBatch.from_pylist([{"part": part, "piece": piece, **entry, "chars": stream.chars - chars}],
                                          schema=SHARD_RECORD)
         piece += 1
 
 
-def input_bytes(plan: SubsetPlan) -> tuple[int, int]:
-    """The inputs' bytes, and the compressed bytes of the output columns in them (all of a JSON lines file)."""
-    files = columns = 0
+@dataclass(frozen=True)
+class InputBytes:
+    files: int
+    compressed: int  # of the output columns (a JSON lines file: all of it)
+    uncompressed: int
+
+
+def input_bytes(plan: SubsetPlan) -> InputBytes:
+    """The inputs' bytes, and the bytes of the output columns in them, from the Parquet footers."""
+    files = compressed = uncompressed = 0
     for location in plan.inputs:
         with open_input(location, retry=RetryPolicy()) as stream:
             stream.seek(0, 2)
             files += stream.tell()
             if not location.endswith(".parquet"):
-                columns += stream.tell()
+                compressed += stream.tell()
+                uncompressed += stream.tell()
                 continue
             stream.seek(0)
             meta = pq.ParquetFile(stream).metadata
             wanted = {i for i in range(meta.num_columns) if meta.schema.column(i).path.split(".")[0] in plan.columns}
-            columns += sum(meta.row_group(g).column(i).total_compressed_size
-                           for g in range(meta.num_row_groups) for i in wanted)
-    return files, columns
+            chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups) for i in wanted]
+            compressed += sum(chunk.total_compressed_size for chunk in chunks)
+            uncompressed += sum(chunk.total_uncompressed_size for chunk in chunks)
+    return InputBytes(files, compressed, uncompressed)
 
 
-@contextmanager
-def _session_conf(spark, conf: dict[str, str]):
-    """Set SQL options for the queries run inside, and restore the session's own after."""
-    before = {key: spark.conf.get(key, None) for key in conf}
-    for key, value in conf.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, value)
-
-
-def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[int, dict[str, str]]:
-    """The rows per shard, and the read options that give each input partition about one shard of kept rows.
+def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[float, dict[str, str]]:
+    """The compression ratio of the output columns, and the read options that give each input partition
+    about one shard of kept documents.
 
     Both follow from the inputs' sizes and the kept share alone (never from the cores or the session's own
     options), so the same inputs and recipe always make the same partitions, hence the same shards."""
-    files, columns = input_bytes(plan)
-    shard_size = plan.loaded.recipe.output.shard_size
-    shard_rows = max(1, math.floor(shard_size * stats.read / max(columns, 1)))
-    kept_columns = columns * stats.kept / max(stats.read, 1)
-    split = max(1, min(files, math.floor(shard_size * files / max(kept_columns, 1))))
-    return shard_rows, {"spark.sql.files.maxPartitionBytes": str(split), "spark.sql.files.openCostInBytes": "0",
-                        "spark.sql.files.minPartitionNum": "1",
-                        "spark.sql.execution.arrow.maxRecordsPerBatch": str(ROW_GROUP_ROWS)}
+    sizes = input_bytes(plan)
+    kept = sizes.compressed * stats.kept / max(stats.read, 1)
+    split = max(1, min(sizes.files, math.floor(plan.loaded.recipe.output.shard_size * sizes.files / max(kept, 1))))
+    return sizes.compressed / max(sizes.uncompressed, 1), {
+        "spark.sql.files.maxPartitionBytes": str(split), "spark.sql.files.openCostInBytes": "0",
+        "spark.sql.files.minPartitionNum": "1", "spark.sql.execution.arrow.maxRecordsPerBatch": str(ROW_GROUP_ROWS)}
 
 
 def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
@@ -377,10 +388,13 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     frame = read_inputs(spark, plan)
     stats, mix = count_decisions(plan, frame)
     stats.check(plan.output)
+    from pipeline.session import session_conf
+
     cutoffs = sample_cutoffs(plan, frame)
-    shard_rows, conf = shard_layout(plan, stats)
-    write = partial(_write_shards, output=plan.output, compression=recipe.output.compression, shard_rows=shard_rows)
-    with _session_conf(spark, conf):  # read when the query is planned, i.e. by collect()
+    ratio, conf = shard_layout(plan, stats)
+    write = partial(_write_shards, output=plan.output, compression=recipe.output.compression,
+                    shard_size=recipe.output.shard_size, ratio=ratio)
+    with session_conf(spark, conf):  # read when the query is planned, i.e. by collect()
         written = _kept_rows(plan, frame, cutoffs).mapInArrow(write, SHARD_DDL).collect()
     written.sort(key=lambda r: (r["part"], r["piece"]))
     if not written:  # nothing kept: one empty shard, so that the dataset still loads with its columns
