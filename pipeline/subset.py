@@ -2,8 +2,8 @@
 
 Two passes. The first reads only the columns the rules name and counts, for every rule, the documents it was
 the first to fail; the second reads the kept rows' output columns (the text only now) and writes the shards
-straight from the input's partitions, in input order: no shuffle, so the write costs little more than reading
-the inputs and compressing the shards."""
+straight from the parts Spark reads the inputs in, in the order it reads them: no shuffle, so the write costs
+little more than reading the inputs and compressing the shards."""
 
 import math
 import os
@@ -374,7 +374,8 @@ def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[float, dict[str, str]]
     split = max(1, min(sizes.files, math.floor(plan.loaded.recipe.output.shard_size * sizes.files / max(kept, 1))))
     return sizes.compressed / max(sizes.uncompressed, 1), {
         "spark.sql.files.maxPartitionBytes": str(split), "spark.sql.files.openCostInBytes": "0",
-        "spark.sql.files.minPartitionNum": "1", "spark.sql.execution.arrow.maxRecordsPerBatch": str(ROW_GROUP_ROWS)}
+        "spark.sql.files.minPartitionNum": "1", "spark.sql.files.maxPartitionNum": str(2**31 - 1),
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(ROW_GROUP_ROWS)}
 
 
 def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:

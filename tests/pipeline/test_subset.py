@@ -175,7 +175,8 @@ def split_signals(signals, tmp_path_factory):
 
 def test_shards_are_the_same_bytes_however_the_session_splits_its_reads(spark, split_signals, tmp_path):
     other_splits = {"spark.sql.files.maxPartitionBytes": "20000", "spark.sql.files.minPartitionNum": "5",
-                    "spark.sql.files.openCostInBytes": "1000000", "spark.sql.execution.arrow.maxRecordsPerBatch": "7"}
+                    "spark.sql.files.maxPartitionNum": "2", "spark.sql.files.openCostInBytes": "1000000",
+                    "spark.sql.execution.arrow.maxRecordsPerBatch": "7"}
     written = []
     for name, conf in (("default", {}), ("other", other_splits)):
         out = tmp_path / name
