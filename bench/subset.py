@@ -1,18 +1,20 @@
 """Subset benchmark: documents/s/core of the doc-level rules on stored signals, and the write against the disk.
 
-Run: python -m bench.subset [--rows 1000000] [--text-bytes 600]   (make bench-subset)
+Run: python -m bench.subset [--rows 1000000] [--text-bytes 600] [--repeat 3]   (make bench-subset)
 
 Generates `--rows` documents with random doc-level RedPajama-V2 signals and a random text into Parquet, then on
 Spark local[1] (start-up and a warm-up excluded): the first pass of `curate subset` with the Gopher recipe's
-document-level rules (reads only the rule columns), then a whole subset that keeps every document (both passes,
-the shuffle into shards and the write). The disk's own speed is measured by writing and fsyncing the same number
-of bytes in one file."""
+document-level rules (reads only the rule columns), then a whole subset that keeps every document (both passes
+and the write of the shards), each `--repeat` times. Every Spark figure comes with the CPU seconds of this
+process and its children (the JVM, the Python workers) and the cores other processes kept busy meanwhile.
+Two figures frame the write: the disk's own speed (the same number of bytes written to one file and fsynced)
+and the cost of making the bytes at all: pyarrow writing the same columns from memory as Parquet zstd on one
+thread, the floor of any writer on one core (and reading them from the inputs, the floor of the read)."""
 
 import argparse
 import dataclasses
 import os
-import platform
-import statistics
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.ingest import machine, machine_busy, sampling_children
+from pipeline.commit import ROW_GROUP_ROWS
 from pipeline.session import get_session
 from pipeline.subset import count_decisions, plan_subset, read_inputs, run_subset
 from recipes.loader import load_recipe
@@ -72,12 +76,48 @@ def disk_speed(folder: Path, size: int) -> float:
     return (max(1, size >> 20) << 20) / seconds / 1e6
 
 
+def pyarrow_floor(inputs: Path, columns: list[str], target: Path) -> tuple[float, float]:
+    """Seconds of pyarrow on one thread: reading `columns` of the inputs, then writing them from memory to one
+    Parquet zstd file in row groups of the shards' size (and fsyncing it)."""
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    started = time.perf_counter()
+    table = pq.read_table(inputs, columns=columns, use_threads=False)
+    read = time.perf_counter() - started
+    started = time.perf_counter()
+    with open(target, "wb") as handle:
+        pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        os.fsync(handle.fileno())
+    return read, time.perf_counter() - started
+
+
+@dataclasses.dataclass
+class Timing:
+    wall: float
+    cpu: float  # this process and its children
+    other_load: float  # cores other processes kept busy meanwhile
+
+
+def timed(call) -> tuple[object, Timing]:
+    busy, own = machine_busy(), time.process_time()
+    result, wall, usage = sampling_children(call)
+    cpu = time.process_time() - own + usage.cpu()
+    return result, Timing(wall, cpu, max(0.0, (machine_busy() - busy - cpu) / wall))
+
+
+def middle(timings: list[Timing]) -> Timing:
+    """The run of median wall time."""
+    return sorted(timings, key=lambda t: t.wall)[len(timings) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--text-bytes", type=int, default=600)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the rules pass (median and fastest shown)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each Spark part (the median is shown)")
     args = parser.parse_args()
+    print(f"machine: {machine(('pyspark', 'pyarrow'))}; load average before: "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="bench-subset-") as tmp:
         root = Path(tmp)
         (root / "signals").mkdir()
@@ -90,27 +130,37 @@ def main() -> None:
         warm = plan_subset(recipe, str(root / "warm"), [str(root / "signals" / "part-00.parquet")])
         count_decisions(warm, read_inputs(spark, warm).limit(1000))
         plan = plan_subset(recipe, str(root / "out"), [str(root / "signals")])
-        times = []
+        rules = []
         for _ in range(args.repeat):
-            started = time.perf_counter()
-            stats, _ = count_decisions(plan, read_inputs(spark, plan))
-            times.append(time.perf_counter() - started)
-        rules_seconds, fastest = statistics.median(times), min(times)
+            (stats, _), timing = timed(lambda: count_decisions(plan, read_inputs(spark, plan)))
+            rules.append(timing)
         keep_all = dataclasses.replace(plan, rules=[], line_rules=[])  # every document written
-        started = time.perf_counter()
-        result = run_subset(spark, keep_all)
-        total_seconds = time.perf_counter() - started
+        run_subset(spark, dataclasses.replace(warm, rules=[], line_rules=[]))  # the Python workers started
+        whole = []
+        for _ in range(args.repeat):
+            shutil.rmtree(root / "out", ignore_errors=True)
+            result, timing = timed(lambda: run_subset(spark, keep_all))
+            whole.append(timing)
         written = sum(path.stat().st_size for path in (root / "out" / "data").rglob("*.parquet"))
-        disk = disk_speed(root, written)
         spark.stop()
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Spark local[1]")
-    print(f"rules (first pass, {len(plan.rules)} doc-level rules), {args.repeat} runs: median {rules_seconds:.1f} s, "
-          f"{args.rows / rules_seconds:,.0f} documents/s/core (fastest {args.rows / fastest:,.0f}); "
-          f"kept {stats.kept:,} of {stats.read:,}")
+        shards = len(list((root / "out" / "data").rglob("*.parquet")))
+        read_floor, write_floor = pyarrow_floor(root / "signals", keep_all.columns, root / "floor.parquet")
+        floor_bytes = (root / "floor.parquet").stat().st_size
+        (root / "floor.parquet").unlink()
+        disk = disk_speed(root, written)
+    rule, run = middle(rules), middle(whole)
+    print(f"rules (first pass, {len(plan.rules)} doc-level rules), median of {args.repeat}: {rule.wall:.1f} s, "
+          f"{args.rows / rule.wall:,.0f} documents/s/core ({rule.cpu:.1f} CPU s; other load {rule.other_load:.1f} "
+          f"cores); kept {stats.kept:,} of {stats.read:,}")
     print(f"whole subset keeping every document ({result['kept']:,} documents, {result['chars_kept'] / 1e6:.0f} MB "
-          f"of text, {written / 1e6:.0f} MB of Parquet): {total_seconds:.1f} s, {written / total_seconds / 1e6:.1f} "
-          f"MB/s of Parquet, {result['chars_kept'] / total_seconds / 1e6:.1f} MB/s of text; "
-          f"the disk alone: {disk:.0f} MB/s")
+          f"of text, {written / 1e6:.0f} MB of Parquet in {shards} shards), median of {args.repeat}: "
+          f"{run.wall:.1f} s = {written / run.wall / 1e6:.1f} MB/s of Parquet ({run.cpu:.1f} CPU s = "
+          f"{written / run.cpu / 1e6:.1f} MB per CPU second; other load {run.other_load:.1f} cores)")
+    print(f"floor, pyarrow on one thread: writing the same columns from memory as Parquet zstd {write_floor:.1f} s "
+          f"= {floor_bytes / write_floor / 1e6:.1f} MB/s; reading them from the inputs {read_floor:.1f} s")
+    print(f"the disk alone (write and fsync): {disk:.0f} MB/s; the write at disk speed: "
+          f"{'met' if written / run.wall >= disk * 1e6 else 'not met'}")
+    print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

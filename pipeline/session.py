@@ -5,6 +5,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 PACKAGES = ("pipeline", "signals", "dedup", "filters", "recipes", "translate", "jobs")
@@ -61,6 +62,22 @@ def get_session(master: str | None = None, app_name: str = "curate"):
     if master and not master.startswith("local") and not submitted:
         session.sparkContext.addPyFile(build_code_zip(tempfile.mkdtemp(prefix="curate-code-")))
     return session
+
+
+@contextmanager
+def session_conf(spark, conf: dict[str, str]):
+    """Set SQL options for the queries run inside, and restore the session's own after."""
+    before = {key: spark.conf.get(key, None) for key in conf}
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
 
 
 def build_code_zip(directory: str) -> str:

@@ -1,7 +1,9 @@
 """`curate subset`: a recipe's rules over stored signals, written as Hugging Face dataset shards with a card.
 
 Two passes. The first reads only the columns the rules name and counts, for every rule, the documents it was
-the first to fail; the second reads the kept rows' output columns (the text only now) and writes the shards."""
+the first to fail; the second reads the kept rows' output columns (the text only now) and writes the shards
+straight from the parts Spark reads the inputs in, in the order it reads them: no shuffle, so the write costs
+little more than reading the inputs and compressing the shards."""
 
 import math
 import os
@@ -10,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -28,7 +31,7 @@ from filters.expressions import (
     parse,
 )
 from pipeline.accounting import Stats
-from pipeline.commit import OutputDir
+from pipeline.commit import ROW_GROUP_ROWS, OutputDir
 from pipeline.inputs import expand_inputs
 from pipeline.remote import RetryPolicy, is_local, local_path, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
@@ -39,8 +42,10 @@ from recipes.loader import LoadedRecipe
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
 REASON = "_curate_reason"
 HASH_RANGE = float(1 << 53)
-SHARD_RECORD = pa.schema([("part", pa.int64()), ("file", pa.string()), ("rows", pa.int64()), ("bytes", pa.int64()),
-                          ("chars", pa.int64())])
+SHARD_RECORD = pa.schema([("part", pa.int64()), ("piece", pa.int64()), ("file", pa.string()), ("rows", pa.int64()),
+                          ("bytes", pa.int64()), ("chars", pa.int64())])
+SHARD_DDL = ", ".join(f"{field.name} long" if pa.types.is_integer(field.type) else f"{field.name} string"
+                      for field in SHARD_RECORD)
 
 
 @dataclass(frozen=True)
@@ -144,8 +149,10 @@ def _under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def decisions(plan: SubsetPlan, frame):
-    """The frame with REASON: the first rule a document fails (null when kept)."""
+def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None):
+    """The frame with REASON: the first rule a document fails (null when kept).
+
+    `cutoffs` (from `sample_cutoffs`) replaces the window of a `max_docs` sample by a filter."""
     from pyspark.sql import functions as F
 
     from pipeline.rule_columns import to_column
@@ -162,7 +169,7 @@ def decisions(plan: SubsetPlan, frame):
         failed = ~F.coalesce(check, F.lit(False))
         reason = F.when(failed, F.lit(name)) if reason is None else reason.when(failed, F.lit(name))
     frame = frame.withColumn(REASON, reason if reason is not None else F.lit(None).cast("string"))
-    return _sample(plan, frame) if recipe.sample else frame
+    return _sample(plan, frame, cutoffs) if recipe.sample else frame
 
 
 def _lines(plan: SubsetPlan):
@@ -195,7 +202,7 @@ def _uniform(seed: int):
     return F.pmod(F.xxhash64(F.col("id"), F.lit(seed)), F.lit(1 << 53)) / F.lit(HASH_RANGE)
 
 
-def _sample(plan: SubsetPlan, frame):
+def _sample(plan: SubsetPlan, frame, cutoffs: dict | None):
     """Mark as `sample` the rule-passing documents the sample leaves out."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -209,13 +216,42 @@ def _sample(plan: SubsetPlan, frame):
     if sample.weights:
         keep = keep & F.col(sample.by).isin(list(sample.weights))
     frame = frame.withColumn("_draw", draw)
-    if sample.max_docs is not None:
-        group = F.col(sample.by) if sample.weights else F.lit(0)
+    group = F.col(sample.by) if sample.weights else F.lit(0)
+    if sample.max_docs is not None and cutoffs is not None:
+        keep = keep & _within(cutoffs, group, F.col("_draw"))
+    elif sample.max_docs is not None:
         order = Window.partitionBy(F.col(REASON).isNull() & keep, group).orderBy("_draw", "id")
         frame = frame.withColumn("_rank", F.row_number().over(order))
         keep = keep & (F.col("_rank") <= _quota(sample, group))
     frame = frame.withColumn(REASON, F.when(candidate & ~keep, F.lit("sample")).otherwise(F.col(REASON)))
     return frame.drop("_draw", "_rank")
+
+
+def sample_cutoffs(plan: SubsetPlan, frame) -> dict | None:
+    """For a `max_docs` sample: per group, the (draw, id) of the last document kept.
+
+    The kept are the lowest (draw, id) of their group, so `(draw, id) <= cutoff` keeps the same documents as
+    the window that ranks them, without a shuffle of every row. None when the recipe has no `max_docs`."""
+    from pyspark.sql import functions as F
+
+    sample = plan.loaded.recipe.sample
+    if not sample or sample.max_docs is None:
+        return None
+    group = F.col(sample.by) if sample.weights else F.lit(0)
+    last = F.max(F.struct(_uniform(sample.seed).alias("draw"), F.col("id").alias("id"))).alias("last")
+    rows = decisions(plan, frame).filter(F.col(REASON).isNull()).groupBy(group.alias("group")).agg(last).collect()
+    return {row["group"]: (row["last"]["draw"], row["last"]["id"]) for row in rows}
+
+
+def _within(cutoffs: dict, group, draw):
+    """Whether a document's (draw, id) is at most its group's cutoff (false in a group without one)."""
+    from pyspark.sql import functions as F
+
+    inside = F.lit(False)
+    for key, (last_draw, last_id) in cutoffs.items():
+        at_most = (draw < F.lit(last_draw)) | ((draw == F.lit(last_draw)) & (F.col("id") <= F.lit(last_id)))
+        inside = inside | ((group == F.lit(key)) & at_most)
+    return inside
 
 
 def _quota(sample, group):
@@ -262,11 +298,11 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict]:
     return stats, {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for name, values in mix.items()}
 
 
-def _kept_rows(plan: SubsetPlan, frame):
+def _kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
     """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules."""
     from pyspark.sql import functions as F
 
-    kept = decisions(plan, frame).filter(F.col(REASON).isNull())
+    kept = decisions(plan, frame, cutoffs).filter(F.col(REASON).isNull())
     if plan.line_rules and "text" in plan.columns:
         lines = F.filter(_lines(plan), _line_keeps(plan))
         text = F.concat_ws("", F.transform(lines, lambda line: F.substring(
@@ -275,46 +311,106 @@ def _kept_rows(plan: SubsetPlan, frame):
     return kept.select(*[F.col(f"`{name}`") for name in plan.columns])
 
 
-def _write_shards(batches, output: str, compression: str):
-    """Executor side: one partition's rows into one staged Parquet file; yields its manifest entry."""
+def _row_bytes(batch: pa.RecordBatch, ratio: float) -> np.ndarray:
+    """Each row's estimated bytes in a shard: its strings' own lengths plus an even share of the rest of the
+    batch, times the compression ratio."""
+    strings = [column for column in batch.columns if any(
+        kind(column.type) for kind in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary))]
+    own = sum((pc.binary_length(column).fill_null(0).to_numpy() for column in strings), np.zeros(batch.num_rows))
+    return (own + (batch.nbytes - own.sum()) / batch.num_rows) * ratio
+
+
+class _Batches:
+    """Arrow batches handed out a number of bytes at a time: a partition splits into shards while streaming."""
+
+    def __init__(self, batches, ratio: float):
+        self._rest = (batch for batch in batches if batch.num_rows)
+        self.head = next(self._rest, None)
+        self.ratio = ratio
+        self.chars = 0
+
+    def take(self, budget: float):
+        """Tables, in order, of at most `budget` estimated bytes in all but at least one row; counts the
+        characters of their text."""
+        first = True
+        while self.head is not None:
+            spent = np.cumsum(_row_bytes(self.head, self.ratio))
+            rows = max(int(np.searchsorted(spent, budget, side="right")), int(first))
+            if not rows:
+                return
+            whole = rows == self.head.num_rows
+            batch, first, budget = self.head.slice(0, rows), False, budget - spent[rows - 1]
+            self.head = next(self._rest, None) if whole else self.head.slice(rows)
+            if "text" in batch.schema.names:
+                self.chars += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+            yield pa.Table.from_batches([batch])
+            if not whole:
+                return
+
+
+def _write_shards(batches, output: str, compression: str, shard_size: int, ratio: float):
+    """Executor side: one partition's rows, in order, into staged Parquet files of about `shard_size` bytes
+    at most (`ratio`: the compressed bytes of the output columns per uncompressed byte, from the inputs).
+
+    Streams: a shard is never held in memory whole. Yields each file's manifest entry."""
     from pyspark import TaskContext
 
     part = TaskContext.get().partitionId()
-    tables, counted = [], {"chars": 0}
-    first = None
-    for batch in batches:
-        first = first or batch.schema
-        if batch.num_rows:
-            if "text" in batch.schema.names:
-                counted["chars"] += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
-            tables.append(pa.Table.from_batches([batch]))
-    if not tables:
-        return
-    entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}.parquet", tables, first,
-                                            compression=compression)
-    yield pa.RecordBatch.from_pylist([{"part": part, **entry, **counted}], schema=SHARD_RECORD)
+    stream = _Batches(batches, ratio)
+    piece = 0
+    while stream.head is not None:
+        schema, chars = stream.head.schema, stream.chars
+        entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}-{piece:05d}.parquet",
+                                                stream.take(shard_size), schema, compression=compression)
+        yield pa.RecordBatch.from_pylist([{"part": part, "piece": piece, **entry, "chars": stream.chars - chars}],
+                                         schema=SHARD_RECORD)
+        piece += 1
 
 
-def estimate_bytes(plan: SubsetPlan, share: float) -> int:
-    """The output's size: the compressed bytes of the output columns in the inputs, times the kept share."""
-    total = 0
+@dataclass(frozen=True)
+class InputBytes:
+    files: int
+    compressed: int  # of the output columns (a JSON lines file: all of it)
+    uncompressed: int
+
+
+def input_bytes(plan: SubsetPlan) -> InputBytes:
+    """The inputs' bytes, and the bytes of the output columns in them, from the Parquet footers."""
+    files = compressed = uncompressed = 0
     for location in plan.inputs:
         with open_input(location, retry=RetryPolicy()) as stream:
+            stream.seek(0, 2)
+            files += stream.tell()
             if not location.endswith(".parquet"):
-                stream.seek(0, 2)
-                total += stream.tell()
+                compressed += stream.tell()
+                uncompressed += stream.tell()
                 continue
+            stream.seek(0)
             meta = pq.ParquetFile(stream).metadata
             wanted = {i for i in range(meta.num_columns) if meta.schema.column(i).path.split(".")[0] in plan.columns}
-            total += sum(meta.row_group(g).column(i).total_compressed_size
-                         for g in range(meta.num_row_groups) for i in wanted)
-    return int(total * share)
+            chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups) for i in wanted]
+            compressed += sum(chunk.total_compressed_size for chunk in chunks)
+            uncompressed += sum(chunk.total_uncompressed_size for chunk in chunks)
+    return InputBytes(files, compressed, uncompressed)
+
+
+def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[float, dict[str, str]]:
+    """The compression ratio of the output columns, and the read options that give each input partition
+    about one shard of kept documents.
+
+    Both follow from the inputs' sizes and the kept share alone (never from the cores or the session's own
+    options), so the same inputs and recipe always make the same partitions, hence the same shards."""
+    sizes = input_bytes(plan)
+    kept = sizes.compressed * stats.kept / max(stats.read, 1)
+    split = max(1, min(sizes.files, math.floor(plan.loaded.recipe.output.shard_size * sizes.files / max(kept, 1))))
+    return sizes.compressed / max(sizes.uncompressed, 1), {
+        "spark.sql.files.maxPartitionBytes": str(split), "spark.sql.files.openCostInBytes": "0",
+        "spark.sql.files.minPartitionNum": "1", "spark.sql.files.maxPartitionNum": str(2**31 - 1),
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(ROW_GROUP_ROWS)}
 
 
 def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     """Apply the recipe and write the dataset folder; returns the job's stats."""
-    from pyspark.sql import functions as F
-
     recipe = plan.loaded.recipe
     out = OutputDir(plan.output)
     out.claim({"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}, overwrite=overwrite)
@@ -324,14 +420,19 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     frame = read_inputs(spark, plan)
     stats, mix = count_decisions(plan, frame)
     stats.check(plan.output)
-    shards = max(1, math.ceil(estimate_bytes(plan, stats.kept / max(stats.read, 1)) / recipe.output.shard_size))
-    rows = _kept_rows(plan, frame).repartition(shards, F.col("id")).sortWithinPartitions("id")
-    written = sorted(rows.mapInArrow(partial(_write_shards, output=plan.output, compression=recipe.output.compression),
-                                     "part long, file string, rows long, bytes long, chars long").collect(),
-                     key=lambda r: r["part"])
+    from pipeline.session import session_conf
+
+    cutoffs = sample_cutoffs(plan, frame)
+    ratio, conf = shard_layout(plan, stats)
+    write = partial(_write_shards, output=plan.output, compression=recipe.output.compression,
+                    shard_size=recipe.output.shard_size, ratio=ratio)
+    with session_conf(spark, conf):  # read when the query is planned, i.e. by collect()
+        written = _kept_rows(plan, frame, cutoffs).mapInArrow(write, SHARD_DDL).collect()
+    written.sort(key=lambda r: (r["part"], r["piece"]))
     if not written:  # nothing kept: one empty shard, so that the dataset still loads with its columns
         empty = pa.schema([plan.schema.field(name) for name in plan.columns])
-        written = [{"part": 0, **out.write_parquet("_shards/part-00000.parquet", [], empty), "chars": 0}]
+        written = [{"part": 0, "piece": 0, **out.write_parquet("_shards/part-00000-00000.parquet", [], empty),
+                    "chars": 0}]
     if sum(r["rows"] for r in written) != stats.kept:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = _place_shards(out, recipe.output.config, written)
@@ -355,7 +456,7 @@ def _rule_order(plan: SubsetPlan) -> list[str]:
 
 
 def _place_shards(out: OutputDir, config: str, written: list) -> list[dict]:
-    """Move the staged shards to data/{config}/train-XXXXX-of-YYYYY.parquet, in partition order."""
+    """Move the staged shards to data/{config}/train-XXXXX-of-YYYYY.parquet, in input order."""
     folder = posixpath.join("data", config)
     if out.fs.exists(out.join("data")):  # left by a run that died while placing shards
         out.fs.rm(out.join("data"), recursive=True)

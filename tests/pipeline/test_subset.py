@@ -4,10 +4,12 @@ import json
 import os
 from collections import Counter
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from filters.expressions import columns_of, compile_rule, evaluate
+from pipeline.session import session_conf
 from pipeline.subset import plan_subset, run_subset
 from recipes.loader import RecipeError, parse_recipe
 
@@ -209,10 +211,7 @@ def test_built_in_recipes_keep_exactly_what_their_rules_describe(spark, deduplic
             assert 0 < len(kept) < len(source), path.name
 
 
-
 def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, tmp_path):
-    import pyarrow as pa
-
     from recipes.loader import load_recipe
     from tests.conftest import REPO
 
@@ -233,3 +232,55 @@ def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, t
     kept = {row["id"] for row in rows_of(tmp_path / "out" / "data" / "default")}
     assert kept == {row["id"] for row in rows if licences[row["license"]]}
     assert stats["dropped"] == {"open_licence": len(rows) - len(kept)}
+
+
+@pytest.fixture(scope="module")
+def split_signals(signals, tmp_path_factory):
+    """The parity signals in three files of several row groups each, so that reads can be split many ways."""
+    folder = tmp_path_factory.mktemp("split") / "signals"
+    folder.mkdir()
+    table = pa.concat_tables(pq.read_table(path) for path in sorted(signals.glob("*.parquet")))
+    for index, start in enumerate(range(0, table.num_rows, 100)):
+        pq.write_table(table.slice(start, 100), folder / f"part-{index}.parquet", row_group_size=25)
+    return folder
+
+
+def test_shards_are_the_same_bytes_however_the_session_splits_its_reads(spark, split_signals, tmp_path):
+    other_splits = {"spark.sql.files.maxPartitionBytes": "20000", "spark.sql.files.minPartitionNum": "5",
+                    "spark.sql.files.maxPartitionNum": "2", "spark.sql.files.openCostInBytes": "1000000",
+                    "spark.sql.execution.arrow.maxRecordsPerBatch": "7"}
+    written = []
+    for name, conf in (("default", {}), ("other", other_splits)):
+        out = tmp_path / name
+        with session_conf(spark, conf):
+            run_subset(spark, plan_subset(parse_recipe(recipe_text(split_signals, out), "test.yaml")))
+        written.append({path.name: path.read_bytes() for path in (out / "data" / "default").iterdir()})
+    assert len(written[0]) > 1
+    assert written[0] == written[1]
+
+
+def test_shards_hold_about_shard_size(spark, split_signals, tmp_path):
+    out = tmp_path / "out"
+    stats = run_subset(spark, plan_subset(parse_recipe(recipe_text(split_signals, out, {}), "test.yaml")))
+    sizes = [path.stat().st_size for path in (out / "data" / "default").iterdir()]
+    assert sum(pq.read_metadata(path).num_rows for path in (out / "data" / "default").iterdir()) == stats["kept"]
+    assert max(sizes) <= 1.25 * 50_000  # the recipe's shard_size: 50KB, estimated from the inputs
+    assert len(sizes) <= 2 * sum(sizes) / 50_000 + 1
+
+
+@pytest.mark.parametrize("sample", [
+    "sample:\n  max_docs: 40\n  seed: 3\n",
+    "sample:\n  max_docs: 40\n  fraction: 0.5\n  seed: 7\n  by: language\n  weights: {en: 3, de: 1}\n",
+])
+def test_max_docs_writes_the_documents_the_first_pass_counted(spark, signals, tmp_path, sample):
+    """The second pass keeps a `max_docs` sample by a cutoff: the same documents as the first pass's ranking."""
+    from pyspark.sql import functions as F
+
+    from pipeline.subset import REASON, decisions, read_inputs
+
+    out = tmp_path / "out"
+    plan = plan_subset(parse_recipe(recipe_text(signals, out, {"word_count": RULES["word_count"]}, sample), "t.yaml"))
+    run_subset(spark, plan)
+    ranked = decisions(plan, read_inputs(spark, plan)).filter(F.col(REASON).isNull()).select("id").collect()
+    assert 0 < len(ranked) <= 40
+    assert sorted(row["id"] for row in rows_of(out / "data" / "default")) == sorted(row["id"] for row in ranked)
