@@ -73,10 +73,12 @@ class Stats:
             examples={k: list(v) for k, v in data.get("error_examples", {}).items()},
         )
 
-    def table(self) -> str:
-        """The stats as a text table: read, kept, each drop reason and error kind, with shares."""
+    def table(self, by_count: bool = True) -> str:
+        """The stats as a text table: read, kept, each drop reason (the most first, or in the order `dropped`
+        lists them) and error kind, with shares."""
         rows = [("read", self.read), ("kept", self.kept)]
-        rows += [(f"dropped: {k}", v) for k, v in sorted(self.dropped.items(), key=lambda kv: -kv[1])]
+        reasons = sorted(self.dropped.items(), key=lambda kv: -kv[1]) if by_count else self.dropped.items()
+        rows += [(f"dropped: {k}", v) for k, v in reasons]
         rows += [(f"error: {k}", v) for k, v in sorted(self.errors.items(), key=lambda kv: -kv[1])]
         width = max(len(name) for name, _ in rows)
         lines = [f"{'outcome':<{width}}  {'records':>10}  {'share':>7}", "-" * (width + 21)]

@@ -124,7 +124,7 @@ def print_summary(output: str, stats: dict) -> None:
     from pipeline.accounting import Stats
 
     print(f"\noutput: {output}")
-    print(Stats.from_dict(stats).table())
+    print(Stats.from_dict(stats).table(by_count="rules" not in stats))  # a subset lists its rules in recipe order
     skipped = stats.get("inputs", {}).get("skipped") or []
     if skipped:
         print(f"skipped inputs ({len(skipped)}): " + ", ".join(skipped))
@@ -298,16 +298,18 @@ def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_subset_command(args: argparse.Namespace) -> int:
-    from pipeline.accounting import Stats
-    from pipeline.subset import explain, plan_subset, run_subset
+    from pipeline.commit import OutputDir
+    from pipeline.subset import explain, plan_subset, run_subset, subset_job
     from recipes.loader import load_recipe
 
     plan = plan_subset(load_recipe(args.recipe), args.output, args.input)  # every check before Spark starts
+    if not args.explain:
+        OutputDir(plan.output).check_claim(subset_job(plan), args.overwrite)
     spark = _session(args, "curate subset")
     if args.explain:
         stats = explain(spark, plan, args.explain_rows)
         print(f"rules of {args.recipe} on the first {stats.read:,} documents (nothing written):")
-        print(Stats.table(stats))
+        print(stats.table(by_count=False))
         return 0
     stats = run_subset(spark, plan, overwrite=args.overwrite)
     print_summary(plan.output, stats)

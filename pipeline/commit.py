@@ -42,18 +42,25 @@ class OutputDir:
     def complete(self) -> bool:
         return self.fs.exists(self.join("_SUCCESS"))
 
+    def check_claim(self, job: dict, overwrite: bool = False) -> bool:
+        """Whether the directory holds another job's output (to be replaced: `overwrite`); OutputConflict if so
+        without `overwrite`. Changes nothing."""
+        marker = self.join("_job.json")
+        if not self.fs.exists(marker):
+            return False
+        previous = json.loads(self.fs.cat_file(marker))
+        if previous == job:
+            return False
+        if not overwrite:
+            raise OutputConflict(f"{self.path} holds output of a {previous.get('stage')} job with other options; "
+                                 "use another --output, or --overwrite to replace it")
+        return True
+
     def claim(self, job: dict, overwrite: bool = False) -> None:
         """Start (or resume) a job here; refuse when the directory holds a job with other options."""
         marker = self.join("_job.json")
-        if self.fs.exists(marker):
-            previous = json.loads(self.fs.cat_file(marker))
-            if previous != job:
-                if not overwrite:
-                    raise OutputConflict(
-                        f"{self.path} holds output of a {previous.get('stage')} job with other options; "
-                        "use another --output, or --overwrite to replace it"
-                    )
-                self.fs.rm(self.root, recursive=True)
+        if self.check_claim(job, overwrite):
+            self.fs.rm(self.root, recursive=True)
         if not self.fs.exists(marker):
             self.fs.makedirs(self.root, exist_ok=True)
             self._write_atomic("_job.json", _json_bytes(job))

@@ -37,7 +37,7 @@ def front_matter(recipe, stats: dict) -> dict:
 def card_text(loaded, stats: dict) -> str:
     recipe = loaded.recipe
     matter = yaml.safe_dump(front_matter(recipe, stats), sort_keys=False, allow_unicode=True)
-    books = Stats.from_dict(stats).table()
+    books = Stats.from_dict(stats).table(by_count=False)
     rules = "\n".join(f"| `{name}` | {stats['dropped'].get(name, 0):,} |" for name in stats["rules"])
     parts = [
         f"---\n{matter}---\n",

@@ -5,10 +5,12 @@ the first to fail; the second reads the kept rows' output columns (the text only
 straight from the parts Spark reads the inputs in, in the order it reads them: no shuffle, so the write costs
 little more than reading the inputs and compressing the shards."""
 
+import json
 import math
 import os
 import posixpath
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 
@@ -86,6 +88,7 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             line_rules.append((name, _compile(loaded, ("line_filters", name), rule, line_kinds)))
     if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) and "is_duplicate" not in names:
         raise loaded.error(("dedup",), "the inputs have no `is_duplicate` column: run `curate dedup` on them first")
+    _check_dedup_mode(loaded, locations)
     if recipe.sample and recipe.sample.by and recipe.sample.by not in names:
         raise loaded.error(("sample", "by"), f"unknown column {recipe.sample.by!r}{closest(recipe.sample.by, names)}")
     columns = recipe.output.columns or [name for name in DOCUMENT_SCHEMA.names if name in names]
@@ -130,6 +133,30 @@ def _input_schema(loaded: LoadedRecipe, files: list[str]) -> pa.Schema:
     if schema is None:
         raise loaded.error(("inputs",), f"{first} has no documents")
     return schema
+
+
+# `curate dedup --mode` -> the recipe's dedup key it answers (a WARC payload digest marks exact copies)
+_DEDUP_KEYS = {"fuzzy": "fuzzy", "exact": "exact", "digest": "exact", "url": "url"}
+
+
+def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str]) -> None:
+    """A recipe's dedup key must name the mode `curate dedup` marked its inputs in (their `_job.json`), since
+    `is_duplicate` holds that mode's verdict only."""
+    wanted = [key for key in ("fuzzy", "exact", "url") if getattr(loaded.recipe.dedup, key)]
+    if len(wanted) > 1:
+        raise loaded.error(("dedup",), f"choose one of {', '.join(wanted)}: `is_duplicate` holds the verdict of the "
+                           "one mode `curate dedup` ran in")
+    for location in locations:
+        marker = os.path.join(local_path(location), "_job.json") if is_local(location) else None
+        if not wanted or marker is None or not os.path.isfile(marker):
+            continue
+        with open(marker) as handle:
+            job = json.load(handle)
+        mode = job.get("mode") if job.get("stage") == "dedup" else None
+        if mode and _DEDUP_KEYS.get(mode) != wanted[0]:
+            raise loaded.error(("dedup", wanted[0]), f"{location} was marked by `curate dedup --mode {mode}`; write "
+                               f"`dedup: {{{_DEDUP_KEYS.get(mode, mode)}: true}}`, or run curate dedup --mode "
+                               f"{wanted[0]} on the documents")
 
 
 def _check_apart(loaded: LoadedRecipe, locations: list[str], files: list[str], output: str) -> None:
@@ -286,7 +313,7 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict]:
 
     mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
     counts = decisions(plan, frame).groupBy(REASON, *mix_columns).agg(F.count(F.lit(1)).alias("n")).collect()
-    stats, mix = Stats(), {name: {} for name in mix_columns}
+    stats, mix = Stats(dropped=Counter(dict.fromkeys(_rule_order(plan), 0))), {name: {} for name in mix_columns}
     for row in counts:
         if row[REASON] is not None:
             stats.drop(row[REASON], row["n"])
@@ -308,7 +335,15 @@ def _kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
         text = F.concat_ws("", F.transform(lines, lambda line: F.substring(
             F.col("text"), line["span"][0] + 1, line["span"][1] - line["span"][0])))
         kept = kept.withColumn("text", text)
-    return kept.select(*[F.col(f"`{name}`") for name in plan.columns])
+    return kept.select(*[F.to_json(F.col(f"`{name}`")).alias(name) if pa.types.is_map(plan.schema.field(name).type)
+                         else F.col(f"`{name}`") for name in plan.columns])
+
+
+def _shard_schema(plan: SubsetPlan) -> pa.Schema:
+    """The output columns as the shards hold them: a map column (`meta`) as JSON text, which `datasets` reads
+    (it has no map type)."""
+    return pa.schema([pa.field(field.name, pa.string()) if pa.types.is_map(field.type) else field
+                      for field in (plan.schema.field(name) for name in plan.columns)])
 
 
 def _row_bytes(batch: pa.RecordBatch, ratio: float) -> np.ndarray:
@@ -409,11 +444,16 @@ def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[float, dict[str, str]]
         "spark.sql.execution.arrow.maxRecordsPerBatch": str(ROW_GROUP_ROWS)}
 
 
+def subset_job(plan: SubsetPlan) -> dict:
+    """What the output's `_job.json` records: a rerun of the same job resumes, another is refused."""
+    return {"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}
+
+
 def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     """Apply the recipe and write the dataset folder; returns the job's stats."""
     recipe = plan.loaded.recipe
     out = OutputDir(plan.output)
-    out.claim({"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}, overwrite=overwrite)
+    out.claim(subset_job(plan), overwrite=overwrite)
     if out.complete:
         print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
         return out.read_json("_stats.json")
@@ -430,14 +470,15 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
         written = _kept_rows(plan, frame, cutoffs).mapInArrow(write, SHARD_DDL).collect()
     written.sort(key=lambda r: (r["part"], r["piece"]))
     if not written:  # nothing kept: one empty shard, so that the dataset still loads with its columns
-        empty = pa.schema([plan.schema.field(name) for name in plan.columns])
+        empty = _shard_schema(plan)
         written = [{"part": 0, "piece": 0, **out.write_parquet("_shards/part-00000-00000.parquet", [], empty),
                     "chars": 0}]
     if sum(r["rows"] for r in written) != stats.kept:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = _place_shards(out, recipe.output.config, written)
     chars = sum(r["chars"] for r in written)
-    result = {"stage": "subset", "recipe": recipe.name, **stats.to_dict(), "rules": _rule_order(plan),
+    books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in recipe order, zeros too
+    result = {"stage": "subset", "recipe": recipe.name, **books, "rules": _rule_order(plan),
               "chars_kept": chars, "tokens_kept_estimate": chars // CHARS_PER_TOKEN, "mix": mix,
               "inputs": {"files": len(plan.inputs)}}
     from pipeline.dataset_card import write_card

@@ -64,3 +64,16 @@ def test_the_demo_ends_with_a_subset_its_card_and_its_report(demo):
     assert not any("/spam/" in row["url"] for row in kept)  # the repetitive pages fail the repetition rule
     assert "pretty_name: curate demo subset" in (demo / "subset" / "README.md").read_text()
     assert "<svg" in (demo / "subset" / "report.html").read_text()
+
+
+def test_the_demo_subset_loads_with_datasets(demo, tmp_path, monkeypatch):
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    loaded = datasets.load_dataset(str(demo / "subset"), split="train")
+    shards = pq.read_table(demo / "subset" / "data" / "default")
+    assert loaded.num_rows == shards.num_rows == json.loads((demo / "subset" / "_stats.json").read_text())["kept"]
+    assert loaded.column_names == shards.column_names and "meta" in loaded.column_names
+    documents = {row["id"]: row["meta"] for row in pq.read_table(demo / "documents").to_pylist()}
+    # the map column is written as JSON text: the same keys and values as the documents' meta
+    assert all(json.loads(row["meta"]) == dict(documents[row["id"]]) for row in loaded)

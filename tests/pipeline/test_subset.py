@@ -68,6 +68,7 @@ def test_subset_keeps_exactly_what_the_rules_describe(spark, signals, tmp_path):
     assert set(written[0]) == {"id", "text", "language"}  # document columns only, no signals, by default
     assert stats["read"] == len(source) and stats["kept"] == len(kept_ids)
     assert {k: v for k, v in stats["dropped"].items() if v} == dropped
+    assert list(stats["dropped"]) == list(RULES)  # every rule, in recipe order, those that removed nothing too
     assert stats["chars_kept"] == sum(len(row["text"]) for row in written)
     assert json.loads((out / "_stats.json").read_text())["kept"] == len(kept_ids)
     assert len(shards) > 1 and shards[0].name.endswith(f"-of-{len(shards):05d}.parquet")
@@ -165,6 +166,21 @@ def test_misfit_rules_and_names_are_refused_before_any_work(signals, tmp_path, c
     with pytest.raises(RecipeError) as caught:
         plan_subset(parse_recipe(text, "test.yaml"))
     assert refused in str(caught.value) and str(caught.value).startswith("test.yaml:")
+
+
+def test_a_dedup_key_other_than_the_mode_the_inputs_were_marked_in_is_refused(deduplicated, tmp_path):
+    import shutil
+
+    marked = tmp_path / "dedup"
+    shutil.copytree(deduplicated, marked)
+    (marked / "_job.json").write_text(json.dumps({"stage": "dedup", "inputs": [], "mode": "fuzzy"}))
+    for dedup, refused in (("{exact: true}", "was marked by `curate dedup --mode fuzzy`; write `dedup: {fuzzy: true}`"),
+                           ("{exact: true, fuzzy: true}", "choose one of fuzzy, exact")):
+        text = recipe_text(marked, tmp_path / "out", extra=f"dedup: {dedup}\n")
+        with pytest.raises(RecipeError, match=None) as caught:
+            plan_subset(parse_recipe(text, "test.yaml"))
+        assert refused in str(caught.value)
+    plan_subset(parse_recipe(recipe_text(marked, tmp_path / "out", extra="dedup: {fuzzy: true}\n"), "test.yaml"))
 
 
 def recipe_checks(recipe, columns) -> dict:
@@ -284,3 +300,15 @@ def test_max_docs_writes_the_documents_the_first_pass_counted(spark, signals, tm
     ranked = decisions(plan, read_inputs(spark, plan)).filter(F.col(REASON).isNull()).select("id").collect()
     assert 0 < len(ranked) <= 40
     assert sorted(row["id"] for row in rows_of(out / "data" / "default")) == sorted(row["id"] for row in ranked)
+
+
+def test_an_output_holding_another_job_is_refused(signals, tmp_path, capsys):
+    from pipeline.cli import main
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_job.json").write_text(json.dumps({"stage": "subset", "inputs": [], "recipe": "another recipe"}))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(recipe_text(signals, out))
+    assert main(["subset", str(recipe)]) == 2
+    assert "holds output of a subset job with other options" in capsys.readouterr().err
