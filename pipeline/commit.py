@@ -15,6 +15,7 @@ Layout of an output directory (Spark and pyarrow ignore the `_` entries when rea
 import hashlib
 import json
 import posixpath
+import re
 import uuid
 from collections.abc import Iterable
 
@@ -130,11 +131,17 @@ class OutputDir:
 
 
 def unit_id(location: str) -> str:
-    """A work unit's id: the input's base name, readable, plus a hash of the whole location."""
+    """A work unit's id: the input's base name, readable, plus a hash of the whole location. The name of an
+    earlier stage's output part loses what that stage added (`part-`, its hash), so names do not grow stage by
+    stage."""
     base = posixpath.basename(location.rstrip("/")) or "input"
-    for suffix in (".gz", ".warc", ".wet", ".wat"):
+    for suffix in (".gz", ".warc", ".wet", ".wat", ".parquet", ".jsonl", ".json"):
         base = base.removesuffix(suffix)
+    base = _EARLIER_PART.sub(r"\1", base) or "input"
     return f"{base}-{hashlib.sha1(location.encode()).hexdigest()[:10]}"
+
+
+_EARLIER_PART = re.compile(r"^part-(.+)-[0-9a-f]{10}$")
 
 
 def _json_bytes(data: dict) -> bytes:
