@@ -80,7 +80,7 @@ class Stats:
         reasons = sorted(self.dropped.items(), key=lambda kv: -kv[1]) if by_count else self.dropped.items()
         rows += [(f"dropped: {k}", v) for k, v in reasons]
         rows += [(f"error: {k}", v) for k, v in sorted(self.errors.items(), key=lambda kv: -kv[1])]
-        width = max(len(name) for name, _ in rows)
+        width = max(len(name) for name, _ in [*rows, ("outcome", 0)])
         lines = [f"{'outcome':<{width}}  {'records':>10}  {'share':>7}", "-" * (width + 21)]
         for name, value in rows:
             share = f"{100 * value / self.read:6.2f}%" if self.read else "      -"
