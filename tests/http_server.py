@@ -14,7 +14,27 @@ class Faults:
     requests: list[str] = field(default_factory=list)
 
 
-class LoopbackServer:
+class ThreadedServer:
+    """A ThreadingHTTPServer on 127.0.0.1 with a request handler class, served from a thread for a `with` block."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class LoopbackServer(ThreadedServer):
     """`with LoopbackServer({"/a.warc.gz": data}, Faults(...)) as server: server.url("/a.warc.gz")`."""
 
     def __init__(self, files: dict[str, bytes], faults: Faults | None = None):
@@ -59,16 +79,7 @@ class LoopbackServer:
                     return
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.serve(Handler)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return self.origin + path

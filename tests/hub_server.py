@@ -14,9 +14,11 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import yaml
+
+from tests.http_server import ThreadedServer
 
 
 @dataclass
@@ -30,7 +32,7 @@ def git_blob_oid(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-class HubServer:
+class HubServer(ThreadedServer):
     """`with HubServer(faults={"commit": [503]}) as hub: ... hub.url ... hub.repos["ns/name"].files`.
 
     `faults` maps an endpoint (create, preupload, commit) to the statuses its first requests get."""
@@ -91,9 +93,8 @@ class HubServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.serve(Handler)
+        self.url = self.origin
 
     def create(self, request: dict) -> tuple[int, dict]:
         repo_id = f"{request['organization']}/{request['name']}"
@@ -141,11 +142,3 @@ class HubServer:
         repo.commits.append(oid)
         url = f"{self.url}/datasets/{repo_id}/commit/{oid}"
         return 200, {"commitUrl": url, "commitOid": oid, "pullRequestUrl": None}
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
