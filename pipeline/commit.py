@@ -43,14 +43,16 @@ class OutputDir:
     def complete(self) -> bool:
         return self.fs.exists(self.join("_SUCCESS"))
 
+    def job(self) -> dict | None:
+        """The job `_job.json` records here, if any."""
+        marker = self.join("_job.json")
+        return json.loads(self.fs.cat_file(marker)) if self.fs.exists(marker) else None
+
     def check_claim(self, job: dict, overwrite: bool = False) -> bool:
         """Whether the directory holds another job's output (to be replaced: `overwrite`); OutputConflict if so
         without `overwrite`. Changes nothing."""
-        marker = self.join("_job.json")
-        if not self.fs.exists(marker):
-            return False
-        previous = json.loads(self.fs.cat_file(marker))
-        if previous == job:
+        previous = self.job()
+        if previous is None or previous == job:
             return False
         if not overwrite:
             raise OutputConflict(f"{self.path} holds output of a {previous.get('stage')} job with other options; "

@@ -5,7 +5,6 @@ the first to fail; the second reads the kept rows' output columns (the text only
 straight from the parts Spark reads the inputs in, in the order it reads them: no shuffle, so the write costs
 little more than reading the inputs and compressing the shards."""
 
-import json
 import math
 import os
 import posixpath
@@ -146,12 +145,10 @@ def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str]) -> None:
     if len(wanted) > 1:
         raise loaded.error(("dedup",), f"choose one of {', '.join(wanted)}: `is_duplicate` holds the verdict of the "
                            "one mode `curate dedup` ran in")
-    for location in locations:
-        marker = os.path.join(local_path(location), "_job.json") if is_local(location) else None
-        if not wanted or marker is None or not os.path.isfile(marker):
-            continue
-        with open(marker) as handle:
-            job = json.load(handle)
+    if not wanted:
+        return
+    for location in filter(is_local, locations):
+        job = OutputDir(location).job() or {}
         mode = job.get("mode") if job.get("stage") == "dedup" else None
         if mode and _DEDUP_KEYS.get(mode) != wanted[0]:
             raise loaded.error(("dedup", wanted[0]), f"{location} was marked by `curate dedup --mode {mode}`; write "
