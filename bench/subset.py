@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.ingest import machine, machine_busy, sampling_children
-from pipeline.commit import ROW_GROUP_ROWS
+from pipeline.commit import ROW_GROUP_ROWS, column_options
 from pipeline.session import get_session
 from pipeline.subset import count_decisions, plan_subset, read_inputs, run_subset
 from recipes.loader import load_recipe
@@ -78,7 +78,7 @@ def disk_speed(folder: Path, size: int) -> float:
 
 def pyarrow_floor(inputs: Path, columns: list[str], target: Path) -> tuple[float, float]:
     """Seconds of pyarrow on one thread: reading `columns` of the inputs, then writing them from memory to one
-    Parquet zstd file in row groups of the shards' size (and fsyncing it)."""
+    Parquet zstd file in row groups of the shards' size, with the shards' column options (and fsyncing it)."""
     pa.set_cpu_count(1)
     pa.set_io_thread_count(1)
     started = time.perf_counter()
@@ -86,7 +86,8 @@ def pyarrow_floor(inputs: Path, columns: list[str], target: Path) -> tuple[float
     read = time.perf_counter() - started
     started = time.perf_counter()
     with open(target, "wb") as handle:
-        pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_ROWS,
+                       **column_options(table.schema))
         os.fsync(handle.fileno())
     return read, time.perf_counter() - started
 
