@@ -87,7 +87,6 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
 def run_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.crawl import crawl_files
     from pipeline.ingest import run_ingest
-    from pipeline.inputs import expand_inputs
     from pipeline.langid import default_lid_model
     from pipeline.warc_documents import IngestOptions
 
@@ -99,7 +98,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     if args.crawl:
         inputs = crawl_files(args.crawl, args.format, args.segments, args.limit_files, args.cc_base_url, retry)
     else:
-        inputs = expand_inputs(args.inputs)
+        inputs = input_files(args)
         if args.limit_files is not None:
             inputs = inputs[: args.limit_files]
     options = IngestOptions(
@@ -118,6 +117,18 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     )
     print_summary(args.output, stats)
     return 0
+
+
+def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = None) -> list[str]:
+    """The INPUT arguments as files; refused when --output overlaps them (a rerun would read its own output,
+    and --overwrite would delete the inputs)."""
+    from pipeline.inputs import WARC_SUFFIXES, expand_inputs, overlapping
+
+    files = expand_inputs(args.inputs, suffixes or WARC_SUFFIXES)
+    inside = overlapping(args.output, [*args.inputs, *files])
+    if inside is not None:
+        raise ValueError(f"--output {args.output} overlaps the input {inside}; choose another output")
+    return files
 
 
 def print_summary(output: str, stats: dict) -> None:
@@ -147,10 +158,9 @@ def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_signals_command(args: argparse.Namespace) -> int:
-    from pipeline.inputs import expand_inputs
     from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
 
-    inputs = expand_inputs(args.inputs, DOCUMENT_SUFFIXES)
+    inputs = input_files(args, DOCUMENT_SUFFIXES)
     stats = run_signals(_session(args, "curate signals"), inputs, args.output, args.artifacts,
                         overwrite=args.overwrite, progress=not args.quiet, export=args.export)
     print_summary(args.output, stats)
@@ -251,11 +261,10 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_dedup_command(args: argparse.Namespace) -> int:
     from pipeline.dedup_stage import DedupOptions, run_dedup
-    from pipeline.inputs import expand_inputs
     from pipeline.signals_stage import DOCUMENT_SUFFIXES
 
     options = DedupOptions(mode=args.mode, thresholds=args.threshold, verify=args.verify, prefer=args.prefer)
-    inputs = expand_inputs(args.inputs, DOCUMENT_SUFFIXES)
+    inputs = input_files(args, DOCUMENT_SUFFIXES)
     stats = run_dedup(_session(args, "curate dedup"), inputs, args.output, options, overwrite=args.overwrite,
                       progress=not args.quiet)
     print_summary(args.output, stats)

@@ -23,6 +23,8 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.inputs import overlapping
+
 ROW_GROUP_ROWS = 10_000
 # Written without statistics or a dictionary: no reader prunes by the least and greatest document, texts seldom
 # repeat, and both cost a tenth of the write's time.
@@ -53,9 +55,19 @@ class OutputDir:
 
     def check_claim(self, job: dict, overwrite: bool = False) -> bool:
         """Whether the directory holds another job's output (to be replaced: `overwrite`); OutputConflict if so
-        without `overwrite`. Changes nothing."""
+        without `overwrite`, and always when it holds the job's inputs or files of no curate job. Changes
+        nothing."""
+        inside = overlapping(self.path, job.get("inputs", []))
+        if inside is not None:
+            raise OutputConflict(f"{self.path} overlaps the input {inside}; choose another output")
         previous = self.job()
-        if previous is None or previous == job:
+        if previous is None:
+            own = sorted(posixpath.basename(path) for path in self._entries() if posixpath.basename(path) != "_tmp")
+            if own:
+                raise OutputConflict(f"{self.path} holds files of no curate job ({', '.join(own[:3])}"
+                                     f"{', ...' if len(own) > 3 else ''}); choose a new or empty folder")
+            return False
+        if previous == job:
             return False
         if not overwrite:
             raise OutputConflict(f"{self.path} holds output of a {previous.get('stage')} job with other options; "
@@ -66,12 +78,24 @@ class OutputDir:
         """Start (or resume) a job here; refuse when the directory holds a job with other options."""
         marker = self.join("_job.json")
         if self.check_claim(job, overwrite):
-            self.fs.rm(self.root, recursive=True)
+            self._clear()
         if not self.fs.exists(marker):
             self.fs.makedirs(self.root, exist_ok=True)
             self._write_atomic("_job.json", _json_bytes(job))
-        if self.fs.exists(self.join("_tmp")):
-            self.fs.rm(self.join("_tmp"), recursive=True)
+        self._remove_staging()
+
+    def _entries(self) -> list[str]:
+        return self.fs.ls(self.root, detail=False) if self.fs.isdir(self.root) else []
+
+    def _clear(self) -> None:
+        """Remove another job's output: `_SUCCESS` first and `_job.json` last, so that a kill part-way leaves
+        a folder still marked as that job's and not complete (a rerun with --overwrite goes on clearing)."""
+        if self.complete:
+            self.fs.rm(self.join("_SUCCESS"))
+        for path in self._entries():
+            if posixpath.basename(path) != "_job.json":
+                self.fs.rm(path, recursive=True)
+        self.fs.rm(self.join("_job.json"))
 
     def unit_record(self, unit_id: str) -> dict | None:
         path = self.join("_units", f"{unit_id}.json")
@@ -114,9 +138,8 @@ class OutputDir:
     def finish(self, stats: dict, files: list[dict]) -> None:
         self._write_atomic("_stats.json", _json_bytes(stats))
         self._write_atomic("_manifest.json", _json_bytes({"files": sorted(files, key=lambda f: f["file"])}))
-        self._write_atomic("_SUCCESS", b"")
-        if self.fs.exists(self.join("_tmp")):
-            self.fs.rm(self.join("_tmp"), recursive=True)
+        self._remove_staging()
+        self.fs.pipe_file(self.join("_SUCCESS"), b"")
 
     def write_text(self, name: str, text: str) -> None:
         self._write_atomic(name, text.encode())
@@ -130,9 +153,15 @@ class OutputDir:
         self._write_atomic(name, _json_bytes(data))
 
     def _write_atomic(self, name: str, data: bytes) -> None:
-        tmp = self.join(f"{name}.tmp-{uuid.uuid4().hex}")
+        tmp = self._staging(name)
         self.fs.pipe_file(tmp, data)
         self.fs.mv(tmp, self.join(name))
+        if self.complete:  # a file added to a finished output (the report) leaves no staging folder behind
+            self._remove_staging()
+
+    def _remove_staging(self) -> None:
+        if self.fs.exists(self.join("_tmp")):
+            self.fs.rm(self.join("_tmp"), recursive=True)
 
 
 def unit_id(location: str) -> str:

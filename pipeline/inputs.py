@@ -1,11 +1,17 @@
 """Turning INPUTS (files, directories, globs, URLs) into the list of files to read, one work unit each."""
 
 import glob
+import json
 import os
+from collections.abc import Iterable
 
 from pipeline.remote import is_local, local_path
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet.gz", ".warc.wat.gz", ".wat.gz", ".arc.gz")
+
+
+class UnfinishedOutput(ValueError):
+    """An input folder is the output of a curate job that has not finished: some of its documents are missing."""
 
 
 def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) -> list[str]:
@@ -21,18 +27,45 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
             continue
         path = os.path.abspath(local_path(item))
         if os.path.isdir(path):
-            found = sorted(
-                os.path.join(root, name)
-                for root, _, names in os.walk(path)
-                for name in names
-                if name.endswith(suffixes) and not _hidden(os.path.relpath(os.path.join(root, name), path))
-            )
-            files.extend(found or [item])
+            files.extend(_files_of(path, suffixes) or [item])
         elif glob.has_magic(path):
             files.extend(sorted(glob.glob(path, recursive=True)) or [item])
         else:
             files.append(path)
     return list(dict.fromkeys(files))
+
+
+def _files_of(folder: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The files with `suffixes` under `folder`, sorted; UnfinishedOutput when a curate output in it has no
+    `_SUCCESS` (a job killed or failed part-way)."""
+    found = []
+    for root, _, names in os.walk(folder):
+        if "_job.json" in names and "_SUCCESS" not in names:
+            with open(os.path.join(root, "_job.json")) as handle:
+                stage = json.load(handle).get("stage", "")
+            raise UnfinishedOutput(f"{root} is the output of an unfinished curate {stage} job (no _SUCCESS): "
+                                   "rerun that job to finish it, then read it")
+        found.extend(os.path.join(root, name) for name in names
+                     if name.endswith(suffixes) and not _hidden(os.path.relpath(os.path.join(root, name), folder)))
+    return sorted(found)
+
+
+def overlapping(output: str, locations: Iterable[str]) -> str | None:
+    """The first local location that is `output`, lies inside it or holds it: a job never writes over what it
+    reads, nor inside an input folder (nor would `--overwrite` delete its inputs)."""
+    if not is_local(output):
+        return None
+    target = os.path.abspath(local_path(output))
+    for item in locations:
+        if is_local(item):
+            source = os.path.abspath(local_path(item))
+            if _under(source, target) or _under(target, source):
+                return item
+    return None
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _expand_remote(pattern: str) -> list[str]:

@@ -6,7 +6,6 @@ straight from the parts Spark reads the inputs in, in the order it reads them: n
 little more than reading the inputs and compressing the shards."""
 
 import math
-import os
 import posixpath
 import sys
 from collections import Counter
@@ -33,8 +32,8 @@ from filters.expressions import (
 )
 from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
-from pipeline.inputs import expand_inputs
-from pipeline.remote import RetryPolicy, is_local, local_path, open_input
+from pipeline.inputs import UnfinishedOutput, expand_inputs, overlapping
+from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
 from pipeline.units import absolute_output
@@ -65,7 +64,10 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
     """Check the recipe against the columns of its inputs; RecipeError names the line and key of a problem."""
     recipe = loaded.recipe
     locations = inputs or [item.path for item in recipe.inputs]
-    files = expand_inputs(locations, DOCUMENT_SUFFIXES)
+    try:
+        files = expand_inputs(locations, DOCUMENT_SUFFIXES)
+    except UnfinishedOutput as exc:
+        raise loaded.error(("inputs",), str(exc)) from None
     schema = _input_schema(loaded, files)
     names = set(schema.names)
     kinds = {field.name: kind_of_type(field.type) for field in schema}
@@ -158,19 +160,9 @@ def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str]) -> None:
 
 def _check_apart(loaded: LoadedRecipe, locations: list[str], files: list[str], output: str) -> None:
     """A recipe writes only under its output path: never over what it reads, nor inside an input folder."""
-    if not is_local(output):
-        return
-    target = os.path.abspath(local_path(output))
-    for item in [*locations, *files]:
-        if not is_local(item):
-            continue
-        source = os.path.abspath(local_path(item))
-        if _under(source, target) or _under(target, source):
-            raise loaded.error(("output", "path"), f"{output} overlaps the input {item}; choose another output")
-
-
-def _under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+    item = overlapping(output, [*locations, *files])
+    if item is not None:
+        raise loaded.error(("output", "path"), f"{output} overlaps the input {item}; choose another output")
 
 
 def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None):
@@ -352,27 +344,40 @@ def _row_bytes(batch: pa.RecordBatch, ratio: float) -> np.ndarray:
     return (own + (batch.nbytes - own.sum()) / batch.num_rows) * ratio
 
 
+# A part holds a little less than a shard (its kept bytes are an estimate), and a shard may take up to a quarter
+# more to end with its part: neither leaves a shard of a few rows behind.
+PART_OF_SHARD = 0.8
+TAIL_OF_SHARD = 0.25
+
+
 class _Batches:
     """Arrow batches handed out a number of bytes at a time: a partition splits into shards while streaming."""
 
     def __init__(self, batches, ratio: float):
         self._rest = (batch for batch in batches if batch.num_rows)
         self.head = next(self._rest, None)
+        self._after = next(self._rest, None)
         self.ratio = ratio
         self.chars = 0
 
-    def take(self, budget: float):
-        """Tables, in order, of at most `budget` estimated bytes in all but at least one row; counts the
-        characters of their text."""
+    def take(self, budget: float, slack: float = 0.0):
+        """Tables, in order, of at most `budget` estimated bytes in all but at least one row, or up to `slack`
+        more when that takes the partition's last rows (rather than leave them a shard of a few rows); counts
+        the characters of their text."""
         first = True
         while self.head is not None:
             spent = np.cumsum(_row_bytes(self.head, self.ratio))
             rows = max(int(np.searchsorted(spent, budget, side="right")), int(first))
+            if self._after is None and spent[-1] <= budget + slack:
+                rows = self.head.num_rows
             if not rows:
                 return
             whole = rows == self.head.num_rows
             batch, first, budget = self.head.slice(0, rows), False, budget - spent[rows - 1]
-            self.head = next(self._rest, None) if whole else self.head.slice(rows)
+            if whole:
+                self.head, self._after = self._after, next(self._rest, None)
+            else:
+                self.head = self.head.slice(rows)
             if "text" in batch.schema.names:
                 self.chars += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
             yield pa.Table.from_batches([batch])
@@ -392,8 +397,9 @@ def _write_shards(batches, output: str, compression: str, shard_size: int, ratio
     piece = 0
     while stream.head is not None:
         schema, chars = stream.head.schema, stream.chars
-        entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}-{piece:05d}.parquet",
-                                                stream.take(shard_size), schema, compression=compression)
+        tables = stream.take(shard_size, shard_size * TAIL_OF_SHARD)
+        entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}-{piece:05d}.parquet", tables, schema,
+                                                compression=compression)
         yield pa.RecordBatch.from_pylist([{"part": part, "piece": piece, **entry, "chars": stream.chars - chars}],
                                          schema=SHARD_RECORD)
         piece += 1
@@ -428,13 +434,14 @@ def input_bytes(plan: SubsetPlan) -> InputBytes:
 
 def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[float, dict[str, str]]:
     """The compression ratio of the output columns, and the read options that give each input partition
-    about one shard of kept documents.
+    about PART_OF_SHARD of a shard of kept documents.
 
     Both follow from the inputs' sizes and the kept share alone (never from the cores or the session's own
     options), so the same inputs and recipe always make the same partitions, hence the same shards."""
     sizes = input_bytes(plan)
     kept = sizes.compressed * stats.kept / max(stats.read, 1)
-    split = max(1, min(sizes.files, math.floor(plan.loaded.recipe.output.shard_size * sizes.files / max(kept, 1))))
+    part = plan.loaded.recipe.output.shard_size * PART_OF_SHARD
+    split = max(1, min(sizes.files, math.floor(part * sizes.files / max(kept, 1))))
     return sizes.compressed / max(sizes.uncompressed, 1), {
         "spark.sql.files.maxPartitionBytes": str(split), "spark.sql.files.openCostInBytes": "0",
         "spark.sql.files.minPartitionNum": "1", "spark.sql.files.maxPartitionNum": str(2**31 - 1),

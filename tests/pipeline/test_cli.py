@@ -71,3 +71,21 @@ def test_errors_name_the_input(spark, tmp_path, capsys):
     assert "not a crawl id like CC-MAIN-2024-10" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="give INPUT files or --crawl"):
         main(["ingest", "--output", str(tmp_path / "o3")])
+
+
+def test_an_output_overlapping_the_inputs_is_refused_and_unfinished_inputs_too(spark, shared_data, tmp_path, capsys):
+    """An output over the inputs or inside their folder is refused before any work (with --overwrite it would
+    delete them; a rerun would read its own output), and so is the output of a job that never finished."""
+    docs = tmp_path / "docs"
+    warc = str(shared_data / "cc/resiliparse-warcfile.warc.gz")
+    assert main(["ingest", warc, "--output", str(docs), "--extractor", "resiliparse", "--quiet"]) == 0
+    before = {part: part.read_bytes() for part in docs.glob("part-*.parquet")}
+    for output in (docs, docs / "signals"):
+        assert main(["signals", str(docs), "--output", str(output), "--overwrite", "--quiet"]) == 2
+        assert f"--output {output} overlaps the input" in capsys.readouterr().err
+    assert before and {part: part.read_bytes() for part in docs.glob("part-*.parquet")} == before
+    assert not (docs / "signals").exists()
+
+    (docs / "_SUCCESS").unlink()  # as a job killed before its end leaves it
+    assert main(["signals", str(docs), "--output", str(tmp_path / "signals"), "--quiet"]) == 2
+    assert f"{docs} is the output of an unfinished curate ingest job" in capsys.readouterr().err

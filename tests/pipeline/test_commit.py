@@ -1,7 +1,10 @@
+"""The output commit protocol: a folder's `_SUCCESS` speaks for the job its `_job.json` records, and no other."""
+
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
-from pipeline.commit import OutputDir
+from pipeline.commit import OutputConflict, OutputDir
 
 
 def test_parquet_keeps_statistics_for_filtering_columns_and_writes_the_text_plain(tmp_path):
@@ -21,3 +24,61 @@ def test_parquet_keeps_statistics_for_filtering_columns_and_writes_the_text_plai
     for path in ("id", "language", "meta.key_value.key", "meta.key_value.value"):
         assert columns[path].statistics.has_min_max and columns[path].has_dictionary_page, path
     assert columns["language"].statistics.min == "de"
+
+
+SCHEMA = pa.schema([("id", pa.string())])
+
+
+def sealed_output(path, job: dict) -> OutputDir:
+    """A complete job output, as run_units and run_subset leave it."""
+    out = OutputDir(str(path))
+    out.claim(job)
+    entry = out.write_parquet("part-a.parquet", [pa.table({"id": ["x", "y"]}, schema=SCHEMA)], SCHEMA)
+    out.finish({"read": 2, "kept": 2, "dropped": {}, "errors": {}}, [entry])
+    return out
+
+
+def test_a_finished_output_holds_no_staging_files(tmp_path):
+    out = sealed_output(tmp_path / "out", {"stage": "signals", "inputs": []})
+    out.write_text("report.html", "<html></html>")  # added after the job, as `curate report` does
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "_SUCCESS", "_job.json", "_manifest.json", "_stats.json", "part-a.parquet", "report.html"]
+
+
+def test_overwrite_killed_part_way_leaves_the_old_job_marked_and_unfinished(tmp_path):
+    """`--overwrite` deletes `_SUCCESS` first and `_job.json` last: whatever a kill leaves is still the old
+    job's and not complete, so another job neither resumes from it nor returns it as its own."""
+    sealed_output(tmp_path, {"stage": "subset", "recipe": "A"})
+    (tmp_path / "_SUCCESS").unlink()  # where a kill during the deletion can stop, at the earliest
+    with pytest.raises(OutputConflict, match="other options"):
+        OutputDir(str(tmp_path)).claim({"stage": "subset", "recipe": "B"})
+
+    out = OutputDir(str(tmp_path))
+    out.claim({"stage": "subset", "recipe": "B"}, overwrite=True)
+    assert out.job() == {"stage": "subset", "recipe": "B"} and not out.complete
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_job.json"]
+
+
+def test_a_folder_of_no_job_is_refused_and_kept_even_with_overwrite(tmp_path):
+    """A folder with files but no `_job.json` (a clone of a dataset repository, or the old job's output after
+    its `_job.json` was lost) is neither resumed nor deleted."""
+    sealed_output(tmp_path / "old", {"stage": "subset", "recipe": "A"})
+    (tmp_path / "old" / "_job.json").unlink()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    for folder in ("old", "mine"):
+        for overwrite in (False, True):
+            with pytest.raises(OutputConflict, match="holds files of no curate job"):
+                OutputDir(str(tmp_path / folder)).claim({"stage": "subset", "recipe": "B"}, overwrite=overwrite)
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "old" / "_SUCCESS").exists() and (tmp_path / "old" / "part-a.parquet").exists()
+
+
+def test_an_output_holding_the_jobs_inputs_is_refused(tmp_path):
+    (tmp_path / "docs").mkdir()
+    part = tmp_path / "docs" / "part-0.parquet"
+    pq.write_table(pa.table({"id": ["x"]}), part)
+    for output in (tmp_path / "docs", tmp_path):
+        with pytest.raises(OutputConflict, match="overlaps the input"):
+            OutputDir(str(output)).claim({"stage": "signals", "inputs": [str(part)]}, overwrite=True)
+    assert part.exists()

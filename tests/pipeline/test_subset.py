@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from filters.expressions import columns_of, compile_rule, evaluate
+from pipeline.cli import main
 from pipeline.session import session_conf
 from pipeline.subset import plan_subset, run_subset
 from recipes.loader import RecipeError, parse_recipe
@@ -174,6 +175,7 @@ def test_a_dedup_key_other_than_the_mode_the_inputs_were_marked_in_is_refused(de
     marked = tmp_path / "dedup"
     shutil.copytree(deduplicated, marked)
     (marked / "_job.json").write_text(json.dumps({"stage": "dedup", "inputs": [], "mode": "fuzzy"}))
+    (marked / "_SUCCESS").touch()
     for dedup, refused in (("{exact: true}", "was marked by `curate dedup --mode fuzzy`; write `dedup: {fuzzy: true}`"),
                            ("{exact: true, fuzzy: true}", "choose one of fuzzy, exact")):
         text = recipe_text(marked, tmp_path / "out", extra=f"dedup: {dedup}\n")
@@ -303,8 +305,6 @@ def test_max_docs_writes_the_documents_the_first_pass_counted(spark, signals, tm
 
 
 def test_an_output_holding_another_job_is_refused(signals, tmp_path, capsys):
-    from pipeline.cli import main
-
     out = tmp_path / "out"
     out.mkdir()
     (out / "_job.json").write_text(json.dumps({"stage": "subset", "inputs": [], "recipe": "another recipe"}))
@@ -312,3 +312,30 @@ def test_an_output_holding_another_job_is_refused(signals, tmp_path, capsys):
     recipe.write_text(recipe_text(signals, out))
     assert main(["subset", str(recipe)]) == 2
     assert "holds output of a subset job with other options" in capsys.readouterr().err
+
+
+def test_an_output_folder_with_files_of_its_own_is_refused_and_kept(signals, tmp_path, capsys):
+    """A folder that holds no curate job, such as a clone of a dataset repository, is never written into."""
+    out = tmp_path / "clone"
+    own = out / "data" / "raw" / "notes.txt"
+    own.parent.mkdir(parents=True)
+    own.write_text("not curate's")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(recipe_text(signals, out))
+    assert main(["subset", str(recipe), "--overwrite"]) == 2
+    assert "holds files of no curate job (data)" in capsys.readouterr().err
+    assert own.read_text() == "not curate's"
+
+
+def test_a_part_ends_in_its_last_shard_rather_than_a_shard_of_a_few_rows():
+    from pipeline.subset import _Batches
+
+    def shards(slack: float) -> list[int]:
+        part = _Batches([pa.record_batch({"text": ["x" * 100] * 10})] * 2, ratio=1.0)  # about 104 bytes a row
+        rows = []
+        while part.head is not None:
+            rows.append(sum(table.num_rows for table in part.take(1000, slack)))
+        return rows
+
+    assert shards(0) == [9, 9, 2]
+    assert shards(250) == [9, 11]
