@@ -206,11 +206,12 @@ def test_options_are_checked():
 def test_curate_dedup_command(spark, tmp_path, capsys):
     now = datetime(2024, 3, 1, tzinfo=UTC).isoformat()
     rows = [{"id": f"d{i}", "text": "same words here " * 10, "date": now} for i in range(3)]
-    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    assert main(["dedup", str(tmp_path), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]) == 0
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["dedup", str(tmp_path / "in"), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "exact: 1 clusters, 2 duplicates of 3 documents" in printed
-    assert main(["dedup", str(tmp_path / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
+    assert main(["dedup", str(tmp_path / "in" / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
     assert "other options" in capsys.readouterr().err
 
 
