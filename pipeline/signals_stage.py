@@ -3,6 +3,7 @@
 import logging
 import os
 import posixpath
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -20,6 +21,7 @@ from pipeline.shipping import ship_directory
 from pipeline.signal_columns import signals_schema, with_signals
 from pipeline.units import absolute_output, run_units
 from signals.artifacts import Artifacts
+from signals.fast.batch import compiled_pass_cached
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
@@ -129,6 +131,10 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
         artifacts = os.path.abspath(artifacts)
         if not os.path.isdir(artifacts):
             raise FileNotFoundError(f"--artifacts {artifacts}: no such directory")
+    # the driver's cache is the executors' only in local mode; elsewhere the check would say nothing about them
+    if progress and spark.sparkContext.master.startswith("local") and not compiled_pass_cached():
+        print("[signals] compiling the signal kernels (once after an install or an update: half a minute of CPU "
+              "or more, no records until then)...", file=sys.stderr)
     shipped = ship_directory(spark, artifacts) if artifacts else None  # word lists and models reach executors
     job = SignalsJob(output, shipped, export)
     stats = run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
@@ -137,7 +143,7 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
     # told once by the driver, after the units (the executors only note them): only the documents show which
     # languages need which models
     for name in stats.get("missing_artifacts", []):
-        log.warning("--artifacts %s has no %s: the %s signals that need it are null", artifacts, name,
+        log.warning("--artifacts %s has no %s: null %s where it is needed", artifacts, name,
                     ARTIFACT_SIGNALS[name.split("/")[0]])
     return stats
 
