@@ -168,13 +168,14 @@ def unit_id(location: str) -> str:
     """A work unit's id: the input's base name, readable, plus a hash of the whole location. The name of an
     earlier stage's output part loses what that stage added (`part-`, its hash), so names do not grow stage by
     stage."""
-    base = posixpath.basename(location.rstrip("/")) or "input"
-    for suffix in (".gz", ".warc", ".wet", ".wat", ".parquet", ".jsonl", ".json"):
-        base = base.removesuffix(suffix)
+    base = _EXTENSIONS.sub("", posixpath.basename(location.rstrip("/")))
     base = _EARLIER_PART.sub(r"\1", base) or "input"
     return f"{base}-{hashlib.sha1(location.encode()).hexdigest()[:10]}"
 
 
+# all the extensions ending a name (`.warc.wet.gz`, `.txt`); none ends another, so an id that lost them all
+# before stays the same
+_EXTENSIONS = re.compile(r"(\.(gz|zst|warc|wet|wat|arc|parquet|jsonl|json|txt))+$")
 _EARLIER_PART = re.compile(r"^part-(.+)-[0-9a-f]{10}$")
 
 

@@ -3,6 +3,7 @@
 import logging
 import os
 import posixpath
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -20,10 +21,14 @@ from pipeline.shipping import ship_directory
 from pipeline.signal_columns import signals_schema, with_signals
 from pipeline.units import absolute_output, run_units
 from signals.artifacts import Artifacts
+from signals.fast.batch import compiled_pass_cached
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
 DOCUMENT_SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".json.gz", ".jsonl.zst")
+# the signals of each top folder of the artifacts layout that a missing artifact can make null
+ARTIFACT_SIGNALS = {"bad_urls": "rps_doc_ut1_blacklist", "classifiers": "rps_doc_ml_*_score",
+                    "dsir": "rps_doc_*_importance*", "lm": "ccnet_perplexity and ccnet_bucket"}
 
 
 class BadDocuments(ValueError):
@@ -101,7 +106,8 @@ def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str |
     except (InputMissing, BadDocuments) as exc:
         return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
     stats.check(location)
-    record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict()}
+    record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict(),
+              "missing_artifacts": artifacts.missing()}
     out.commit_unit(unit, record)
     return record
 
@@ -125,8 +131,24 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
         artifacts = os.path.abspath(artifacts)
         if not os.path.isdir(artifacts):
             raise FileNotFoundError(f"--artifacts {artifacts}: no such directory")
+    # the driver's cache is the executors' only in local mode; elsewhere the check would say nothing about them
+    if progress and spark.sparkContext.master.startswith("local") and not compiled_pass_cached():
+        print("[signals] compiling the signal kernels (once after an install or an update: half a minute of CPU "
+              "or more, no records until then)...", file=sys.stderr)
     shipped = ship_directory(spark, artifacts) if artifacts else None  # word lists and models reach executors
     job = SignalsJob(output, shipped, export)
-    return run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
-                     partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
-                     fail_on=("bad_input",))
+    stats = run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
+                      partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
+                      fail_on=("bad_input",), summarize=_missing_artifacts)
+    # told once by the driver, after the units (the executors only note them): only the documents show which
+    # languages need which models
+    for name in stats.get("missing_artifacts", []):
+        log.warning("--artifacts %s has no %s: null %s where it is needed", artifacts, name,
+                    ARTIFACT_SIGNALS[name.split("/")[0]])
+    return stats
+
+
+def _missing_artifacts(records: list[dict]) -> dict:
+    """`missing_artifacts`: the model artifacts some unit's documents needed and did not find, relative to
+    --artifacts."""
+    return {"missing_artifacts": sorted({name for record in records for name in record.get("missing_artifacts", [])})}

@@ -164,6 +164,8 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
         if languages:
             meta["cc_languages"] = languages
         return record.body.decode("utf-8", errors="replace"), meta
+    if record.record_type == "metadata" and (record.header("Content-Type") or "").startswith("application/json"):
+        return Skip(False, "wat_metadata")  # a WAT record: the page's metadata as JSON, none of its text
     if record.record_type not in ("response", "resource"):
         return Skip(False, f"record_type_{record.record_type}")
     if record.content_length > options.max_page_bytes:

@@ -6,16 +6,13 @@ The model artifacts (spec §4.2) sit beside them: the UT1 domain table, fastText
 
 import csv
 import json
-import logging
 import os
 from collections.abc import Callable
 from functools import cache, lru_cache
 
 import numpy as np
 
-from signals.perplexity import LanguageModel, load_language_model
-
-log = logging.getLogger(__name__)
+from signals.perplexity import LanguageModel, load_language_model, missing_model_files
 
 UT1_TABLE = os.path.join("bad_urls", "domain_to_category_id.json")
 UT1_CATEGORY_INDEX = os.path.join("bad_urls", "category_index.json")
@@ -24,15 +21,25 @@ DSIR_BUCKETS = 10000  # the reference's DSIR_FEATURE_DIM
 DSIR_COUNTS = os.path.join("dsir", "{language}", "{dataset}.{language}.{buckets}.counts.npy")
 DSIR_LAMBDA = os.path.join("dsir", "{language}", "{dataset}.{language}.lambda.npy")
 DSIR_SOURCE = "ccnet"  # the dataset name of the web sample the targets are compared with
+# The models RedPajama-V2 has per language (spec §6): palm and wikiref for English, wikipedia for the others;
+# DSIR counts of books and OpenWebText for English only. One it never has is not reported missing.
+ENGLISH_CLASSIFIERS, OTHER_CLASSIFIERS = ("palm", "wikiref"), ("wikipedia",)
+ENGLISH_ONLY_DSIR = ("books", "openwebtext")
 
 
 
 class Artifacts:
     """Looks word lists and model artifacts up under a directory; a missing one gives None (its signals are
-    then null)."""
+    then null) and is remembered, for the caller to report once (`missing`)."""
 
     def __init__(self, directory: str | None):
         self.directory = directory
+        self._missed: set[str] = set()  # paths relative to the directory, looked up and absent
+
+    def missing(self) -> list[str]:
+        """The model artifacts looked up and absent, relative to the directory: the file, or its first absent
+        folder (`dsir/de/`), sorted. Word lists are not reported (a language without them is common)."""
+        return sorted({_absent_part(self.directory, relative) for relative in self._missed})
 
     def stop_words(self, language: str | None) -> frozenset[str] | None:
         return _word_set(self.directory, "stop_words", language)
@@ -41,10 +48,14 @@ class Artifacts:
         return _word_set(self.directory, "bad_words", language)
 
     def language_model(self, language: str | None) -> LanguageModel | None:
-        """The language's CCNet SentencePiece + KenLM models (None, with one warning per language, if absent)."""
+        """The language's CCNet SentencePiece + KenLM models (None if absent)."""
         if not self.directory or not language:
             return None
-        return load_language_model(os.path.join(self.directory, "lm"), language)
+        model = load_language_model(os.path.join(self.directory, "lm"), language)
+        if model is None:
+            self._missed.update(os.path.join("lm", name)
+                                for name in missing_model_files(os.path.join(self.directory, "lm"), language))
+        return model
 
     def perplexity_cutoffs(self) -> dict[str, tuple[float, float]]:
         """Per-language (head, tail) perplexity cutoffs from `lm/cutoff.csv`, if there is one."""
@@ -52,41 +63,63 @@ class Artifacts:
 
     def domain_categories(self) -> dict[str, int] | None:
         """UT1: domain -> id of its combination of categories."""
-        return _artifact(self.directory, UT1_TABLE, _read_json)
+        return self._model(UT1_TABLE, _read_json)
 
     def classifier(self, language: str | None, name: str):
         """The fastText model `classifiers/{language}/{name}.model.bin`, loaded with fasttext(-predict)."""
         if not language:
             return None
-        return _artifact(self.directory, CLASSIFIER.format(language=language, name=name), _read_fasttext)
+        reference_has = name in (ENGLISH_CLASSIFIERS if language == "en" else OTHER_CLASSIFIERS)
+        return self._model(CLASSIFIER.format(language=language, name=name), _read_fasttext, reference_has)
 
     def dsir_counts(self, language: str | None, dataset: str) -> np.ndarray | None:
         """The hashed 1- and 2-gram counts of a corpus (DSIR_BUCKETS long)."""
         if not language:
             return None
         relative = DSIR_COUNTS.format(language=language, dataset=dataset, buckets=DSIR_BUCKETS)
-        return _artifact(self.directory, relative, _read_counts)
+        return self._model(relative, _read_counts, _reference_has_dsir(language, dataset))
 
     def dsir_lambda(self, language: str | None, dataset: str) -> float | None:
         """The mean number of WordPunct tokens of a corpus's documents."""
         if not language:
             return None
-        return _artifact(self.directory, DSIR_LAMBDA.format(language=language, dataset=dataset), _read_scalar)
+        relative = DSIR_LAMBDA.format(language=language, dataset=dataset)
+        return self._model(relative, _read_scalar, _reference_has_dsir(language, dataset))
+
+    def _model(self, relative: str, read: Callable, reference_has: bool = True):
+        """The artifact at `relative`, or None; a missing one is remembered unless the reference never has it."""
+        if not self.directory:
+            return None
+        found = _artifact(self.directory, relative, read)
+        if found is None and reference_has:
+            self._missed.add(relative)
+        return found
+
+
+def _reference_has_dsir(language: str, dataset: str) -> bool:
+    return language == "en" or dataset not in ENGLISH_ONLY_DSIR
 
 
 @cache
-def _artifact(directory: str | None, relative: str, read: Callable):
-    """A model artifact read once per process; a missing one is None, with one warning."""
-    if not directory:
-        return None
+def _artifact(directory: str, relative: str, read: Callable):
+    """A model artifact read once per process; None if it is missing."""
     path = os.path.join(directory, relative)
     if not os.path.exists(path):
-        log.warning("artifact %s is missing: the signals that need it are null", path)
         return None
     try:
         return read(path)
     except (OSError, ValueError) as exc:
         raise ValueError(f"artifact {path} cannot be read: {exc}") from exc
+
+
+@cache
+def _absent_part(directory: str, relative: str) -> str:
+    """`relative` itself, or its first folder that `directory` lacks (with a trailing /)."""
+    parts = relative.split(os.sep)
+    for end in range(1, len(parts)):
+        if not os.path.isdir(os.path.join(directory, *parts[:end])):
+            return "/".join(parts[:end]) + "/"
+    return "/".join(parts)
 
 
 def _read_json(path: str):

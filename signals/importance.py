@@ -25,7 +25,7 @@ def hash_features(raw_words: list[str], size: int = DSIR_BUCKETS) -> np.ndarray:
 
 def importance(doc: Document, artifacts: Artifacts, dataset: str) -> Spans:
     """Log-likelihood ratio of the document's features under `dataset` against the web sample."""
-    log_ratio = _log_ratio(artifacts.directory, doc.language, dataset)
+    log_ratio = _log_ratio(artifacts, doc.language, dataset)
     if log_ratio is None or not doc.raw:
         return doc.whole(None)
     return doc.whole(rounded(_score(doc, log_ratio)))
@@ -36,7 +36,7 @@ def importance_length_correction(doc: Document, artifacts: Artifacts, dataset: s
 
     The reference's bug is kept (spec §8.8): lambda is a mean count of tokens while L counts characters, so
     both probabilities underflow to 0 and the correction to exactly 0 unless L is close to lambda."""
-    log_ratio = _log_ratio(artifacts.directory, doc.language, dataset)
+    log_ratio = _log_ratio(artifacts, doc.language, dataset)
     if log_ratio is None or not doc.raw:
         return doc.whole(None)
     target_lambda = artifacts.dsir_lambda(doc.language, dataset)
@@ -62,12 +62,17 @@ def _score(doc: Document, log_ratio: np.ndarray) -> float:
     return float(np.inner(doc.cache["dsir_features"], log_ratio))
 
 
-@cache
-def _log_ratio(directory: str | None, language: str | None, dataset: str) -> np.ndarray | None:
-    """ln(p_target + 1e-8) - ln(p_web + 1e-8) per bucket, or None when either count file is missing."""
-    artifacts = Artifacts(directory)
+def _log_ratio(artifacts: Artifacts, language: str | None, dataset: str) -> np.ndarray | None:
+    """ln(p_target + 1e-8) - ln(p_web + 1e-8) per bucket, or None when either count file is missing (looked up
+    through `artifacts`, which notes which)."""
     target, source = artifacts.dsir_counts(language, dataset), artifacts.dsir_counts(language, DSIR_SOURCE)
     if target is None or source is None:
         return None
-    return np.log(target / target.sum() + 1e-8) - np.log(source / source.sum() + 1e-8)
+    return _cached_log_ratio(artifacts.directory, language, dataset)
 
+
+@cache
+def _cached_log_ratio(directory: str, language: str, dataset: str) -> np.ndarray:
+    artifacts = Artifacts(directory)
+    target, source = artifacts.dsir_counts(language, dataset), artifacts.dsir_counts(language, DSIR_SOURCE)
+    return np.log(target / target.sum() + 1e-8) - np.log(source / source.sum() + 1e-8)

@@ -7,13 +7,11 @@ scores each "\\n"-separated line of that with `model.score(line)` (sentence boun
 normalisation deletes newlines, so the pieces make one line. A document whose pieces are empty gets no perplexity.
 Models sit in one directory as CCNet's lm_sp: `{lang}.sp.model` and `{lang}.arpa.bin` (or `.arpa`, `.arpa.gz`)."""
 
-import logging
 import os
 from functools import cache
 
 from signals.ccnet_text import normalize
 
-log = logging.getLogger(__name__)
 LM_SUFFIXES = (".arpa.bin", ".arpa", ".arpa.gz")  # KenLM binary first (CCNet's), then ARPA, plain or gzipped
 
 
@@ -56,21 +54,31 @@ def model_files(directory: str, language: str) -> tuple[str | None, str | None]:
     """The SentencePiece model and the KenLM model of `language` in `directory` (None where absent).
 
     A language is a file name's stem: one with a path separator or a leading dot (from the input's data) has none."""
-    if os.path.basename(language) != language or language.startswith("."):
+    if not _is_file_stem(language):
         return None, None
     pieces = os.path.join(directory, f"{language}.sp.model")
     lms = (os.path.join(directory, language + suffix) for suffix in LM_SUFFIXES)
     return (pieces if os.path.isfile(pieces) else None), next((p for p in lms if os.path.isfile(p)), None)
 
 
+def _is_file_stem(language: str) -> bool:
+    return os.path.basename(language) == language and not language.startswith(".")
+
+
 @cache
 def load_language_model(directory: str, language: str) -> LanguageModel | None:
-    """The language's models from `directory`, loaded once per process; None with one warning when absent."""
+    """The language's models from `directory`, loaded once per process; None when either is absent."""
     pieces, lm = model_files(directory, language)
     if pieces is None or lm is None:
-        missing = [name for name, path in ((f"{language}.sp.model", pieces),
-                                           (f"{language}.arpa.bin|.arpa|.arpa.gz", lm)) if path is None]
-        log.warning("no CCNet language model for %r in %s (missing %s): its ccnet_perplexity and ccnet_bucket "
-                    "are null", language, directory, " and ".join(missing))
         return None
     return LanguageModel(pieces, lm)
+
+
+@cache
+def missing_model_files(directory: str, language: str) -> tuple[str, ...]:
+    """The names of `language`'s model files that `directory` lacks (none for a language that names no file)."""
+    if not _is_file_stem(language):
+        return ()
+    pieces, lm = model_files(directory, language)
+    return tuple(name for name, path in ((f"{language}.sp.model", pieces), (language + "|".join(LM_SUFFIXES), lm))
+                 if path is None)

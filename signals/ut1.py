@@ -6,7 +6,9 @@ from signals.document import Document, Spans
 
 def ut1_blacklist(doc: Document, artifacts: Artifacts) -> Spans:
     """Exact match of the URL's netloc (no parent-domain or `www.` fallback); None when not listed."""
+    if doc.domain is None:  # checked first: without URLs a missing table is no loss
+        return doc.whole(None)
     table = artifacts.domain_categories()
-    if table is None or doc.domain is None:
+    if table is None:
         return doc.whole(None)
     return doc.whole(table.get(doc.domain))

@@ -15,7 +15,7 @@ from signals.fast.ccnet import CCNET_COLUMNS, ccnet_lengths
 from signals.fast.codepoints import Codepoints, Tables
 from signals.fast.content import curly_bracket, ldnoobw_words, lorem_ipsum, stop_word_fraction
 from signals.fast.fineweb import fineweb_signals
-from signals.fast.jit import compiled, cycle_counter
+from signals.fast.jit import compiled, cycle_counter, is_cached
 from signals.fast.lines import line_signals
 from signals.fast.minhash import signature
 from signals.fast.natural_language import (
@@ -120,6 +120,11 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
                out.line_values, out.signatures, out.has_signature, out.ccnet, out.fineweb, out.fineweb_nulls,
                out.cycles)
     return out
+
+
+def compiled_pass_cached() -> bool:
+    """Whether this machine's disk cache holds the compiled pass: if not, its first run compiles it (about 25 s)."""
+    return is_cached(_score)
 
 
 def _line_counts(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:

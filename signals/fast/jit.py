@@ -76,6 +76,13 @@ def compiled(function: Callable) -> Callable:
         numba.config.CACHE_DIR = previous
 
 
+def is_cached(function: Callable) -> bool:
+    """Whether the disk cache holds machine code of `function` (from `compiled`) for its current source, so that
+    a process calling it loads it (about a second) instead of compiling it. False without a disk cache."""
+    index = getattr(getattr(function, "_cache", None), "_cache_file", None)  # numba's cache internals (0.5x-0.6x)
+    return index is not None and bool(index._load_index())  # empty when absent or stale (another source stamp)
+
+
 @intrinsic
 def cycle_counter(typing_context):
     """The processor's cycle counter (LLVM's readcyclecounter: rdtsc on x86, 0 where there is none), to share the

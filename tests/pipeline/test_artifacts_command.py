@@ -3,6 +3,8 @@
 import gzip
 import io
 import json
+import logging
+import shutil
 import socket
 import tarfile
 
@@ -81,6 +83,41 @@ def test_signals_on_spark_fill_the_model_columns(built, spark, shared_data, tmp_
     assert got["wiki"]["rps_doc_wikipedia_importance"] > 0 > got["casino"]["rps_doc_wikipedia_importance"]
     model_columns = [field.name for field in MODEL_SIGNAL_FIELDS if field.name != "rps_doc_ut1_blacklist"]
     assert all(got[i][name] is None for i in ("german", "empty") for name in model_columns)
+
+
+def test_signals_name_a_missing_artifact_once_under_its_folder(built, ccnet_models, spark, shared_data, tmp_path,
+                                                                caplog):
+    """Everything RedPajama-V2 has for English and German but wikiref: one warning for the job, naming wikiref
+    under --artifacts, none for the models RedPajama-V2 never has (spec §6)."""
+    artifacts = tmp_path / "artifacts-but-wikiref"
+    shutil.copytree(built, artifacts)
+    # stand-ins under the other names (the values do not matter here, only which files exist)
+    stand_ins = {"classifiers/de/wikipedia.model.bin": "classifiers/en/palm.model.bin"}
+    for language, dataset in (("en", "books"), ("en", "openwebtext"), ("de", "ccnet"), ("de", "wikipedia")):
+        for kind in ("10000.counts", "lambda"):
+            stand_ins[f"dsir/{language}/{dataset}.{language}.{kind}.npy"] = f"dsir/en/wikipedia.en.{kind}.npy"
+    for language in ("en", "de"):
+        for suffix in ("sp.model", "arpa"):
+            stand_ins[f"lm/{language}.{suffix}"] = ccnet_models / f"en.{suffix}"
+    for name, source in stand_ins.items():
+        (artifacts / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(artifacts / source, artifacts / name)
+    web = web_documents(shared_data / WEB)
+    inputs = []
+    for language in ("en", "de"):  # two files, two units: still one warning
+        inputs.append(tmp_path / f"{language}.jsonl")
+        inputs[-1].write_text("".join(json.dumps({"id": f"{language}{i}", "text": text, "language": language,
+                                                  "url": "https://example.com/"}) + "\n"
+                                      for i, text in enumerate(web[:5])))
+    with caplog.at_level(logging.WARNING, logger="pipeline.signals_stage"):
+        stats = run_signals(spark, [str(i) for i in inputs], str(tmp_path / "out"), str(artifacts), progress=False)
+    assert stats["missing_artifacts"] == ["classifiers/en/wikiref.model.bin"]
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1 and f"{artifacts} has no classifiers/en/wikiref.model.bin" in warnings[0]
+    table = pq.read_table(str(tmp_path / "out")).to_pylist()
+    assert all(row["rps_doc_ml_wikiref_score"] is None for row in table)
+    assert all(row["ccnet_perplexity"] is not None and row["rps_doc_wikipedia_importance"] is not None
+               for row in table)
 
 
 def test_corpus_files_in_every_format(tmp_path):

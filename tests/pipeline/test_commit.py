@@ -1,10 +1,12 @@
 """The output commit protocol: a folder's `_SUCCESS` speaks for the job its `_job.json` records, and no other."""
 
+import re
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.commit import OutputConflict, OutputDir
+from pipeline.commit import OutputConflict, OutputDir, unit_id
 
 
 def test_parquet_keeps_statistics_for_filtering_columns_and_writes_the_text_plain(tmp_path):
@@ -82,3 +84,19 @@ def test_an_output_holding_the_jobs_inputs_is_refused(tmp_path):
         with pytest.raises(OutputConflict, match="overlaps the input"):
             OutputDir(str(output)).claim({"stage": "signals", "inputs": [str(part)]}, overwrite=True)
     assert part.exists()
+
+
+@pytest.mark.parametrize(("name", "stem"), [
+    # Common Crawl's three files of a segment, the inputs of `curate signals` and plain text
+    ("CC-MAIN-20240517233122-20240518023122-00000.warc.gz", "CC-MAIN-20240517233122-20240518023122-00000"),
+    ("whirlwind.warc.wet.gz", "whirlwind"), ("whirlwind.warc.wat.gz", "whirlwind"), ("page.wet", "page"),
+    ("old.arc.gz", "old"), ("docs.jsonl.gz", "docs"), ("docs.jsonl.zst", "docs"), ("docs.parquet", "docs"),
+    ("notes.txt", "notes"), ("notes.txt.gz", "notes"), ("ccnet-sample.warc.wet.txt", "ccnet-sample"),
+    ("v1.2.jsonl", "v1.2"), ("backup.tar.gz", "backup.tar"),  # not an extension: kept
+    # a stage's output part keeps its input's name, also one written before `.warc.wet.gz` lost all three
+    ("part-whirlwind-0123456789.parquet", "whirlwind"), ("part-whirlwind.warc-0123456789.parquet", "whirlwind.warc"),
+])
+def test_a_units_name_is_its_inputs_without_extensions(name, stem):
+    unit = unit_id(f"/data/{name}")
+    assert re.fullmatch(rf"{re.escape(stem)}-[0-9a-f]{{10}}", unit)
+    assert unit == unit_id(f"/data/{name}") != unit_id(f"/other/{name}")  # the location's hash tells them apart

@@ -1,6 +1,5 @@
 """The CCNet signals: line dedup lengths, language score, KenLM + SentencePiece perplexity and its bucket."""
 
-import logging
 import random
 import unicodedata
 
@@ -194,23 +193,20 @@ def test_malformed_cutoff_table_is_named(ccnet_models, tmp_path):
         artifacts.perplexity_cutoffs()
 
 
-def test_missing_models_give_null_with_one_warning_per_language(ccnet_models, tmp_path, caplog):
+def test_missing_models_give_null_and_are_named(ccnet_models, tmp_path):
     artifacts = artifacts_with(tmp_path, {**english_files(ccnet_models), "fr.sp.model": ccnet_models / "en.sp.model"})
     text = "Une phrase en français.\nEt une autre."
-    with caplog.at_level(logging.WARNING, logger="signals.perplexity"):
-        results = [ccnet(text, artifacts, language) for language in ("de", "fr", "de", "fr", None, "de")]
+    results = [ccnet(text, artifacts, language) for language in ("de", "fr", "de", "fr", None, "de")]
     assert all(r["ccnet_perplexity"] is None and r["ccnet_bucket"] is None for r in results)
     assert all(r["ccnet_length"] == len(text) for r in results)  # the model-free CCNet signals are still there
-    warnings = [record.getMessage() for record in caplog.records]
-    assert len(warnings) == 2
-    assert "'de'" in warnings[0] and "de.sp.model" in warnings[0]
-    assert "'fr'" in warnings[1] and "fr.arpa.bin" in warnings[1] and "fr.sp.model" not in warnings[1]
+    assert artifacts.missing() == ["lm/de.arpa.bin|.arpa|.arpa.gz", "lm/de.sp.model", "lm/fr.arpa.bin|.arpa|.arpa.gz"]
     assert ccnet(text, artifacts)["ccnet_perplexity"] is not None  # English has both models
     assert ccnet(text, Artifacts(None))["ccnet_perplexity"] is None
     # a language read from the data names a file in lm/, never one elsewhere
     for name, source in english_files(ccnet_models).items():
         (tmp_path / "artifacts" / name).symlink_to(source)
     assert ccnet(text, artifacts, language="../en")["ccnet_perplexity"] is None
+    assert len(artifacts.missing()) == 3  # and it is not named as missing either
 
 
 def test_unreadable_model_is_named(ccnet_models, tmp_path):

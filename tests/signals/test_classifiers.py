@@ -93,14 +93,19 @@ def test_lines_are_joined_as_str_splitlines_splits_them(model_file):
     assert one_line[0][2] == many[0][2]
 
 
-def test_empty_documents_missing_models_and_no_language_are_null(model_file, caplog):
+def test_empty_documents_missing_models_and_no_language_are_null(model_file, tmp_path):
     artifacts = Artifacts(str(model_file[0]))
     assert compute_signals("", "en", artifacts, CLASSIFIERS)["rps_doc_ml_palm_score"] == [[0, 0, None]]
     assert compute_signals("Texte.", None, artifacts, CLASSIFIERS)["rps_doc_ml_palm_score"] == [[0, 6, None]]
     for _ in range(3):
         got = compute_signals("Ein Text.", "de", artifacts, CLASSIFIERS)
     assert all(spans == [[0, 9, None]] for spans in got.values())
-    assert caplog.text.count("classifiers/de/wikipedia.model.bin is missing") == 1
+    # what is missing, relative to the folder (its first absent folder); not English's `wikipedia` (spec §6)
+    assert artifacts.missing() == ["classifiers/de/", "classifiers/en/wikiref.model.bin"]
+    (tmp_path / "classifiers" / "fr").mkdir(parents=True)
+    french = Artifacts(str(tmp_path))
+    compute_signals("Un texte.", "fr", french, CLASSIFIERS)
+    assert french.missing() == ["classifiers/fr/wikipedia.model.bin"]  # RedPajama-V2 has no French palm, wikiref
 
 
 def test_a_wikipedia_model_for_another_language(shared_data, tmp_path):

@@ -117,15 +117,18 @@ def test_length_correction_mixes_units_as_the_reference(tmp_path, web_texts):
         assert got["rps_doc_books_importance_length_correction"][0][2] - plain == pytest.approx(correction, abs=0.05)
 
 
-def test_missing_counts_empty_documents_and_other_languages_are_null(dsir_artifacts, caplog):
+def test_missing_counts_empty_documents_and_other_languages_are_null(dsir_artifacts):
     artifacts = Artifacts(str(dsir_artifacts))
     for _ in range(3):
         got = compute_signals("Some text here.", "en", artifacts, IMPORTANCE)
     assert got["rps_doc_wikipedia_importance"][0][2] is not None
     for name in ("rps_doc_books_importance", "rps_doc_openwebtext_importance_length_correction"):
         assert got[name] == [[0, 15, None]]  # no books or OpenWebText counts were built
-    missing = [r.getMessage() for r in caplog.records if "books.en.10000.counts.npy is missing" in r.getMessage()]
-    assert len(missing) == 1  # one warning, not one per document
+    assert artifacts.missing() == ["dsir/en/books.en.10000.counts.npy", "dsir/en/openwebtext.en.10000.counts.npy"]
     assert all(spans == [[0, 0, None]] for spans in compute_signals("", "en", artifacts, IMPORTANCE).values())
+    (dsir_artifacts / "dsir" / "fr").mkdir()
     assert all(spans[0][2] is None for spans in compute_signals("Du texte.", "fr", artifacts, IMPORTANCE).values())
+    # French has wikipedia counts in RedPajama-V2, not books or OpenWebText ones (spec §2.7)
+    assert [name for name in artifacts.missing() if "/fr/" in name] == [
+        "dsir/fr/ccnet.fr.10000.counts.npy", "dsir/fr/wikipedia.fr.10000.counts.npy"]
     assert all(spans[0][2] is None for spans in compute_signals("Text.", "en", Artifacts(None), IMPORTANCE).values())
