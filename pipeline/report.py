@@ -49,11 +49,9 @@ class Histogram:
 def load_subset(directory: str) -> tuple[SubsetPlan, dict]:
     """The plan of the recipe that made `directory`, on the inputs it read, and its books."""
     out = OutputDir(directory)
-    job = out.job()
+    job = out.job_of("subset")
     if not out.complete or job is None:
         raise ValueError(f"{directory} is not a complete `curate subset` output (no _SUCCESS or _job.json)")
-    if job.get("stage") != "subset":
-        raise ValueError(f"{directory} holds the output of `curate {job.get('stage')}`, not of `curate subset`")
     plan = plan_subset(parse_recipe(job["recipe"], out.join("_job.json")), directory, job["inputs"])
     return plan, out.read_json("_stats.json")
 
