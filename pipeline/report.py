@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from pipeline.commit import OutputDir
-from pipeline.subset import REASON, SubsetPlan, decisions, plan_subset, read_inputs
+from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, plan_subset, read_inputs
 from pipeline.svg_charts import Segment, column_chart, row_chart
 from recipes.loader import parse_recipe
 
@@ -220,7 +220,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
           for name, count in (("read", stats["read"]), ("kept", stats["kept"]), ("removed", removed))],
         f"</table><p>{stats['chars_kept']:,} characters kept, about {stats['tokens_kept_estimate']:,} tokens.</p>",
         "<h2>What each rule removed</h2>",
-        "<p>A document counts under the first rule it fails, in the order of the recipe.</p>",
+        f"<p>{escape(FIRST_FAILED)}</p>",
         _figure(row_chart("Removal waterfall", _waterfall(stats), stats["read"]), ""),
     ]
     if histograms:

@@ -42,6 +42,9 @@ from recipes.loader import LoadedRecipe
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
 REASON = "_curate_reason"
 HASH_RANGE = float(1 << 53)
+# how the books count a document, for the card and the report (the order of `decisions` and `_rule_order`)
+FIRST_FAILED = ("A document counts under the first check it fails, in this order: dedup, then the filters in "
+                "recipe order, then line_filters, then sample.")
 SHARD_RECORD = pa.schema([("part", pa.int64()), ("piece", pa.int64()), ("file", pa.string()), ("rows", pa.int64()),
                           ("bytes", pa.int64()), ("chars", pa.int64())])
 SHARD_DDL = ", ".join(f"{field.name} long" if pa.types.is_integer(field.type) else f"{field.name} string"
@@ -481,7 +484,7 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = _place_shards(out, recipe.output.config, written)
     chars = sum(r["chars"] for r in written)
-    books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in recipe order, zeros too
+    books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in checking order, zeros too
     result = {"stage": "subset", "recipe": recipe.name, **books, "rules": _rule_order(plan),
               "chars_kept": chars, "tokens_kept_estimate": chars // CHARS_PER_TOKEN, "mix": mix,
               "inputs": {"files": len(plan.inputs)}}
