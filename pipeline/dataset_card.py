@@ -49,6 +49,8 @@ def card_text(loaded, stats: dict) -> str:
         "4 characters per token).\n",
         f"## Documents removed by each rule\n\n{FIRST_FAILED}\n",
         "| rule | documents |\n|---|---:|\n" + rules + "\n" if rules else "No rules.\n",
+        "## Warnings\n\n" + "".join(f"- {warning}\n" for warning in stats["warnings"]) if stats.get("warnings")
+        else "",
         "## The books\n\n```\n" + books + "\n```\n",
         "## Recipe\n\n```yaml\n" + loaded.text.rstrip() + "\n```\n",
     ]
