@@ -546,9 +546,10 @@ def nothing_kept(stats: dict) -> str | None:
     """The line that ends a run that kept no document (None when it kept some)."""
     if stats["kept"]:
         return None
-    return (f"NOTHING KEPT: all {stats['read']:,} documents were removed (the table says by which rule"
-            f"{', the warnings above why' if stats.get('warnings') else ''}); the dataset holds one empty shard, "
-            'which datasets.load_dataset cannot load (Instruction "train" corresponds to no data)')
+    why = (f"all {stats['read']:,} documents were removed (the table says by which rule"
+           f"{', the warnings above why' if stats.get('warnings') else ''})") if stats["read"] else "no input documents"
+    return (f"NOTHING KEPT: {why}; the dataset holds one empty shard, which datasets.load_dataset cannot load "
+            '(Instruction "train" corresponds to no data)')
 
 
 def _rule_order(plan: SubsetPlan) -> list[str]:
