@@ -5,7 +5,7 @@
 
 import sys
 
-from pipeline.cli import main
+from pipeline.cli import job_main
 
 if __name__ == "__main__":
-    sys.exit(main(["report", *sys.argv[1:]]))
+    sys.exit(job_main("report", __file__))

@@ -308,10 +308,12 @@ def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_subset_command(args: argparse.Namespace) -> int:
     from pipeline.commit import OutputDir
-    from pipeline.subset import explain, plan_subset, run_subset, subset_job
+    from pipeline.subset import explain, nothing_kept, plan_subset, run_subset, subset_job
     from recipes.loader import load_recipe
 
     plan = plan_subset(load_recipe(args.recipe), args.output, args.input)  # every check before Spark starts
+    for warning in plan.warnings:
+        print(f"curate subset: warning: {args.recipe}: {warning}", file=sys.stderr)
     if not args.explain:
         OutputDir(plan.output).check_claim(subset_job(plan), args.overwrite)
     spark = _session(args, "curate subset")
@@ -323,6 +325,9 @@ def run_subset_command(args: argparse.Namespace) -> int:
     stats = run_subset(spark, plan, overwrite=args.overwrite)
     print_summary(plan.output, stats)
     print(f"characters kept: {stats['chars_kept']:,} (about {stats['tokens_kept_estimate']:,} tokens)")
+    if nothing_kept(stats):
+        sys.stdout.flush()  # the last line, after the table
+        print(f"curate subset: warning: {nothing_kept(stats)}", file=sys.stderr)
     return 0
 
 

@@ -53,6 +53,13 @@ class OutputDir:
         marker = self.join("_job.json")
         return json.loads(self.fs.cat_file(marker)) if self.fs.exists(marker) else None
 
+    def job_of(self, stage: str) -> dict | None:
+        """The job recorded here; ValueError naming the stage that wrote the folder when it is another one's."""
+        job = self.job()
+        if job is not None and job.get("stage") != stage:
+            raise ValueError(f"{self.path} holds the output of `curate {job.get('stage')}`, not of `curate {stage}`")
+        return job
+
     def check_claim(self, job: dict, overwrite: bool = False) -> bool:
         """Whether the directory holds another job's output (to be replaced: `overwrite`); OutputConflict if so
         without `overwrite`, and always when it holds the job's inputs or files of no curate job. Changes

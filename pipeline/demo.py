@@ -534,8 +534,10 @@ def run_demo_subset(spark, output: str, deduped: str) -> None:
 
     subset = os.path.join(output, "subset")
     recipe = os.path.join(output, "demo-recipe.yaml")
+    # the paths as given (`make demo`: relative to where it runs, as a recipe's are): the card shows the recipe,
+    # and an absolute path would publish the folders of this machine
     with open(recipe, "w", encoding="utf-8") as handle:
-        handle.write(DEMO_RECIPE.format(input=os.path.abspath(deduped), output=os.path.abspath(subset)))
+        handle.write(DEMO_RECIPE.format(input=deduped, output=subset))
     stats = run_subset(spark, plan_subset(load_recipe(recipe)), overwrite=True)
     print_summary(subset, stats)
     print(f"\nthe recipe {recipe} kept {stats['kept']} documents: Hugging Face shards in {subset}/data/, "

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pipeline.commit import OutputDir
 from pipeline.remote import RETRYABLE_STATUS, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -39,15 +40,15 @@ def publish_files(directory: str) -> list[Upload]:
     root = local_folder(directory)
     if not os.path.isdir(root):
         raise PublishError(f"{directory}: no such folder")
+    try:
+        OutputDir(root).job_of("subset")
+    except ValueError as exc:
+        raise PublishError(str(exc)) from None
     missing = [name for name in ("_SUCCESS", "README.md", "_job.json", "_manifest.json", "_stats.json")
                if not os.path.isfile(os.path.join(root, name))]
     if missing:
         raise PublishError(f"{directory} is not a complete `curate subset` output (no {', '.join(missing)}); "
                            "run `curate subset` to the end first")
-    with open(os.path.join(root, "_job.json")) as handle:
-        stage = json.load(handle).get("stage")
-    if stage != "subset":
-        raise PublishError(f"{directory} holds the output of `curate {stage}`, not of `curate subset`")
     with open(os.path.join(root, "_manifest.json")) as handle:
         for entry in json.load(handle)["files"]:
             path = os.path.join(root, entry["file"])

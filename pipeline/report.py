@@ -5,12 +5,14 @@ The subset's inputs are read again with the recipe kept in its `_job.json`, thro
 `curate subset`. Everything is aggregated on Spark; only fixed-size results (histogram bins, the most frequent
 values, a few examples per rule) reach the driver."""
 
+import re
 import sys
 from dataclasses import dataclass
 from html import escape
 
 from pipeline.commit import OutputDir
-from pipeline.subset import REASON, SubsetPlan, decisions, plan_subset, read_inputs
+from pipeline.null_columns import likely_cause
+from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, plan_subset, read_inputs
 from pipeline.svg_charts import Segment, column_chart, row_chart
 from recipes.loader import parse_recipe
 
@@ -49,11 +51,9 @@ class Histogram:
 def load_subset(directory: str) -> tuple[SubsetPlan, dict]:
     """The plan of the recipe that made `directory`, on the inputs it read, and its books."""
     out = OutputDir(directory)
-    job = out.job()
+    job = out.job_of("subset")
     if not out.complete or job is None:
         raise ValueError(f"{directory} is not a complete `curate subset` output (no _SUCCESS or _job.json)")
-    if job.get("stage") != "subset":
-        raise ValueError(f"{directory} holds the output of `curate {job.get('stage')}`, not of `curate subset`")
     plan = plan_subset(parse_recipe(job["recipe"], out.join("_job.json")), directory, job["inputs"])
     return plan, out.read_json("_stats.json")
 
@@ -203,6 +203,8 @@ figcaption { font-size: 12px; color: #555; }
 .example pre { white-space: pre-wrap; font-size: 12px; background: #fafafa; padding: 6px; margin: 4px 0;
                max-height: 9em; overflow: auto; }
 code { background: #f3f3f3; padding: 0 3px; } .meta { font-size: 12px; color: #555; }
+.nodata { border: 1px dashed #bbb; padding: 8px 12px; font-size: 13px; color: #555; }
+.nodata .title { font-weight: bold; font-size: 11px; color: #222; }
 """
 
 
@@ -217,12 +219,13 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
         f'<p class="meta">{escape(recipe.description.strip())}<br>{escape(plan.output)}; '
         f"{len(plan.inputs):,} input files</p>",
         f'<p class="warning">{escape(warning)}</p>' if warning else "",
+        *[f'<p class="warning">{_marked(rule)}</p>' for rule in stats.get("warnings", [])],
         '<table class="books"><tr><th></th><th>documents</th><th>share</th></tr>',
         *[f"<tr><td>{name}</td><td>{count:,}</td><td>{100 * count / max(stats['read'], 1):.1f}%</td></tr>"
           for name, count in (("read", stats["read"]), ("kept", stats["kept"]), ("removed", removed))],
         f"</table><p>{stats['chars_kept']:,} characters kept, about {stats['tokens_kept_estimate']:,} tokens.</p>",
         "<h2>What each rule removed</h2>",
-        "<p>A document counts under the first rule it fails, in the order of the recipe.</p>",
+        f"<p>{escape(FIRST_FAILED)}</p>",
         _figure(row_chart("Removal waterfall", _waterfall(stats), stats["read"]), ""),
     ]
     if histograms:
@@ -267,6 +270,11 @@ def _waterfall(stats: dict) -> list[tuple[str, list[Segment]]]:
 
 
 def _histogram(item: Histogram) -> str:
+    if not any(item.kept) and not any(item.removed):  # an empty chart would look like a broken one
+        nulls = sum(item.nulls.values())
+        return (f'<figure><div class="nodata"><span class="title">{escape(item.title)}</span><p>No values: '
+                f"<code>{escape(item.column)}</code> is null in all {nulls:,} documents. Likely cause: "
+                f"{_marked(likely_cause(item.column))}.</p></div></figure>")
     edges = [_short(10**edge if item.log else edge) for edge in item.edges]
     labels = [f"{edges[i]} to {edges[i + 1]}" for i in range(BINS)]
     axis = f"{item.column} (log scale)" if item.log else item.column
@@ -274,6 +282,11 @@ def _histogram(item: Histogram) -> str:
     nulls = ", ".join(f"{count:,} {name}" for name, count in item.nulls.items() if count)
     caption = f"From the {RANGE[0]:.0%} to the {RANGE[1]:.0%} quantile; values beyond are in the end bars."
     return _figure(chart, caption + (f" Null: {nulls}." if nulls else ""))
+
+
+def _marked(text: str) -> str:
+    """Plain text with `code` spans (as the card and the console write them) as HTML."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
 
 
 def _short(value: float) -> str:

@@ -33,6 +33,7 @@ from filters.expressions import (
 from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
 from pipeline.inputs import UnfinishedOutput, expand_inputs, overlapping
+from pipeline.null_columns import columns_without_values, null_rule_warning
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
@@ -42,6 +43,9 @@ from recipes.loader import LoadedRecipe
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
 REASON = "_curate_reason"
 HASH_RANGE = float(1 << 53)
+# how the books count a document, for the card and the report (the order of `decisions` and `_rule_order`)
+FIRST_FAILED = ("A document counts under the first check it fails, in this order: dedup, then the filters in "
+                "recipe order, then line_filters, then sample.")
 SHARD_RECORD = pa.schema([("part", pa.int64()), ("piece", pa.int64()), ("file", pa.string()), ("rows", pa.int64()),
                           ("bytes", pa.int64()), ("chars", pa.int64())])
 SHARD_DDL = ", ".join(f"{field.name} long" if pa.types.is_integer(field.type) else f"{field.name} string"
@@ -58,6 +62,7 @@ class SubsetPlan:
     line_rules: list[tuple[str, Node]]
     columns: list[str]  # written to the shards
     output: str
+    warnings: list[str]  # rules that read a column null in every document (`filters.NAME: message`)
 
 
 def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[str] | None = None) -> SubsetPlan:
@@ -98,7 +103,8 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
     _check_apart(loaded, locations, files, target)
-    return SubsetPlan(loaded, files, schema, rules, line_rules, columns, target)
+    warnings = _null_warnings(loaded, files, rules, line_rules, kinds)
+    return SubsetPlan(loaded, files, schema, rules, line_rules, columns, target, warnings)
 
 
 def kind_of_type(type_: pa.DataType) -> str:
@@ -134,6 +140,28 @@ def _input_schema(loaded: LoadedRecipe, files: list[str]) -> pa.Schema:
     if schema is None:
         raise loaded.error(("inputs",), f"{first} has no documents")
     return schema
+
+
+def _null_warnings(loaded: LoadedRecipe, files: list[str], rules: list[tuple[str, Node]],
+                   line_rules: list[tuple[str, Node]], kinds: dict[str, str]) -> list[str]:
+    """For Parquet inputs, from their footers: the rules that read a column null in every document. Not refused:
+    SQL's nulls are documented, and a recipe may mean them."""
+    named = [(("filters", name), node, "document") for name, node in rules]
+    named += [(("line_filters", name), node, "line") for name, node in line_rules]
+    wanted = {column for _, node, _ in named for column in columns_of(node)}
+    if not wanted or not all(location.endswith(".parquet") for location in files):
+        return []
+    try:
+        empty = columns_without_values(files, wanted)
+    except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's input
+        raise loaded.error(("inputs",), f"cannot read a Parquet footer: {exc}") from None
+    warnings = []
+    for path, node, unit in named:
+        scalar = unit == "line" or not any(kinds[column].startswith("list of") for column in columns_of(node))
+        message = null_rule_warning(node, empty, scalar, unit)
+        if message:
+            warnings.append(f"{'.'.join(path)}: {message}")
+    return warnings
 
 
 # `curate dedup --mode` -> the recipe's dedup key it answers (a WARC payload digest marks exact copies)
@@ -330,9 +358,28 @@ def _kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
 
 def _shard_schema(plan: SubsetPlan) -> pa.Schema:
     """The output columns as the shards hold them: a map column (`meta`) as JSON text, which `datasets` reads
-    (it has no map type)."""
-    return pa.schema([pa.field(field.name, pa.string()) if pa.types.is_map(field.type) else field
+    (it has no map type); `id` and `text` not null, as the document schema has them, the others nullable."""
+    not_null = _not_null(plan)
+    return pa.schema([pa.field(field.name, pa.string() if pa.types.is_map(field.type) else field.type,
+                               nullable=field.name not in not_null)
                       for field in (plan.schema.field(name) for name in plan.columns)])
+
+
+def _not_null(plan: SubsetPlan) -> tuple[str, ...]:
+    """The output columns the document schema has not null."""
+    return tuple(name for name in plan.columns if name in DOCUMENT_SCHEMA.names
+                 and not DOCUMENT_SCHEMA.field(name).nullable)
+
+
+def _declared(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table in `schema`, which declares some of its columns not null (Spark's Arrow batches declare every
+    column nullable); a null in one of those is an input that breaks the document schema: named, not written."""
+    for field in schema:
+        if not field.nullable and table.column(field.name).null_count:
+            raise ValueError(f"a kept document has no `{field.name}` (null); the document schema requires one "
+                             "(docs/schema.md): fix the inputs, or drop such documents with a rule "
+                             f"`{field.name} IS NOT NULL`")
+    return table.cast(schema)
 
 
 def _row_bytes(batch: pa.RecordBatch, ratio: float) -> np.ndarray:
@@ -385,9 +432,11 @@ class _Batches:
                 return
 
 
-def _write_shards(batches, output: str, compression: str, shard_size: int, ratio: float):
+def _write_shards(batches, output: str, compression: str, shard_size: int, ratio: float,
+                  not_null: tuple[str, ...]):
     """Executor side: one partition's rows, in order, into staged Parquet files of about `shard_size` bytes
-    at most (`ratio`: the compressed bytes of the output columns per uncompressed byte, from the inputs).
+    at most (`ratio`: the compressed bytes of the output columns per uncompressed byte, from the inputs), the
+    `not_null` columns declared not null.
 
     Streams: a shard is never held in memory whole. Yields each file's manifest entry."""
     from pyspark import TaskContext
@@ -396,8 +445,9 @@ def _write_shards(batches, output: str, compression: str, shard_size: int, ratio
     stream = _Batches(batches, ratio)
     piece = 0
     while stream.head is not None:
-        schema, chars = stream.head.schema, stream.chars
-        tables = stream.take(shard_size, shard_size * TAIL_OF_SHARD)
+        schema = pa.schema([field.with_nullable(field.name not in not_null) for field in stream.head.schema])
+        chars = stream.chars
+        tables = (_declared(table, schema) for table in stream.take(shard_size, shard_size * TAIL_OF_SHARD))
         entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}-{piece:05d}.parquet", tables, schema,
                                                 compression=compression)
         yield pa.RecordBatch.from_pylist([{"part": part, "piece": piece, **entry, "chars": stream.chars - chars}],
@@ -469,11 +519,11 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     cutoffs = sample_cutoffs(plan, frame)
     ratio, conf = shard_layout(plan, stats)
     write = partial(_write_shards, output=plan.output, compression=recipe.output.compression,
-                    shard_size=recipe.output.shard_size, ratio=ratio)
+                    shard_size=recipe.output.shard_size, ratio=ratio, not_null=_not_null(plan))
     with session_conf(spark, conf):  # read when the query is planned, i.e. by collect()
         written = _kept_rows(plan, frame, cutoffs).mapInArrow(write, SHARD_DDL).collect()
     written.sort(key=lambda r: (r["part"], r["piece"]))
-    if not written:  # nothing kept: one empty shard, so that the dataset still loads with its columns
+    if not written:  # nothing kept: one empty shard, so that the dataset still has its columns
         empty = _shard_schema(plan)
         written = [{"part": 0, "piece": 0, **out.write_parquet("_shards/part-00000-00000.parquet", [], empty),
                     "chars": 0}]
@@ -481,15 +531,25 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = _place_shards(out, recipe.output.config, written)
     chars = sum(r["chars"] for r in written)
-    books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in recipe order, zeros too
+    books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in checking order, zeros too
     result = {"stage": "subset", "recipe": recipe.name, **books, "rules": _rule_order(plan),
               "chars_kept": chars, "tokens_kept_estimate": chars // CHARS_PER_TOKEN, "mix": mix,
-              "inputs": {"files": len(plan.inputs)}}
+              "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings}
     from pipeline.dataset_card import write_card
 
     write_card(out, plan, result)
     out.finish(result, files)
     return result
+
+
+def nothing_kept(stats: dict) -> str | None:
+    """The line that ends a run that kept no document (None when it kept some)."""
+    if stats["kept"]:
+        return None
+    why = (f"all {stats['read']:,} documents were removed (the table says by which rule"
+           f"{', the warnings above why' if stats.get('warnings') else ''})") if stats["read"] else "no input documents"
+    return (f"NOTHING KEPT: {why}; the dataset holds one empty shard, which datasets.load_dataset cannot load "
+            '(Instruction "train" corresponds to no data)')
 
 
 def _rule_order(plan: SubsetPlan) -> list[str]:

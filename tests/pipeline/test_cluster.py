@@ -118,3 +118,29 @@ def test_dedup_on_a_standalone_cluster_equals_local_mode(cluster, tmp_path):
     assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
     stats = json.loads((tmp_path / "cluster" / "_stats.json").read_text())
     assert stats["documents"] == len(documents) and stats["duplicates"] > 0
+
+
+def test_subset_and_report_run_under_spark_submit(shared_data, tmp_path):
+    """jobs/subset.py and jobs/report.py import the dedup and signals packages, which jobs/dedup.py and
+    jobs/signals.py would hide if the jobs folder stayed first on sys.path."""
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    inputs = [shared_data / f"cc/dolma-cc_en_head-{n}.jsonl.gz" for n in ("0091", "0174")]
+    recipe = tmp_path / "long.yaml"
+    recipe.write_text(f"name: long\ninputs:\n{''.join(f'  - path: {path}{chr(10)}' for path in inputs)}"
+                      "filters:\n  long: \"length(text) >= 1000\"\noutput:\n  path: long\n")
+    code = build_code_zip(str(tmp_path / "dist"))
+    env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable}
+    for job, arguments in (("subset", [str(recipe)]), ("report", [str(tmp_path / "long")])):
+        submitted = subprocess.run(
+            [str(SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]", "--py-files", code,
+             str(REPO / "jobs" / f"{job}.py"), *arguments, "--quiet"],
+            env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+        assert submitted.returncode == 0, submitted.stderr[-3000:]
+    documents = [json.loads(line) for path in inputs for line in gzip.open(path, "rt")]
+    kept = pq.read_table(tmp_path / "long" / "data" / "default").column("id").to_pylist()
+    assert sorted(kept) == sorted(d["id"] for d in documents if len(d["text"]) >= 1000)
+    assert 0 < len(kept) < len(documents)
+    assert (tmp_path / "long" / "report.html").is_file()

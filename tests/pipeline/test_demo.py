@@ -12,9 +12,12 @@ from signals.text import normalize
 
 @pytest.fixture(scope="module")
 def demo(spark, tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    run_demo(spark, str(out), progress=False)
-    return out
+    """The demo run as `make demo` runs it: into demo-out/ of the working directory."""
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        run_demo(spark, "demo-out", progress=False)
+    return root / "demo-out"
 
 
 def same_cluster(a: dict, b: dict) -> bool:
@@ -62,8 +65,19 @@ def test_the_demo_ends_with_a_subset_its_card_and_its_report(demo):
             for row in pq.read_table(path).to_pylist()]
     assert len(kept) == stats["kept"] > 0
     assert not any("/spam/" in row["url"] for row in kept)  # the repetitive pages fail the repetition rule
-    assert "pretty_name: curate demo subset" in (demo / "subset" / "README.md").read_text()
-    assert "<svg" in (demo / "subset" / "report.html").read_text()
+    card = (demo / "subset" / "README.md").read_text()
+    assert "pretty_name: curate demo subset" in card
+    # the recipe in the card (curate publish uploads it) has the paths as written, not this machine's folders
+    assert "path: demo-out/dedup" in card and "path: demo-out/subset" in card
+    assert str(demo.parent) not in card
+    # the recipe lists dedup after its filter; the card's table and its explanation put it first, as counted
+    assert card.index("| `dedup` |") < card.index("| `repetition` |")
+    assert "in this order: dedup, then the filters in recipe order" in card
+    report = (demo / "subset" / "report.html").read_text()
+    assert "<svg" in report
+    # no --artifacts in the demo: a note on the stop-word fraction instead of an empty chart
+    assert 'aria-label="Stop-word fraction"' not in report
+    assert f"<code>rps_doc_stop_word_fraction</code> is null in all {stats['read']:,} documents" in report
 
 
 def test_the_demo_subset_loads_with_datasets(demo, tmp_path, monkeypatch):
@@ -74,6 +88,7 @@ def test_the_demo_subset_loads_with_datasets(demo, tmp_path, monkeypatch):
     shards = pq.read_table(demo / "subset" / "data" / "default")
     assert loaded.num_rows == shards.num_rows == json.loads((demo / "subset" / "_stats.json").read_text())["kept"]
     assert loaded.column_names == shards.column_names and "meta" in loaded.column_names
+    assert [shards.schema.field(name).nullable for name in ("id", "text", "url")] == [False, False, True]
     documents = {row["id"]: row["meta"] for row in pq.read_table(demo / "documents").to_pylist()}
     # the map column is written as JSON text: the same keys and values as the documents' meta
     assert all(json.loads(row["meta"]) == dict(documents[row["id"]]) for row in loaded)

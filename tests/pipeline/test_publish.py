@@ -69,7 +69,7 @@ def test_refusals_and_failures_name_the_problem_and_never_the_token(parity_subse
     with HubServer({"preupload": [401]}) as hub:
         refused = curate_publish(str(parity_signals), "--repo-id", "curators/parity", endpoint=hub.url, home=tmp_path)
         assert refused.returncode == 2
-        assert "is not a complete `curate subset` output (no README.md)" in refused.stderr
+        assert f"{parity_signals} holds the output of `curate signals`, not of `curate subset`" in refused.stderr
         partial = tmp_path / "partial"
         shutil.copytree(parity_subset, partial)
         (partial / "_SUCCESS").unlink()

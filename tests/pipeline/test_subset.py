@@ -85,6 +85,9 @@ def test_output_loads_with_datasets_and_has_a_card(spark, signals, tmp_path, mon
     loaded = datasets.load_dataset(str(out), split="train")
     assert loaded.num_rows == stats["kept"]
     assert loaded.column_names == ["id", "text", "language"]
+    # the document schema's nullability (docs/schema.md), though the inputs were JSON lines, nullable throughout
+    schema = pq.read_schema(next((out / "data" / "default").glob("*.parquet")))
+    assert [schema.field(name).nullable for name in loaded.column_names] == [False, False, True]
     card = (out / "README.md").read_text()
     front = card.split("---\n")[1]
     assert "license: odc-by" in front and "size_categories:\n- n<1K" in front
@@ -339,3 +342,50 @@ def test_a_part_ends_in_its_last_shard_rather_than_a_shard_of_a_few_rows():
 
     assert shards(0) == [9, 9, 2]
     assert shards(250) == [9, 11]
+
+
+def without_artifacts(deduplicated, folder, column: str = "rps_doc_ldnoobw_words"):
+    """The deduplicated signals with `column` null in every row, as `curate signals` leaves the word-list signals
+    without --artifacts."""
+    table = pq.read_table(deduplicated)
+    index = table.schema.get_field_index(column)
+    nulls = pa.nulls(table.num_rows, table.field(index).type)
+    folder.mkdir()
+    pq.write_table(table.set_column(index, table.field(index), nulls), folder / "part-00000.parquet")
+    return folder
+
+
+def test_a_rule_on_a_column_null_everywhere_is_warned_of_and_an_empty_subset_said_loudly(
+        spark, deduplicated, tmp_path, capsys, monkeypatch):
+    from tests.conftest import REPO
+
+    inputs, out = without_artifacts(deduplicated, tmp_path / "in"), tmp_path / "c4"
+    c4 = ["subset", str(REPO / "recipes" / "c4.yaml"), "--input", str(inputs), "--output", str(out), "--quiet"]
+    warning = "filters.bad_words: `rps_doc_ldnoobw_words` is null in every document of the inputs, so this rule "
+    assert main([*c4, "--explain"]) == 0
+    explained = capsys.readouterr()
+    assert warning in explained.err and "without --artifacts" in explained.err
+    assert "NOTHING KEPT" not in explained.err  # --explain writes nothing
+    assert main(c4) == 0  # warned, not refused: a recipe may mean SQL's nulls
+    ran = capsys.readouterr()
+    assert warning in ran.err and "line_filters" not in ran.err  # the line signals have values
+    assert ran.err.rstrip().splitlines()[-1].startswith("curate subset: warning: NOTHING KEPT: all ")
+    stats = json.loads((out / "_stats.json").read_text())
+    assert stats["kept"] == 0 and stats["dropped"]["bad_words"] == stats["read"] == pq.read_metadata(
+        inputs / "part-00000.parquet").num_rows
+    assert [text.split(": ", 1)[0] for text in stats["warnings"]] == ["filters.bad_words"]
+    assert stats["warnings"][0] in (out / "README.md").read_text()
+    shard = pq.read_table(out / "data" / "default")
+    assert shard.num_rows == 0 and shard.column_names == ["id", "text", "language"]
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    with pytest.raises(ValueError, match='Instruction "train" corresponds to no data'):  # what the line says
+        datasets.load_dataset(str(out), split="train")
+
+
+def test_a_rule_that_keeps_nulls_or_reads_values_is_not_warned_of(deduplicated, tmp_path):
+    inputs = without_artifacts(deduplicated, tmp_path / "in")
+    rules = {"bad_words": "rps_doc_ldnoobw_words = 0 OR rps_doc_ldnoobw_words IS NULL",
+             "word_count": RULES["word_count"]}
+    assert plan_subset(parse_recipe(recipe_text(inputs, tmp_path / "out", rules), "t.yaml")).warnings == []

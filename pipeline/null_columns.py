@@ -1,0 +1,66 @@
+"""Columns that hold no value in any row of Parquet inputs, found from the footers' null counts (no data read),
+and what a recipe rule that reads one does: SQL's nulls let it remove every document, seldom on purpose."""
+
+import pyarrow.parquet as pq
+
+from filters.expressions import Node, columns_of, evaluate
+from pipeline.remote import RetryPolicy, open_input
+from pipeline.signal_columns import FINEWEB_FIELDS, PER_DOCUMENT
+
+# The signals `curate signals` leaves null without their file in --artifacts (docs/signals.md, "Artifacts"):
+# the two word lists, and the models' signals it computes document by document.
+ARTIFACT_SIGNALS = {"rps_doc_stop_word_fraction", "rps_doc_ldnoobw_words", *PER_DOCUMENT}
+FINEWEB_SIGNALS = {field.name for field in FINEWEB_FIELDS}
+
+
+def columns_without_values(files: list[str], columns: set[str]) -> set[str]:
+    """Those of `columns` that no row of the Parquet `files` has a value for, by the footers' statistics (a list
+    column: no element in any list); a column some row group has no statistics for counts as having values.
+    Stops reading footers once every column has shown a value."""
+    empty, rows = set(columns), 0
+    for location in files:
+        if not empty:
+            break
+        with open_input(location, retry=RetryPolicy()) as stream:
+            meta = pq.ParquetFile(stream).metadata
+        rows += meta.num_rows
+        for group in range(meta.num_row_groups):
+            for index in range(meta.num_columns):
+                chunk = meta.row_group(group).column(index)
+                statistics = chunk.statistics
+                if statistics is None or not statistics.has_null_count or statistics.null_count < chunk.num_values:
+                    empty.discard(chunk.path_in_schema.split(".")[0])
+    return empty if rows else set()
+
+
+def likely_cause(column: str) -> str:
+    """Why a column is null in every document, as far as the column's name tells."""
+    if column in ARTIFACT_SIGNALS:
+        return ("`curate signals` ran without --artifacts, or without the file this signal needs for the "
+                "documents' language (docs/signals.md, Artifacts, names the file of each signal)")
+    if column in FINEWEB_SIGNALS:
+        return "documents read with `curate ingest --rpv2` have it null until `curate signals` runs on them"
+    if column == "license":
+        return "documents without a stated licence have none: all of Common Crawl (docs/schema.md)"
+    return "no input document has a value for it"
+
+
+def null_rule_warning(node: Node, empty: set[str], scalar: bool, unit: str = "document") -> str | None:
+    """What a rule does when it reads columns of `empty`; None when it reads none, or when it keeps the
+    `unit` (document or line) with those null. `scalar`: its columns hold single values, so the rule can be
+    evaluated on nulls (an empty list and a null list differ)."""
+    null = sorted(columns_of(node) & empty)
+    if not null:
+        return None
+    if scalar and set(null) == columns_of(node):
+        if evaluate(node, dict.fromkeys(null)) is True:
+            return None
+        effect = f"so this rule removes every {unit} (a comparison with null is not true)"
+    else:
+        effect = f"so a comparison with it is not true and removes the {unit} unless the rest of the rule holds"
+    names = " and ".join(f"`{column}`" for column in null)
+    causes = "; ".join(f"`{column}`: {likely_cause(column)}" if len(null) > 1 else likely_cause(column)
+                       for column in null)
+    return (f"{names} {'is' if len(null) == 1 else 'are'} null in every document of the inputs, {effect}; likely "
+            f"cause: {causes}. Unless that is meant, use inputs that have values there, or let the rule keep "
+            f"nulls: `{null[0]} IS NULL OR ...`")
