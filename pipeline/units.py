@@ -43,6 +43,8 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
               hint: str = "", summarize: Callable[[list[dict]], dict] | None = None) -> dict:
     """Run `process` over the inputs not yet committed, then seal; returns the job's stats.
 
+    `job` holds the options that shape the committed bytes, recorded in `_job.json`: what to do about a failed
+    input, retries and the console are not among them, so a rerun that changes only those resumes.
     `summarize`, given the committed unit records, returns fields to add to `_stats.json` (or raises)."""
     if not inputs:
         raise ValueError(f"no input files for {stage}")
