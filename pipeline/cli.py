@@ -4,6 +4,7 @@ import argparse
 import logging
 import os
 import sys
+from collections import Counter
 
 from pipeline.remote import RetryPolicy
 
@@ -134,8 +135,12 @@ def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = Non
 def print_summary(output: str, stats: dict) -> None:
     from pipeline.accounting import Stats
 
+    books = Stats.from_dict(stats)
+    if "rules" in stats:  # a subset lists its rules in recipe order, also when read back from _stats.json
+        order = {rule: index for index, rule in enumerate(stats["rules"])}
+        books.dropped = Counter(dict(sorted(books.dropped.items(), key=lambda kv: order.get(kv[0], len(order)))))
     print(f"\noutput: {output}")
-    print(Stats.from_dict(stats).table(by_count="rules" not in stats))  # a subset lists its rules in recipe order
+    print(books.table(by_count="rules" not in stats))
     skipped = stats.get("inputs", {}).get("skipped") or []
     if skipped:
         print(f"skipped inputs ({len(skipped)}): " + ", ".join(skipped))

@@ -11,6 +11,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.crawl import listing_url, select_segments
 from tests.http_server import LoopbackServer
+from tests.pipeline.conftest import SUBSET_RULES, subset_recipe
 from tests.warc_fixtures import good_records, members, page_record
 
 CURATE = str(Path(sys.executable).parent / "curate")
@@ -89,3 +90,16 @@ def test_an_output_overlapping_the_inputs_is_refused_and_unfinished_inputs_too(s
     (docs / "_SUCCESS").unlink()  # as a job killed before its end leaves it
     assert main(["signals", str(docs), "--output", str(tmp_path / "signals"), "--quiet"]) == 2
     assert f"{docs} is the output of an unfinished curate ingest job" in capsys.readouterr().err
+
+
+def test_a_finished_subset_rerun_prints_its_rules_in_recipe_order(deduplicated, tmp_path, capsys):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(subset_recipe(deduplicated, tmp_path / "subset"))
+    printed = []
+    for _ in range(2):  # the second run finds the output complete and prints its books from _stats.json
+        assert main(["subset", str(recipe), "--quiet"]) == 0
+        printed.append(capsys.readouterr())
+    assert "already complete" in printed[1].err
+    rules = [line.split()[1] for line in printed[1].out.splitlines() if line.startswith("dropped:")]
+    assert rules == ["dedup", *SUBSET_RULES]
+    assert printed[1].out == printed[0].out
