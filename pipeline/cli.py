@@ -9,9 +9,18 @@ from collections import Counter
 from pipeline.remote import RetryPolicy
 
 
+def _master(text: str) -> str:
+    from pipeline.session import master_problem
+
+    problem = master_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--master", help="Spark master: local[*] (default; under spark-submit, its --master), "
-                        "local[1], spark://host:port, yarn, k8s://...")
+    parser.add_argument("--master", type=_master, help="Spark master: local[*] (default; under spark-submit, its "
+                        "--master), local[1], spark://host:port, yarn, k8s://...")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 

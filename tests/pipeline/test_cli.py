@@ -103,3 +103,12 @@ def test_a_finished_subset_rerun_prints_its_rules_in_recipe_order(deduplicated, 
     rules = [line.split()[1] for line in printed[1].out.splitlines() if line.startswith("dropped:")]
     assert rules == ["dedup", *SUBSET_RULES]
     assert printed[1].out == printed[0].out
+
+
+def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", "local[9]x"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --master: 'local[9]x' is not a Spark master: local[*], local[N]" in err
+    assert "Traceback" not in err and "Exception" not in err
