@@ -97,12 +97,14 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
 def run_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.crawl import crawl_files
     from pipeline.ingest import run_ingest
-    from pipeline.langid import default_lid_model
+    from pipeline.langid import check_languages, default_lid_model
     from pipeline.warc_documents import IngestOptions
 
     if args.rpv2:
         return run_rpv2_ingest_command(args)
     retry = RetryPolicy(attempts=args.retries, base_wait=args.retry_wait)
+    lid_model = args.lid_model or default_lid_model()
+    check_languages(_names(args.languages), lid_model)
     if bool(args.crawl) == bool(args.inputs):
         raise SystemExit("curate ingest: give INPUT files or --crawl CC-MAIN-YYYY-WW (one of the two)")
     if args.crawl:
@@ -122,7 +124,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     )
     spark = _session(args, "curate ingest")
     stats = run_ingest(
-        spark, inputs, args.output, options, args.lid_model or default_lid_model(),
+        spark, inputs, args.output, options, lid_model,
         retry=retry, on_missing=args.on_missing, overwrite=args.overwrite, progress=not args.quiet,
     )
     print_summary(args.output, stats)

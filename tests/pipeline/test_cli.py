@@ -112,3 +112,12 @@ def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path,
     err = capsys.readouterr().err
     assert "argument --master: 'local[9]x' is not a Spark master: local[*], local[N]" in err
     assert "Traceback" not in err and "Exception" not in err
+
+
+def test_languages_the_model_does_not_know_are_refused_before_spark_starts(shared_data, tmp_path, capsys):
+    warc = str(shared_data / "cc/whirlwind.warc.gz")
+    for wanted, said in (("en,english", "--languages english: not a language of lid.176.ftz; "),
+                         ("eng", "--languages eng: not a language of lid.176.ftz (did you mean 'en'?)")):
+        assert main(["ingest", warc, "--output", str(tmp_path / "o"), "--languages", wanted]) == 2
+        assert said in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
