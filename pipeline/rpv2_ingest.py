@@ -60,5 +60,5 @@ def run_rpv2_ingest(spark, root: str, shards: list[str], output: str, retry: Ret
         {"root": root, "limit_records": limit_records},
         partial(rpv2_unit, job=job), overwrite=overwrite, progress=progress,
         fail_on=() if on_missing == "skip" else ("missing", "unreachable", "bad_input"),
-        hint=", or pass --on-missing skip",
+        hint="pass --on-missing skip",
     )

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.progress import reporting
-from pipeline.remote import InputMissing, RetryPolicy, open_input
+from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.rpv2_export import export_unit
 from pipeline.shipping import ship_directory
 from pipeline.signal_columns import signals_schema, with_signals
@@ -28,6 +28,9 @@ DOCUMENT_SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".json.gz", ".jsonl.zst"
 
 class BadDocuments(ValueError):
     """An input that is not a table of documents (no `text` column, unreadable)."""
+
+
+_STATUS = {InputMissing: "missing", InputUnreachable: "unreachable", BadDocuments: "bad_input"}
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,8 @@ def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str |
             if job.export == "rpv2":
                 files += export_unit(out, entry["file"], unit, posixpath.basename(location))
             files = [{**file, "input": location} for file in files]
-    except (InputMissing, BadDocuments) as exc:
-        return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
+    except (InputMissing, InputUnreachable, BadDocuments) as exc:
+        return {"unit": unit, "input": location, "status": _STATUS[type(exc)], "message": str(exc)}
     stats.check(location)
     record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict()}
     out.commit_unit(unit, record)
@@ -129,4 +132,4 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
     job = SignalsJob(output, shipped, export)
     return run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
                      partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
-                     fail_on=("bad_input",))
+                     fail_on=("missing", "unreachable", "bad_input"))

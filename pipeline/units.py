@@ -18,6 +18,7 @@ from pipeline.progress import UnitProgress
 from pipeline.remote import is_local, local_path
 
 RESULT_SCHEMA = "unit string, input string, status string, message string"
+RETRYABLE = ("missing", "unreachable")  # a rerun may find these inputs; a bad input stays bad
 
 
 class StageFailed(Exception):
@@ -61,12 +62,20 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
             results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
         failures = [r for r in results if r["status"] in fail_on]
         if failures:
-            named = "\n".join(f"  {f['input']}: {f['message']}" for f in failures)
-            raise StageFailed(
-                f"{len(failures)} of {len(units)} inputs could not be read (the others are committed; "
-                f"rerun to resume{hint}):\n{named}"
-            )
+            raise StageFailed(failure_message(failures, len(units), hint))
     return seal(out, units, stage, summarize)
+
+
+def failure_message(failures: list[dict], total: int, hint: str = "") -> str:
+    """The inputs that could not be read, each by its message (which names the file), what is committed, and
+    what to do: a rerun for a missing or unreachable input, the stage's `hint` (such as --on-missing skip)."""
+    others = total - len(failures)
+    notes = [f"the other{' is' if others == 1 else 's are'} committed"] if others else []
+    advice = (["rerun to resume"] if any(f["status"] in RETRYABLE for f in failures) else []) + ([hint] if hint else [])
+    notes += [", or ".join(advice)] if advice else []
+    what = f"{len(failures)} of {total} inputs" if total > 1 else "the input"
+    why = f" ({'; '.join(notes)})" if notes else ""
+    return f"{what} could not be read{why}:\n" + "\n".join(f"  {f['message']}" for f in failures)
 
 
 def unreadable_unit(out: OutputDir, unit: str, location: str, status: str, message: str, skip: bool) -> dict:

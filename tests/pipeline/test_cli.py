@@ -66,8 +66,14 @@ def test_curate_ingest_command_prints_where_and_the_table(shared_data, tmp_path)
 
 
 def test_errors_name_the_input(spark, tmp_path, capsys):
-    assert main(["ingest", str(tmp_path / "absent.warc.gz"), "--output", str(tmp_path / "o"), "--quiet"]) == 2
-    assert "absent.warc.gz: no such file" in capsys.readouterr().err
+    absent = tmp_path / "absent.warc.gz"
+    assert main(["ingest", str(absent), "--output", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert (f"the input could not be read (rerun to resume, or pass --on-missing skip):\n  {absent}: no such file"
+            in err)
+    assert err.count(str(absent)) == 1
+    assert main(["ingest", str(tmp_path / "*.warc.gz"), "--output", str(tmp_path / "o1"), "--quiet"]) == 2
+    assert f"{tmp_path / '*.warc.gz'}: matches no file" in capsys.readouterr().err
     assert main(["ingest", "--crawl", "CC-2024", "--output", str(tmp_path / "o2")]) == 2
     assert "not a crawl id like CC-MAIN-2024-10" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="give INPUT files or --crawl"):
@@ -121,3 +127,15 @@ def test_languages_the_model_does_not_know_are_refused_before_spark_starts(share
         assert main(["ingest", warc, "--output", str(tmp_path / "o"), "--languages", wanted]) == 2
         assert said in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_bad_input_is_named_without_advising_a_rerun(spark, tmp_path, capsys):
+    """A rerun reads a bad input again unchanged: the error names it and what is committed, and stops there."""
+    (tmp_path / "docs.jsonl").write_text('{"id": "a", "text": "some words"}\n')
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text('{"id": "a", "body": "no text column"}\n')
+    assert main(["signals", str(tmp_path / "docs.jsonl"), str(bad), "--output", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"1 of 2 inputs could not be read (the other is committed):\n  {bad}: no `text` column (has: id, body)" \
+        in err
+    assert "rerun" not in err
