@@ -33,7 +33,7 @@ from pipeline.commit import OutputDir, unit_id
 from pipeline.progress import reporting
 from pipeline.remote import InputMissing
 from pipeline.signals_stage import BadDocuments, open_documents
-from pipeline.units import StageFailed, absolute_output, run_units
+from pipeline.units import StageFailed, absolute_output, finished_stats, run_units
 from signals.text import normalize
 
 MODES = ("fuzzy", "exact", "digest", "url")
@@ -270,9 +270,11 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
             else:
                 edges = clustering.verified_edges(candidates, documents, list(options.thresholds),
                                                   exact=options.verify == "exact").localCheckpoint()
-                summary["verified_pairs"] = {str(options.thresholds[row["t"]]): row["count"]
-                                             for row in edges.groupBy("t").count().collect()}
-                steps.done(f"verified pairs: {summary['verified_pairs']}")
+                found = {row["t"]: row["count"] for row in edges.groupBy("t").count().collect()}
+                summary["verified_pairs"] = {str(threshold): found.get(t, 0) for t, threshold in
+                                             sorted(enumerate(options.thresholds), key=lambda pair: pair[1])}
+                steps.done("verified pairs at " + ", ".join(f"{threshold}: {count:,}" for threshold, count
+                                                            in summary["verified_pairs"].items()))
             components = clustering.connected_components(edges)
             assignments = clustering.fuzzy_assignments(components, documents)
         else:
@@ -429,8 +431,9 @@ def run_dedup(spark, inputs: list[str], output: str, options: DedupOptions = Ded
     output = absolute_output(output)
     out = OutputDir(output)
     out.claim({"stage": "dedup", "inputs": inputs, **options.fingerprint()}, overwrite=overwrite)
-    if out.complete:
-        return out.read_json("_stats.json")
+    done = finished_stats(out)
+    if done is not None:
+        return done
     if not out.fs.exists(out.join(SUMMARY)):
         cluster(spark, inputs, out, options, progress)
     summary = out.read_json(SUMMARY)

@@ -51,9 +51,9 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
         raise ValueError(f"no input files for {stage}")
     units = [unit_id(location) for location in inputs]
     out.claim({"stage": stage, "inputs": inputs, **job}, overwrite=overwrite)
-    if out.complete:
-        print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
-        return out.read_json("_stats.json")
+    done = finished_stats(out)
+    if done is not None:
+        return done
     todo = [{"input": location, "unit": unit} for location, unit in zip(inputs, units, strict=True)
             if out.unit_record(unit) is None]
     if todo:
@@ -76,6 +76,14 @@ def failure_message(failures: list[dict], total: int, hint: str = "") -> str:
     what = f"{len(failures)} of {total} inputs" if total > 1 else "the input"
     why = f" ({'; '.join(notes)})" if notes else ""
     return f"{what} could not be read{why}:\n" + "\n".join(f"  {f['message']}" for f in failures)
+
+
+def finished_stats(out: OutputDir) -> dict | None:
+    """The stats of a complete output, saying on the console that there is nothing to do; None if there is."""
+    if not out.complete:
+        return None
+    print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
+    return out.read_json("_stats.json")
 
 
 def unreadable_unit(out: OutputDir, unit: str, location: str, status: str, message: str, skip: bool) -> dict:

@@ -206,12 +206,28 @@ def test_options_are_checked():
 def test_curate_dedup_command(spark, tmp_path, capsys):
     now = datetime(2024, 3, 1, tzinfo=UTC).isoformat()
     rows = [{"id": f"d{i}", "text": "same words here " * 10, "date": now} for i in range(3)]
-    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    assert main(["dedup", str(tmp_path), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]) == 0
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    command = ["dedup", str(tmp_path / "in"), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]
+    assert main(command) == 0
     printed = capsys.readouterr().out
     assert "exact: 1 clusters, 2 duplicates of 3 documents" in printed
-    assert main(["dedup", str(tmp_path / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
-    assert "other options" in capsys.readouterr().err
+    assert main(command) == 0  # as every stage: a complete output says so and prints its books again
+    again = capsys.readouterr()
+    assert f"{tmp_path / 'out'} is already complete; nothing to do" in again.err and again.out == printed
+    assert main(["dedup", str(tmp_path / "in" / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "holds the output of a curate dedup job with other options" in capsys.readouterr().err
+
+
+def test_verified_pairs_are_printed_in_threshold_order(spark, tmp_path, capsys):
+    words = " ".join(f"word{i}" for i in range(60))
+    rows = [{"id": "a", "text": words}, {"id": "b", "text": words}, {"id": "c", "text": words + " and more"}]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["dedup", str(tmp_path / "docs.jsonl"), "--threshold", "0.9,0.7,0.8", "--output",
+                 str(tmp_path / "out")]) == 0
+    stats = json.loads((tmp_path / "out" / "_stats.json").read_text())
+    counts = ", ".join(f"{t}: {stats['verified_pairs'][t]:,}" for t in ("0.7", "0.8", "0.9"))
+    assert f"dedup: verified pairs at {counts} (" in capsys.readouterr().err
 
 
 def test_exact_jaccard_verification_keeps_only_true_edges(spark, fuzzy_run, corpus, tmp_path):
