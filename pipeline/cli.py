@@ -302,11 +302,12 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_dedup_command(args: argparse.Namespace) -> int:
-    from pipeline.dedup_stage import DedupOptions, run_dedup
+    from pipeline.dedup_stage import DedupOptions, check_columns, run_dedup
     from pipeline.signals_stage import DOCUMENT_SUFFIXES
 
     options = DedupOptions(mode=args.mode, thresholds=args.threshold, verify=args.verify, prefer=args.prefer)
     inputs = input_files(args, DOCUMENT_SUFFIXES)
+    check_columns(inputs, options)  # before Spark starts
     stats = run_dedup(_session(args, "curate dedup"), inputs, args.output, options, overwrite=args.overwrite,
                       progress=not args.quiet)
     print_summary(args.output, stats)

@@ -1,5 +1,6 @@
 """The signals stage on Spark: documents (ours, or any Parquet/jsonl with `id` and `text`) plus their signals."""
 
+import json
 import logging
 import os
 import posixpath
@@ -64,6 +65,37 @@ def open_documents(location: str, select: Callable[[list[str]], list[str]] | Non
     except (pa.ArrowInvalid, OSError) as exc:
         stream.close()
         raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
+
+
+def document_columns(location: str) -> list[str] | None:
+    """The column names of a documents file, read cheaply (on the driver, before any Spark job): a Parquet
+    footer, or the keys of the first JSON line. None for an empty JSON-lines file."""
+    stream = open_input(location, retry=RetryPolicy())
+    try:
+        if location.endswith(".parquet"):
+            return pq.ParquetFile(stream).schema_arrow.names
+        compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
+        line = _first_line(pa.input_stream(stream, compression=compression))
+        if not line.strip():
+            return None
+        first = json.loads(line)
+        if not isinstance(first, dict):
+            raise ValueError("the first line is not a JSON object")
+        return list(first)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
+    finally:
+        stream.close()
+
+
+def _first_line(stream, chunk: int = 1 << 16) -> bytes:
+    data = b""
+    while b"\n" not in data:
+        more = stream.read(chunk)
+        if not more:
+            break
+        data += more
+    return data.split(b"\n", 1)[0]
 
 
 def _closing(batches: Iterator[pa.RecordBatch], stream, location: str) -> Iterator[pa.RecordBatch]:

@@ -166,3 +166,12 @@ def test_version_is_the_installed_distributions(capsys):
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.strip() == f"curate {setup['metadata']['version']}"
+
+
+@pytest.mark.parametrize("command", ["signals", "dedup"])
+def test_a_warc_given_for_documents_is_refused_by_its_name(shared_data, tmp_path, capsys, command):
+    warc = shared_data / "cc" / "whirlwind.warc.gz"
+    assert main([command, str(warc), "--output", str(tmp_path / "o")]) == 2
+    assert (f"curate {command}: error: {warc} is a WARC/WET file, not documents: `curate ingest` turns it into "
+            "documents") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -184,6 +184,22 @@ def test_an_input_without_text_is_named(spark, tmp_path):
         run_dedup(spark, [str(bad)], str(tmp_path / "out"), progress=False)
 
 
+def test_a_column_the_mode_reads_is_checked_before_spark_starts(shared_data, tmp_path, capsys):
+    """From the Parquet footer or the first JSON line, on the driver: no Spark task fails on it with a stack
+    trace, and nothing is written."""
+    dolma = shared_data / "cc" / "dolma-cc_en_head-0091.jsonl.gz"  # documents without `url`, `meta` or `digest`
+    pq.write_table(pa.table({"id": ["a"], "body": ["no text column"]}), tmp_path / "ids.parquet")
+    for inputs, mode, said in (
+        ([dolma], "url", f"{dolma}: no `url` column (has: added, created, id, metadata, source, text); "
+                         "--mode url reads it"),
+        ([dolma], "digest", f"{dolma}: no `digest` column and no `meta` map"),
+        ([dolma, tmp_path / "ids.parquet"], "fuzzy", f"{tmp_path / 'ids.parquet'}: no `text` column (has: id, body)"),
+    ):
+        assert main(["dedup", *map(str, inputs), "--mode", mode, "--output", str(tmp_path / "out")]) == 2
+        assert f"curate dedup: error: {said}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_malformed_signature_is_named(spark, tmp_path):
     rows = [{"id": "a", "signature_sim1.0": [bytes(512)]}, {"id": "b", "signature_sim1.0": [bytes(52)] * 2}]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
