@@ -22,7 +22,7 @@ RETRYABLE = ("missing", "unreachable")  # a rerun may find these inputs; a bad i
 
 
 class StageFailed(Exception):
-    """Some inputs could not be read; everything else is committed and a rerun resumes."""
+    """Some inputs could not be read; everything else is committed."""
 
 
 def absolute_output(output: str) -> str:
