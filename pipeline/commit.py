@@ -77,7 +77,10 @@ class OutputDir:
         if previous == job:
             return False
         if not overwrite:
-            raise OutputConflict(f"{self.path} holds output of a {previous.get('stage')} job with other options; "
+            command = _command(previous.get("stage", ""))
+            held = (f"a {command} job with other options" if previous.get("stage") == job.get("stage")
+                    else f"`{command}`")
+            raise OutputConflict(f"{self.path} holds the output of {held}; "
                                  "use another --output, or --overwrite to replace it")
         return True
 
@@ -184,6 +187,11 @@ def unit_id(location: str) -> str:
 # before stays the same
 _EXTENSIONS = re.compile(r"(\.(gz|zst|warc|wet|wat|arc|parquet|jsonl|json|txt))+$")
 _EARLIER_PART = re.compile(r"^part-(.+)-[0-9a-f]{10}$")
+
+
+def _command(stage: str) -> str:
+    """The command that writes a stage's output, as a user types it."""
+    return "curate ingest --rpv2" if stage == "ingest-rpv2" else f"curate {stage}"
 
 
 def _json_bytes(data: dict) -> bytes:

@@ -17,6 +17,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -32,8 +33,8 @@ from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
 from pipeline.progress import reporting
 from pipeline.remote import InputMissing
-from pipeline.signals_stage import BadDocuments, open_documents
-from pipeline.units import StageFailed, absolute_output, run_units
+from pipeline.signals_stage import BadDocuments, document_columns, open_documents
+from pipeline.units import StageFailed, absolute_output, finished_stats, run_units
 from signals.text import normalize
 
 MODES = ("fuzzy", "exact", "digest", "url")
@@ -118,15 +119,33 @@ def needed_columns(names: list[str], options: DedupOptions) -> list[str]:
     return ["id", source] + (["crawl"] if "crawl" in names else [])
 
 
+def missing_column(location: str, names: list[str], options: DedupOptions) -> str | None:
+    """The error for an input whose columns lack one the mode reads, or None."""
+    for column in needed_columns(names, options):
+        if column not in names:
+            missing = "`digest` column and no `meta` map" if column == "meta" else f"`{column}` column"
+            return f"{location}: no {missing} (has: {', '.join(names)})"
+    return None
+
+
+def check_columns(inputs: list[str], options: DedupOptions) -> None:
+    """Refuse an input without the columns the mode reads before any Spark job (a failing task would log its
+    stack trace first), from Parquet footers and first JSON lines, read a few at a time."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for location, names in zip(inputs, pool.map(document_columns, inputs), strict=True):
+            problem = names is not None and missing_column(location, names, options)
+            if problem:
+                raise BadDocuments(f"{problem}; --mode {options.mode} reads it")
+
+
 def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[pa.RecordBatch]:
     """One input file's documents as dedup keys, in row order."""
     schema, batches = open_documents(location, lambda names: [c for c in needed_columns(names, options) if c in names])
     if schema is None:
         return
-    for column in needed_columns(schema.names, options):
-        if column not in schema.names:
-            missing = "`digest` column and no `meta` map" if column == "meta" else f"`{column}` column"
-            raise BadDocuments(f"{location}: no {missing} (has: {', '.join(schema.names)})")
+    problem = missing_column(location, schema.names, options)
+    if problem:
+        raise BadDocuments(problem)
     row = 0
     for batch in batches:
         ids = batch.column("id").cast(pa.string())
@@ -270,9 +289,11 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
             else:
                 edges = clustering.verified_edges(candidates, documents, list(options.thresholds),
                                                   exact=options.verify == "exact").localCheckpoint()
-                summary["verified_pairs"] = {str(options.thresholds[row["t"]]): row["count"]
-                                             for row in edges.groupBy("t").count().collect()}
-                steps.done(f"verified pairs: {summary['verified_pairs']}")
+                found = {row["t"]: row["count"] for row in edges.groupBy("t").count().collect()}
+                summary["verified_pairs"] = {str(threshold): found.get(t, 0) for t, threshold in
+                                             sorted(enumerate(options.thresholds), key=lambda pair: pair[1])}
+                steps.done("verified pairs at " + ", ".join(f"{threshold}: {count:,}" for threshold, count
+                                                            in summary["verified_pairs"].items()))
             components = clustering.connected_components(edges)
             assignments = clustering.fuzzy_assignments(components, documents)
         else:
@@ -429,8 +450,9 @@ def run_dedup(spark, inputs: list[str], output: str, options: DedupOptions = Ded
     output = absolute_output(output)
     out = OutputDir(output)
     out.claim({"stage": "dedup", "inputs": inputs, **options.fingerprint()}, overwrite=overwrite)
-    if out.complete:
-        return out.read_json("_stats.json")
+    done = finished_stats(out)
+    if done is not None:
+        return done
     if not out.fs.exists(out.join(SUMMARY)):
         cluster(spark, inputs, out, options, progress)
     summary = out.read_json(SUMMARY)

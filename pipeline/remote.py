@@ -1,5 +1,6 @@
 """Opening inputs by location: local paths, http(s) with retries and resume, anything else through fsspec."""
 
+import glob
 import io
 import logging
 import os
@@ -59,7 +60,8 @@ def open_input(location: str, offset: int = 0, retry: RetryPolicy = RetryPolicy(
         try:
             stream = open(path, "rb")  # noqa: SIM115 - the caller closes it
         except FileNotFoundError as exc:
-            raise InputMissing(f"{location}: no such file") from exc
+            found = "matches no file" if glob.has_magic(path) else "no such file"  # a glob matching nothing
+            raise InputMissing(f"{location}: {found}") from exc
         except IsADirectoryError as exc:
             raise InputMissing(f"{location}: is a directory, not a file") from exc
         stream.seek(offset)
@@ -82,7 +84,8 @@ def _open_fsspec(location: str, offset: int, retry: RetryPolicy) -> BinaryIO:
             stream.seek(offset)
             return stream
         except FileNotFoundError as exc:
-            raise InputMissing(f"{location}: no such object") from exc
+            found = "matches no object" if glob.has_magic(location) else "no such object"  # a glob matching nothing
+            raise InputMissing(f"{location}: {found}") from exc
         except OSError as exc:
             if attempt + 1 == retry.attempts:
                 raise InputUnreachable(f"{location}: {exc} (after {retry.attempts} attempts)") from exc

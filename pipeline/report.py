@@ -217,7 +217,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
         f"<title>curate report: {escape(recipe.name)}</title><style>{STYLE}</style></head><body>",
         f"<h1>Subset <code>{escape(recipe.name)}</code></h1>",
         f'<p class="meta">{escape(recipe.description.strip())}<br>{escape(plan.output)}; '
-        f"{len(plan.inputs):,} input files</p>",
+        f"{len(plan.inputs):,} input file{'' if len(plan.inputs) == 1 else 's'}</p>",
         f'<p class="warning">{escape(warning)}</p>' if warning else "",
         *[f'<p class="warning">{_marked(rule)}</p>' for rule in stats.get("warnings", [])],
         '<table class="books"><tr><th></th><th>documents</th><th>share</th></tr>',

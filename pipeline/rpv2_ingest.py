@@ -57,8 +57,8 @@ def run_rpv2_ingest(spark, root: str, shards: list[str], output: str, retry: Ret
     inputs = [shard_file(root, "documents", shard) for shard in shards]
     return run_units(
         spark, OutputDir(output), "ingest-rpv2", inputs,
-        {"root": root, "on_missing": on_missing, "limit_records": limit_records},
+        {"root": root, "limit_records": limit_records},
         partial(rpv2_unit, job=job), overwrite=overwrite, progress=progress,
         fail_on=() if on_missing == "skip" else ("missing", "unreachable", "bad_input"),
-        hint=", or pass --on-missing skip",
+        hint="pass --on-missing skip",
     )

@@ -1,6 +1,7 @@
 """The Spark session: defaults that fit the machine, and shipping this project's code to executors."""
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -9,6 +10,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PACKAGES = ("pipeline", "signals", "dedup", "filters", "recipes", "translate", "jobs")
+
+
+# The local masters Spark accepts: local, local[N], local[*], local[N, retries], local-cluster[N, cores, MB]
+# (SparkMasterRegex in Spark's core/src/main/scala/org/apache/spark/SparkContext.scala; N >= 1). A master with a
+# scheme (spark://, k8s://, a plugged-in cluster manager's) is left to Spark.
+LOCAL_MASTER = re.compile(r"local(\[([1-9]\d*|\*)(\s*,\s*\d+)?\]|-cluster\[\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\])?")
+SCHEME_MASTER = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
+
+
+def master_problem(master: str) -> str | None:
+    """None when Spark can parse `master`, else one line saying so (Spark itself logs a Java stack trace)."""
+    if master == "yarn" or LOCAL_MASTER.fullmatch(master) or SCHEME_MASTER.fullmatch(master):
+        return None
+    return f"{master!r} is not a Spark master: local[*], local[N], spark://HOST:PORT, yarn, k8s://..."
 
 
 def total_memory_bytes() -> int:

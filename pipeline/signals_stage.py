@@ -1,5 +1,6 @@
 """The signals stage on Spark: documents (ours, or any Parquet/jsonl with `id` and `text`) plus their signals."""
 
+import json
 import logging
 import os
 import posixpath
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.progress import reporting
-from pipeline.remote import InputMissing, RetryPolicy, open_input
+from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.rpv2_export import export_unit
 from pipeline.shipping import ship_directory
 from pipeline.signal_columns import signals_schema, with_signals
@@ -33,6 +34,9 @@ ARTIFACT_SIGNALS = {"bad_urls": "rps_doc_ut1_blacklist", "classifiers": "rps_doc
 
 class BadDocuments(ValueError):
     """An input that is not a table of documents (no `text` column, unreadable)."""
+
+
+_STATUS = {InputMissing: "missing", InputUnreachable: "unreachable", BadDocuments: "bad_input"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,37 @@ def open_documents(location: str, select: Callable[[list[str]], list[str]] | Non
     except (pa.ArrowInvalid, OSError) as exc:
         stream.close()
         raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
+
+
+def document_columns(location: str) -> list[str] | None:
+    """The column names of a documents file, read cheaply (on the driver, before any Spark job): a Parquet
+    footer, or the keys of the first JSON line. None for an empty JSON-lines file."""
+    stream = open_input(location, retry=RetryPolicy())
+    try:
+        if location.endswith(".parquet"):
+            return pq.ParquetFile(stream).schema_arrow.names
+        compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
+        line = _first_line(pa.input_stream(stream, compression=compression))
+        if not line.strip():
+            return None
+        first = json.loads(line)
+        if not isinstance(first, dict):
+            raise ValueError("the first line is not a JSON object")
+        return list(first)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
+    finally:
+        stream.close()
+
+
+def _first_line(stream, chunk: int = 1 << 16) -> bytes:
+    data = b""
+    while b"\n" not in data:
+        more = stream.read(chunk)
+        if not more:
+            break
+        data += more
+    return data.split(b"\n", 1)[0]
 
 
 def _closing(batches: Iterator[pa.RecordBatch], stream, location: str) -> Iterator[pa.RecordBatch]:
@@ -103,8 +138,8 @@ def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str |
             if job.export == "rpv2":
                 files += export_unit(out, entry["file"], unit, posixpath.basename(location))
             files = [{**file, "input": location} for file in files]
-    except (InputMissing, BadDocuments) as exc:
-        return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
+    except (InputMissing, InputUnreachable, BadDocuments) as exc:
+        return {"unit": unit, "input": location, "status": _STATUS[type(exc)], "message": str(exc)}
     stats.check(location)
     record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict(),
               "missing_artifacts": artifacts.missing()}
@@ -139,7 +174,7 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
     job = SignalsJob(output, shipped, export)
     stats = run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
                       partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
-                      fail_on=("bad_input",), summarize=_missing_artifacts)
+                      fail_on=("missing", "unreachable", "bad_input"), summarize=_missing_artifacts)
     # told once by the driver, after the units (the executors only note them): only the documents show which
     # languages need which models
     for name in stats.get("missing_artifacts", []):

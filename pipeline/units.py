@@ -18,10 +18,11 @@ from pipeline.progress import UnitProgress
 from pipeline.remote import is_local, local_path
 
 RESULT_SCHEMA = "unit string, input string, status string, message string"
+RETRYABLE = ("missing", "unreachable")  # a rerun may find these inputs; a bad input stays bad
 
 
 class StageFailed(Exception):
-    """Some inputs could not be read; everything else is committed and a rerun resumes."""
+    """Some inputs could not be read; everything else is committed."""
 
 
 def absolute_output(output: str) -> str:
@@ -43,14 +44,16 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
               hint: str = "", summarize: Callable[[list[dict]], dict] | None = None) -> dict:
     """Run `process` over the inputs not yet committed, then seal; returns the job's stats.
 
+    `job` holds the options that shape the committed bytes, recorded in `_job.json`: what to do about a failed
+    input, retries and the console are not among them, so a rerun that changes only those resumes.
     `summarize`, given the committed unit records, returns fields to add to `_stats.json` (or raises)."""
     if not inputs:
         raise ValueError(f"no input files for {stage}")
     units = [unit_id(location) for location in inputs]
     out.claim({"stage": stage, "inputs": inputs, **job}, overwrite=overwrite)
-    if out.complete:
-        print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
-        return out.read_json("_stats.json")
+    done = finished_stats(out)
+    if done is not None:
+        return done
     todo = [{"input": location, "unit": unit} for location, unit in zip(inputs, units, strict=True)
             if out.unit_record(unit) is None]
     if todo:
@@ -59,12 +62,28 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
             results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
         failures = [r for r in results if r["status"] in fail_on]
         if failures:
-            named = "\n".join(f"  {f['input']}: {f['message']}" for f in failures)
-            raise StageFailed(
-                f"{len(failures)} of {len(units)} inputs could not be read (the others are committed; "
-                f"rerun to resume{hint}):\n{named}"
-            )
+            raise StageFailed(failure_message(failures, len(units), hint))
     return seal(out, units, stage, summarize)
+
+
+def failure_message(failures: list[dict], total: int, hint: str = "") -> str:
+    """The inputs that could not be read, each by its message (which names the file), what is committed, and
+    what to do: a rerun for a missing or unreachable input, the stage's `hint` (such as --on-missing skip)."""
+    others = total - len(failures)
+    notes = [f"the other{' is' if others == 1 else 's are'} committed"] if others else []
+    advice = (["rerun to resume"] if any(f["status"] in RETRYABLE for f in failures) else []) + ([hint] if hint else [])
+    notes += [", or ".join(advice)] if advice else []
+    what = f"{len(failures)} of {total} inputs" if total > 1 else "the input"
+    why = f" ({'; '.join(notes)})" if notes else ""
+    return f"{what} could not be read{why}:\n" + "\n".join(f"  {f['message']}" for f in failures)
+
+
+def finished_stats(out: OutputDir) -> dict | None:
+    """The stats of a complete output, saying on the console that there is nothing to do; None if there is."""
+    if not out.complete:
+        return None
+    print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
+    return out.read_json("_stats.json")
 
 
 def unreadable_unit(out: OutputDir, unit: str, location: str, status: str, message: str, skip: bool) -> dict:

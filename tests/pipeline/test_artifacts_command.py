@@ -190,10 +190,10 @@ def test_fetch_rejects_an_archive_without_blacklists(shared_data, tmp_path, caps
 
 
 def test_build_errors_say_what_is_missing(tmp_path, capsys):
-    with pytest.raises(SystemExit, match="nothing to build"):
-        main(["artifacts", "build", "--artifacts", str(tmp_path)])
-    with pytest.raises(SystemExit, match="need --language"):
-        main(["artifacts", "build", "--artifacts", str(tmp_path), "--cc", str(tmp_path / "web.jsonl")])
+    assert main(["artifacts", "build", "--artifacts", str(tmp_path)]) == 2
+    assert "curate artifacts: error: nothing to build" in capsys.readouterr().err
+    assert main(["artifacts", "build", "--artifacts", str(tmp_path), "--cc", str(tmp_path / "web.jsonl")]) == 2
+    assert "curate artifacts: error: corpora need --language" in capsys.readouterr().err
     assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--language", "en",
                  "--cc", str(tmp_path / "web.jsonl")]) == 2
     assert "web.jsonl: no such corpus file" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """`curate ingest` as a user runs it: real files, a crawl listing served on loopback, clear errors."""
 
+import configparser
 import gzip
 import json
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.crawl import listing_url, select_segments
 from tests.http_server import LoopbackServer
+from tests.pipeline.conftest import SUBSET_RULES, subset_recipe
 from tests.warc_fixtures import good_records, members, page_record
 
 CURATE = str(Path(sys.executable).parent / "curate")
@@ -65,12 +67,18 @@ def test_curate_ingest_command_prints_where_and_the_table(shared_data, tmp_path)
 
 
 def test_errors_name_the_input(spark, tmp_path, capsys):
-    assert main(["ingest", str(tmp_path / "absent.warc.gz"), "--output", str(tmp_path / "o"), "--quiet"]) == 2
-    assert "absent.warc.gz: no such file" in capsys.readouterr().err
+    absent = tmp_path / "absent.warc.gz"
+    assert main(["ingest", str(absent), "--output", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert (f"the input could not be read (rerun to resume, or pass --on-missing skip):\n  {absent}: no such file"
+            in err)
+    assert err.count(str(absent)) == 1
+    assert main(["ingest", str(tmp_path / "*.warc.gz"), "--output", str(tmp_path / "o1"), "--quiet"]) == 2
+    assert f"{tmp_path / '*.warc.gz'}: matches no file" in capsys.readouterr().err
     assert main(["ingest", "--crawl", "CC-2024", "--output", str(tmp_path / "o2")]) == 2
     assert "not a crawl id like CC-MAIN-2024-10" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="give INPUT files or --crawl"):
-        main(["ingest", "--output", str(tmp_path / "o3")])
+    assert main(["ingest", "--output", str(tmp_path / "o3")]) == 2
+    assert "curate ingest: error: give INPUT files or --crawl" in capsys.readouterr().err
 
 
 def test_an_output_overlapping_the_inputs_is_refused_and_unfinished_inputs_too(spark, shared_data, tmp_path, capsys):
@@ -89,3 +97,81 @@ def test_an_output_overlapping_the_inputs_is_refused_and_unfinished_inputs_too(s
     (docs / "_SUCCESS").unlink()  # as a job killed before its end leaves it
     assert main(["signals", str(docs), "--output", str(tmp_path / "signals"), "--quiet"]) == 2
     assert f"{docs} is the output of an unfinished curate ingest job" in capsys.readouterr().err
+
+
+def test_a_finished_subset_rerun_prints_its_rules_in_recipe_order(deduplicated, tmp_path, capsys):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(subset_recipe(deduplicated, tmp_path / "subset"))
+    printed = []
+    for _ in range(2):  # the second run finds the output complete and prints its books from _stats.json
+        assert main(["subset", str(recipe), "--quiet"]) == 0
+        printed.append(capsys.readouterr())
+    assert "already complete" in printed[1].err
+    rules = [line.split()[1] for line in printed[1].out.splitlines() if line.startswith("dropped:")]
+    assert rules == ["dedup", *SUBSET_RULES]
+    assert printed[1].out == printed[0].out
+
+
+def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", "local[9]x"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --master: 'local[9]x' is not a Spark master: local[*], local[N]" in err
+    assert "Traceback" not in err and "Exception" not in err
+
+
+def test_languages_the_model_does_not_know_are_refused_before_spark_starts(shared_data, tmp_path, capsys):
+    warc = str(shared_data / "cc/whirlwind.warc.gz")
+    for wanted, said in (("en,english", "--languages english: not a language of lid.176.ftz; "),
+                         ("eng", "--languages eng: not a language of lid.176.ftz (did you mean 'en'?)")):
+        assert main(["ingest", warc, "--output", str(tmp_path / "o"), "--languages", wanted]) == 2
+        assert said in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_bad_input_is_named_without_advising_a_rerun(spark, tmp_path, capsys):
+    """A rerun reads a bad input again unchanged: the error names it and what is committed, and stops there."""
+    (tmp_path / "docs.jsonl").write_text('{"id": "a", "text": "some words"}\n')
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text('{"id": "a", "body": "no text column"}\n')
+    assert main(["signals", str(tmp_path / "docs.jsonl"), str(bad), "--output", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"1 of 2 inputs could not be read (the other is committed):\n  {bad}: no `text` column (has: id, body)" \
+        in err
+    assert "rerun" not in err
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--max-page-bytes", "5XB", "5XB is not a size like 5MB"),
+    ("--max-page-bytes", "0", "0 is not a size like 5MB"),
+    ("--min-chars", "-3", "-3 is not a whole number >= 0"),
+    ("--limit-records", "0", "0 is not a whole number >= 1"),
+    ("--limit-files", "2.5", "2.5 is not a whole number >= 1"),
+    ("--retries", "0", "0 is not a whole number >= 1"),
+    ("--extract-timeout", "-1", "-1 is not a number >= 0"),
+    ("--retry-wait", "nan", "nan is not a number >= 0"),
+])
+def test_numbers_out_of_range_are_refused_by_name(tmp_path, capsys, option, value, said):
+    with pytest.raises(SystemExit) as refused:
+        main(["ingest", str(tmp_path / "x.warc.gz"), "--output", str(tmp_path / "o"), option, value])
+    assert refused.value.code == 2
+    assert f"curate ingest: error: argument {option}: {said}" in capsys.readouterr().err
+
+
+def test_version_is_the_installed_distributions(capsys):
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).resolve().parents[2] / "setup.cfg")
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"curate {setup['metadata']['version']}"
+
+
+@pytest.mark.parametrize("command", ["signals", "dedup"])
+def test_a_warc_given_for_documents_is_refused_by_its_name(shared_data, tmp_path, capsys, command):
+    warc = shared_data / "cc" / "whirlwind.warc.gz"
+    assert main([command, str(warc), "--output", str(tmp_path / "o")]) == 2
+    assert (f"curate {command}: error: {warc} is a WARC/WET file, not documents: `curate ingest` turns it into "
+            "documents") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -40,6 +40,16 @@ def sealed_output(path, job: dict) -> OutputDir:
     return out
 
 
+def test_an_occupied_output_is_refused_naming_the_command_that_wrote_it(tmp_path):
+    sealed_output(tmp_path / "docs", {"stage": "ingest-rpv2", "inputs": [], "root": "A"})
+    with pytest.raises(OutputConflict) as other_stage:
+        OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": []})
+    assert str(other_stage.value) == (f"{tmp_path / 'docs'} holds the output of `curate ingest --rpv2`; "
+                                      "use another --output, or --overwrite to replace it")
+    with pytest.raises(OutputConflict, match="holds the output of a curate ingest --rpv2 job with other options; "):
+        OutputDir(str(tmp_path / "docs")).claim({"stage": "ingest-rpv2", "inputs": [], "root": "B"})
+
+
 def test_a_finished_output_holds_no_staging_files(tmp_path):
     out = sealed_output(tmp_path / "out", {"stage": "signals", "inputs": []})
     out.write_text("report.html", "<html></html>")  # added after the job, as `curate report` does

@@ -184,6 +184,22 @@ def test_an_input_without_text_is_named(spark, tmp_path):
         run_dedup(spark, [str(bad)], str(tmp_path / "out"), progress=False)
 
 
+def test_a_column_the_mode_reads_is_checked_before_spark_starts(shared_data, tmp_path, capsys):
+    """From the Parquet footer or the first JSON line, on the driver: no Spark task fails on it with a stack
+    trace, and nothing is written."""
+    dolma = shared_data / "cc" / "dolma-cc_en_head-0091.jsonl.gz"  # documents without `url`, `meta` or `digest`
+    pq.write_table(pa.table({"id": ["a"], "body": ["no text column"]}), tmp_path / "ids.parquet")
+    for inputs, mode, said in (
+        ([dolma], "url", f"{dolma}: no `url` column (has: added, created, id, metadata, source, text); "
+                         "--mode url reads it"),
+        ([dolma], "digest", f"{dolma}: no `digest` column and no `meta` map"),
+        ([dolma, tmp_path / "ids.parquet"], "fuzzy", f"{tmp_path / 'ids.parquet'}: no `text` column (has: id, body)"),
+    ):
+        assert main(["dedup", *map(str, inputs), "--mode", mode, "--output", str(tmp_path / "out")]) == 2
+        assert f"curate dedup: error: {said}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_malformed_signature_is_named(spark, tmp_path):
     rows = [{"id": "a", "signature_sim1.0": [bytes(512)]}, {"id": "b", "signature_sim1.0": [bytes(52)] * 2}]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
@@ -208,11 +224,26 @@ def test_curate_dedup_command(spark, tmp_path, capsys):
     rows = [{"id": f"d{i}", "text": "same words here " * 10, "date": now} for i in range(3)]
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    assert main(["dedup", str(tmp_path / "in"), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]) == 0
+    command = ["dedup", str(tmp_path / "in"), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]
+    assert main(command) == 0
     printed = capsys.readouterr().out
     assert "exact: 1 clusters, 2 duplicates of 3 documents" in printed
+    assert main(command) == 0  # as every stage: a complete output says so and prints its books again
+    again = capsys.readouterr()
+    assert f"{tmp_path / 'out'} is already complete; nothing to do" in again.err and again.out == printed
     assert main(["dedup", str(tmp_path / "in" / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
-    assert "other options" in capsys.readouterr().err
+    assert "holds the output of a curate dedup job with other options" in capsys.readouterr().err
+
+
+def test_verified_pairs_are_printed_in_threshold_order(spark, tmp_path, capsys):
+    words = " ".join(f"word{i}" for i in range(60))
+    rows = [{"id": "a", "text": words}, {"id": "b", "text": words}, {"id": "c", "text": words + " and more"}]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["dedup", str(tmp_path / "docs.jsonl"), "--threshold", "0.9,0.7,0.8", "--output",
+                 str(tmp_path / "out")]) == 0
+    stats = json.loads((tmp_path / "out" / "_stats.json").read_text())
+    counts = ", ".join(f"{t}: {stats['verified_pairs'][t]:,}" for t in ("0.7", "0.8", "0.9"))
+    assert f"dedup: verified pairs at {counts} (" in capsys.readouterr().err
 
 
 def test_exact_jaccard_verification_keeps_only_true_edges(spark, fuzzy_run, corpus, tmp_path):

@@ -88,20 +88,26 @@ def test_same_warc_over_http_gives_the_same_documents(spark, shared_data, tmp_pa
     assert faults.requests[:2] == ["full", "full"] and any(r.startswith("bytes=") for r in faults.requests)
 
 
-def test_missing_input_fails_after_committing_the_rest_then_skip_goes_on(spark, shared_data, tmp_path, lid_model):
+def test_missing_input_fails_after_committing_the_rest_then_skip_resumes(spark, shared_data, tmp_path, lid_model):
     good = shared_data / "cc/whirlwind.warc.gz"
     missing = tmp_path / "gone.warc.gz"
     out = tmp_path / "docs"
     with pytest.raises(StageFailed, match=r"gone\.warc\.gz: no such file"):
         ingest(spark, [good, missing], out, lid_model)
     assert not (out / "_SUCCESS").exists()
-    assert len(list((out / "_units").iterdir())) == 1  # the good file is committed
+    [committed] = (out / "_units").iterdir()  # the good file is committed
+    written = {path: path.stat().st_mtime_ns for path in (committed, out / f"part-{committed.stem}.parquet")}
+    stats = ingest(spark, [good, missing], out, lid_model, on_missing="skip")  # the rerun the error advises
+    assert (out / "_SUCCESS").exists()
+    assert {path: path.stat().st_mtime_ns for path in written} == written  # resumed: the good file not redone
+    assert stats["errors"] == {"missing_input": 1}
+    assert stats["inputs"]["skipped"] == [str(missing)]
+    assert stats["kept"] == 1
     with LoopbackServer({}) as server:
         url = server.url("/not-there.warc.gz")
         stats = ingest(spark, [good, url], tmp_path / "skip", lid_model, on_missing="skip")
     assert stats["errors"] == {"missing_input": 1}
     assert stats["inputs"]["skipped"] == [url]
-    assert stats["kept"] == 1
 
 
 def test_damaged_files_finish_with_the_damage_counted(spark, tmp_path, lid_model):

@@ -144,6 +144,7 @@ def test_inputs_changed_since_the_subset_ran_are_reported(spark, deduplicated, t
     pq.write_table(table.slice(0, table.num_rows - 50), inputs / "part-00000.parquet")
     page = Path(run_report(spark, str(out))).read_text()
     assert "they changed since `curate subset` ran" in page
+    assert "; 1 input file</p>" in page
     assert "they changed since `curate subset` ran" in capsys.readouterr().err
 
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.accounting import Stats
-from pipeline.langid import LanguageIdentifier
+from pipeline.langid import LanguageIdentifier, model_languages
 from pipeline.remote import open_input
 from pipeline.warc_documents import IngestOptions, warc_documents
 from pipeline.warc_write import http_response, warc_record
@@ -90,6 +90,18 @@ def test_language_filter(shared_data, lid):
     table, stats = ingest_file(shared_data / "cc/resiliparse-warcfile.warc.gz", lid, languages=("en",))
     assert set(table.column("language").to_pylist()) == {"en"}
     assert stats.kept + stats.dropped["language_not_wanted"] == 16
+
+
+def test_the_models_languages_are_every_label_it_predicts(shared_data, lid, lid_model, tmp_path):
+    table, _ = ingest_file(shared_data / "cc/resiliparse-warcfile.warc.gz", lid)
+    predicted = {label.removeprefix("__label__") for text in table.column("text").to_pylist()
+                 for _, label in lid.model.f.predict(" ".join(text.split()) + "\n", -1, 0.0, "replace")}
+    languages = model_languages(lid_model)
+    assert len(languages) == len(set(languages)) == 176  # lid.176
+    assert predicted <= set(languages) and len(predicted) > 100
+    (tmp_path / "notes.txt").write_text("not a model")
+    with pytest.raises(ValueError, match="notes.txt: not a fastText model"):
+        model_languages(str(tmp_path / "notes.txt"))
 
 
 # --- damage ------------------------------------------------------------------------------------------
