@@ -7,7 +7,6 @@ little more than reading the inputs and compressing the shards."""
 
 import math
 import posixpath
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -32,12 +31,12 @@ from filters.expressions import (
 )
 from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
-from pipeline.inputs import UnfinishedOutput, expand_inputs, overlapping
+from pipeline.inputs import expand_inputs, overlapping
 from pipeline.null_columns import columns_without_values, null_rule_warning
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
-from pipeline.units import absolute_output
+from pipeline.units import absolute_output, finished_stats
 from recipes.loader import LoadedRecipe
 
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
@@ -71,7 +70,7 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
     locations = inputs or [item.path for item in recipe.inputs]
     try:
         files = expand_inputs(locations, DOCUMENT_SUFFIXES)
-    except UnfinishedOutput as exc:
+    except ValueError as exc:  # an unfinished curate output, or a WARC where documents are read
         raise loaded.error(("inputs",), str(exc)) from None
     schema = _input_schema(loaded, files)
     names = set(schema.names)
@@ -508,9 +507,9 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     recipe = plan.loaded.recipe
     out = OutputDir(plan.output)
     out.claim(subset_job(plan), overwrite=overwrite)
-    if out.complete:
-        print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
-        return out.read_json("_stats.json")
+    finished = finished_stats(out)
+    if finished is not None:
+        return finished
     frame = read_inputs(spark, plan)
     stats, mix = count_decisions(plan, frame)
     stats.check(plan.output)
