@@ -137,6 +137,9 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         inputs = crawl_files(args.crawl, args.format, args.segments, args.limit_files, args.cc_base_url, retry)
     else:
         inputs = input_files(args)
+        if args.on_missing == "skip" and not any(map(_exists, inputs)):
+            raise ValueError(f"none of the inputs exists ({', '.join(args.inputs)}); --on-missing skip would seal an "
+                             "empty output")
         if args.limit_files is not None:
             inputs = inputs[: args.limit_files]
     options = IngestOptions(
@@ -155,6 +158,13 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     )
     print_summary(args.output, stats)
     return 0
+
+
+def _exists(location: str) -> bool:
+    """False only for a local path that is not there (a remote input is tried by the job)."""
+    from pipeline.remote import is_local, local_path
+
+    return not is_local(location) or os.path.exists(local_path(location))
 
 
 def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = None) -> list[str]:
@@ -285,11 +295,11 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=("fuzzy", "exact", "digest", "url"), default="fuzzy",
                         help="fuzzy: MinHash LSH near-duplicates (default); exact: the same normalised text; "
                              "digest: the same WARC digest (RedPajama-V2's exact dedup); url: the same normalised URL")
-    parser.add_argument("--threshold", type=_thresholds, default=(0.8,),
+    parser.add_argument("--threshold", type=_thresholds,
                         help="fuzzy: Jaccard similarity of duplicates, default 0.8; several (0.8,0.9) in one pass "
                              "add suffixed columns for all but the first")
     verify = parser.add_mutually_exclusive_group()
-    verify.add_argument("--verify", choices=("minhash", "exact"), default="minhash",
+    verify.add_argument("--verify", choices=("minhash", "exact"),
                         help="fuzzy: keep a candidate pair when the signatures' estimated Jaccard (minhash, "
                              "default) or the texts' exact Jaccard reaches the threshold")
     verify.add_argument("--no-verify", dest="verify", action="store_const", const="none",
@@ -305,7 +315,13 @@ def run_dedup_command(args: argparse.Namespace) -> int:
     from pipeline.dedup_stage import DedupOptions, check_columns, run_dedup
     from pipeline.signals_stage import DOCUMENT_SUFFIXES
 
-    options = DedupOptions(mode=args.mode, thresholds=args.threshold, verify=args.verify, prefer=args.prefer)
+    given = (("--threshold", args.threshold), ("--verify/--no-verify", args.verify))
+    fuzzy_only = [name for name, value in given if value]
+    if args.mode != "fuzzy" and fuzzy_only:
+        raise ValueError(f"{fuzzy_only[0]} applies to --mode fuzzy only, not to --mode {args.mode}")
+    options = DedupOptions(mode=args.mode, thresholds=args.threshold or DedupOptions.thresholds,
+                           verify=args.verify or DedupOptions.verify,
+                           prefer=args.prefer)
     inputs = input_files(args, DOCUMENT_SUFFIXES)
     check_columns(inputs, options)  # before Spark starts
     stats = run_dedup(_session(args, "curate dedup"), inputs, args.output, options, overwrite=args.overwrite,

@@ -73,6 +73,8 @@ def test_errors_name_the_input(spark, tmp_path, capsys):
     assert (f"the input could not be read (rerun to resume, or pass --on-missing skip):\n  {absent}: no such file"
             in err)
     assert err.count(str(absent)) == 1
+    assert main(["ingest", str(absent), "--on-missing", "skip", "--output", str(tmp_path / "o4"), "--quiet"]) == 2
+    assert "none of the inputs exists" in capsys.readouterr().err and not (tmp_path / "o4").exists()
     assert main(["ingest", str(tmp_path / "*.warc.gz"), "--output", str(tmp_path / "o1"), "--quiet"]) == 2
     assert f"{tmp_path / '*.warc.gz'}: matches no file" in capsys.readouterr().err
     assert main(["ingest", "--crawl", "CC-2024", "--output", str(tmp_path / "o2")]) == 2

@@ -200,6 +200,13 @@ def test_a_column_the_mode_reads_is_checked_before_spark_starts(shared_data, tmp
     assert not (tmp_path / "out").exists()
 
 
+def test_an_option_of_fuzzy_dedup_is_refused_in_another_mode(tmp_path, capsys):
+    for option, named in ((["--threshold", "0.9"], "--threshold"), (["--verify", "exact"], "--verify/--no-verify"),
+                          (["--no-verify"], "--verify/--no-verify")):
+        assert main(["dedup", str(tmp_path), "--mode", "exact", *option, "--output", str(tmp_path / "out")]) == 2
+        assert f"{named} applies to --mode fuzzy only, not to --mode exact" in capsys.readouterr().err
+
+
 def test_a_malformed_signature_is_named(spark, tmp_path):
     rows = [{"id": "a", "signature_sim1.0": [bytes(512)]}, {"id": "b", "signature_sim1.0": [bytes(52)] * 2}]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
