@@ -384,9 +384,10 @@ def run_subset_command(args: argparse.Namespace) -> int:
     stats = run_subset(spark, plan, overwrite=args.overwrite)
     print_summary(plan.output, stats)
     print(f"characters kept: {stats['chars_kept']:,} (about {stats['tokens_kept_estimate']:,} tokens)")
-    if nothing_kept(stats):
+    empty = nothing_kept(stats)
+    if empty:
         sys.stdout.flush()  # the last line, after the table
-        print(f"curate subset: warning: {nothing_kept(stats)}", file=sys.stderr)
+        print(f"curate subset: warning: {empty}", file=sys.stderr)
     return 0
 
 
