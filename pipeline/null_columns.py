@@ -4,7 +4,6 @@ and what a recipe rule that reads one does: SQL's nulls let it remove every docu
 import pyarrow.parquet as pq
 
 from filters.expressions import Node, columns_of, evaluate
-from pipeline.remote import RetryPolicy, open_input
 from pipeline.signal_columns import FINEWEB_FIELDS, PER_DOCUMENT
 
 # The signals `curate signals` leaves null without their file in --artifacts (docs/signals.md, "Artifacts"):
@@ -13,16 +12,13 @@ ARTIFACT_SIGNALS = {"rps_doc_stop_word_fraction", "rps_doc_ldnoobw_words", *PER_
 FINEWEB_SIGNALS = {field.name for field in FINEWEB_FIELDS}
 
 
-def columns_without_values(files: list[str], columns: set[str]) -> set[str]:
-    """Those of `columns` that no row of the Parquet `files` has a value for, by the footers' statistics (a list
-    column: no element in any list); a column some row group has no statistics for counts as having values.
-    Stops reading footers once every column has shown a value."""
+def columns_without_values(footers: list[pq.FileMetaData], columns: set[str]) -> set[str]:
+    """Those of `columns` that no row of the Parquet files has a value for, by their footers' statistics (a list
+    column: no element in any list); a column some row group has no statistics for counts as having values."""
     empty, rows = set(columns), 0
-    for location in files:
+    for meta in footers:
         if not empty:
             break
-        with open_input(location, retry=RetryPolicy()) as stream:
-            meta = pq.ParquetFile(stream).metadata
         rows += meta.num_rows
         for group in range(meta.num_row_groups):
             for index in range(meta.num_columns):

@@ -56,6 +56,7 @@ class SubsetPlan:
     """A recipe checked against its inputs' columns: everything needed to run it, nothing run yet."""
     loaded: LoadedRecipe
     inputs: list[str]
+    footers: list  # per input: its size and, for Parquet, its footer (InputFile), read once
     schema: pa.Schema
     rules: list[tuple[str, Node]]
     line_rules: list[tuple[str, Node]]
@@ -72,7 +73,8 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
         files = expand_inputs(locations, DOCUMENT_SUFFIXES)
     except ValueError as exc:  # an unfinished curate output, or a WARC where documents are read
         raise loaded.error(("inputs",), str(exc)) from None
-    schema = _input_schema(loaded, files)
+    footers = read_input_files(loaded, files)
+    schema = _input_schema(loaded, footers)
     names = set(schema.names)
     kinds = {field.name: kind_of_type(field.type) for field in schema}
     rules = []
@@ -102,8 +104,8 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
     _check_apart(loaded, locations, files, target)
-    warnings = _null_warnings(loaded, files, rules, line_rules, kinds)
-    return SubsetPlan(loaded, files, schema, rules, line_rules, columns, target, warnings)
+    warnings = _null_warnings(footers, rules, line_rules, kinds)
+    return SubsetPlan(loaded, files, footers, schema, rules, line_rules, columns, target, warnings)
 
 
 def kind_of_type(type_: pa.DataType) -> str:
@@ -126,34 +128,53 @@ def _compile(loaded: LoadedRecipe, path: tuple, rule: str, columns: dict[str, st
         raise loaded.error(path, str(exc)) from None
 
 
-def _input_schema(loaded: LoadedRecipe, files: list[str]) -> pa.Schema:
-    """The first input's schema, read from its footer (Parquet) or its rows (JSON lines)."""
-    first = files[0]
+@dataclass(frozen=True)
+class InputFile:
+    location: str
+    size: int
+    footer: pq.FileMetaData | None  # None for a JSON lines file
+
+
+def read_input_files(loaded: LoadedRecipe, files: list[str]) -> list[InputFile]:
+    """Each input's size and Parquet footer, read once for the schema, the null-column checks and the shard sizes."""
+    read = []
+    for location in files:
+        try:
+            with open_input(location, retry=RetryPolicy()) as stream:
+                stream.seek(0, 2)
+                size = stream.tell()
+                stream.seek(0)
+                footer = pq.ParquetFile(stream).metadata if location.endswith(".parquet") else None
+        except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's input
+            raise loaded.error(("inputs",), f"cannot read {location}: {exc}") from None
+        read.append(InputFile(location, size, footer))
+    return read
+
+
+def _input_schema(loaded: LoadedRecipe, footers: list[InputFile]) -> pa.Schema:
+    """The first input's schema, from its footer (Parquet) or its rows (JSON lines)."""
+    first = footers[0]
+    if first.footer is not None:
+        return first.footer.schema.to_arrow_schema()
     try:
-        if first.endswith(".parquet"):
-            with open_input(first, retry=RetryPolicy()) as stream:
-                return pq.read_schema(stream)
-        schema, _ = open_documents(first)
+        schema, _ = open_documents(first.location)
     except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's input
-        raise loaded.error(("inputs",), f"cannot read {first}: {exc}") from None
+        raise loaded.error(("inputs",), f"cannot read {first.location}: {exc}") from None
     if schema is None:
-        raise loaded.error(("inputs",), f"{first} has no documents")
+        raise loaded.error(("inputs",), f"{first.location} has no documents")
     return schema
 
 
-def _null_warnings(loaded: LoadedRecipe, files: list[str], rules: list[tuple[str, Node]],
-                   line_rules: list[tuple[str, Node]], kinds: dict[str, str]) -> list[str]:
+def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line_rules: list[tuple[str, Node]],
+                   kinds: dict[str, str]) -> list[str]:
     """For Parquet inputs, from their footers: the rules that read a column null in every document. Not refused:
     SQL's nulls are documented, and a recipe may mean them."""
     named = [(("filters", name), node, "document") for name, node in rules]
     named += [(("line_filters", name), node, "line") for name, node in line_rules]
     wanted = {column for _, node, _ in named for column in columns_of(node)}
-    if not wanted or not all(location.endswith(".parquet") for location in files):
+    if not wanted or any(item.footer is None for item in footers):
         return []
-    try:
-        empty = columns_without_values(files, wanted)
-    except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's input
-        raise loaded.error(("inputs",), f"cannot read a Parquet footer: {exc}") from None
+    empty = columns_without_values([item.footer for item in footers], wanted)
     warnings = []
     for path, node, unit in named:
         scalar = unit == "line" or not any(kinds[column].startswith("list of") for column in columns_of(node))
@@ -463,22 +484,18 @@ class InputBytes:
 
 def input_bytes(plan: SubsetPlan) -> InputBytes:
     """The inputs' bytes, and the bytes of the output columns in them, from the Parquet footers."""
-    files = compressed = uncompressed = 0
-    for location in plan.inputs:
-        with open_input(location, retry=RetryPolicy()) as stream:
-            stream.seek(0, 2)
-            files += stream.tell()
-            if not location.endswith(".parquet"):
-                compressed += stream.tell()
-                uncompressed += stream.tell()
-                continue
-            stream.seek(0)
-            meta = pq.ParquetFile(stream).metadata
-            wanted = {i for i in range(meta.num_columns) if meta.schema.column(i).path.split(".")[0] in plan.columns}
-            chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups) for i in wanted]
-            compressed += sum(chunk.total_compressed_size for chunk in chunks)
-            uncompressed += sum(chunk.total_uncompressed_size for chunk in chunks)
-    return InputBytes(files, compressed, uncompressed)
+    compressed = uncompressed = 0
+    for item in plan.footers:
+        if item.footer is None:
+            compressed += item.size
+            uncompressed += item.size
+            continue
+        meta = item.footer
+        wanted = {i for i in range(meta.num_columns) if meta.schema.column(i).path.split(".")[0] in plan.columns}
+        chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups) for i in wanted]
+        compressed += sum(chunk.total_compressed_size for chunk in chunks)
+        uncompressed += sum(chunk.total_uncompressed_size for chunk in chunks)
+    return InputBytes(sum(item.size for item in plan.footers), compressed, uncompressed)
 
 
 def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[float, dict[str, str]]:

@@ -157,6 +157,15 @@ def test_a_bad_rule_is_refused_by_line_before_any_work(signals, tmp_path):
     assert not os.path.exists(out)
 
 
+def test_an_unreadable_parquet_input_is_named_at_the_inputs_line_before_any_work(signals, tmp_path):
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not a footer")
+    text = recipe_text(signals, tmp_path / "out").replace("inputs:\n", f"inputs:\n  - path: {broken}\n", 1)
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(parse_recipe(text, "test.yaml"))
+    assert str(caught.value).startswith(f"test.yaml:2: inputs: cannot read {broken}: Parquet magic bytes not found")
+
+
 @pytest.mark.parametrize(("change", "refused"), [
     ({"filters": {"typed": "language > 5"}}, "filters.typed: '>' mixes number and string values"),
     ({"filters": {"number": "rps_doc_word_count * 2"}}, "filters.number: a rule must be a true/false test"),
