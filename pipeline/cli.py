@@ -140,6 +140,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         if args.on_missing == "skip" and not any(map(_exists, inputs)):
             raise ValueError(f"none of the inputs exists ({', '.join(args.inputs)}); --on-missing skip would seal an "
                              "empty output")
+        _refuse_no_warc(inputs)
         if args.limit_files is not None:
             inputs = inputs[: args.limit_files]
     options = IngestOptions(
@@ -158,6 +159,19 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     )
     print_summary(args.output, stats)
     return 0
+
+
+def _refuse_no_warc(inputs: list[str]) -> None:
+    """Refuse local inputs none of which is a WARC: the job would seal an output of nothing but `not_a_warc`."""
+    from pipeline.remote import is_local, local_path
+    from pipeline.warc import looks_like_warc
+
+    if not inputs or not all(is_local(x) and _exists(x) for x in inputs):
+        return
+    if not any(looks_like_warc(local_path(x)) for x in inputs):
+        shown = ", ".join(inputs[:3]) + (f" and {len(inputs) - 3} more" if len(inputs) > 3 else "")
+        raise ValueError(f"none of the inputs is a WARC file (no `WARC/` record header in the first MiB of "
+                         f"{'it' if len(inputs) == 1 else 'any'}): {shown}")
 
 
 def _exists(location: str) -> bool:

@@ -35,6 +35,14 @@ class OutputConflict(Exception):
     """The output directory holds a job with other options."""
 
 
+def _differences(previous: dict, job: dict) -> str:
+    """What sets two jobs of a stage apart, by the keys of their `_job.json`."""
+    keys = sorted(key for key in {*previous, *job} if previous.get(key) != job.get(key))
+    if keys == ["inputs"] and sorted(map(str, previous["inputs"])) == sorted(map(str, job["inputs"])):
+        return "options (the same inputs in another order)"
+    return f"options (its _job.json differs in {', '.join(keys)})"
+
+
 class OutputDir:
     def __init__(self, path: str):
         self.fs, self.root = fsspec.core.url_to_fs(path)
@@ -78,8 +86,8 @@ class OutputDir:
             return False
         if not overwrite:
             command = _command(previous.get("stage", ""))
-            held = (f"a {command} job with other options" if previous.get("stage") == job.get("stage")
-                    else f"`{command}`")
+            held = (f"a {command} job with other {_differences(previous, job)}"
+                    if previous.get("stage") == job.get("stage") else f"`{command}`")
             raise OutputConflict(f"{self.path} holds the output of {held}; "
                                  "use another --output, or --overwrite to replace it")
         return True

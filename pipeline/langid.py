@@ -44,9 +44,10 @@ def model_languages(path: str) -> list[str]:
 
 
 def check_languages(languages: tuple[str, ...], model_path: str) -> None:
-    """Refuse a language the model never predicts: every page would be dropped as language_not_wanted."""
-    if not languages:
-        return
+    """Refuse a file that is no fastText model (before the job, not in every task), and a language the model
+    never predicts: every page would be dropped as language_not_wanted."""
+    if not os.path.isfile(model_path):
+        raise FileNotFoundError(f"language-ID model not found: {model_path}")
     known = model_languages(model_path)
     for language in languages:
         if language not in known:

@@ -17,15 +17,21 @@ PROGRESS_DIR = "_tmp/progress"
 
 
 def reporting(tables: Iterable, stats: Stats, out: OutputDir, unit: str, every: float = 10.0) -> Iterator:
-    """Pass `tables` through, writing the unit's running counts at most every `every` seconds."""
+    """Pass `tables` through, writing the unit's running counts when it starts (so that it shows as running) and
+    then at most every `every` seconds."""
+    _write_counts(out, unit, stats)
     last = time.monotonic()
     for table in tables:
         yield table
         if time.monotonic() - last >= every:
-            out.fs.makedirs(out.join(PROGRESS_DIR), exist_ok=True)
-            out.fs.pipe_file(out.join(PROGRESS_DIR, f"{unit}.json"),
-                             json.dumps({"read": stats.read, "kept": stats.kept}).encode())
+            _write_counts(out, unit, stats)
             last = time.monotonic()
+
+
+def _write_counts(out: OutputDir, unit: str, stats: Stats) -> None:
+    out.fs.makedirs(out.join(PROGRESS_DIR), exist_ok=True)
+    counts = {"read": stats.read, "kept": stats.kept}
+    out.fs.pipe_file(out.join(PROGRESS_DIR, f"{unit}.json"), json.dumps(counts).encode())
 
 
 class UnitProgress:

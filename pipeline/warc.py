@@ -2,16 +2,19 @@
 
 import base64
 import hashlib
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
-from fastwarc.warc import ArchiveIterator
+from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"\nWARC/1."
 SCAN_CHUNK = 1 << 20
+SNIFF_BYTES = 1 << 20
+RECORD_VERSION = b"WARC/"  # a record's first line: WARC/1.0, WARC/1.1, or WARC/0.18 in ClueWeb09
 
 
 @dataclass
@@ -27,6 +30,15 @@ class WarcRecord:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def target_uri(self) -> str | None:
+        """WARC-Target-URI without the angle brackets that WARC/1.0's grammar showed around it and writers such
+        as wget still write (WARC/1.1, ISO 28500:2017, writes the URI bare)."""
+        uri = self.header("WARC-Target-URI")
+        if uri is None:
+            return None
+        uri = uri.strip()
+        return uri[1:-1].strip() if uri.startswith("<") and uri.endswith(">") else uri
 
 
 @dataclass
@@ -56,7 +68,7 @@ def read_records(
                 for raw in ArchiveIterator(stream, parse_http=False):
                     # FastWARC counts from the stream's tell(), which every opener here keeps absolute.
                     last_start = raw.stream_pos
-                    record = _record(raw, last_start, max_body)
+                    record = _damage_of_lf_lines(raw, name) or _record(raw, last_start, max_body)
                     if pending is not None:
                         yield pending
                         pending = None
@@ -80,11 +92,39 @@ def read_records(
         yield pending
 
 
+def looks_like_warc(path: str) -> bool:
+    """Whether a local file holds a WARC record header in its first MiB: as it is, or in a gzip member starting
+    there (not only the first, so that a damaged first member does not hide the records after it)."""
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if RECORD_VERSION in head:
+        return True
+    start = head.find(GZIP_MAGIC)
+    while start >= 0:
+        try:
+            if RECORD_VERSION in zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head[start:], SNIFF_BYTES):
+                return True
+        except zlib.error:
+            pass
+        start = head.find(GZIP_MAGIC, start + 1)
+    return False
+
+
 def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> tuple[bytes, int]:
     """What begins a record: a gzip member header in a compressed file, a `WARC/1.` line otherwise."""
     with open_at(0) as stream:
         gzipped = stream.read(2) == GZIP_MAGIC[:2]
     return (GZIP_MAGIC, 0) if gzipped else (WARC_MAGIC, 1)
+
+
+def _damage_of_lf_lines(raw, name: str) -> Damage | None:
+    """A record whose header lines end in LF alone (WARC needs CRLF): FastWARC reads the rest of its header, often
+    the rest of the file, as the value of its first field, so its type is unknown."""
+    if raw.record_type != WarcRecordType.unknown or not any("\n" in value for value in raw.headers.values()):
+        return None
+    return Damage(raw.stream_pos, "invalid_record", f"{name}: the record at offset {raw.stream_pos} ends its header "
+                  "lines in LF alone, where WARC needs CRLF; nothing can be read from there to the next blank CRLF "
+                  "line (in a file converted to Unix line endings: to its end)")
 
 
 def _record(raw, offset: int, max_body: int) -> WarcRecord:

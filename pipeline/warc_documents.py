@@ -101,7 +101,7 @@ def warc_documents(
                     stats.drop(outcome.kind)
                 continue
             text, meta = outcome
-            text = text.strip()
+            text = text.strip().lstrip("\ufeff").lstrip()  # a byte order mark decoded into the text is no text
             if not text:
                 stats.drop("empty_text")
                 continue
@@ -117,7 +117,7 @@ def warc_documents(
                 {
                     "id": document_id(name, item.record_id, item.offset),
                     "text": text,
-                    "url": item.header("WARC-Target-URI"),
+                    "url": item.target_uri(),
                     "date": item.date,
                     "crawl": crawl,
                     "source": "common_crawl" if crawl else "warc",
@@ -187,7 +187,7 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
     html, encoding = decode_html(payload, charset)
     try:
         with limit:
-            text = extract(html, record.header("WARC-Target-URI"))
+            text = extract(html, record.target_uri())
     except ExtractorTimeout as exc:
         return Skip(True, "extractor_timeout", str(exc))
     except Exception as exc:  # an extractor can fail in many ways on hostile HTML; count, never crash

@@ -132,6 +132,23 @@ def test_languages_the_model_does_not_know_are_refused_before_spark_starts(share
     assert not (tmp_path / "o").exists()
 
 
+def test_a_file_that_is_no_language_model_is_refused_before_spark_starts(shared_data, tmp_path, capsys):
+    warc = str(shared_data / "cc/whirlwind.warc.gz")
+    assert main(["ingest", warc, "--output", str(tmp_path / "o"), "--lid-model", warc]) == 2
+    assert f"{warc}: not a fastText model" in capsys.readouterr().err
+    assert main(["ingest", warc, "--output", str(tmp_path / "o"), "--lid-model", str(tmp_path / "lid.bin")]) == 2
+    assert f"language-ID model not found: {tmp_path / 'lid.bin'}" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_inputs_none_of_which_is_a_warc_are_refused_before_spark_starts(shared_data, tmp_path, capsys):
+    documents = str(shared_data / "cc/dolma-cc_en_head-0091.jsonl.gz")
+    assert main(["ingest", documents, "--output", str(tmp_path / "o")]) == 2
+    assert ("none of the inputs is a WARC file (no `WARC/` record header in the first MiB of it): "
+            f"{documents}") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_bad_input_is_named_without_advising_a_rerun(spark, tmp_path, capsys):
     """A rerun reads a bad input again unchanged: the error names it and what is committed, and stops there."""
     (tmp_path / "docs.jsonl").write_text('{"id": "a", "text": "some words"}\n')

@@ -46,8 +46,16 @@ def test_an_occupied_output_is_refused_naming_the_command_that_wrote_it(tmp_path
         OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": []})
     assert str(other_stage.value) == (f"{tmp_path / 'docs'} holds the output of `curate ingest --rpv2`; "
                                       "use another --output, or --overwrite to replace it")
-    with pytest.raises(OutputConflict, match="holds the output of a curate ingest --rpv2 job with other options; "):
+    with pytest.raises(OutputConflict, match=r"holds the output of a curate ingest --rpv2 job with other options "
+                                             r"\(its _job.json differs in root\); "):
         OutputDir(str(tmp_path / "docs")).claim({"stage": "ingest-rpv2", "inputs": [], "root": "B"})
+
+
+def test_a_conflict_says_when_only_the_order_of_the_inputs_differs(tmp_path):
+    sealed_output(tmp_path / "docs", {"stage": "ingest", "inputs": ["a.warc.gz", "b.warc.gz"]})
+    with pytest.raises(OutputConflict, match=r"a curate ingest job with other options \(the same inputs in another "
+                                             r"order\); use another --output, or --overwrite"):
+        OutputDir(str(tmp_path / "docs")).claim({"stage": "ingest", "inputs": ["b.warc.gz", "a.warc.gz"]})
 
 
 def test_a_finished_output_holds_no_staging_files(tmp_path):

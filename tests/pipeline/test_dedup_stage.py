@@ -239,7 +239,8 @@ def test_curate_dedup_command(spark, tmp_path, capsys):
     again = capsys.readouterr()
     assert f"{tmp_path / 'out'} is already complete; nothing to do" in again.err and again.out == printed
     assert main(["dedup", str(tmp_path / "in" / "docs.jsonl"), "--output", str(tmp_path / "out"), "--quiet"]) == 2
-    assert "holds the output of a curate dedup job with other options" in capsys.readouterr().err
+    assert ("holds the output of a curate dedup job with other options (its _job.json differs in mode, prefer, "
+            "thresholds, verify)") in capsys.readouterr().err
 
 
 def test_verified_pairs_are_printed_in_threshold_order(spark, tmp_path, capsys):

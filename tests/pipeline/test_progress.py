@@ -19,3 +19,13 @@ def test_progress_counts_committed_and_running_units(tmp_path, capsys):
     line = capsys.readouterr().err
     assert "[ingest] files 1/3 (1 running)" in line
     assert "records read 120" in line and "kept 54" in line  # b: 20 read, 14 kept when it last reported
+
+
+def test_a_unit_counts_as_running_from_its_start(tmp_path, capsys):
+    out = OutputDir(str(tmp_path))
+    progress = UnitProgress(out, "ingest", total=2, enabled=False)
+    with progress:
+        tables = reporting(iter([1]), Stats(), out, "a", every=3600)
+        next(tables)  # the unit's first batch is out; no report is due for an hour
+        progress.report()
+    assert "[ingest] files 0/2 (1 running)  records read 0" in capsys.readouterr().err

@@ -11,9 +11,10 @@ import pytest
 from pipeline.accounting import Stats
 from pipeline.langid import LanguageIdentifier, model_languages
 from pipeline.remote import open_input
+from pipeline.warc import GZIP_MAGIC, looks_like_warc
 from pipeline.warc_documents import IngestOptions, warc_documents
 from pipeline.warc_write import http_response, warc_record
-from tests.warc_fixtures import good_records, members, page_record, split_members
+from tests.warc_fixtures import good_records, members, page_html, page_record, split_members
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +155,33 @@ def test_not_a_warc_says_so(tmp_path, lid, content):
     assert table is None or table.num_rows == 0
     assert stats.errors == {"not_a_warc": 1} and stats.read == 1
     assert "notes.warc.gz: not a WARC file" in stats.examples["not_a_warc"][0]
+
+
+def test_a_target_uri_in_angle_brackets_gives_the_bare_url(tmp_path, lid):
+    bracketed = warc_record("response", http_response(page_html(1)), uri="<https://site.example/page-1>")
+    table, _ = ingest_file(write(tmp_path, "wget.warc.gz", b"".join(members([bracketed]))), lid)
+    assert table.column("url").to_pylist() == ["https://site.example/page-1"]
+
+
+def test_lf_only_line_endings_are_an_error_not_a_silent_drop(shared_data, lid):
+    # cc_net's test WET, written with LF line endings: FastWARC reads one record of no known type
+    table, stats = ingest_file(shared_data / "cc/ccnet-sample.warc.wet.txt", lid)
+    assert table is None and stats.read == 1 and stats.errors == {"invalid_record": 1}
+    assert "record at offset 0 ends its header lines in LF alone" in stats.examples["invalid_record"][0]
+
+
+def test_a_warc_is_recognised_behind_a_damaged_first_member(tmp_path):
+    damaged = GZIP_MAGIC + b"\x00" * 40 + b"".join(members(good_records(2)))
+    assert looks_like_warc(write(tmp_path, "damaged.warc.gz", damaged))
+    assert looks_like_warc(write(tmp_path, "plain.warc", b"".join(good_records(1))))
+    assert not looks_like_warc(write(tmp_path, "rows.jsonl.gz", gzip.compress(b'{"text": "WARC"}\n' * 50)))
+
+
+def test_a_byte_order_mark_does_not_start_the_text(tmp_path, lid):
+    html = "\ufeff".encode() + page_html(2)
+    table, _ = ingest_file(write(tmp_path, "bom.warc.gz", b"".join(members([page_record(2, html)]))), lid,
+                           extractor="resiliparse")
+    assert table.column("text")[0].as_py().startswith("Page 2")
 
 
 def test_mislabelled_and_legacy_charsets_decode(tmp_path, lid):
