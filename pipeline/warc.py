@@ -1,7 +1,9 @@
 """Reading WARC/WET files with FastWARC, surviving damage: after a bad stretch, resume at the next record."""
 
 import base64
+import gzip
 import hashlib
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +16,8 @@ GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"\nWARC/1."
 SCAN_CHUNK = 1 << 20
 SNIFF_BYTES = 1 << 20
+SNIFF_CHUNK = 1 << 16
+CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d+)")
 RECORD_VERSION = b"WARC/"  # a record's first line: WARC/1.0, WARC/1.1, or WARC/0.18 in ClueWeb09
 
 
@@ -59,6 +63,8 @@ def read_records(
     `open_at(offset)` opens the file at a byte offset; bodies longer than `max_body` are cut there (the
     record keeps its declared content_length so the caller can tell).
     """
+    inflated = _inflated_opener(open_at)
+    open_at = inflated or open_at
     start, found_any, pending = 0, False, None
     while True:
         last_start = None
@@ -79,11 +85,19 @@ def read_records(
         if error is None:
             break
         resume = (last_start if last_start is not None else start) + 1
+        kind = "corrupt_gzip" if "ecompress" in str(error) else "invalid_record"
         if pending is None:
-            where = last_start if last_start is not None else start
-            kind = "corrupt_gzip" if "ecompress" in str(error) else "invalid_record"
-            pending = Damage(where, kind, f"{name}: unreadable data after offset {where}: {error}")
-        start = _scan(open_at, resume, *_record_start_marker(open_at))
+            where = f"after the record at offset {last_start}" if last_start is not None else f"at offset {start}"
+            pending = Damage(resume - 1, kind, f"{name}: unreadable data {where}: {error}")
+        if inflated and kind == "corrupt_gzip":
+            break  # one deflate stream: nothing after a corrupt stretch of it can be inflated
+        try:
+            start = _scan(open_at, resume, *_record_start_marker(open_at))
+        except OSError:
+            if not inflated:
+                raise
+            break  # the stretch was garbage inflated from a corrupt stream, which fails further on
+
         if start is None:
             break
     if not found_any:
@@ -108,6 +122,77 @@ def looks_like_warc(path: str) -> bool:
             pass
         start = head.find(GZIP_MAGIC, start + 1)
     return False
+
+
+def _inflated_opener(open_at: Callable[[int], BinaryIO]) -> Callable[[int], BinaryIO] | None:
+    """For a gzip file whose first member holds more than its first record (`gzip file.warc` makes one member of
+    all): an opener of the inflated bytes. FastWARC's offsets in such a file are where its inflater stood, which
+    depends on how the bytes arrived; offsets in the inflated bytes do not. None for a file of a member per
+    record (Common Crawl's), or not gzipped."""
+    with open_at(0) as stream:
+        chunk = stream.read(SNIFF_CHUNK)
+        if not chunk.startswith(GZIP_MAGIC[:2]):
+            return None
+        inflater, inflated, first_end = zlib.decompressobj(zlib.MAX_WBITS | 16), b"", None
+        try:
+            while chunk and not inflater.eof:
+                inflated += inflater.decompress(chunk)
+                first_end = first_end or _first_record_end(inflated)
+                if first_end is not None and len(inflated) > first_end:
+                    return lambda offset: _InflatedStream(open_at(0), offset)
+                if first_end is None and len(inflated) > SNIFF_BYTES:
+                    return None
+                chunk = stream.read(SNIFF_CHUNK)
+        except zlib.error:  # a damaged first member: left to the reader, which counts it
+            return None
+    return None
+
+
+def _first_record_end(inflated: bytes) -> int | None:
+    """Where the first record of inflated WARC bytes ends (its header, block and CRLF CRLF), once its header is in."""
+    head_end = inflated.find(b"\r\n\r\n")
+    if head_end < 0:
+        return None
+    length = CONTENT_LENGTH.search(inflated[:head_end])
+    return head_end + 4 + int(length.group(1)) + 4 if length else None
+
+
+class _InflatedStream:
+    """The inflated bytes of a gzip file from `offset` on; tell() counts inflated bytes. A file cut inside a member
+    ends its bytes there (the reader then sees a truncated record); a corrupt member is an OSError, as FastWARC's."""
+
+    def __init__(self, raw: BinaryIO, offset: int):
+        self._raw = raw
+        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+        self._ended = False
+        try:
+            self._gzip.seek(offset)
+        except (EOFError, OSError, zlib.error):  # cut or corrupt before `offset`: nothing to read from there
+            self._ended = True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._ended:
+            return b""
+        try:
+            return self._gzip.read(size)
+        except EOFError:
+            self._ended = True
+            return b""
+        except (OSError, zlib.error) as exc:  # gzip's BadGzipFile (a CRC) and zlib's errors alike
+            raise OSError(f"decompression failed: {exc}") from exc
+
+    def tell(self) -> int:
+        return self._gzip.tell()
+
+    def close(self) -> None:
+        self._gzip.close()
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> tuple[bytes, int]:

@@ -14,6 +14,7 @@ from pipeline.remote import open_input
 from pipeline.warc import GZIP_MAGIC, looks_like_warc
 from pipeline.warc_documents import IngestOptions, warc_documents
 from pipeline.warc_write import http_response, warc_record
+from tests.http_server import Faults, LoopbackServer
 from tests.warc_fixtures import good_records, members, page_html, page_record, split_members
 
 
@@ -113,7 +114,7 @@ def test_truncated_gzip_member_loses_only_that_record(tmp_path, lid):
     table, stats = ingest_file(write(tmp_path, "t.warc.gz", b"".join(parts)), lid)
     assert stats.kept == 9
     assert stats.errors == {"corrupt_gzip": 1}
-    assert re.search(r"t\.warc\.gz: unreadable data after offset \d+", stats.examples["corrupt_gzip"][0])
+    assert re.search(r"t\.warc\.gz: unreadable data after the record at offset \d+", stats.examples["corrupt_gzip"][0])
     assert "Page 4" not in " ".join(table.column("text").to_pylist())
 
 
@@ -175,6 +176,26 @@ def test_a_warc_is_recognised_behind_a_damaged_first_member(tmp_path):
     assert looks_like_warc(write(tmp_path, "damaged.warc.gz", damaged))
     assert looks_like_warc(write(tmp_path, "plain.warc", b"".join(good_records(1))))
     assert not looks_like_warc(write(tmp_path, "rows.jsonl.gz", gzip.compress(b'{"text": "WARC"}\n' * 50)))
+
+
+def test_a_warc_gzipped_as_one_stream_has_offsets_of_its_inflated_bytes(shared_data, tmp_path, lid):
+    # `gzip file.warc`: one member for all records, where FastWARC's offsets follow its inflater's reads
+    inflated = gzip.decompress((shared_data / "cc/resiliparse-warcfile.warc.gz").read_bytes())
+    whole = gzip.compress(inflated, mtime=0)
+    table, stats = ingest_file(write(tmp_path, "one.warc.gz", whole), lid)
+    assert stats.kept == 16
+    offsets = [int(dict(meta)["warc_offset"]) for meta in table.column("meta").to_pylist()]
+    assert all(inflated[offset:offset + 9] == b"WARC/1.0\r" for offset in offsets)
+    with LoopbackServer({"/one.warc.gz": whole}, Faults(drop_after=len(whole) // 3)) as server:
+        url = server.url("/one.warc.gz")
+        stats = Stats()
+        remote = pa.concat_tables(warc_documents(lambda offset: open_input(url, offset), url, IngestOptions(), lid,
+                                                 stats))
+    assert remote.column("id").to_pylist() == table.column("id").to_pylist()
+    (tmp_path / "cut").mkdir()  # the same name: ids are made from it
+    cut, stats = ingest_file(write(tmp_path / "cut", "one.warc.gz", whole[: len(whole) * 2 // 3]), lid)
+    assert 0 < cut.num_rows < 16 and stats.errors == {"truncated_record": 1}
+    assert cut.column("id").to_pylist() == table.column("id").to_pylist()[: cut.num_rows]
 
 
 def test_a_byte_order_mark_does_not_start_the_text(tmp_path, lid):
