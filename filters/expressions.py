@@ -329,7 +329,12 @@ def kind(node: Node, kinds: Mapping[str, str]) -> str:
             return (NULL if value is None else BOOLEAN if isinstance(value, bool)
                     else STRING if isinstance(value, str) else NUMBER)
         case Column(name=name):
+            if kinds[name] == ANY:
+                raise RuleError(f"{name!r} holds values rules do not read (a date, map, struct or bytes); only "
+                                f"`{name} IS NULL` and `IS NOT NULL` test it")
             return kinds[name]
+        case IsNull(operand=Column()):
+            return BOOLEAN
         case Unary(op="-", operand=operand):
             _expect(kind(operand, kinds), NUMBER, "unary minus")
             return NUMBER

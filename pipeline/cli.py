@@ -381,7 +381,7 @@ def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_subset_command(args: argparse.Namespace) -> int:
     from pipeline.commit import OutputDir
-    from pipeline.subset import explain, nothing_kept, plan_subset, run_subset, subset_job
+    from pipeline.subset import explain, kept_size, nothing_kept, plan_subset, run_subset, subset_job
     from recipes.loader import load_recipe
 
     plan = plan_subset(load_recipe(args.recipe), args.output, args.input)  # every check before Spark starts
@@ -397,7 +397,7 @@ def run_subset_command(args: argparse.Namespace) -> int:
         return 0
     stats = run_subset(spark, plan, overwrite=args.overwrite)
     print_summary(plan.output, stats)
-    print(f"characters kept: {stats['chars_kept']:,} (about {stats['tokens_kept_estimate']:,} tokens)")
+    print(f"kept: {kept_size(stats)}")
     empty = nothing_kept(stats)
     if empty:
         sys.stdout.flush()  # the last line, after the table

@@ -6,7 +6,7 @@ import yaml
 
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
-from pipeline.subset import FIRST_FAILED
+from pipeline.subset import FIRST_FAILED, kept_size
 
 # The Hub's size_categories buckets, by number of rows (huggingface.co/docs/hub/datasets-cards).
 SIZE_CATEGORIES = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
@@ -45,8 +45,7 @@ def card_text(loaded, stats: dict) -> str:
         f"# {front_matter(recipe, stats)['pretty_name']}\n",
         recipe.description.strip() + "\n" if recipe.description.strip() else "",
         f"Made with `curate subset` from the recipe `{recipe.name}` (below): {stats['kept']:,} of {stats['read']:,} "
-        f"documents kept, {stats['chars_kept']:,} characters (about {stats['tokens_kept_estimate']:,} tokens at "
-        "4 characters per token).\n",
+        f"documents kept; {kept_size(stats)}.\n",
         f"## Documents removed by each rule\n\n{FIRST_FAILED}\n",
         "| rule | documents |\n|---|---:|\n" + rules + "\n" if rules else "No rules.\n",
         "## Warnings\n\n" + "".join(f"- {warning}\n" for warning in stats["warnings"]) if stats.get("warnings")

@@ -22,6 +22,7 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
     files are read (documents) is refused by its name.
     """
     files: list[str] = []
+    roots: dict[str, str | None] = {}
     for item in inputs:
         if not is_local(item):
             files.extend(_expand_remote(item) if glob.has_magic(item) else [item])
@@ -29,10 +30,13 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
         path = os.path.abspath(local_path(item))
         if os.path.isdir(path):
             files.extend(_files_of(path, suffixes) or [item])
-        elif glob.has_magic(path):
-            files.extend(sorted(glob.glob(path, recursive=True)) or [item])
-        else:
-            files.append(path)
+            continue
+        matches = sorted(glob.glob(path, recursive=True)) if glob.has_magic(path) else [path]
+        for match in matches:
+            root = output_root(match, roots)
+            if root is not None and not os.path.exists(os.path.join(root, "_SUCCESS")):
+                _refuse_unfinished(root)
+        files.extend(matches or [item])
     crawl = next((f for f in files if f.endswith(WARC_SUFFIXES)), None) if suffixes != WARC_SUFFIXES else None
     if crawl is not None:
         raise ValueError(f"{crawl} is a WARC/WET file, not documents: `curate ingest` turns it into documents")
@@ -45,13 +49,37 @@ def _files_of(folder: str, suffixes: tuple[str, ...]) -> list[str]:
     found = []
     for root, _, names in os.walk(folder):
         if "_job.json" in names and "_SUCCESS" not in names:
-            with open(os.path.join(root, "_job.json")) as handle:
-                stage = json.load(handle).get("stage", "")
-            raise UnfinishedOutput(f"{root} is the output of an unfinished curate {stage} job (no _SUCCESS): "
-                                   "rerun that job to finish it, then read it")
+            _refuse_unfinished(root)
         found.extend(os.path.join(root, name) for name in names
                      if name.endswith(suffixes) and not _hidden(os.path.relpath(os.path.join(root, name), folder)))
     return sorted(found)
+
+
+def _refuse_unfinished(root: str) -> None:
+    with open(os.path.join(root, "_job.json")) as handle:
+        stage = json.load(handle).get("stage", "")
+    raise UnfinishedOutput(f"{root} is the output of an unfinished curate {stage} job (no _SUCCESS): rerun that job "
+                           "to finish it, then read it")
+
+
+def output_root(path: str, known: dict[str, str | None] | None = None) -> str | None:
+    """The curate output folder a local file lies in (its nearest ancestor with a `_job.json`), or None.
+    `known` caches the answer per folder across calls."""
+    known = {} if known is None else known
+    folder, seen = os.path.dirname(os.path.abspath(path)), []
+    while folder not in known:
+        seen.append(folder)
+        if os.path.exists(os.path.join(folder, "_job.json")):
+            known[folder] = folder
+            break
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            known[folder] = None
+            break
+        folder = parent
+    root = known[folder]
+    known.update(dict.fromkeys(seen, root))
+    return root
 
 
 def overlapping(output: str, locations: Iterable[str]) -> str | None:

@@ -1,6 +1,9 @@
 """Columns that hold no value in any row of Parquet inputs, found from the footers' null counts (no data read),
 and what a recipe rule that reads one does: SQL's nulls let it remove every document, seldom on purpose."""
 
+import re
+
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from filters.expressions import Node, columns_of, evaluate
@@ -10,6 +13,7 @@ from pipeline.signal_columns import FINEWEB_FIELDS, PER_DOCUMENT
 # the two word lists, and the models' signals it computes document by document.
 ARTIFACT_SIGNALS = {"rps_doc_stop_word_fraction", "rps_doc_ldnoobw_words", *PER_DOCUMENT}
 FINEWEB_SIGNALS = {field.name for field in FINEWEB_FIELDS}
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a column name docs/recipes.md writes without backquotes
 
 
 def columns_without_values(footers: list[pq.FileMetaData], columns: set[str]) -> set[str]:
@@ -20,13 +24,30 @@ def columns_without_values(footers: list[pq.FileMetaData], columns: set[str]) ->
         if not empty:
             break
         rows += meta.num_rows
+        owners = leaf_columns(meta)
         for group in range(meta.num_row_groups):
             for index in range(meta.num_columns):
                 chunk = meta.row_group(group).column(index)
                 statistics = chunk.statistics
                 if statistics is None or not statistics.has_null_count or statistics.null_count < chunk.num_values:
-                    empty.discard(chunk.path_in_schema.split(".")[0])
+                    empty.discard(owners[index])
     return empty if rows else set()
+
+
+def leaf_columns(meta: pq.FileMetaData) -> list[str]:
+    """For each Parquet leaf column of the footer, in order, the top-level column it belongs to (a name may hold
+    dots, as `is_duplicate_0.9` does, so the leaf's dotted path cannot tell)."""
+    return [field.name for field in meta.schema.to_arrow_schema() for _ in range(_leaves(field.type))]
+
+
+def _leaves(type_: pa.DataType) -> int:
+    if pa.types.is_map(type_):
+        return _leaves(type_.key_type) + _leaves(type_.item_type)
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_) or pa.types.is_fixed_size_list(type_):
+        return _leaves(type_.value_type)
+    if pa.types.is_struct(type_):
+        return sum(_leaves(type_.field(i).type) for i in range(type_.num_fields))
+    return 1
 
 
 def likely_cause(column: str) -> str:
@@ -59,4 +80,9 @@ def null_rule_warning(node: Node, empty: set[str], scalar: bool, unit: str = "do
                        for column in null)
     return (f"{names} {'is' if len(null) == 1 else 'are'} null in every document of the inputs, {effect}; likely "
             f"cause: {causes}. Unless that is meant, use inputs that have values there, or let the rule keep "
-            f"nulls: `{null[0]} IS NULL OR ...`")
+            f"nulls: `{_as_written(null[0])} IS NULL OR ...`")
+
+
+def _as_written(column: str) -> str:
+    """The column as a rule names it: in backquotes unless it is a plain name."""
+    return column if PLAIN_NAME.fullmatch(column) else f"`{column}`"

@@ -36,7 +36,8 @@ def local_folder(directory: str) -> str:
 
 
 def publish_files(directory: str) -> list[Upload]:
-    """The files a complete subset output publishes: README.md and data/**, checked against its manifest."""
+    """The files a complete subset output publishes: README.md and its shards under data/, checked against its
+    manifest; PublishError for a file under data/ the subset did not write (the card's patterns would take it)."""
     root = local_folder(directory)
     if not os.path.isdir(root):
         raise PublishError(f"{directory}: no such folder")
@@ -50,18 +51,20 @@ def publish_files(directory: str) -> list[Upload]:
         raise PublishError(f"{directory} is not a complete `curate subset` output (no {', '.join(missing)}); "
                            "run `curate subset` to the end first")
     with open(os.path.join(root, "_manifest.json")) as handle:
-        for entry in json.load(handle)["files"]:
-            path = os.path.join(root, entry["file"])
-            if not os.path.isfile(path) or os.path.getsize(path) != entry["bytes"]:
-                raise PublishError(f"{path}: missing or not the size its manifest gives ({entry['bytes']} bytes)")
-    files = [Upload("README.md", os.path.getsize(os.path.join(root, "README.md")))]
-    for folder, subfolders, names in os.walk(os.path.join(root, "data")):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith(("_", ".")))
-        for name in sorted(names):
-            if not name.startswith(("_", ".")):
-                path = os.path.join(folder, name)
-                files.append(Upload(os.path.relpath(path, root).replace(os.sep, "/"), os.path.getsize(path)))
-    return files
+        written = {entry["file"]: entry["bytes"] for entry in json.load(handle)["files"]}
+    for name, size in written.items():
+        path = os.path.join(root, name)
+        if not os.path.isfile(path) or os.path.getsize(path) != size:
+            raise PublishError(f"{path}: missing or not the size its manifest gives ({size} bytes)")
+    found = sorted(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+                   for folder, _, names in os.walk(os.path.join(root, "data")) for name in names
+                   if not name.startswith("."))  # hidden files (.DS_Store) are neither shards nor uploaded
+    foreign = [name for name in found if name not in written]
+    if foreign:
+        raise PublishError(f"{directory}: data/ holds files the subset did not write ({', '.join(foreign[:3])}"
+                           f"{', ...' if len(foreign) > 3 else ''}); they would be published with it: move them out")
+    return [Upload("README.md", os.path.getsize(os.path.join(root, "README.md"))),
+            *[Upload(name, written[name]) for name in found]]
 
 
 def check_repo_id(repo_id: str) -> None:

@@ -12,7 +12,7 @@ from html import escape
 
 from pipeline.commit import OutputDir
 from pipeline.null_columns import likely_cause
-from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, plan_subset, read_inputs
+from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, plan_subset, read_inputs
 from pipeline.svg_charts import Segment, column_chart, row_chart
 from recipes.loader import parse_recipe
 
@@ -223,7 +223,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
         '<table class="books"><tr><th></th><th>documents</th><th>share</th></tr>',
         *[f"<tr><td>{name}</td><td>{count:,}</td><td>{100 * count / max(stats['read'], 1):.1f}%</td></tr>"
           for name, count in (("read", stats["read"]), ("kept", stats["kept"]), ("removed", removed))],
-        f"</table><p>{stats['chars_kept']:,} characters kept, about {stats['tokens_kept_estimate']:,} tokens.</p>",
+        f"</table><p>Kept: {escape(kept_size(stats))}.</p>",
         "<h2>What each rule removed</h2>",
         f"<p>{escape(FIRST_FAILED)}</p>",
         _figure(row_chart("Removal waterfall", _waterfall(stats), stats["read"]), ""),

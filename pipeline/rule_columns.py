@@ -28,12 +28,14 @@ def _dataframe_column(name: str) -> SparkColumn:
 
 def _build(node: Node, resolve: Callable[[str], SparkColumn]) -> SparkColumn:
     match node:
+        case Literal(value=value) if isinstance(value, int) and not isinstance(value, bool):
+            return F.lit(value) if -(2**63) <= value < 2**63 else F.lit(float(value))  # beyond a long
         case Literal(value=value):
             return F.lit(value)
         case Column(name=name):
             return resolve(name)
         case Unary(op="-", operand=operand):
-            return -_build(operand, resolve)
+            return -_double(_build(operand, resolve))
         case Unary(op="not", operand=operand):
             return ~_build(operand, resolve)
         case Binary(op="and", left=left, right=right):
@@ -47,7 +49,7 @@ def _build(node: Node, resolve: Callable[[str], SparkColumn]) -> SparkColumn:
         case Binary(op="like", left=left, right=right):
             return _build(left, resolve).like(_literal_text(right))
         case Binary(op=op, left=left, right=right) if op in _ARITHMETIC:
-            return getattr(_build(left, resolve), _ARITHMETIC[op])(_build(right, resolve))
+            return getattr(_double(_build(left, resolve)), _ARITHMETIC[op])(_double(_build(right, resolve)))
         case Binary(op=op, left=left, right=right):
             return getattr(_build(left, resolve), _COMPARE[op])(_build(right, resolve))
         case Between(operand=operand, low=low, high=high, negated=negated):
@@ -62,6 +64,12 @@ def _build(node: Node, resolve: Callable[[str], SparkColumn]) -> SparkColumn:
         case Call(function=function, args=args):
             return _call(function, [_build(arg, resolve) for arg in args])
     raise TypeError(f"not a rule node: {node!r}")
+
+
+def _double(column: SparkColumn) -> SparkColumn:
+    """Arithmetic in doubles: a long would overflow (an error under Spark's ANSI mode) where a rule means a large
+    number; below 2**53 the results are the exact ones."""
+    return column.cast("double")
 
 
 def _literal_text(node: Node) -> str:

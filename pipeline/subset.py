@@ -8,6 +8,7 @@ little more than reading the inputs and compressing the shards."""
 import math
 import posixpath
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,14 +32,16 @@ from filters.expressions import (
 )
 from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
-from pipeline.inputs import expand_inputs, overlapping
-from pipeline.null_columns import columns_without_values, null_rule_warning
+from pipeline.inputs import expand_inputs, output_root, overlapping
+from pipeline.null_columns import columns_without_values, leaf_columns, null_rule_warning
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
 from pipeline.units import absolute_output, finished_stats
-from recipes.loader import LoadedRecipe
+from recipes.loader import LoadedRecipe, RecipeError
 
+Blame = Callable[[str], RecipeError]  # a message -> the error naming where it comes from (recipe line or flag)
+LINE_PREFIX = "rps_lines_"  # the line-level signals: one value per line of `line_spans` (docs/signals.md)
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
 REASON = "_curate_reason"
 HASH_RANGE = float(1 << 53)
@@ -56,6 +59,7 @@ class SubsetPlan:
     """A recipe checked against its inputs' columns: everything needed to run it, nothing run yet."""
     loaded: LoadedRecipe
     inputs: list[str]
+    format: str  # of every input: parquet or jsonl
     footers: list  # per input: its size and, for Parquet, its footer (InputFile), read once
     schema: pa.Schema
     rules: list[tuple[str, Node]]
@@ -68,13 +72,22 @@ class SubsetPlan:
 def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[str] | None = None) -> SubsetPlan:
     """Check the recipe against the columns of its inputs; RecipeError names the line and key of a problem."""
     recipe = loaded.recipe
-    locations = inputs or [item.path for item in recipe.inputs]
+    # a path given on the command line is blamed there, not on the recipe line it replaces
+    inputs_error = _flag_error("--input") if inputs else partial(loaded.error, ("inputs",))
+    output_error = _flag_error("--output") if output else partial(loaded.error, ("output", "path"))
+    declared = [(path, "auto") for path in inputs] if inputs else [(item.path, item.format) for item in recipe.inputs]
+    locations = [path for path, _ in declared]
+    formats: dict[str, str] = {}
     try:
-        files = expand_inputs(locations, DOCUMENT_SUFFIXES)
+        for location, declared_format in declared:
+            for file in expand_inputs([location], DOCUMENT_SUFFIXES):
+                formats.setdefault(file, declared_format if declared_format != "auto" else
+                                   "parquet" if file.endswith(".parquet") else "jsonl")
     except ValueError as exc:  # an unfinished curate output, or a WARC where documents are read
-        raise loaded.error(("inputs",), str(exc)) from None
-    footers = read_input_files(loaded, files)
-    schema = _input_schema(loaded, footers)
+        raise inputs_error(str(exc)) from None
+    files, format_ = list(formats), _one_format(inputs_error, formats)
+    footers = read_input_files(inputs_error, files, format_)
+    schema = _input_schema(inputs_error, footers)
     names = set(schema.names)
     kinds = {field.name: kind_of_type(field.type) for field in schema}
     rules = []
@@ -86,16 +99,18 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             if needed not in names:
                 raise loaded.error(("line_filters",), f"needs the `{needed}` column of curate signals in the inputs")
         line_kinds = {name: kind[len("list of "):] for name, kind in kinds.items()
-                      if kind.startswith("list of ") and name != "line_spans"}
+                      if kind.startswith("list of ") and name.startswith(LINE_PREFIX)}
         for name, rule in recipe.line_filters.items():
-            document_level = sorted(columns_of(parse(rule)) & (names - set(line_kinds)))
-            if document_level:
-                raise loaded.error(("line_filters", name), f"{document_level[0]!r} is a document-level column; a "
-                                   "line filter tests each line by the line-level list columns (rps_lines_*)")
+            other = sorted(columns_of(parse(rule)) & (names - set(line_kinds)))
+            if other:
+                what = "a list that is not one value per line" if kinds[other[0]].startswith("list of ") else \
+                    "a document-level column"
+                raise loaded.error(("line_filters", name), f"{other[0]!r} is {what}; a line filter tests each line "
+                                   f"by the line-level list columns ({LINE_PREFIX}*, one value per line of line_spans)")
             line_rules.append((name, _compile(loaded, ("line_filters", name), rule, line_kinds)))
     if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) and "is_duplicate" not in names:
         raise loaded.error(("dedup",), "the inputs have no `is_duplicate` column: run `curate dedup` on them first")
-    _check_dedup_mode(loaded, locations)
+    _check_dedup_mode(loaded, locations, files)
     if recipe.sample and recipe.sample.by and recipe.sample.by not in names:
         raise loaded.error(("sample", "by"), f"unknown column {recipe.sample.by!r}{closest(recipe.sample.by, names)}")
     columns = recipe.output.columns or [name for name in DOCUMENT_SCHEMA.names if name in names]
@@ -103,9 +118,9 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
         if name not in names:
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
-    _check_apart(loaded, locations, files, target)
+    _check_apart(output_error, locations, files, target)
     warnings = _null_warnings(footers, rules, line_rules, kinds)
-    return SubsetPlan(loaded, files, footers, schema, rules, line_rules, columns, target, warnings)
+    return SubsetPlan(loaded, files, format_, footers, schema, rules, line_rules, columns, target, warnings)
 
 
 def kind_of_type(type_: pa.DataType) -> str:
@@ -135,7 +150,22 @@ class InputFile:
     footer: pq.FileMetaData | None  # None for a JSON lines file
 
 
-def read_input_files(loaded: LoadedRecipe, files: list[str]) -> list[InputFile]:
+def _flag_error(flag: str) -> Blame:
+    return lambda message: RecipeError(f"{flag}: {message}")
+
+
+def _one_format(inputs_error: Blame, formats: dict[str, str]) -> str:
+    """The one format of all the inputs (Spark reads them as one table); RecipeError naming a file of each."""
+    first = {}
+    for file, format_ in formats.items():
+        first.setdefault(format_, file)
+    if len(first) > 1:
+        raise inputs_error(f"the inputs mix Parquet ({first['parquet']}) and JSON lines "
+                           f"({first['jsonl']}); a recipe reads one format: convert one kind, or make two subsets")
+    return next(iter(first), "parquet")
+
+
+def read_input_files(inputs_error: Blame, files: list[str], format_: str) -> list[InputFile]:
     """Each input's size and Parquet footer, read once for the schema, the null-column checks and the shard sizes."""
     read = []
     for location in files:
@@ -144,14 +174,14 @@ def read_input_files(loaded: LoadedRecipe, files: list[str]) -> list[InputFile]:
                 stream.seek(0, 2)
                 size = stream.tell()
                 stream.seek(0)
-                footer = pq.ParquetFile(stream).metadata if location.endswith(".parquet") else None
+                footer = pq.ParquetFile(stream).metadata if format_ == "parquet" else None
         except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's input
-            raise loaded.error(("inputs",), f"cannot read {location}: {exc}") from None
+            raise inputs_error(f"cannot read {location}: {exc}") from None
         read.append(InputFile(location, size, footer))
     return read
 
 
-def _input_schema(loaded: LoadedRecipe, footers: list[InputFile]) -> pa.Schema:
+def _input_schema(inputs_error: Blame, footers: list[InputFile]) -> pa.Schema:
     """The first input's schema, from its footer (Parquet) or its rows (JSON lines)."""
     first = footers[0]
     if first.footer is not None:
@@ -159,9 +189,9 @@ def _input_schema(loaded: LoadedRecipe, footers: list[InputFile]) -> pa.Schema:
     try:
         schema, _ = open_documents(first.location)
     except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's input
-        raise loaded.error(("inputs",), f"cannot read {first.location}: {exc}") from None
+        raise inputs_error(f"cannot read {first.location}: {exc}") from None
     if schema is None:
-        raise loaded.error(("inputs",), f"{first.location} has no documents")
+        raise inputs_error(f"{first.location} has no documents")
     return schema
 
 
@@ -188,7 +218,7 @@ def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line
 _DEDUP_KEYS = {"fuzzy": "fuzzy", "exact": "exact", "digest": "exact", "url": "url"}
 
 
-def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str]) -> None:
+def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str], files: list[str]) -> None:
     """A recipe's dedup key must name the mode `curate dedup` marked its inputs in (their `_job.json`), since
     `is_duplicate` holds that mode's verdict only."""
     wanted = [key for key in ("fuzzy", "exact", "url") if getattr(loaded.recipe.dedup, key)]
@@ -197,7 +227,9 @@ def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str]) -> None:
                            "one mode `curate dedup` ran in")
     if not wanted:
         return
-    for location in filter(is_local, locations):
+    roots: dict[str, str | None] = {}
+    folders = {*filter(is_local, locations), *(output_root(file, roots) for file in files if is_local(file))}
+    for location in sorted(folder for folder in folders if folder):
         job = OutputDir(location).job() or {}
         mode = job.get("mode") if job.get("stage") == "dedup" else None
         if mode and _DEDUP_KEYS.get(mode) != wanted[0]:
@@ -206,11 +238,14 @@ def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str]) -> None:
                                f"{wanted[0]} on the documents")
 
 
-def _check_apart(loaded: LoadedRecipe, locations: list[str], files: list[str], output: str) -> None:
+def _check_apart(output_error: Blame, locations: list[str], files: list[str],
+                 output: str) -> None:
     """A recipe writes only under its output path: never over what it reads, nor inside an input folder."""
-    item = overlapping(output, [*locations, *files])
+    roots: dict[str, str | None] = {}
+    folders = {output_root(file, roots) for file in files if is_local(file)}  # a glob's files in a curate output
+    item = overlapping(output, [*locations, *files, *sorted(folder for folder in folders if folder)])
     if item is not None:
-        raise loaded.error(("output", "path"), f"{output} overlaps the input {item}; choose another output")
+        raise output_error(f"{output} overlaps the input {item}; choose another output")
 
 
 def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None):
@@ -334,7 +369,7 @@ def _quota(sample, group):
 
 
 def read_inputs(spark, plan: SubsetPlan):
-    if plan.inputs[0].endswith(".parquet"):
+    if plan.format == "parquet":
         return spark.read.parquet(*plan.inputs)
     return spark.read.json(plan.inputs)
 
@@ -491,7 +526,7 @@ def input_bytes(plan: SubsetPlan) -> InputBytes:
             uncompressed += item.size
             continue
         meta = item.footer
-        wanted = {i for i in range(meta.num_columns) if meta.schema.column(i).path.split(".")[0] in plan.columns}
+        wanted = {i for i, owner in enumerate(leaf_columns(meta)) if owner in plan.columns}
         chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups) for i in wanted]
         compressed += sum(chunk.total_compressed_size for chunk in chunks)
         uncompressed += sum(chunk.total_uncompressed_size for chunk in chunks)
@@ -549,13 +584,22 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     chars = sum(r["chars"] for r in written)
     books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in checking order, zeros too
     result = {"stage": "subset", "recipe": recipe.name, **books, "rules": _rule_order(plan),
-              "chars_kept": chars, "tokens_kept_estimate": chars // CHARS_PER_TOKEN, "mix": mix,
+              "chars_kept": chars if "text" in plan.columns else None,
+              "tokens_kept_estimate": chars // CHARS_PER_TOKEN if "text" in plan.columns else None, "mix": mix,
               "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings}
     from pipeline.dataset_card import write_card
 
     write_card(out, plan, result)
     out.finish(result, files)
     return result
+
+
+def kept_size(stats: dict) -> str:
+    """The characters and estimated tokens kept, as the table, the card and the report say them."""
+    if stats.get("chars_kept") is None:
+        return "characters not counted (the shards hold no `text` column)"
+    return (f"{stats['chars_kept']:,} characters (about {stats['tokens_kept_estimate']:,} tokens at "
+            f"{CHARS_PER_TOKEN} characters per token)")
 
 
 def nothing_kept(stats: dict) -> str | None:

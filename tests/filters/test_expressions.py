@@ -79,6 +79,8 @@ KINDS = {"rps_doc_word_count": "number", "rps_doc_frac_chars_top_2gram": "number
     ("NOT rps_doc_word_count", "NOT needs boolean values, got number"),
     ("rps_doc_word_count", "a rule must be a true/false test"),
     ("lower(language)", "this one gives a string value"),
+    ("meta > 5", "'meta' holds values rules do not read (a date, map, struct or bytes); only `meta IS NULL`"),
+    ("coalesce(meta, 'x') = 'x'", "'meta' holds values rules do not read"),
 ])
 def test_type_errors_are_refused_before_any_work(rule, named):
     with pytest.raises(RuleError) as caught:

@@ -75,6 +75,13 @@ def test_refusals_and_failures_name_the_problem_and_never_the_token(parity_subse
         (partial / "_SUCCESS").unlink()
         unfinished = curate_publish(str(partial), "--repo-id", "curators/parity", endpoint=hub.url, home=tmp_path)
         assert "(no _SUCCESS)" in unfinished.stderr
+        foreign = tmp_path / "foreign"
+        shutil.copytree(parity_subset, foreign)
+        shard = next((foreign / "data").rglob("*.parquet"))
+        shutil.copy(shard, shard.with_name("train-extra.parquet"))
+        extra = curate_publish(str(foreign), "--repo-id", "curators/parity", endpoint=hub.url, home=tmp_path)
+        assert extra.returncode == 2 and "data/ holds files the subset did not write (data/" in extra.stderr
+        assert "train-extra.parquet); they would be published with it" in extra.stderr
         assert hub.requests == []
         anonymous = curate_publish(str(parity_subset), "--repo-id", "curators/parity", endpoint=hub.url,
                                    home=tmp_path, token=None)
@@ -82,7 +89,7 @@ def test_refusals_and_failures_name_the_problem_and_never_the_token(parity_subse
         denied = curate_publish(str(parity_subset), "--repo-id", "curators/parity", endpoint=hub.url, home=tmp_path)
         assert denied.returncode == 2 and "the Hub answered 401" in denied.stderr
         assert hub.repos["curators/parity"].files == {}
-    for run in (refused, unfinished, anonymous, denied):
+    for run in (refused, unfinished, extra, anonymous, denied):
         assert TOKEN not in run.stdout + run.stderr
 
 

@@ -11,7 +11,7 @@ import pytest
 from filters.expressions import columns_of, compile_rule, evaluate
 from pipeline.cli import main
 from pipeline.session import session_conf
-from pipeline.subset import plan_subset, run_subset
+from pipeline.subset import explain, plan_subset, run_subset
 from recipes.loader import RecipeError, parse_recipe
 
 RULES = {
@@ -190,10 +190,11 @@ def test_a_dedup_key_other_than_the_mode_the_inputs_were_marked_in_is_refused(de
     (marked / "_SUCCESS").touch()
     for dedup, refused in (("{exact: true}", "was marked by `curate dedup --mode fuzzy`; write `dedup: {fuzzy: true}`"),
                            ("{exact: true, fuzzy: true}", "choose one of fuzzy, exact")):
-        text = recipe_text(marked, tmp_path / "out", extra=f"dedup: {dedup}\n")
-        with pytest.raises(RecipeError, match=None) as caught:
-            plan_subset(parse_recipe(text, "test.yaml"))
-        assert refused in str(caught.value)
+        for inputs in (marked, f"{marked}/*.parquet"):  # a glob of its files is marked as the folder is
+            text = recipe_text(inputs, tmp_path / "out", extra=f"dedup: {dedup}\n")
+            with pytest.raises(RecipeError, match=None) as caught:
+                plan_subset(parse_recipe(text, "test.yaml"))
+            assert refused in str(caught.value)
     plan_subset(parse_recipe(recipe_text(marked, tmp_path / "out", extra="dedup: {fuzzy: true}\n"), "test.yaml"))
 
 
@@ -400,3 +401,82 @@ def test_a_rule_that_keeps_nulls_or_reads_values_is_not_warned_of(deduplicated, 
     rules = {"bad_words": "rps_doc_ldnoobw_words = 0 OR rps_doc_ldnoobw_words IS NULL",
              "word_count": RULES["word_count"]}
     assert plan_subset(parse_recipe(recipe_text(inputs, tmp_path / "out", rules), "t.yaml")).warnings == []
+
+
+def test_a_glob_of_a_curate_outputs_files_is_checked_as_the_folder_is(deduplicated, tmp_path):
+    import shutil
+
+    marked = tmp_path / "dedup"
+    shutil.copytree(deduplicated, marked)
+    (marked / "_job.json").write_text(json.dumps({"stage": "dedup", "inputs": [], "mode": "fuzzy"}))
+    files = f"{marked}/*.parquet"
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(parse_recipe(recipe_text(files, tmp_path / "out"), "test.yaml"))
+    assert f"inputs: {marked} is the output of an unfinished curate dedup job (no _SUCCESS)" in str(caught.value)
+    (marked / "_SUCCESS").touch()
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(parse_recipe(recipe_text(files, marked / "subset"), "test.yaml"))
+    assert f"output.path: {marked / 'subset'} overlaps the input {marked}; choose another output" in str(caught.value)
+
+
+def test_paths_from_the_command_line_are_blamed_on_their_flags(signals, tmp_path):
+    loaded = parse_recipe(recipe_text(signals, tmp_path / "out"), "test.yaml")
+    with pytest.raises(RecipeError, match=f"^--output: {signals / 'sub'} overlaps the input {signals}"):
+        plan_subset(loaded, output=str(signals / "sub"))
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(RecipeError, match=f"^--input: {tmp_path / 'empty.jsonl'} has no documents"):
+        plan_subset(loaded, inputs=[str(tmp_path / "empty.jsonl")])
+
+
+def test_inputs_of_two_formats_are_refused_and_a_declared_format_is_read(spark, signals, tmp_path):
+    import shutil
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"id": "a", "text": "a document"}) + "\n")
+    mixed = recipe_text(signals, tmp_path / "out").replace("inputs:\n", f"inputs:\n  - path: {rows}\n", 1)
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(parse_recipe(mixed, "test.yaml"))
+    assert f"test.yaml:2: inputs: the inputs mix Parquet ({signals}/" in str(caught.value)
+    assert f"and JSON lines ({rows}); a recipe reads one format" in str(caught.value)
+    renamed = tmp_path / "signals.parq"
+    shutil.copy(next(signals.glob("*.parquet")), renamed)
+    declared = recipe_text(renamed, tmp_path / "out", {"any": "rps_doc_word_count >= 0"}).replace(
+        f"  - path: {renamed}\n", f"  - path: {renamed}\n    format: parquet\n")
+    stats = explain(spark, plan_subset(parse_recipe(declared, "test.yaml")), 1000)
+    assert stats.read == pq.read_metadata(renamed).num_rows and stats.kept == stats.read
+
+
+def test_a_line_filter_on_a_list_that_is_not_per_line_is_refused(signals, tmp_path):
+    text = recipe_text(signals, tmp_path / "out", extra='line_filters:\n  sig: "`signature_sim0.8` IS NOT NULL"\n')
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(parse_recipe(text, "test.yaml"))
+    assert ("line_filters.sig: 'signature_sim0.8' is a list that is not one value per line; a line filter tests "
+            "each line by the line-level list columns (rps_lines_*") in str(caught.value)
+
+
+def test_arithmetic_beyond_a_long_does_not_overflow(spark, signals, tmp_path):
+    rules = {"huge": "rps_doc_word_count * 9223372036854775807 >= 0",
+             "huger": "rps_doc_word_count * 99999999999999999999 >= 0"}
+    stats = explain(spark, plan_subset(parse_recipe(recipe_text(signals, tmp_path / "out", rules), "t.yaml")), 1000)
+    expected_rows = [row for path in signals.glob("*.parquet") for row in pq.read_table(path).to_pylist()]
+    _, dropped = expected_books(expected_rows, rules, {"rps_doc_word_count"})
+    assert stats.read == len(expected_rows) and dict(stats.dropped) == {"huge": 0, "huger": 0, **dropped}
+
+
+def test_a_column_name_with_a_dot_is_read_from_the_footer_as_itself(tmp_path):
+    from pipeline.null_columns import columns_without_values
+
+    pq.write_table(pa.table({"is_duplicate_0.9": [True, None], "is_duplicate_0": pa.array([None, None], pa.bool_()),
+                             "meta": pa.array([[("k", "v")], None], pa.map_(pa.string(), pa.string()))}),
+                   tmp_path / "t.parquet")
+    footer = pq.read_metadata(tmp_path / "t.parquet")
+    assert columns_without_values([footer], {"is_duplicate_0.9", "is_duplicate_0", "meta"}) == {"is_duplicate_0"}
+
+
+def test_shards_without_text_say_their_characters_are_not_counted(spark, signals, tmp_path):
+    out = tmp_path / "out"
+    text = recipe_text(signals, out, {"any": "rps_doc_word_count >= 0"}).replace(
+        "  shard_size: 50KB\n", "  shard_size: 50KB\n  columns: [id, language]\n")
+    stats = run_subset(spark, plan_subset(parse_recipe(text, "test.yaml")))
+    assert stats["kept"] > 0 and stats["chars_kept"] is None and stats["tokens_kept_estimate"] is None
+    assert "characters not counted (the shards hold no `text` column)" in (out / "README.md").read_text()
