@@ -39,7 +39,8 @@ def card_text(loaded, stats: dict) -> str:
     recipe = loaded.recipe
     matter = yaml.safe_dump(front_matter(recipe, stats), sort_keys=False, allow_unicode=True)
     books = Stats.from_dict(stats).table(by_count=False)
-    rules = "\n".join(f"| `{name}` | {stats['dropped'].get(name, 0):,} |" for name in stats["rules"])
+    cell = {name: name.replace("|", "\\|") for name in stats["rules"]}  # a bare | would end the table cell
+    rules = "\n".join(f"| `{cell[name]}` | {stats['dropped'].get(name, 0):,} |" for name in stats["rules"])
     parts = [
         f"---\n{matter}---\n",
         f"# {front_matter(recipe, stats)['pretty_name']}\n",
