@@ -84,6 +84,10 @@ def _first_problem(exc: ValidationError) -> tuple[tuple, str]:
         return path, f"unknown key{closest(str(path[-1]), known)}; known keys: {', '.join(known)}"
     if problem["type"] == "missing":
         return path, "missing (required)"
+    if problem["type"] == "recipe":  # recipes.schema.refusal: the key below the model that refused
+        return (*path, *problem["ctx"]["at"]), problem["ctx"]["message"]
+    if problem["type"] == "value_error":
+        return path, str(problem["ctx"]["error"])
     return path, problem["msg"]
 
 

@@ -3,7 +3,8 @@
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 
@@ -16,6 +17,11 @@ def parse_size(text: str | int) -> int:
     if not match:
         raise ValueError(f"{text!r} is not a size such as 500MB or 1GiB")
     return int(float(match.group(1)) * SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
+def refusal(at: tuple, message: str) -> PydanticCustomError:
+    """A refusal of the key path `at` inside the model that raises it; the loader names the whole path."""
+    return PydanticCustomError("recipe", "{message}", {"message": message, "at": at})
 
 
 class Strict(BaseModel):
@@ -70,6 +76,11 @@ class Card(BaseModel):
     language: list[str] | None = None
 
 
+# The names under which the books (_stats.json, the card's rule table) count the built-in steps, beside the filters
+# (pipeline/subset.py, _rule_order); the line filters are counted together, under `line_filters`.
+BUILT_IN_STEPS = ("dedup", "line_filters", "sample")
+
+
 class Recipe(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
@@ -85,3 +96,17 @@ class Recipe(Strict):
     @classmethod
     def _empty_mapping(cls, value):
         return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _rule_names(self):
+        for section in ("filters", "line_filters"):
+            for name in getattr(self, section):
+                if not name.strip():
+                    raise refusal((section, name), "a rule needs a name: the books count the documents it removes "
+                                  "under it")
+        for name in self.filters:
+            if name in BUILT_IN_STEPS:
+                raise refusal(("filters", name), f"{name!r} is the name the books give the built-in step "
+                              f"{name}, whose counts it would merge with; choose another name (not "
+                              f"{', '.join(BUILT_IN_STEPS)})")
+        return self

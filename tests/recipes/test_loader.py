@@ -52,3 +52,21 @@ def test_unreadable_file_is_named(tmp_path):
 def test_a_key_given_twice_is_refused():
     twice = RECIPE.replace('filters:\n', 'filters:\n  word_count: "rps_doc_word_count > 10"\n')
     assert refusal(twice).startswith("my.yaml:6: filters.word_count: given twice (first on line 5)")
+
+
+@pytest.mark.parametrize("name", ["dedup", "line_filters", "sample"])
+def test_a_filter_named_like_a_built_in_step_is_refused(name):
+    message = refusal(RECIPE.replace("word_count:", f"{name}:"))
+    assert message.startswith(f"my.yaml:5: filters.{name}: '{name}' is the name the books give the built-in step")
+
+
+def test_a_line_filter_may_share_a_name_the_books_do_not_count_apart():
+    lines = RECIPE + 'line_filters:\n  word_count: "rps_lines_num_words >= 3"\n  sample: "rps_lines_num_words < 99"\n'
+    assert list(parse_recipe(lines, "my.yaml").recipe.line_filters) == ["word_count", "sample"]
+
+
+def test_an_empty_rule_name_is_refused():
+    assert refusal(RECIPE.replace("word_count:", '"":')).startswith(
+        "my.yaml:5: filters.: a rule needs a name: the books count the documents it removes under it")
+    empty_line_rule = RECIPE + "line_filters:\n  ' ': \"rps_lines_num_words >= 3\"\n"
+    assert refusal(empty_line_rule).startswith("my.yaml:10: line_filters. : a rule needs a name")
