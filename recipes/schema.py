@@ -7,6 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+# Below this a shard is mostly its Parquet footer (schema, statistics: a few KB) and the job runs a task per shard.
+MIN_SHARD_SIZE = 10**4
 
 
 def parse_size(text: str | int) -> int:
@@ -65,7 +67,11 @@ class Output(Strict):
     @field_validator("shard_size", mode="before")
     @classmethod
     def _size(cls, value):
-        return parse_size(value)
+        size = parse_size(value)
+        if size < MIN_SHARD_SIZE:
+            raise ValueError(f"{value} is below the smallest shard size, 10KB ({MIN_SHARD_SIZE:,} bytes): a shard "
+                             "smaller than that is mostly Parquet metadata, and the job runs one task per shard")
+        return size
 
 
 class Card(BaseModel):

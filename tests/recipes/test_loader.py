@@ -70,3 +70,13 @@ def test_an_empty_rule_name_is_refused():
         "my.yaml:5: filters.: a rule needs a name: the books count the documents it removes under it")
     empty_line_rule = RECIPE + "line_filters:\n  ' ': \"rps_lines_num_words >= 3\"\n"
     assert refusal(empty_line_rule).startswith("my.yaml:10: line_filters. : a rule needs a name")
+
+
+@pytest.mark.parametrize("size", ["0MB", "-5", "9999", "9.9KB"])
+def test_a_shard_size_below_10kb_is_refused(size):
+    assert refusal(RECIPE.replace("250MB", size)).startswith(
+        f"my.yaml:8: output.shard_size: {size} is below the smallest shard size, 10KB (10,000 bytes)")
+
+
+def test_the_smallest_shard_size_loads():
+    assert parse_recipe(RECIPE.replace("250MB", "10KB"), "my.yaml").recipe.output.shard_size == 10_000
