@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from filters.expressions import closest
+
 SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 # Below this a shard is mostly its Parquet footer (schema, statistics: a few KB) and the job runs a task per shard.
 MIN_SHARD_SIZE = 10**4
@@ -74,12 +76,40 @@ class Output(Strict):
         return size
 
 
+# Front-matter keys that pipeline/dataset_card.py writes itself, and why a recipe's value may not replace them.
+GENERATED_CARD_KEYS = {
+    "configs": "it lists the shards, data/{config}/train-*.parquet, for datasets.load_dataset",
+    "data_files": "the shards are listed under configs, which curate subset writes for datasets.load_dataset",
+    "size_categories": "it is computed from the number of documents kept",
+}
+# The Hub's dataset card metadata keys (huggingface.co/docs/hub/datasets-cards; huggingface_hub's DatasetCardData).
+HUB_CARD_KEYS = ("language", "license", "license_name", "license_link", "license_details", "tags",
+                 "annotations_creators", "language_creators", "language_details", "multilinguality", "pretty_name",
+                 "size_categories", "source_datasets", "task_categories", "task_ids", "paperswithcode_id",
+                 "train-eval-index", "configs", "dataset_info", "viewer", "data_files")
+# A key this similar (difflib's ratio) to a Hub key, but not equal, is taken for a misspelling of it: a letter or
+# so off (licence, languages, tag); a difference of case only (License) is one too (filters.expressions.closest).
+NEAR_MISS = 0.8
+
+
 class Card(BaseModel):
-    """Dataset card fields; anything beyond these goes into the card's front matter as given."""
+    """Dataset card fields; any other key goes into the card's front matter as given (the Hub keeps extra
+    metadata), unless curate writes it itself or it is a near miss of a Hub key."""
     model_config = ConfigDict(extra="allow")
     license: str | None = None
     pretty_name: str | None = None
     language: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _extra_keys(self):
+        for key in self.model_extra or {}:
+            if key in GENERATED_CARD_KEYS:
+                raise refusal((key,), f"curate subset writes {key} itself: {GENERATED_CARD_KEYS[key]}; remove it")
+            near = closest(str(key), HUB_CARD_KEYS, NEAR_MISS)
+            if key not in HUB_CARD_KEYS and near:
+                raise refusal((key,), f"not a dataset card key{near}; the Hub's keys are spelt as in its docs "
+                              "(license, language, tags, ...), and a key far from all of them is kept as given")
+        return self
 
 
 # The names under which the books (_stats.json, the card's rule table) count the built-in steps, beside the filters

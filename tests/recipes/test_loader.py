@@ -80,3 +80,22 @@ def test_a_shard_size_below_10kb_is_refused(size):
 
 def test_the_smallest_shard_size_loads():
     assert parse_recipe(RECIPE.replace("250MB", "10KB"), "my.yaml").recipe.output.shard_size == 10_000
+
+
+@pytest.mark.parametrize("key", ["configs", "data_files", "size_categories"])
+def test_a_card_key_curate_writes_itself_is_refused(key):
+    message = refusal(RECIPE + f"card:\n  license: mit\n  {key}: [x]\n")
+    assert message.startswith(f"my.yaml:11: card.{key}: curate subset writes {key} itself:")
+
+
+@pytest.mark.parametrize(("key", "meant"), [("licence", "license"), ("languages", "language"),
+                                            ("License", "license"), ("tag", "tags")])
+def test_a_near_miss_of_a_card_key_is_refused_with_the_key(key, meant):
+    message = refusal(RECIPE + f"card:\n  {key}: mit\n")
+    assert message.startswith(f"my.yaml:10: card.{key}: not a dataset card key (did you mean '{meant}'?)")
+
+
+def test_other_card_keys_are_kept_as_extra_metadata():
+    card = parse_recipe(RECIPE + "card:\n  homepage: https://example.org\n  task_categories: [text-generation]\n",
+                        "my.yaml").recipe.card
+    assert card.model_extra == {"homepage": "https://example.org", "task_categories": ["text-generation"]}
