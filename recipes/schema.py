@@ -58,6 +58,21 @@ class Sample(Strict):
             raise ValueError("weights must not be negative")
         return weights
 
+    @model_validator(mode="after")
+    def _together(self):
+        if self.fraction is None and self.max_docs is None:
+            raise refusal((), "give fraction, max_docs or both: without them the sample keeps everything")
+        if self.weights is None:
+            return self
+        if self.by is None:
+            raise refusal(("weights",), "weights name values of a column: give `by` too, e.g. by: language")
+        if self.max_docs is None:
+            raise refusal(("weights",), "weights share out max_docs between the values of `by`: give max_docs too "
+                          "(fraction alone keeps the same share of every value)")
+        if not any(weight > 0 for weight in self.weights.values()):
+            raise refusal(("weights",), "at least one weight must be above 0")
+        return self
+
 
 class Output(Strict):
     path: str

@@ -99,3 +99,21 @@ def test_other_card_keys_are_kept_as_extra_metadata():
     card = parse_recipe(RECIPE + "card:\n  homepage: https://example.org\n  task_categories: [text-generation]\n",
                         "my.yaml").recipe.card
     assert card.model_extra == {"homepage": "https://example.org", "task_categories": ["text-generation"]}
+
+
+@pytest.mark.parametrize(("sample", "refused"), [
+    ("{max_docs: 5, weights: {en: 1}}", "sample.weights: weights name values of a column: give `by` too"),
+    ("{fraction: 0.5, by: language, weights: {en: 1}}",
+     "sample.weights: weights share out max_docs between the values of `by`: give max_docs too"),
+    ("{max_docs: 5, by: language, weights: {en: 0}}", "sample.weights: at least one weight must be above 0"),
+    ("{max_docs: 5, by: language, weights: {}}", "sample.weights: at least one weight must be above 0"),
+    ("{seed: 3}", "sample: give fraction, max_docs or both"),
+])
+def test_sample_keys_that_do_not_go_together_are_refused(sample, refused):
+    assert refusal(RECIPE + f"sample: {sample}\n").startswith(f"my.yaml:9: {refused}")
+
+
+def test_a_sample_may_cap_a_fraction_and_share_it_by_weight():
+    sample = parse_recipe(RECIPE + "sample: {fraction: 0.5, max_docs: 40, by: language, weights: {en: 3, de: 1}}\n",
+                          "my.yaml").recipe.sample
+    assert (sample.fraction, sample.max_docs, sample.weights) == (0.5, 40, {"en": 3, "de": 1})
