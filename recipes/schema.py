@@ -90,6 +90,15 @@ class Output(Strict):
                              "smaller than that is mostly Parquet metadata, and the job runs one task per shard")
         return size
 
+    @model_validator(mode="after")
+    def _columns_once(self):
+        columns = self.columns or []
+        for index, name in enumerate(columns):
+            if name in columns[:index]:
+                raise refusal(("columns", index), f"{name!r} is given twice (first at index {columns.index(name)}); "
+                              "a shard holds each column once")
+        return self
+
 
 # Front-matter keys that pipeline/dataset_card.py writes itself, and why a recipe's value may not replace them.
 GENERATED_CARD_KEYS = {

@@ -117,3 +117,8 @@ def test_a_sample_may_cap_a_fraction_and_share_it_by_weight():
     sample = parse_recipe(RECIPE + "sample: {fraction: 0.5, max_docs: 40, by: language, weights: {en: 3, de: 1}}\n",
                           "my.yaml").recipe.sample
     assert (sample.fraction, sample.max_docs, sample.weights) == (0.5, 40, {"en": 3, "de": 1})
+
+
+def test_an_output_column_given_twice_is_refused_at_its_index():
+    message = refusal(RECIPE + "  columns: [id, text, id]\n")
+    assert message.startswith("my.yaml:9: output.columns.2: 'id' is given twice (first at index 0)")
