@@ -122,3 +122,12 @@ def test_a_sample_may_cap_a_fraction_and_share_it_by_weight():
 def test_an_output_column_given_twice_is_refused_at_its_index():
     message = refusal(RECIPE + "  columns: [id, text, id]\n")
     assert message.startswith("my.yaml:9: output.columns.2: 'id' is given twice (first at index 0)")
+
+
+def test_a_language_code_read_as_a_boolean_gets_a_hint():
+    message = refusal(RECIPE + "sample: {max_docs: 5, by: language, weights: {en: 1, no: 1}}\n")
+    assert message.startswith("my.yaml:9: sample.weights.no: the key no is read as the boolean false; YAML reads "
+                              "no/yes/on/off/true/false as booleans: quote it, e.g. 'no'")
+    message = refusal(RECIPE + "card:\n  language: [en, 'no', on]\n")
+    assert message.startswith("my.yaml:10: card.language.2: should be text, not the boolean true; YAML reads "
+                              "no/yes/on/off/true/false as booleans: quote it, e.g. 'no'")
