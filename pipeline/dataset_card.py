@@ -27,6 +27,7 @@ def front_matter(recipe, stats: dict) -> dict:
         "license": card.pop("license", None) or "other",
         "language": languages or None,
         "pretty_name": card.pop("pretty_name", None) or recipe.name,
+        # size_categories and configs are curate's alone: recipes.schema.GENERATED_CARD_KEYS refuses them in a recipe
         "size_categories": [size_category(stats["kept"])],
         "configs": [{"config_name": config,
                      "data_files": [{"split": "train", "path": posixpath.join("data", config, "train-*.parquet")}]}],

@@ -63,7 +63,7 @@ def parse_recipe(text: str, source: str) -> LoadedRecipe:
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as exc:
-        raise located_error(source, lines, *_first_problem(exc)) from None
+        raise located_error(source, lines, *_first_problem(exc, lines)) from None
     return LoadedRecipe(recipe, source, text, lines)
 
 
@@ -76,15 +76,36 @@ def load_recipe(path: str) -> LoadedRecipe:
     return parse_recipe(text, path)
 
 
-def _first_problem(exc: ValidationError) -> tuple[tuple, str]:
+# YAML 1.1 (PyYAML) reads these plain words as booleans, a trap for language codes such as `no` (Norwegian)
+YAML_BOOLEANS = {"yes", "no", "on", "off", "true", "false"}
+
+
+def _first_problem(exc: ValidationError, lines: dict[tuple, int]) -> tuple[tuple, str]:
     problem = exc.errors()[0]
     path = tuple(problem["loc"])
+    if problem["type"] == "string_type" and isinstance(problem["input"], bool):
+        return _boolean_read(path, problem["input"], lines)
     if problem["type"] == "extra_forbidden":
         known = _fields_at(Recipe, path[:-1])
         return path, f"unknown key{closest(str(path[-1]), known)}; known keys: {', '.join(known)}"
     if problem["type"] == "missing":
         return path, "missing (required)"
+    if problem["type"] == "recipe":  # recipes.schema.refusal: the key below the model that refused
+        return (*path, *problem["ctx"]["at"]), problem["ctx"]["message"]
+    if problem["type"] == "value_error":
+        return path, str(problem["ctx"]["error"])
     return path, problem["msg"]
+
+
+def _boolean_read(path: tuple, value: bool, lines: dict[tuple, int]) -> tuple[tuple, str]:
+    """The refusal of a boolean where text belongs, at the key as written (pydantic numbers a mapping key)."""
+    hint = "YAML reads no/yes/on/off/true/false as booleans: quote it"
+    if path[-1] != "[key]":
+        return path, f"should be text, not the boolean {str(value).lower()}; {hint}, e.g. 'no'"
+    parent = path[:-2]
+    spelt = next((key[-1] for key in lines if key[:-1] == parent and len(key) == len(parent) + 1
+                  and str(key[-1]).lower() in YAML_BOOLEANS and yaml.safe_load(key[-1]) is value), str(value))
+    return (*parent, spelt), f"the key {spelt} is read as the boolean {str(value).lower()}; {hint}, e.g. '{spelt}'"
 
 
 def _fields_at(model: type[BaseModel], path: tuple) -> list[str]:

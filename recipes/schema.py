@@ -3,9 +3,14 @@
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from filters.expressions import closest
 
 SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+# Below this a shard is mostly its Parquet footer (schema, statistics: a few KB) and the job runs a task per shard.
+MIN_SHARD_SIZE = 10**4
 
 
 def parse_size(text: str | int) -> int:
@@ -16,6 +21,11 @@ def parse_size(text: str | int) -> int:
     if not match:
         raise ValueError(f"{text!r} is not a size such as 500MB or 1GiB")
     return int(float(match.group(1)) * SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
+def refusal(at: tuple, message: str) -> PydanticCustomError:
+    """A refusal of the key path `at` inside the model that raises it; the loader names the whole path."""
+    return PydanticCustomError("recipe", "{message}", {"message": message, "at": at})
 
 
 class Strict(BaseModel):
@@ -48,6 +58,21 @@ class Sample(Strict):
             raise ValueError("weights must not be negative")
         return weights
 
+    @model_validator(mode="after")
+    def _together(self):
+        if self.fraction is None and self.max_docs is None:
+            raise refusal((), "give fraction, max_docs or both: without them the sample keeps everything")
+        if self.weights is None:
+            return self
+        if self.by is None:
+            raise refusal(("weights",), "weights name values of a column: give `by` too, e.g. by: language")
+        if self.max_docs is None:
+            raise refusal(("weights",), "weights share out max_docs between the values of `by`: give max_docs too "
+                          "(fraction alone keeps the same share of every value)")
+        if not any(weight > 0 for weight in self.weights.values()):
+            raise refusal(("weights",), "at least one weight must be above 0")
+        return self
+
 
 class Output(Strict):
     path: str
@@ -59,15 +84,61 @@ class Output(Strict):
     @field_validator("shard_size", mode="before")
     @classmethod
     def _size(cls, value):
-        return parse_size(value)
+        size = parse_size(value)
+        if size < MIN_SHARD_SIZE:
+            raise ValueError(f"{value} is below the smallest shard size, 10KB ({MIN_SHARD_SIZE:,} bytes): a shard "
+                             "smaller than that is mostly Parquet metadata, and the job runs one task per shard")
+        return size
+
+    @model_validator(mode="after")
+    def _columns_once(self):
+        columns = self.columns or []
+        for index, name in enumerate(columns):
+            if name in columns[:index]:
+                raise refusal(("columns", index), f"{name!r} is given twice (first at index {columns.index(name)}); "
+                              "a shard holds each column once")
+        return self
+
+
+# Front-matter keys that pipeline/dataset_card.py writes itself, and why a recipe's value may not replace them.
+GENERATED_CARD_KEYS = {
+    "configs": "it lists the shards, data/{config}/train-*.parquet, for datasets.load_dataset",
+    "data_files": "the shards are listed under configs, which curate subset writes for datasets.load_dataset",
+    "size_categories": "it is computed from the number of documents kept",
+}
+# The Hub's dataset card metadata keys (huggingface.co/docs/hub/datasets-cards; huggingface_hub's DatasetCardData).
+HUB_CARD_KEYS = ("language", "license", "license_name", "license_link", "license_details", "tags",
+                 "annotations_creators", "language_creators", "language_details", "multilinguality", "pretty_name",
+                 "size_categories", "source_datasets", "task_categories", "task_ids", "paperswithcode_id",
+                 "train-eval-index", "configs", "dataset_info", "viewer", "data_files")
+# A key this similar (difflib's ratio) to a Hub key, but not equal, is taken for a misspelling of it: a letter or
+# so off (licence, languages, tag); a difference of case only (License) is one too (filters.expressions.closest).
+NEAR_MISS = 0.8
 
 
 class Card(BaseModel):
-    """Dataset card fields; anything beyond these goes into the card's front matter as given."""
+    """Dataset card fields; any other key goes into the card's front matter as given (the Hub keeps extra
+    metadata), unless curate writes it itself or it is a near miss of a Hub key."""
     model_config = ConfigDict(extra="allow")
     license: str | None = None
     pretty_name: str | None = None
     language: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _extra_keys(self):
+        for key in self.model_extra or {}:
+            if key in GENERATED_CARD_KEYS:
+                raise refusal((key,), f"curate subset writes {key} itself: {GENERATED_CARD_KEYS[key]}; remove it")
+            near = closest(str(key), HUB_CARD_KEYS, NEAR_MISS)
+            if key not in HUB_CARD_KEYS and near:
+                raise refusal((key,), f"not a dataset card key{near}; the Hub's keys are spelt as in its docs "
+                              "(license, language, tags, ...), and a key far from all of them is kept as given")
+        return self
+
+
+# The names under which the books (_stats.json, the card's rule table) count the built-in steps, beside the filters
+# (pipeline/subset.py, _rule_order); the line filters are counted together, under `line_filters`.
+BUILT_IN_STEPS = ("dedup", "line_filters", "sample")
 
 
 class Recipe(Strict):
@@ -85,3 +156,17 @@ class Recipe(Strict):
     @classmethod
     def _empty_mapping(cls, value):
         return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _rule_names(self):
+        for section in ("filters", "line_filters"):
+            for name in getattr(self, section):
+                if not name.strip():
+                    raise refusal((section, name), "a rule needs a name: the books count the documents it removes "
+                                  "under it")
+        for name in self.filters:
+            if name in BUILT_IN_STEPS:
+                raise refusal(("filters", name), f"{name!r} is the name the books give the built-in step "
+                              f"{name}, whose counts it would merge with; choose another name (not "
+                              f"{', '.join(BUILT_IN_STEPS)})")
+        return self

@@ -48,6 +48,7 @@ def test_functions_from_the_allow_list():
 
 @pytest.mark.parametrize(("rule", "named"), [
     ("rps_doc_wordcount > 50", "unknown column 'rps_doc_wordcount' (did you mean 'rps_doc_word_count'?)"),
+    ("LANGUAGE = 'en'", "unknown column 'LANGUAGE' (did you mean 'language'?)"),
     ("reflect('java.lang.Runtime', 'getRuntime')", "function 'reflect' is not allowed"),
     ("java_method('java.lang.System', 'exit', 0) = 1", "function 'java_method' is not allowed"),
     ("my_udf(language) = 1", "function 'my_udf' is not allowed"),
