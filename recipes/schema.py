@@ -63,6 +63,9 @@ class Sample(Strict):
         if self.fraction is None and self.max_docs is None:
             raise refusal((), "give fraction, max_docs or both: without them the sample keeps everything")
         if self.weights is None:
+            if self.by is not None:
+                raise refusal(("by",), "by names the column that weights share max_docs out by: give weights too, "
+                              "e.g. weights: {en: 3, de: 1}")
             return self
         if self.by is None:
             raise refusal(("weights",), "weights name values of a column: give `by` too, e.g. by: language")

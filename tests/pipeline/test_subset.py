@@ -171,7 +171,7 @@ def test_an_unreadable_parquet_input_is_named_at_the_inputs_line_before_any_work
     ({"filters": {"number": "rps_doc_word_count * 2"}}, "filters.number: a rule must be a true/false test"),
     ({"extra": "line_filters:\n  long: \"rps_doc_word_count > 3\"\n"},
      "line_filters.long: 'rps_doc_word_count' is a document-level column"),
-    ({"extra": "sample: {fraction: 0.5, by: langauge}\n"},
+    ({"extra": "sample: {max_docs: 5, by: langauge, weights: {en: 1}}\n"},
      "sample.by: unknown column 'langauge' (did you mean 'language'?)"),
 ])
 def test_misfit_rules_and_names_are_refused_before_any_work(signals, tmp_path, change, refused):

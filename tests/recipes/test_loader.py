@@ -108,6 +108,7 @@ def test_other_card_keys_are_kept_as_extra_metadata():
     ("{max_docs: 5, by: language, weights: {en: 0}}", "sample.weights: at least one weight must be above 0"),
     ("{max_docs: 5, by: language, weights: {}}", "sample.weights: at least one weight must be above 0"),
     ("{seed: 3}", "sample: give fraction, max_docs or both"),
+    ("{max_docs: 5, by: language}", "sample.by: by names the column that weights share max_docs out by"),
 ])
 def test_sample_keys_that_do_not_go_together_are_refused(sample, refused):
     assert refusal(RECIPE + f"sample: {sample}\n").startswith(f"my.yaml:9: {refused}")
