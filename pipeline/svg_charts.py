@@ -38,6 +38,11 @@ def _legend(series: list[str], x: float, y: float) -> str:
     return "".join(parts)
 
 
+def _short(label: str, most: int = 24) -> str:
+    """A row label that fits the label column (the bar's tooltip has it whole)."""
+    return label if len(label) <= most else label[: most - 1] + "…"
+
+
 def _bar(x: float, y: float, width: float, height: float, series: str, count: int, label: str) -> str:
     return (f'<rect class="bar" data-series="{escape(series)}" data-label="{escape(label)}" data-count="{count}" '
             f'x="{x:.1f}" y="{y:.1f}" '
@@ -90,7 +95,7 @@ def row_chart(title: str, rows: list[tuple[str, list[Segment]]], total: int, wid
              f'<text x="4" y="14" {FONT} font-weight="bold">{escape(title)}</text>', _legend(names, label_w, 28)]
     for index, (label, segments) in enumerate(rows):
         y = top + index * row_h
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" {FONT} text-anchor="end">{escape(label[:28])}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" {FONT} text-anchor="end">{escape(_short(label))}</text>')
         for segment in segments:
             parts.append(_bar(label_w + segment.start * scale, y + 3, segment.count * scale, row_h - 6,
                               segment.series, segment.count, label))

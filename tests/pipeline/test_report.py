@@ -153,3 +153,11 @@ def test_report_refuses_a_folder_that_is_not_a_subset(parity_signals, capsys):
 
     assert main(["report", str(parity_signals)]) == 2
     assert "holds the output of `curate signals`, not of `curate subset`" in capsys.readouterr().err
+
+
+def test_a_long_rule_name_is_shortened_in_its_row_and_whole_in_the_bar_tooltip():
+    from pipeline.svg_charts import Segment, row_chart
+
+    name = "documents_whose_repetition_is_far_too_high"
+    svg = row_chart("removed", [(name, [Segment("removed", 0, 5)])], total=10)
+    assert ">documents_whose_repetit…</text>" in svg and f"<title>{name}: 5 removed</title>" in svg
