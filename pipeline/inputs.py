@@ -82,6 +82,12 @@ def output_root(path: str, known: dict[str, str | None] | None = None) -> str | 
     return root
 
 
+def output_roots(files: Iterable[str]) -> list[str]:
+    """The curate output folders the local `files` lie in, sorted."""
+    known: dict[str, str | None] = {}
+    return sorted({root for file in files if is_local(file) and (root := output_root(file, known)) is not None})
+
+
 def overlapping(output: str, locations: Iterable[str]) -> str | None:
     """The first local location that is `output`, lies inside it or holds it: a job never writes over what it
     reads, nor inside an input folder (nor would `--overwrite` delete its inputs)."""

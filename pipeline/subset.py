@@ -32,7 +32,7 @@ from filters.expressions import (
 )
 from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
-from pipeline.inputs import expand_inputs, output_root, overlapping
+from pipeline.inputs import expand_inputs, output_roots, overlapping
 from pipeline.null_columns import columns_without_values, leaf_columns, null_rule_warning
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
@@ -110,7 +110,8 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             line_rules.append((name, _compile(loaded, ("line_filters", name), rule, line_kinds)))
     if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) and "is_duplicate" not in names:
         raise loaded.error(("dedup",), "the inputs have no `is_duplicate` column: run `curate dedup` on them first")
-    _check_dedup_mode(loaded, locations, files)
+    folders = output_roots(files)  # the curate outputs a glob's or a named file's documents lie in
+    _check_dedup_mode(loaded, [*locations, *folders])
     if recipe.sample and recipe.sample.by and recipe.sample.by not in names:
         raise loaded.error(("sample", "by"), f"unknown column {recipe.sample.by!r}{closest(recipe.sample.by, names)}")
     columns = recipe.output.columns or [name for name in DOCUMENT_SCHEMA.names if name in names]
@@ -118,7 +119,7 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
         if name not in names:
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
-    _check_apart(output_error, locations, files, target)
+    _check_apart(output_error, [*locations, *files, *folders], target)
     warnings = _null_warnings(footers, rules, line_rules, kinds)
     return SubsetPlan(loaded, files, format_, footers, schema, rules, line_rules, columns, target, warnings)
 
@@ -218,7 +219,7 @@ def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line
 _DEDUP_KEYS = {"fuzzy": "fuzzy", "exact": "exact", "digest": "exact", "url": "url"}
 
 
-def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str], files: list[str]) -> None:
+def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str]) -> None:
     """A recipe's dedup key must name the mode `curate dedup` marked its inputs in (their `_job.json`), since
     `is_duplicate` holds that mode's verdict only."""
     wanted = [key for key in ("fuzzy", "exact", "url") if getattr(loaded.recipe.dedup, key)]
@@ -227,9 +228,7 @@ def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str], files: list[st
                            "one mode `curate dedup` ran in")
     if not wanted:
         return
-    roots: dict[str, str | None] = {}
-    folders = {*filter(is_local, locations), *(output_root(file, roots) for file in files if is_local(file))}
-    for location in sorted(folder for folder in folders if folder):
+    for location in sorted(set(filter(is_local, locations))):
         job = OutputDir(location).job() or {}
         mode = job.get("mode") if job.get("stage") == "dedup" else None
         if mode and _DEDUP_KEYS.get(mode) != wanted[0]:
@@ -238,12 +237,9 @@ def _check_dedup_mode(loaded: LoadedRecipe, locations: list[str], files: list[st
                                f"{wanted[0]} on the documents")
 
 
-def _check_apart(output_error: Blame, locations: list[str], files: list[str],
-                 output: str) -> None:
+def _check_apart(output_error: Blame, locations: list[str], output: str) -> None:
     """A recipe writes only under its output path: never over what it reads, nor inside an input folder."""
-    roots: dict[str, str | None] = {}
-    folders = {output_root(file, roots) for file in files if is_local(file)}  # a glob's files in a curate output
-    item = overlapping(output, [*locations, *files, *sorted(folder for folder in folders if folder)])
+    item = overlapping(output, locations)
     if item is not None:
         raise output_error(f"{output} overlaps the input {item}; choose another output")
 

@@ -97,7 +97,6 @@ def read_records(
             if not inflated:
                 raise
             break  # the stretch was garbage inflated from a corrupt stream, which fails further on
-
         if start is None:
             break
     if not found_any:
@@ -133,14 +132,17 @@ def _inflated_opener(open_at: Callable[[int], BinaryIO]) -> Callable[[int], Bina
         chunk = stream.read(SNIFF_CHUNK)
         if not chunk.startswith(GZIP_MAGIC[:2]):
             return None
-        inflater, inflated, first_end = zlib.decompressobj(zlib.MAX_WBITS | 16), b"", None
+        inflater, head, size, first_end = zlib.decompressobj(zlib.MAX_WBITS | 16), b"", 0, None
         try:
             while chunk and not inflater.eof:
-                inflated += inflater.decompress(chunk)
-                first_end = first_end or _first_record_end(inflated)
-                if first_end is not None and len(inflated) > first_end:
+                piece = inflater.decompress(chunk)
+                size += len(piece)
+                if first_end is None:  # only the first record's header is kept, not a long first record
+                    head += piece
+                    first_end = _first_record_end(head)
+                if first_end is not None and size > first_end:
                     return lambda offset: _InflatedStream(open_at(0), offset)
-                if first_end is None and len(inflated) > SNIFF_BYTES:
+                if first_end is None and size > SNIFF_BYTES:
                     return None
                 chunk = stream.read(SNIFF_CHUNK)
         except zlib.error:  # a damaged first member: left to the reader, which counts it
