@@ -95,9 +95,12 @@ def test_language_filter(shared_data, lid):
 
 
 def test_the_models_languages_are_every_label_it_predicts(shared_data, lid, lid_model, tmp_path):
+    import fasttext
+
     table, _ = ingest_file(shared_data / "cc/resiliparse-warcfile.warc.gz", lid)
+    library = fasttext.load_model(lid_model)
     predicted = {label.removeprefix("__label__") for text in table.column("text").to_pylist()
-                 for _, label in lid.model.f.predict(" ".join(text.split()) + "\n", -1, 0.0, "replace")}
+                 for _, label in library.f.predict(" ".join(text.split()) + "\n", -1, 0.0, "replace")}
     languages = model_languages(lid_model)
     assert len(languages) == len(set(languages)) == 176  # lid.176
     assert predicted <= set(languages) and len(predicted) > 100
