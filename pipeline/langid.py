@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from filters.expressions import closest
-from pipeline.fasttext_model import load_compiled, read_dictionary
+from signals.fasttext_model import load_compiled, read_dictionary
 
 
 def default_lid_model() -> str:
@@ -43,7 +43,7 @@ class LanguageIdentifier:
 
     Only the first `max_chars` characters are read (0: all): the label is settled long before, and on the 241
     real pages of the extraction benchmarks the first 500 characters already give the full text's label for
-    every page. The model runs compiled (pipeline/fasttext_model.py), four times as fast as the fasttext library
+    every page. The model runs compiled (signals/fasttext_model.py), four times as fast as the fasttext library
     and with its very labels and probabilities; a kind of model the compiled path does not compute runs in the
     library."""
 

@@ -8,8 +8,8 @@ import fasttext
 import numpy as np
 import pytest
 
-from pipeline.fasttext_model import FASTTEXT_MAGIC, NotAFastTextModel, load_compiled
 from pipeline.langid import LanguageIdentifier, default_lid_model
+from signals.fasttext_model import FASTTEXT_MAGIC, NotAFastTextModel, load_compiled
 
 ODD_LINES = [
     "", " ", "x", "é" * 50, "__label__en hello world", "__label__de", "hello </s> world after", "</s>",
