@@ -39,6 +39,10 @@ _DOCUMENT_FIELDS = {"raw_content", "url", "date_download", "language", "language
 _DOC_SIGNALS = {field.name for field in RPV2_SIGNAL_FIELDS} - set(LINE_SIGNALS) - {"line_spans", *SIGNATURE_COLUMNS}
 _SPANS_OF_LINES = LINE_SIGNALS[0]  # every line signal has one span per line; the empty document's bullet has one
 _json = msgspec.json.Encoder()
+_CCNET_FIELDS = {"ccnet_length": "length", "ccnet_original_length": "original_length", "ccnet_nlines": "nlines",
+                 "ccnet_original_nlines": "original_nlines", "ccnet_language_score": "language_score",
+                 "ccnet_perplexity": "perplexity"}
+_CCNET_BUCKETS = {"head": 0.0, "middle": 1.0, "tail": 2.0}  # "all" (no cutoffs) gives None (spec §2.1)
 
 
 class BadShard(ValueError):
@@ -118,11 +122,15 @@ def read_shard(root: str, shard: str, stats: Stats, counts: Counter, retry: Retr
 
 
 def _document(record: dict, shard: str, doc_id: str) -> dict:
-    """A CCNet record in our document schema; its other fields go to `meta` (non-strings as JSON)."""
+    """A CCNet record in our document schema; its other fields go to `meta` (non-strings as JSON). Its CCNet fields
+    also fill the `ccnet_*` signals as RedPajama-V2's worker copies them (spec §2.1), for the documents without a
+    signals record (every tail shard); a signals record, where there is one, takes precedence."""
     meta = {key: value if isinstance(value, str) else _json.encode(value).decode()
             for key, value in record.items() if key not in _DOCUMENT_FIELDS and value is not None}
     meta["cc_net_source"] = f"{shard}.json.gz"
     return {
+        **{signal: _number(record.get(field)) for signal, field in _CCNET_FIELDS.items()},
+        "ccnet_bucket": _CCNET_BUCKETS.get(record.get("bucket")),
         "id": doc_id,
         "text": record["raw_content"],
         "url": record.get("url"),
@@ -133,6 +141,10 @@ def _document(record: dict, shard: str, doc_id: str) -> dict:
         "language_score": record.get("language_score"),
         "meta": sorted(meta.items()),
     }
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _date(text) -> datetime | None:

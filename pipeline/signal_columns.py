@@ -12,6 +12,7 @@ artifacts (UT1, classifiers, DSIR, CCNet's perplexity) are computed document by 
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
 from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS
@@ -78,7 +79,7 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
     """The batch with the signal columns appended (replacing input columns of the same names).
 
     CCNet's fields are the exception: RedPajama-V2 copies them from CCNet's output, so an input that has them
-    (CCNet or RedPajama-V2 documents) keeps its values; only the missing ones are computed."""
+    (CCNet or RedPajama-V2 documents) keeps its values; only the missing ones (absent or null) are computed."""
     names = batch.schema.names
     texts = batch.column("text")
 
@@ -89,11 +90,13 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
     columns: dict[str, pa.Array | list] = model_free_arrays(texts, languages, artifacts, INT_SIGNALS)
     columns["ccnet_language_score"] = _language_scores(batch.column("language_score") if "language_score" in names
                                                        else pa.nulls(len(texts), pa.float64()))
-    given = [name for name in CCNET if name in names]
-    per_document = {name: signal for name, signal in PER_DOCUMENT.items() if name not in given}
+    given = {name: batch.column(name).cast(pa.float64()) for name in CCNET if name in names}
+    whole = {name for name, values in given.items() if values.null_count == 0}
+    per_document = {name: signal for name, signal in PER_DOCUMENT.items() if name not in whole}
     columns.update(registry_columns(texts.to_pylist(), languages, column("url"), column("language_score"),
                                     artifacts, per_document))
-    columns.update({name: batch.column(name).cast(pa.float64()) for name in given})
+    columns.update({name: values if name in whole else pc.coalesce(values, _as_array(columns[name], pa.float64()))
+                    for name, values in given.items()})
     kept = [batch.column(i) for i, name in enumerate(names) if name not in _SIGNAL_NAMES]
     arrays = kept + [_as_array(columns[f.name], f.type) for f in SIGNAL_FIELDS]
     return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))

@@ -205,6 +205,17 @@ def test_missing_companions_are_counted_and_tail_shards_have_none(sample):
     assert stats.kept == 5 and not counts and all(row["line_spans"] is None for row in rows)
 
 
+def test_documents_without_signals_records_take_ccnet_signals_from_their_own_fields(sample):
+    """A tail shard has no signals file: its CCNet fields are the ccnet_* signals all the same, as published."""
+    root, expected = sample
+    rows, _, _ = read(root, TAIL)
+    ccnet = [f"ccnet_{name}" for name in ("length", "original_length", "nlines", "original_nlines",
+                                          "language_score", "perplexity", "bucket")]
+    assert rows and all({name: row[name] for name in ccnet} == {name: expected[row["id"]][1][name] for name in ccnet}
+                        for row in rows)
+    assert {row["ccnet_bucket"] for row in rows} == {2.0}
+
+
 def test_a_corrupt_documents_file_is_named(sample, tmp_path):
     root, _ = sample
     broken = tmp_path / "documents" / f"{SNAPSHOT}/0002/en_head.json.gz"
