@@ -17,7 +17,7 @@ import json
 import posixpath
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import fsspec
 import pyarrow as pa
@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from pipeline.inputs import overlapping
 
 ROW_GROUP_ROWS = 10_000
+ROW_GROUP_BYTES = 64 * 2**20  # of Arrow memory: bounds what a row group holds back
 # Written without statistics or a dictionary: no reader prunes by the least and greatest document, texts seldom
 # repeat, and both cost write time (about 4% of a zstd write of 600-byte texts, measured with bench/subset.py's data).
 PLAIN_COLUMNS = ("text",)
@@ -41,6 +42,20 @@ def _differences(previous: dict, job: dict) -> str:
     if keys == ["inputs"] and sorted(map(str, previous["inputs"])) == sorted(map(str, job["inputs"])):
         return "options (the same inputs in another order)"
     return f"options (its _job.json differs in {', '.join(keys)})"
+
+
+def row_groups(tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
+    """The tables gathered (without copying) into row groups of ROW_GROUP_ROWS rows, or fewer when they would hold
+    more than ROW_GROUP_BYTES: stages hand over batches of a few hundred rows, too small a unit for readers."""
+    pending, count, size = [], 0, 0
+    for table in tables:
+        pending.append(table)
+        count, size = count + table.num_rows, size + table.nbytes
+        if count >= ROW_GROUP_ROWS or size >= ROW_GROUP_BYTES:
+            yield pa.concat_tables(pending)
+            pending, count, size = [], 0, 0
+    if pending:
+        yield pa.concat_tables(pending)
 
 
 class OutputDir:
@@ -126,9 +141,9 @@ class OutputDir:
         rows = 0
         with self.fs.open(tmp, "wb") as handle:
             with pq.ParquetWriter(handle, schema, compression=compression, **column_options(schema)) as writer:
-                for table in tables:
-                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-                    rows += table.num_rows
+                for group in row_groups(tables):
+                    writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+                    rows += group.num_rows
         return {**self._place(tmp, name), "rows": rows}
 
     def write_file(self, name: str, chunks: Iterable[bytes]) -> dict:

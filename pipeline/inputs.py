@@ -2,11 +2,13 @@
 
 import glob
 import json
+import logging
 import os
 from collections.abc import Iterable
 
 from pipeline.remote import is_local, local_path
 
+log = logging.getLogger(__name__)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet.gz", ".warc.wat.gz", ".wat.gz", ".arc.gz")
 
 
@@ -37,21 +39,35 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
             if root is not None and not os.path.exists(os.path.join(root, "_SUCCESS")):
                 _refuse_unfinished(root)
         files.extend(matches or [item])
-    crawl = next((f for f in files if f.endswith(WARC_SUFFIXES)), None) if suffixes != WARC_SUFFIXES else None
-    if crawl is not None:
-        raise ValueError(f"{crawl} is a WARC/WET file, not documents: `curate ingest` turns it into documents")
+    if suffixes != WARC_SUFFIXES:
+        crawl = next((f for f in files if f.lower().endswith(WARC_SUFFIXES) or _warc_by_content(f, suffixes)), None)
+        if crawl is not None:
+            raise ValueError(f"{crawl} is a WARC/WET file, not documents: `curate ingest` turns it into documents")
     return list(dict.fromkeys(files))
+
+
+def _warc_by_content(path: str, suffixes: tuple[str, ...]) -> bool:
+    """A local file named like none of `suffixes` (`ccnet-sample.warc.wet.txt`) that holds WARC records."""
+    from pipeline.warc import looks_like_warc
+
+    return is_local(path) and not path.lower().endswith(suffixes) and os.path.isfile(local_path(path)) \
+        and looks_like_warc(local_path(path))
 
 
 def _files_of(folder: str, suffixes: tuple[str, ...]) -> list[str]:
     """The files with `suffixes` under `folder`, sorted; UnfinishedOutput when a curate output in it has no
     `_SUCCESS` (a job killed or failed part-way)."""
-    found = []
+    found, other = [], []
     for root, _, names in os.walk(folder):
         if "_job.json" in names and "_SUCCESS" not in names:
             _refuse_unfinished(root)
-        found.extend(os.path.join(root, name) for name in names
-                     if name.endswith(suffixes) and not _hidden(os.path.relpath(os.path.join(root, name), folder)))
+        for name in names:
+            path = os.path.join(root, name)
+            if not _hidden(os.path.relpath(path, folder)):
+                (found if name.lower().endswith(suffixes) else other).append(path)
+    if other:
+        log.warning("%s: %d file(s) not read, not named as inputs are (%s): %s", folder, len(other),
+                    ", ".join(suffixes), ", ".join(sorted(other)[:5]) + (", ..." if len(other) > 5 else ""))
     return sorted(found)
 
 

@@ -36,7 +36,7 @@ from pipeline.inputs import expand_inputs, output_roots, overlapping
 from pipeline.null_columns import columns_without_values, leaf_columns, null_rule_warning
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
-from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
+from pipeline.signals_stage import DOCUMENT_SUFFIXES, is_parquet, open_documents
 from pipeline.units import absolute_output, finished_stats
 from recipes.loader import LoadedRecipe, RecipeError
 
@@ -82,10 +82,14 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
         for location, declared_format in declared:
             for file in expand_inputs([location], DOCUMENT_SUFFIXES):
                 formats.setdefault(file, declared_format if declared_format != "auto" else
-                                   "parquet" if file.endswith(".parquet") else "jsonl")
+                                   "parquet" if is_parquet(file) else "jsonl")
     except ValueError as exc:  # an unfinished curate output, or a WARC where documents are read
         raise inputs_error(str(exc)) from None
     files, format_ = list(formats), _one_format(inputs_error, formats)
+    unreadable = next((file for file in files if file.lower().endswith(".xz")), None)
+    if unreadable:  # Spark's JSON reader has no xz codec: it would read the compressed bytes as text
+        raise inputs_error(f"{unreadable}: Spark cannot read xz-compressed JSON lines; decompress it, or recompress "
+                           "it with gzip, bzip2 or zstd")
     footers = read_input_files(inputs_error, files, format_)
     schema = _input_schema(inputs_error, footers)
     names = set(schema.names)

@@ -102,3 +102,82 @@ def test_two_artifact_folders_of_the_same_name_in_one_session(spark, shared_data
                for out in outputs]
     assert ldnoobw[0].null_count > 0  # no bad_words/: null, as the reference gives for a missing list
     assert ldnoobw[1].null_count == 0
+
+
+def _parity_lines(count: int) -> list[str]:
+    documents = SHARED / "parity" / "public.jsonl"
+    if not documents.exists():
+        pytest.skip(f"{documents} is absent (it ships beside the repository in CI)")
+    return documents.read_text().split("\n")[:count]
+
+
+def test_a_folder_of_documents_in_every_named_format_is_read_whole(spark, tmp_path, caplog):
+    """JSON lines under .jsonl, .ndjson and .json, plain or compressed any supported way, names in any case, and
+    Parquet; a file named otherwise is named in a warning, not silently left out."""
+    import bz2
+    import gzip
+    import lzma
+
+    import pyarrow.json as pajson
+
+    lines = _parity_lines(24)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    chunks = [("\n".join(lines[i:i + 3]) + "\n").encode() for i in range(0, 24, 3)]
+    (folder / "a.jsonl").write_bytes(chunks[0])
+    (folder / "b.ndjson").write_bytes(chunks[1])
+    (folder / "c.json").write_bytes(chunks[2])
+    (folder / "D.JSONL.GZ").write_bytes(gzip.compress(chunks[3]))
+    (folder / "e.jsonl.bz2").write_bytes(bz2.compress(chunks[4]))
+    (folder / "f.jsonl.xz").write_bytes(lzma.compress(chunks[5]))
+    with pa.output_stream(str(folder / "g.jsonl.zst"), compression="zstd") as stream:
+        stream.write(chunks[6])
+    pq.write_table(pajson.read_json(pa.BufferReader(chunks[7])), folder / "h.parquet")
+    (folder / "notes.txt").write_text("not documents")
+    from pipeline.inputs import expand_inputs
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES
+
+    with caplog.at_level("WARNING"):
+        files = expand_inputs([str(folder)], DOCUMENT_SUFFIXES)
+    assert len(files) == 8 and "notes.txt" in caplog.text
+    stats = run_signals(spark, files, str(tmp_path / "out"), progress=False)
+    assert stats["read"] == stats["kept"] == 24
+    ids = {json.loads(line)["id"] for line in lines}
+    assert set(pq.read_table(str(tmp_path / "out"), columns=["id"]).column("id").to_pylist()) == ids
+
+
+def test_a_wet_file_under_another_name_is_refused_as_a_crawl_file(shared_data):
+    from pipeline.inputs import expand_inputs
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES
+
+    with pytest.raises(ValueError, match=r"ccnet-sample\.warc\.wet\.txt is a WARC/WET file, not documents"):
+        expand_inputs([str(shared_data / "cc" / "ccnet-sample.warc.wet.txt")], DOCUMENT_SUFFIXES)
+
+
+def test_documents_without_id_or_text_are_errors_and_the_rest_kept(spark, tmp_path):
+    lines = _parity_lines(3)
+    rows = [json.loads(line) for line in lines]
+    rows[1]["id"], rows[2]["text"] = None, None
+    source, numbered = tmp_path / "docs.jsonl", tmp_path / "numbered.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    numbered.write_text(json.dumps({**rows[0], "id": 7}) + "\n")  # integer ids become their decimal text
+    stats = run_signals(spark, [str(source), str(numbered)], str(tmp_path / "out"), progress=False)
+    assert (stats["read"], stats["kept"], stats["errors"]) == (4, 2, {"no_id": 1, "no_text": 1})
+    assert "docs.jsonl: document 2 (counting from 1) has no id" in json.dumps(stats)
+    table = pq.read_table(str(tmp_path / "out"))
+    assert table.schema.field("id").type == pa.string()
+    assert sorted(table.column("id").to_pylist()) == sorted([rows[0]["id"], "7"])
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"id": "a", "text": 5}\n', r"docs\.jsonl: the `text` column holds int64, not text"),
+    ('{"id": "a", "text": "x"}\n{"id": "b", "text": "y"\n',
+     r"docs\.jsonl: cannot be read as documents: line 2 is not JSON"),
+    ('{"id": "a", "text": "x"}\n\n{"id": 5, "text": "y"}\n',
+     r"docs\.jsonl: .*the `id` field is a string before document 2 \(counting from 1\) and a number there"),
+])
+def test_bad_documents_are_named(spark, tmp_path, content, message):
+    source = tmp_path / "docs.jsonl"
+    source.write_text(content)
+    with pytest.raises(StageFailed, match=message):
+        run_signals(spark, [str(source)], str(tmp_path / "out"), progress=False)
