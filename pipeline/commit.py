@@ -52,9 +52,11 @@ def row_groups(tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
         pending.append(table)
         count, size = count + table.num_rows, size + table.nbytes
         if count >= ROW_GROUP_ROWS or size >= ROW_GROUP_BYTES:
-            yield pa.concat_tables(pending)
-            pending, count, size = [], 0, 0
-    if pending:
+            gathered = pa.concat_tables(pending)
+            yield gathered.slice(0, ROW_GROUP_ROWS)
+            rest = gathered.slice(ROW_GROUP_ROWS)
+            pending, count, size = [rest], rest.num_rows, rest.nbytes
+    if count:
         yield pa.concat_tables(pending)
 
 

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.commit import OutputConflict, OutputDir, unit_id
+from pipeline.commit import ROW_GROUP_BYTES, ROW_GROUP_ROWS, OutputConflict, OutputDir, unit_id
 
 
 def test_parquet_keeps_statistics_for_filtering_columns_and_writes_the_text_plain(tmp_path):
@@ -118,3 +118,17 @@ def test_a_units_name_is_its_inputs_without_extensions(name, stem):
     unit = unit_id(f"/data/{name}")
     assert re.fullmatch(rf"{re.escape(stem)}-[0-9a-f]{{10}}", unit)
     assert unit == unit_id(f"/data/{name}") != unit_id(f"/other/{name}")  # the location's hash tells them apart
+
+
+def test_small_batches_are_written_as_whole_row_groups(tmp_path):
+    """Stages hand over batches of a few hundred rows; readers get row groups of ROW_GROUP_ROWS, in order."""
+    batches = [pa.table({"id": [f"{i}-{j}" for j in range(300)]}) for i in range(40)]
+    entry = OutputDir(str(tmp_path)).write_parquet("part-0.parquet", batches, batches[0].schema)
+    written = pq.ParquetFile(tmp_path / "part-0.parquet")
+    sizes = [written.metadata.row_group(i).num_rows for i in range(written.metadata.num_row_groups)]
+    assert entry["rows"] == 12_000 and sizes == [ROW_GROUP_ROWS, 12_000 - ROW_GROUP_ROWS]
+    assert written.read().column("id").to_pylist() == [f"{i}-{j}" for i in range(40) for j in range(300)]
+    big = pa.table({"text": ["x" * (ROW_GROUP_BYTES // 4)]})  # four such rows fill a row group's memory
+    OutputDir(str(tmp_path)).write_parquet("part-1.parquet", [big] * 6, big.schema)
+    metadata = pq.ParquetFile(tmp_path / "part-1.parquet").metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [4, 2]
