@@ -5,6 +5,7 @@ CCNet's language models sit in `lm/` as CCNet's lm_sp directory has them (`{lang
 The model artifacts (spec §4.2) sit beside them: the UT1 domain table, fastText classifiers and DSIR counts."""
 
 import csv
+import glob
 import json
 import os
 from collections.abc import Callable
@@ -12,7 +13,15 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from signals.perplexity import LanguageModel, load_language_model, missing_model_files
+from signals.fasttext_model import check_model
+from signals.perplexity import (
+    LM_SUFFIXES,
+    LanguageModel,
+    check_kenlm,
+    load_language_model,
+    load_pieces,
+    missing_model_files,
+)
 
 UT1_TABLE = os.path.join("bad_urls", "domain_to_category_id.json")
 UT1_CATEGORY_INDEX = os.path.join("bad_urls", "category_index.json")
@@ -20,11 +29,18 @@ CLASSIFIER = os.path.join("classifiers", "{language}", "{name}.model.bin")
 DSIR_BUCKETS = 10000  # the reference's DSIR_FEATURE_DIM
 DSIR_COUNTS = os.path.join("dsir", "{language}", "{dataset}.{language}.{buckets}.counts.npy")
 DSIR_LAMBDA = os.path.join("dsir", "{language}", "{dataset}.{language}.lambda.npy")
+NPY_MAGIC = b"\x93NUMPY"  # numpy.lib.format.MAGIC_PREFIX
 DSIR_SOURCE = "ccnet"  # the dataset name of the web sample the targets are compared with
 # The models RedPajama-V2 has per language (spec §6): palm and wikiref for English, wikipedia for the others;
-# DSIR counts of books and OpenWebText for English only. One it never has is not reported missing.
+# DSIR counts of books and OpenWebText for English only; classifiers and DSIR for its five languages only.
+# One it never has is not reported missing.
 ENGLISH_CLASSIFIERS, OTHER_CLASSIFIERS = ("palm", "wikiref"), ("wikipedia",)
 ENGLISH_ONLY_DSIR = ("books", "openwebtext")
+RPV2_MODEL_LANGUAGES = ("en", "de", "fr", "es", "it")
+
+
+class BrokenArtifact(ValueError):
+    """An artifact file that is there and cannot be read."""
 
 
 
@@ -63,13 +79,14 @@ class Artifacts:
 
     def domain_categories(self) -> dict[str, int] | None:
         """UT1: domain -> id of its combination of categories."""
-        return self._model(UT1_TABLE, _read_json)
+        return self._model(UT1_TABLE, _read_domain_table)
 
     def classifier(self, language: str | None, name: str):
         """The fastText model `classifiers/{language}/{name}.model.bin`, loaded with fasttext(-predict)."""
         if not language:
             return None
-        reference_has = name in (ENGLISH_CLASSIFIERS if language == "en" else OTHER_CLASSIFIERS)
+        reference_has = language in RPV2_MODEL_LANGUAGES and name in (
+            ENGLISH_CLASSIFIERS if language == "en" else OTHER_CLASSIFIERS)
         return self._model(CLASSIFIER.format(language=language, name=name), _read_fasttext, reference_has)
 
     def dsir_counts(self, language: str | None, dataset: str) -> np.ndarray | None:
@@ -97,7 +114,7 @@ class Artifacts:
 
 
 def _reference_has_dsir(language: str, dataset: str) -> bool:
-    return language == "en" or dataset not in ENGLISH_ONLY_DSIR
+    return language == "en" or (language in RPV2_MODEL_LANGUAGES and dataset not in ENGLISH_ONLY_DSIR)
 
 
 @cache
@@ -109,7 +126,7 @@ def _artifact(directory: str, relative: str, read: Callable):
     try:
         return read(path)
     except (OSError, ValueError) as exc:
-        raise ValueError(f"artifact {path} cannot be read: {exc}") from exc
+        raise BrokenArtifact(f"artifact {path} cannot be read: {_reason(exc, path)}") from exc
 
 
 @cache
@@ -122,26 +139,40 @@ def _absent_part(directory: str, relative: str) -> str:
     return "/".join(parts)
 
 
-def _read_json(path: str):
+def _read_domain_table(path: str) -> dict[str, int]:
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        table = json.load(handle)
+    if not isinstance(table, dict) or not all(isinstance(value, int) for value in table.values()):
+        raise ValueError("not a JSON object of domains and category ids")
+    return table
 
 
 def _read_fasttext(path: str):
     import fasttext
 
+    check_model(path)  # a cut or garbage file makes the library allocate what its sizes say, or hang
     return fasttext.load_model(path)
 
 
+def _read_npy(path: str) -> np.ndarray:
+    with open(path, "rb") as handle:
+        if handle.read(len(NPY_MAGIC)) != NPY_MAGIC:
+            raise ValueError("not a numpy .npy file")
+    return np.load(path, allow_pickle=False)
+
+
 def _read_counts(path: str) -> np.ndarray:
-    counts = np.load(path)
+    counts = _read_npy(path)
     if counts.shape != (DSIR_BUCKETS,):
         raise ValueError(f"expected {DSIR_BUCKETS} counts, found shape {counts.shape}")
     return counts
 
 
 def _read_scalar(path: str) -> float:
-    return float(np.load(path))
+    value = _read_npy(path)
+    if value.size != 1 or value.dtype.kind not in "iuf":
+        raise ValueError(f"expected one number, found shape {value.shape} of {value.dtype}")
+    return float(value)
 
 
 @lru_cache(maxsize=64)
@@ -149,10 +180,16 @@ def _word_set(directory: str | None, kind: str, language: str | None) -> frozens
     if not directory or not language:
         return None
     path = os.path.join(directory, kind, f"{language}.txt")
-    if not os.path.exists(path):
-        return None
-    with open(path, encoding="utf-8") as handle:
-        return frozenset(line.strip() for line in handle)
+    return _read_words(path) if os.path.exists(path) else None
+
+
+def _read_words(path: str) -> frozenset[str]:
+    """A word list: one entry a line, UTF-8."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return frozenset(line.strip() for line in handle)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc})") from None
 
 
 @lru_cache(maxsize=8)
@@ -170,3 +207,36 @@ def _cutoffs(path: str) -> dict[str, tuple[float, float]]:
     except (IndexError, KeyError, ValueError) as exc:
         raise ValueError(f"{path}: not a CCNet cutoff table (a header of languages, rows 30 and 60 of "
                          f"percentile,perplexity...): {exc!r}") from exc
+
+
+# what the driver checks before a job: each file of the layout that is there, with what reads it (cheaply for
+# the models: fastText's and KenLM's by their structure, SentencePiece's by loading it, which is small)
+_CHECKS = (
+    (os.path.join("stop_words", "*.txt"), _read_words),
+    (os.path.join("bad_words", "*.txt"), _read_words),
+    (UT1_TABLE, _read_domain_table),
+    (CLASSIFIER.format(language="*", name="*"), check_model),
+    (DSIR_COUNTS.format(language="*", dataset="*", buckets=DSIR_BUCKETS), _read_counts),
+    (DSIR_LAMBDA.format(language="*", dataset="*"), _read_scalar),
+    (os.path.join("lm", "*.sp.model"), load_pieces),
+    *((os.path.join("lm", "*" + suffix), check_kenlm) for suffix in LM_SUFFIXES),
+    (os.path.join("lm", "cutoff.csv"), _cutoffs),
+)
+
+
+def check_artifacts(directory: str) -> None:
+    """Refuse a broken artifacts directory before any work: every file of the layout that is there is read or
+    checked as the signals would read it. Raises BrokenArtifact naming the first broken file under `directory`
+    as given, and what is wrong with it."""
+    for pattern, check in _CHECKS:
+        for path in sorted(glob.glob(os.path.join(glob.escape(directory), pattern))):
+            try:
+                check(path)
+            except (OSError, ValueError) as exc:
+                raise BrokenArtifact(f"--artifacts {directory}: {os.path.relpath(path, directory)}: "
+                                     f"{_reason(exc, path)}") from None
+
+
+def _reason(exc: Exception, path: str) -> str:
+    """What an error says is wrong with `path`, on one line and without the path."""
+    return " ".join(str(exc).removeprefix(f"{path}: ").split())

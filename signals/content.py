@@ -36,11 +36,11 @@ def stop_word_fraction(doc: Document, artifacts: Artifacts) -> Spans:
 
 def ldnoobw_words(doc: Document, artifacts: Artifacts) -> Spans:
     """Count of normalised word n-grams that are on the LDNOOBW list (entries are matched unnormalised)."""
-    if not doc.normalized:
-        return doc.whole(0.0)
     bad_words = artifacts.bad_words(doc.language)
     if bad_words is None:  # the reference gives 0.0 without a list; we do not claim a count we did not make
         return doc.whole(None)
+    if not doc.normalized:
+        return doc.whole(0.0)
     words, count = doc.words, 0
     for n, (entries, first_words) in _by_length(bad_words).items():
         if n == 1:

@@ -8,6 +8,7 @@ double roundings, so that the label and probability equal those of fasttext's pr
 of other kinds (softmax or one-vs-all losses, word n-grams) are answered by the fasttext library instead."""
 
 import mmap
+import os
 import struct
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ FASTTEXT_VERSION = 12
 ARGS = struct.Struct("<12id")  # dim ws epoch minCount neg wordNgrams loss model bucket minn maxn lrUpdateRate t
 DICTIONARY_OFFSET = 8 + ARGS.size  # after the magic and version (int32)
 LOSS_HS, MODEL_SUPERVISED = 1, 3  # loss_name::hs and model_name::sup of src/args.h
+LOSSES, MODELS = (1, 2, 3, 4), (1, 2, 3)  # loss_name hs, ns, softmax, ova; model_name cbow, sg, sup
 KSUB = 256  # centroids per sub-quantizer (8-bit codes, src/productquantizer.h)
 _EOS = np.array(list(b"</s>"), np.uint8)
 _LABEL_PREFIX = np.array(list(b"__label__"), np.uint8)
@@ -52,14 +54,23 @@ def read_dictionary(data, path: str) -> Dictionary:
     size, nwords, _ = struct.unpack_from("<3i", data, DICTIONARY_OFFSET)
     (prune_size,) = struct.unpack_from("<q", data, DICTIONARY_OFFSET + 20)
     position, words = DICTIONARY_OFFSET + 28, []
-    counts, types = np.zeros(size, np.int64), np.zeros(size, np.int8)
-    for i in range(size):
-        end = data.find(b"\0", position)
+    if not 0 <= nwords <= size <= (len(data) - position) // 10:  # an entry takes 10 bytes at least
+        raise NotAFastTextModel(f"{path}: not a fastText model (a dictionary of {size} entries, {nwords} words, "
+                                f"in {len(data)} bytes)")
+    find, ends = data.find, []
+    for _ in range(size):
+        end = find(b"\0", position)
         if end < 0 or end + 10 > len(data):
             raise NotAFastTextModel(f"{path}: not a fastText model (its dictionary ends early)")
         words.append(bytes(data[position:end]))
-        counts[i], types[i] = struct.unpack_from("<qb", data, end + 1)
+        ends.append(end)
         position = end + 10
+    # each entry's count (int64) and type (int8) after its word's NUL, gathered at once
+    after = np.frombuffer(data, np.uint8, position - DICTIONARY_OFFSET, DICTIONARY_OFFSET)
+    at = np.array(ends, np.int64) - DICTIONARY_OFFSET + 1
+    counts = after[at[:, None] + np.arange(8)].view("<i8").ravel().astype(np.int64)
+    types = after[at + 8].view(np.int8)
+    del after  # a view of `data`, which the caller may close
     pruneidx = None
     if prune_size >= 0:
         if position + 8 * prune_size > len(data):
@@ -71,8 +82,11 @@ def read_dictionary(data, path: str) -> Dictionary:
 
 
 class _Reader:
-    def __init__(self, data, position: int):
-        self.data, self.position = data, position
+    """The values of a model file from a position on. `reads=False` (a check) reads no array: each is a
+    stand-in of its length that takes no memory, once the file is found to hold it."""
+
+    def __init__(self, data, position: int, reads: bool = True):
+        self.data, self.position, self.reads = data, position, reads
 
     def take(self, fmt: str):
         values = struct.unpack_from(fmt, self.data, self.position)
@@ -80,15 +94,24 @@ class _Reader:
         return values if len(values) > 1 else values[0]
 
     def array(self, dtype, count: int) -> np.ndarray:
-        values = np.frombuffer(self.data, dtype, count, self.position).copy()
-        self.position += values.nbytes
+        size = count * np.dtype(dtype).itemsize
+        if count < 0 or self.position + size > len(self.data):
+            raise ValueError(f"{count} values of {np.dtype(dtype)} from byte {self.position} of {len(self.data)}")
+        values = (np.frombuffer(self.data, dtype, count, self.position).copy() if self.reads
+                  else np.broadcast_to(np.zeros((), dtype), (count,)))
+        self.position += size
         return values
 
 
-def _product_quantizer_rows(reader: _Reader, rows: int, codes: np.ndarray) -> np.ndarray:
-    """Every row a ProductQuantizer stores, as dense floats: the centroids its codes name, side by side."""
+def _product_quantizer(reader: _Reader) -> tuple[int, int, int, int, np.ndarray]:
+    """A ProductQuantizer: dim, nsubq, dsub, lastdsub and its centroids."""
     dim, nsubq, dsub, lastdsub = reader.take("<4i")
-    centroids = reader.array(np.float32, dim * KSUB)
+    return dim, nsubq, dsub, lastdsub, reader.array(np.float32, dim * KSUB)
+
+
+def _dequantized(quantizer: tuple, rows: int, codes: np.ndarray) -> np.ndarray:
+    """Every row a ProductQuantizer stores, as dense floats: the centroids its codes name, side by side."""
+    dim, nsubq, dsub, lastdsub, centroids = quantizer
     codes = codes.reshape(rows, nsubq)
     dense = np.empty((rows, dim), np.float32)
     for m in range(nsubq):
@@ -99,17 +122,20 @@ def _product_quantizer_rows(reader: _Reader, rows: int, codes: np.ndarray) -> np
 
 
 def _matrix(reader: _Reader, quantized: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """A DenseMatrix, or a QuantMatrix as its dequantized centroids and its rows' norms (None: no norms)."""
+    """A DenseMatrix, or a QuantMatrix as its dequantized centroids and its rows' norms (None: no norms).
+    A reader that reads no arrays gets a stand-in of the matrix's shape."""
     if not quantized:
         rows, cols = reader.take("<qq")
         return reader.array(np.float32, rows * cols).reshape(rows, cols), None
     qnorm, rows, _, codesize = reader.take("<?qqi")
-    dense = _product_quantizer_rows(reader, rows, reader.array(np.uint8, codesize))
-    if not qnorm:
-        return dense, None
-    norm_codes = reader.array(np.uint8, rows)
-    norms = _product_quantizer_rows(reader, rows, norm_codes)[:, 0]
-    return dense, norms
+    codes = reader.array(np.uint8, codesize)
+    quantizer = _product_quantizer(reader)
+    norms = (reader.array(np.uint8, rows), _product_quantizer(reader)) if qnorm else None
+    if not reader.reads:
+        codes.reshape(rows, quantizer[1])  # the codes are whole rows
+        return np.broadcast_to(np.float32(0), (rows, quantizer[0])), None
+    dense = _dequantized(quantizer, rows, codes)
+    return dense, None if norms is None else _dequantized(norms[1], rows, norms[0])[:, 0]
 
 
 def _tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,6 +191,51 @@ class CompiledModel:
                            self.word_hashes, self.word_bytes, self.word_offsets, self.word_types, self.ngram_rows,
                            self.input_rows, self.output_rows, self.output_norms, self.left, self.right, _EOS,
                            _LABEL_PREFIX)
+
+
+def check_model(path: str) -> None:
+    """Refuse what the fasttext library would misread: a file that is not one whole fastText model (its magic,
+    version, arguments, dictionary and both matrices, as its own sizes give them, and nothing after them).
+    Raises NotAFastTextModel naming the file. The matrices are mapped, not read: it takes no memory for them."""
+    try:
+        with open(path, "rb") as handle:
+            if not os.fstat(handle.fileno()).st_size:
+                raise NotAFastTextModel(f"{path}: not a fastText model (an empty file)")
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                _check_structure(data, path)
+    except OSError as exc:
+        raise NotAFastTextModel(f"{path}: cannot be read: {exc}") from None
+
+
+def _check_structure(data, path: str) -> None:
+    dictionary = read_dictionary(data, path)
+    (version,) = struct.unpack_from("<i", data, 4)
+    dim, _, _, _, _, _, loss, model, bucket, _, _, _, _ = ARGS.unpack_from(data, 8)
+    if not 0 < version <= FASTTEXT_VERSION:  # fastText::checkModel refuses a later version
+        raise NotAFastTextModel(f"{path}: not a fastText model (version {version}, fastText reads up to "
+                                f"{FASTTEXT_VERSION})")
+    if dim <= 0 or bucket < 0 or model not in MODELS or loss not in LOSSES:
+        raise NotAFastTextModel(f"{path}: not a fastText model (arguments out of range: dim {dim}, bucket "
+                                f"{bucket}, model {model}, loss {loss})")
+    reader = _Reader(data, dictionary.end, reads=False)
+    try:
+        quantized = reader.take("<?")
+        input_shape = _matrix(reader, quantized)[0].shape
+        quantized_output = reader.take("<?")
+        output_shape = _matrix(reader, quantized and quantized_output)[0].shape
+    except (struct.error, ValueError) as exc:
+        raise NotAFastTextModel(f"{path}: not a fastText model (its matrices end early: {exc})") from None
+    # FastText::loadModel's rows: words and n-gram buckets (the kept ones once pruned) in; labels out (words
+    # for unsupervised models)
+    ngrams = bucket if dictionary.pruneidx is None else len(dictionary.pruneidx)
+    labels = len(dictionary.words) - dictionary.nwords
+    expected = ((dictionary.nwords + ngrams, dim), (labels if model == MODEL_SUPERVISED else dictionary.nwords, dim))
+    if (input_shape, output_shape) != expected:
+        raise NotAFastTextModel(f"{path}: not a fastText model (matrices of {input_shape} and {output_shape} rows "
+                                f"and columns where its dictionary and arguments give {expected[0]} and "
+                                f"{expected[1]})")
+    if reader.position != len(data):
+        raise NotAFastTextModel(f"{path}: not a fastText model ({len(data) - reader.position} bytes after its end)")
 
 
 def load_compiled(path: str) -> CompiledModel | None:

@@ -7,32 +7,22 @@ scores each "\\n"-separated line of that with `model.score(line)` (sentence boun
 normalisation deletes newlines, so the pieces make one line. A document whose pieces are empty gets no perplexity.
 Models sit in one directory as CCNet's lm_sp: `{lang}.sp.model` and `{lang}.arpa.bin` (or `.arpa`, `.arpa.gz`)."""
 
+import gzip
 import os
 from functools import cache
 
 from signals.ccnet_text import normalize
 
 LM_SUFFIXES = (".arpa.bin", ".arpa", ".arpa.gz")  # KenLM binary first (CCNet's), then ARPA, plain or gzipped
+KENLM_BINARY = b"mmap lm http://kheafield.com/code"  # how KenLM's binary files begin (lm/binary_format.cc)
 
 
 class LanguageModel:
     """One language's SentencePiece and KenLM models."""
 
     def __init__(self, pieces_path: str, lm_path: str):
-        # imported here: the other signals work where kenlm (built from source at install) could not be built
-        import kenlm
-        import sentencepiece
-
-        try:
-            self.pieces = sentencepiece.SentencePieceProcessor(model_file=pieces_path)
-        except (OSError, RuntimeError) as exc:
-            raise ValueError(f"{pieces_path}: cannot be loaded as a SentencePiece model: {exc}") from exc
-        config = kenlm.Config()
-        config.show_progress = False
-        try:
-            self.lm = kenlm.Model(lm_path, config)
-        except (OSError, RuntimeError) as exc:
-            raise ValueError(f"{lm_path}: cannot be loaded as a KenLM model: {exc}") from exc
+        self.pieces = load_pieces(pieces_path)
+        self.lm = load_kenlm(lm_path)
 
     def tokenize(self, text: str) -> str:
         """The CCNet-normalised text as SentencePiece pieces joined by spaces."""
@@ -41,6 +31,61 @@ class LanguageModel:
     def perplexity(self, text: str) -> float | None:
         """CCNet's perplexity of a document, or None when it has no pieces."""
         return tokenized_perplexity(self.lm, self.tokenize(text))
+
+
+def load_pieces(path: str):
+    """A SentencePiece model (ValueError naming the file if it is none)."""
+    import sentencepiece
+
+    try:
+        return sentencepiece.SentencePieceProcessor(model_file=path)
+    except (OSError, RuntimeError) as exc:
+        raise ValueError(f"{path}: cannot be loaded as a SentencePiece model: {exc}") from exc
+
+
+def load_kenlm(path: str, lazy: bool = False):
+    """A KenLM model (ValueError naming the file if it is none). `lazy`: a binary one is mapped, not read, so
+    loading it costs only KenLM's checks of its header and size."""
+    # imported here: the other signals work where kenlm (built from source at install) could not be built
+    import kenlm
+
+    config = kenlm.Config()
+    config.show_progress = False
+    if lazy:
+        config.load_method = kenlm.LoadMethod.LAZY
+    try:
+        return kenlm.Model(path, config)
+    except (OSError, RuntimeError) as exc:
+        raise ValueError(f"{path}: cannot be loaded as a KenLM model: {exc}") from exc
+
+
+def check_kenlm(path: str) -> None:
+    """Refuse a file that is no KenLM model, cheaply: a binary one by KenLM's own checks of its header and size
+    (mapped, not read); an ARPA one by its `\\data\\` header and, uncompressed, its closing `\\end\\`
+    (a gzipped one is not read through)."""
+    with open(path, "rb") as handle:
+        if handle.read(len(KENLM_BINARY)) == KENLM_BINARY:
+            load_kenlm(path, lazy=True)
+            return
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            first = next((line.strip() for line in handle if line.strip()), b"")
+            counts = handle.readline().strip()
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{path}: cannot be read: {exc}") from exc
+    if first != b"\\data\\" or not counts.startswith(b"ngram 1="):
+        raise ValueError(f"{path}: neither a KenLM binary nor an ARPA model (no \\data\\ header and n-gram "
+                         "counts)")
+    if not path.endswith(".gz") and _last_line(path) != b"\\end\\":
+        raise ValueError(f"{path}: an ARPA model cut short (it does not end with \\end\\)")
+
+
+def _last_line(path: str, tail: int = 4096) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, os.fstat(handle.fileno()).st_size - tail))
+        lines = handle.read().split(b"\n")
+    return next((line.strip() for line in reversed(lines) if line.strip()), b"")
 
 
 def tokenized_perplexity(lm, tokenized: str) -> float | None:

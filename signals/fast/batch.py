@@ -156,7 +156,7 @@ def _score(data, offsets, documents, tables: Tables, stop_words, has_stop_words,
         started = _count(cycles, 0, started)
 
         row[CURLY] = curly_bracket(raw)
-        if not has_bad_words and len(normalized):
+        if not has_bad_words:
             nulls[d, LDNOOBW] = True
         elif len(normalized):
             row[LDNOOBW] = ldnoobw_words(normalized, word_starts, word_ends, word_hashes, bad_sizes, bad_words,

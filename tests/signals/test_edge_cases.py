@@ -50,3 +50,10 @@ def test_missing_word_list_gives_null_not_a_crash(artifacts):
     got = signals("Ein ganz normaler Satz mit einigen Wörtern.", artifacts, language="xx")
     assert got["rps_doc_stop_word_fraction"][0][2] is None
     assert got["rps_doc_ldnoobw_words"][0][2] is None
+
+
+def test_word_list_signals_are_null_without_a_language_even_for_the_empty_text(artifacts):
+    for text in ("", "Some words."):
+        got = signals(text, artifacts, language=None)
+        assert got["rps_doc_stop_word_fraction"] == [[0, len(text), None]]
+        assert got["rps_doc_ldnoobw_words"] == [[0, len(text), None]]

@@ -42,7 +42,7 @@ EDGE_CASES = [
 
 
 def _documents() -> list[tuple[str, str | None]]:
-    documents = [(text, language) for text in EDGE_CASES for language in ("en", "de", "xx")]
+    documents = [(text, language) for text in EDGE_CASES for language in ("en", "de", "xx", None)]
     for name in ("public.jsonl", "heldout.jsonl"):
         path = SHARED / "parity" / name
         if path.exists():

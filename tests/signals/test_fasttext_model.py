@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline.langid import LanguageIdentifier, default_lid_model
-from signals.fasttext_model import FASTTEXT_MAGIC, NotAFastTextModel, load_compiled
+from signals.fasttext_model import DICTIONARY_OFFSET, FASTTEXT_MAGIC, NotAFastTextModel, check_model, load_compiled
 
 ODD_LINES = [
     "", " ", "x", "é" * 50, "__label__en hello world", "__label__de", "hello </s> world after", "</s>",
@@ -142,3 +142,36 @@ def test_a_cut_model_is_refused_by_name(tmp_path):
     path.write_bytes(path.read_bytes()[:-100])
     with pytest.raises(NotAFastTextModel, match="model.ftz: not a fastText model"):
         load_compiled(str(path))
+
+
+@pytest.mark.parametrize("kind", [{}, {"quantized": True, "pruned": 120}, {"quantized": True, "qnorm": True,
+                                                                          "qout": True, "pruned": 200},
+                                  {"loss": 3, "word_ngrams": 2}])
+def test_check_model_passes_whole_models_and_refuses_any_cut(tmp_path, kind):
+    path = tmp_path / "model.bin"
+    write_model(path, np.random.default_rng(1), WORDS, labels=7, **kind)
+    check_model(str(path))
+    fasttext.load_model(str(path))  # what the check passes, the library loads
+    whole = path.read_bytes()
+    for end in [*range(0, len(whole), max(1, len(whole) // 40)), len(whole) - 1]:
+        path.write_bytes(whole[:end])
+        with pytest.raises(NotAFastTextModel, match="model.bin: not a fastText model"):
+            check_model(str(path))
+    path.write_bytes(whole + b"\0")
+    with pytest.raises(NotAFastTextModel, match=r"\(1 bytes after its end\)"):
+        check_model(str(path))
+
+
+def test_check_model_passes_lid176_and_refuses_a_cut_copy_without_reading_its_sizes(tmp_path):
+    check_model(default_lid_model())
+    whole = open(default_lid_model(), "rb").read()
+    cut = tmp_path / "lid.176.ftz"
+    cut.write_bytes(whole[:100_000])
+    with pytest.raises(NotAFastTextModel, match="lid.176.ftz: not a fastText model"):
+        check_model(str(cut))
+    # a dictionary that claims 2**31 - 1 entries: refused from the file's size, nothing allocated for them
+    claims = bytearray(whole)
+    claims[DICTIONARY_OFFSET:DICTIONARY_OFFSET + 4] = struct.pack("<i", 2**31 - 1)
+    cut.write_bytes(bytes(claims))
+    with pytest.raises(NotAFastTextModel, match="a dictionary of 2147483647 entries"):
+        check_model(str(cut))
