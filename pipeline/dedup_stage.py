@@ -280,10 +280,13 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
         steps.done(f"read the keys of {total:,} documents from {len(inputs):,} file{'s' if len(inputs) > 1 else ''}")
         if options.fuzzy:
             schemes = options.schemes()
-            candidates = clustering.star_edges(documents, [bands for bands, _ in schemes]).localCheckpoint()
-            summary["candidate_pairs"] = candidates.count()
-            steps.done(f"{summary['candidate_pairs']:,} candidate pairs from LSH buckets "
-                       f"({' + '.join(f'{b} bands of {r}' for b, r in schemes)})")
+            candidates = clustering.bucket_edges(documents, [bands for bands, _ in schemes]).localCheckpoint()
+            pairs, partial_buckets = candidates.agg(F.count(F.lit(1)), F.sum("partial")).first()
+            summary["candidate_pairs"], summary["partial_buckets"] = pairs, partial_buckets or 0
+            steps.done(f"{pairs:,} candidate pairs from LSH buckets "
+                       f"({' + '.join(f'{b} bands of {r}' for b, r in schemes)})"
+                       + (f"; {partial_buckets:,} buckets of over {clustering.BUCKET_HEADS + 1} documents paired with "
+                          f"their first {clustering.BUCKET_HEADS} only" if partial_buckets else ""))
             if options.verify == "none":
                 edges = candidates
             else:

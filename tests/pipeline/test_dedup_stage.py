@@ -4,10 +4,12 @@ import json
 import shutil
 from datetime import UTC, datetime
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dedup.clustering import BUCKET_HEADS
 from dedup.minhash import minhash_signatures
 from dedup.synthetic import CorpusShape, near_duplicate_corpus
 from pipeline.cli import main
@@ -167,14 +169,38 @@ def test_boilerplate_shared_by_many_pages_does_not_explode_or_merge(spark, tmp_p
     documents = [{"id": d["id"], "text": boilerplate + " " + d["text"]} for d in rng_corpus[2:]]
     inputs = write_parts(documents, tmp_path / "in", 2)
     stats = run_dedup(spark, inputs, str(tmp_path / "out"), DedupOptions(), progress=False)
-    # pages share the boilerplate's buckets, yet each bucket gives one edge per page, not one per pair
-    assert stats["candidate_pairs"] <= 21 * len(documents)
+    # pages share the boilerplate's buckets, yet each bucket pairs a page with its first members only, not all
+    assert stats["candidate_pairs"] <= 21 * BUCKET_HEADS * len(documents)
     assert stats["candidate_pairs"] > len(documents) / 10
+    assert stats["partial_buckets"] > 0
     # each page is about 600 shared + 300 own words: Jaccard about 0.5, well below the threshold
     assert stats["duplicates"] == 0
     plain = run_dedup(spark, inputs, str(tmp_path / "plain"), DedupOptions(verify="none"), progress=False)
     assert plain["candidate_pairs"] <= 9 * len(documents)
     assert plain["duplicates"] > 0  # RedPajama-V2's bands alone merge pages that only share boilerplate
+
+
+def test_a_pair_is_found_when_the_bucket_they_share_starts_with_a_third_unlike_both(spark, tmp_path):
+    """A and B agree on 108 of 128 values (0.84); C on 78 with each (0.61). The one band A and B share, C shares
+    too, and C comes first in its bucket: pairing members with the first alone would never compare A with B."""
+    from pyspark.sql import functions as F
+
+    ranked = spark.createDataFrame([(name,) for name in "xyz"], "id string").orderBy(F.xxhash64("id")).collect()
+    c, a, b = (row["id"] for row in ranked)  # the bucket's order: the smallest hash of the id first
+    base = np.random.default_rng(5).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+    changed = {a: [6 * band for band in range(10)], b: [6 * band for band in range(10, 20)],
+               c: [6 * band + step for band in range(20) for step in (1, 2)]}  # bands of 6 values: 0 to 19 differ
+    rows = []
+    for name, positions in changed.items():
+        signature = base.copy()
+        signature[positions] += 1
+        rows.append({"id": name, "signature_sim1.0": [signature.astype(">u4").tobytes()]})
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
+    stats = run_dedup(spark, [str(tmp_path / "sigs.parquet")], str(tmp_path / "out"), progress=False)
+    representative = min(a, b)
+    assert assignments(tmp_path / "out") == {representative: (representative, False), max(a, b): (representative, True),
+                                             c: (None, False)}
+    assert stats["partial_buckets"] == 0
 
 
 def test_an_input_without_text_is_named(spark, tmp_path):
