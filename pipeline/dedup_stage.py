@@ -197,7 +197,7 @@ def _exact_columns(batch: pa.RecordBatch, options: DedupOptions) -> dict[str, pa
     names = batch.schema.names
     crawl = batch.column("crawl").cast(pa.string()) if "crawl" in names else pa.nulls(batch.num_rows, pa.string())
     if options.mode == "exact":
-        keys = [None if text is None else text_key(text) for text in batch.column("text").to_pylist()]
+        keys = [text_key(text) for text in batch.column("text").to_pylist()]
     elif options.mode == "url":
         keys = [_encoded(url_key(url)) for url in batch.column("url").to_pylist()]
     else:

@@ -117,13 +117,16 @@ def test_exact_mode_and_its_representative(spark, tmp_path):
         {"id": "a", "text": text, "crawl": None, "url": "https://c.example/3"},
         {"id": "d", "text": text, "crawl": "CC-MAIN-2024-10", "url": "https://d.example/4"},
         {"id": "e", "text": "Something else entirely.", "crawl": "CC-MAIN-2024-10", "url": "https://e.example/5"},
+        *({"id": name, "text": text, "crawl": None, "url": None} for name, text in (("f", ""), ("g", "  \n "),
+                                                                                    ("h", "!!!"), ("i", "!!!"))),
     ]
     path = tmp_path / "docs.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     stats = run_dedup(spark, [str(path)], str(tmp_path / "newest"), DedupOptions(mode="exact"), progress=False)
     # newest crawl first, then the smallest id: c and d are both from 2024-10, c wins
     assert assignments(tmp_path / "newest") == {"a": ("c", True), "b": ("c", True), "c": ("c", False),
-                                                "d": ("c", True), "e": (None, False)}
+                                                "d": ("c", True), "e": (None, False),
+                                                **{name: (None, False) for name in "fghi"}}  # texts of nothing
     assert (stats["clusters"], stats["duplicates"], stats["cluster_sizes"]) == (1, 3, {"4": 1})
     run_dedup(spark, [str(path)], str(tmp_path / "oldest"), DedupOptions(mode="exact", prefer="oldest"),
               progress=False)
