@@ -12,8 +12,8 @@ Dedup looks at the whole dataset at once, so it runs in two phases, both resumab
 A document is addressed by its key, `(input index << 40) | row`, so no id has to be unique for the books to
 balance; ids only decide the representatives."""
 
+import itertools
 import math
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -32,7 +32,7 @@ from dedup.signatures import signature_from_bands, signatures
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
 from pipeline.progress import reporting
-from pipeline.remote import InputMissing
+from pipeline.remote import InputMissing, InputUnreachable, open_input
 from pipeline.signals_stage import BadDocuments, document_columns, open_documents
 from pipeline.units import StageFailed, absolute_output, finished_stats, run_units
 from signals.text import normalize
@@ -101,11 +101,13 @@ class DedupJob:
     units: dict[str, int]  # unit id -> index of its input
 
 
-def _key_schema(options: DedupOptions) -> str:
+def key_schema(options: DedupOptions) -> pa.Schema:
+    """The columns of `document_keys`' batches for a mode."""
     if not options.fuzzy:
-        return "key long, id string, crawl string, dkey binary"
-    text = ", text string" if options.verify == "exact" else ""
-    return f"key long, id string, signature binary, buckets array<long>{text}"
+        return pa.schema({"key": pa.int64(), "id": pa.string(), "crawl": pa.string(), "dkey": pa.binary()})
+    text = {"text": pa.string()} if options.verify == "exact" else {}
+    return pa.schema({"key": pa.int64(), "id": pa.string(), "signature": pa.binary(),
+                      "buckets": pa.list_(pa.int64()), **text})
 
 
 def needed_columns(names: list[str], options: DedupOptions) -> list[str]:
@@ -150,14 +152,28 @@ def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[
     for batch in batches:
         ids = batch.column("id").cast(pa.string())
         if ids.null_count:
-            raise BadDocuments(f"{location}: row {row + ids.is_null().to_pylist().index(True)} has no id")
+            raise BadDocuments(f"{location}: {row_place(location, row + ids.is_null().to_pylist().index(True))} "
+                               "has no id")
         keys = pa.array(np.arange(row, row + batch.num_rows, dtype=np.int64) + (index << ROW_BITS))
         row += batch.num_rows
         try:
             columns = _fuzzy_columns(batch, options) if options.fuzzy else _exact_columns(batch, options)
         except BadSignature as exc:
-            raise BadDocuments(f"{location}: row {row - batch.num_rows + exc.args[0]}: {exc.args[1]}") from None
+            raise BadDocuments(f"{location}: {row_place(location, row - batch.num_rows + exc.args[0])}: "
+                               f"{exc.args[1]}") from None
         yield pa.RecordBatch.from_arrays([keys, ids, *columns.values()], names=["key", "id", *columns])
+
+
+def row_place(location: str, row: int) -> str:
+    """Where the row-th document (from 0) of a file is, as a person finds it: `row N` of a Parquet file, `line N`
+    of a JSON-lines file (whose blank lines the reader skips), both counted from 1."""
+    if location.endswith(".parquet"):
+        return f"row {row + 1}"
+    compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
+    with open_input(location) as stream:
+        lines = pa.input_stream(stream, compression=compression).read().split(b"\n")
+    documents = (number for number, line in enumerate(lines, start=1) if line.strip())
+    return f"line {next(itertools.islice(documents, row, None), row + 1)}"
 
 
 class BadSignature(ValueError):
@@ -212,9 +228,15 @@ def _encoded(key: str | None) -> bytes | None:
 
 
 def _read_keys(batches: Iterator[pa.RecordBatch], options: DedupOptions) -> Iterator[pa.RecordBatch]:
+    """The keys of each listed input; a bad input gives one row of key -1 whose id is the error, so that the
+    driver names it in one line (a failing task would log Python and Java stack traces first)."""
     for batch in batches:
         for index, location in zip(batch.column("index").to_pylist(), batch.column("input").to_pylist(), strict=True):
-            yield from document_keys(location, index, options)
+            try:
+                yield from document_keys(location, index, options)
+            except (BadDocuments, InputMissing, InputUnreachable) as exc:
+                yield pa.RecordBatch.from_pylist([{"key": -1, "id": str(exc)}], schema=key_schema(options))
+                return
 
 
 def _write_clusters(batches: Iterator[pa.RecordBatch], output: str) -> Iterator[pa.RecordBatch]:
@@ -254,8 +276,8 @@ class _Steps:
 def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, progress: bool = True) -> dict:
     """Phase 1: the clusters of the whole input, written per input file under _clusters/; returns the summary."""
     from pyspark import StorageLevel
-    from pyspark.errors import PythonException
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     from dedup import clustering
 
@@ -264,14 +286,13 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
     listing = spark.createDataFrame(
         spark.sparkContext.parallelize([(i, location) for i, location in enumerate(inputs)], len(inputs)),
         "index int, input string")
-    documents = listing.mapInArrow(partial(_read_keys, options=options), _key_schema(options))
+    documents = listing.mapInArrow(partial(_read_keys, options=options), from_arrow_schema(key_schema(options)))
     documents = documents.persist(StorageLevel.DISK_ONLY)
     steps, shuffle_partitions = _Steps(progress), _shuffle_partitions(spark)
     try:
-        try:
-            total = documents.count()
-        except PythonException as exc:
-            raise StageFailed(_input_error(exc)) from None
+        total, error = documents.agg(F.count(F.lit(1)), F.min(F.when(F.col("key") < 0, F.col("id")))).first()
+        if error is not None:
+            raise StageFailed(f"an input cannot be read as documents: {error}")
         summary: dict = {"documents": total}
         # the largest shuffle holds a band of every document: its partitions grow with the data
         per_document = sum(bands for bands, _ in options.schemes()) if options.fuzzy else 1
@@ -321,14 +342,6 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
 
 def _shuffle_partitions(spark) -> int:
     return int(spark.conf.get("spark.sql.shuffle.partitions"))
-
-
-def _input_error(exc: Exception) -> str:
-    """The message of the input error behind a failed Spark task (the file and what is wrong with it)."""
-    found = re.findall(r"(?:BadDocuments|InputMissing|InputUnreachable): (.+)", str(exc))
-    if not found:
-        raise exc
-    return f"an input cannot be read as documents: {found[-1]}"
 
 
 def _threshold_summaries(sizes: dict[int, dict[int, int]], options: DedupOptions) -> dict:

@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import numpy as np
@@ -239,8 +241,20 @@ def test_an_option_of_fuzzy_dedup_is_refused_in_another_mode(tmp_path, capsys):
 def test_a_malformed_signature_is_named(spark, tmp_path):
     rows = [{"id": "a", "signature_sim1.0": [bytes(512)]}, {"id": "b", "signature_sim1.0": [bytes(52)] * 2}]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
-    with pytest.raises(StageFailed, match=r"sigs\.parquet: row 1: signature_sim1\.0 holds 26 values, not 128"):
+    with pytest.raises(StageFailed, match=r"sigs\.parquet: row 2: signature_sim1\.0 holds 26 values, not 128"):
         run_dedup(spark, [str(tmp_path / "sigs.parquet")], str(tmp_path / "out"), progress=False)
+
+
+def test_a_row_without_an_id_is_named_by_its_line_in_one_line(tmp_path):
+    """A bad row is found in a Spark task, yet the user sees one line naming the file and the line (from 1, as
+    an editor counts them, blank lines included), not the task's Python and Java stack traces."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n\n{"id": "b", "text": "two"}\n{"id": null, "text": "three"}\n')
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "dedup", str(path), "--mode", "exact", "--output",
+                           str(tmp_path / "out"), "--master", "local[1]", "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert f"curate dedup: error: an input cannot be read as documents: {path}: line 4 has no id\n" in done.stderr
+    assert "Traceback" not in done.stderr and "\tat org.apache" not in done.stderr
 
 
 def test_cluster_size_histogram_bins():
