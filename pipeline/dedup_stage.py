@@ -14,6 +14,7 @@ balance; ids only decide the representatives."""
 
 import itertools
 import math
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ SIGNATURE_COLUMN = "signature_sim1.0"  # all 128 values in one band (spec §3)
 ROW_BITS = 40
 BAND_ROWS_PER_PARTITION = 4_000_000  # the band shuffle's partitions grow with the data (a few hundred MB each)
 CLUSTERS = "_clusters"
+DEDUP_COLUMN = re.compile(r"^(dup_cluster|is_duplicate)(_.*)?$")  # the columns dedup adds, for any threshold
 SUMMARY = f"{CLUSTERS}/_summary.json"
 CLUSTER_SCHEMA = pa.schema([("row", pa.int64()), ("t", pa.int32()), ("dup_cluster", pa.string()),
                             ("is_duplicate", pa.bool_())])
@@ -137,7 +139,9 @@ def check_columns(inputs: list[str], options: DedupOptions) -> None:
         for location, names in zip(inputs, pool.map(document_columns, inputs), strict=True):
             problem = names is not None and missing_column(location, names, options)
             if problem:
-                raise BadDocuments(f"{problem}; --mode {options.mode} reads it")
+                # with signatures given, fuzzy mode reads the text only to verify on it
+                reader = "--verify exact" if options.fuzzy and SIGNATURE_COLUMN in names else f"--mode {options.mode}"
+                raise BadDocuments(f"{problem}; {reader} reads it")
 
 
 def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[pa.RecordBatch]:
@@ -387,8 +391,8 @@ def dedup_unit(location: str, unit: str, job: DedupJob) -> dict:
         return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
     files = []
     if schema is not None:
-        added = {field.name for field in fields}
-        kept_fields = [field for field in schema if field.name not in added]  # a rerun on dedup output replaces them
+        # a rerun on dedup output replaces its columns, those of other thresholds too
+        kept_fields = [field for field in schema if not DEDUP_COLUMN.match(field.name)]
 
         def tables():
             start = 0

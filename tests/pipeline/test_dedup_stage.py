@@ -14,7 +14,7 @@ import pytest
 from dedup.clustering import BUCKET_HEADS
 from dedup.minhash import minhash_signatures
 from dedup.synthetic import CorpusShape, near_duplicate_corpus
-from pipeline.cli import main
+from pipeline.cli import main, print_clusters
 from pipeline.dedup_stage import DedupOptions, run_dedup, size_histogram
 from pipeline.units import StageFailed
 from signals.text import normalize
@@ -236,6 +236,16 @@ def test_an_option_of_fuzzy_dedup_is_refused_in_another_mode(tmp_path, capsys):
                           (["--no-verify"], "--verify/--no-verify")):
         assert main(["dedup", str(tmp_path), "--mode", "exact", *option, "--output", str(tmp_path / "out")]) == 2
         assert f"{named} applies to --mode fuzzy only, not to --mode exact" in capsys.readouterr().err
+    # and the reverse: a fuzzy cluster's representative is its smallest id, whatever the crawl
+    assert main(["dedup", str(tmp_path), "--prefer", "oldest", "--output", str(tmp_path / "out")]) == 2
+    assert "--prefer applies to --mode exact, digest and url only, not to --mode fuzzy" in capsys.readouterr().err
+
+
+def test_verifying_on_the_text_needs_the_text_even_with_signatures_given(tmp_path, capsys):
+    path = tmp_path / "sigs.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": "a", "signature_sim1.0": [bytes(512)]}]), path)
+    assert main(["dedup", str(path), "--verify", "exact", "--output", str(tmp_path / "out")]) == 2
+    assert f"{path}: no `text` column (has: id, signature_sim1.0); --verify exact reads it" in capsys.readouterr().err
 
 
 def test_a_malformed_signature_is_named(spark, tmp_path):
@@ -255,6 +265,20 @@ def test_a_row_without_an_id_is_named_by_its_line_in_one_line(tmp_path):
     assert done.returncode == 2
     assert f"curate dedup: error: an input cannot be read as documents: {path}: line 4 has no id\n" in done.stderr
     assert "Traceback" not in done.stderr and "\tat org.apache" not in done.stderr
+
+
+def test_a_rerun_in_another_mode_replaces_the_columns_of_every_threshold(spark, fuzzy_run, tmp_path):
+    root, _, _ = fuzzy_run
+    parts = [str(path) for path in sorted((root / "out").glob("part-*.parquet"))]
+    run_dedup(spark, parts, str(tmp_path / "out"), DedupOptions(mode="exact"), progress=False)
+    assert pq.read_table(tmp_path / "out").column_names == ["id", "text", "dup_cluster", "is_duplicate"]
+
+
+def test_cluster_sizes_are_printed_smallest_first(capsys):
+    stats = {"documents": 40, "by_threshold": {"exact": {"clusters": 3, "duplicates": 21, "cluster_sizes":
+                                                         dict(sorted(size_histogram({2: 1, 10: 1, 12: 1}).items()))}}}
+    print_clusters(stats)  # _stats.json holds the sizes sorted as text
+    assert capsys.readouterr().out.endswith("clusters by size: 2: 1, 10: 1, 11-100: 1\n")
 
 
 def test_cluster_size_histogram_bins():
