@@ -1,4 +1,4 @@
-"""The Spark side of dedup, and the only dedup module that imports pyspark: LSH buckets into star edges,
+"""The Spark side of dedup, and the only dedup module that imports pyspark: LSH buckets into candidate pairs,
 candidate verification, connected components on DataFrames, and each cluster's representative.
 
 Every step is a set operation on the rows' values (never on their order or partitioning), so the result is
@@ -23,21 +23,27 @@ from dedup.lsh import estimated_jaccard, jaccard
 from signals.text import normalize
 
 EDGE_SCHEMA = "t int, a long, b long"
+# Buckets are almost always a handful of documents: every pair in one of up to BUCKET_HEADS + 1 is verified; a
+# larger bucket (boilerplate shared by thousands of pages) pairs each member with its first BUCKET_HEADS only.
+BUCKET_HEADS = 32
 
 
-def star_edges(documents: DataFrame, bands_per_scheme: list[int]) -> DataFrame:
-    """(t, a, b): each document of a bucket joined to the bucket's first document, never all pairs.
+def bucket_edges(documents: DataFrame, bands_per_scheme: list[int], heads: int = BUCKET_HEADS) -> DataFrame:
+    """(t, a, b, partial): each document of a bucket paired with every one of the bucket's first `heads` documents
+    (all pairs in a bucket of up to heads + 1), never all pairs of a large bucket.
 
     A document's `buckets` hold the bands of each banding scheme in turn; the scheme of a band is `t`. A bucket's
-    first document is the one with the smallest hash of its id (then key), which does not depend on how the
-    input is split into files."""
+    documents are ordered by the hash of their id (then key), which does not depend on how the input is split
+    into files; a pair is (later, earlier) in that order, so a pair sharing several buckets is one row. `partial`
+    counts the buckets larger than heads + 1 (whose later members are not paired with each other) on one row
+    of each such bucket."""
     bands = documents.select("key", F.xxhash64("id").alias("rank"), F.posexplode("buckets").alias("band", "bucket"))
-    bands = bands.withColumn("t", _scheme_of(F.col("band"), bands_per_scheme))
-    centre = F.min(F.struct("rank", "key")).over(Window.partitionBy("t", "bucket"))
-    return (bands.withColumn("centre", centre.getField("key"))
-            .where(F.col("centre") != F.col("key"))
-            .select("t", F.col("key").alias("a"), F.col("centre").alias("b"))
-            .distinct())
+    bands = (bands.withColumn("t", _scheme_of(F.col("band"), bands_per_scheme))
+             .withColumn("n", F.row_number().over(Window.partitionBy("t", "bucket").orderBy("rank", "key"))))
+    first = bands.where(F.col("n") <= heads).select("t", "bucket", F.col("key").alias("b"), F.col("n").alias("m"))
+    overflow = (F.col("n") == heads + 2) & (F.col("m") == 1)  # one row per bucket larger than heads + 1
+    return (bands.where(F.col("n") > 1).join(first, ["t", "bucket"]).where(F.col("m") < F.col("n"))
+            .groupBy("t", F.col("key").alias("a"), "b").agg(F.sum(overflow.cast("int")).alias("partial")))
 
 
 def _scheme_of(band: Column, bands_per_scheme: list[int]) -> Column:

@@ -17,9 +17,11 @@ _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _KEEP = "/!$&'()*+,;=:@%"
 
 
-def text_key(text: str) -> bytes:
-    """SHA-1 of the RedPajama-V2 normalised text: copies differing only in case, ASCII punctuation or spacing match."""
-    return hashlib.sha1(normalize(text).encode("utf-8")).digest()
+def text_key(text: str | None) -> bytes | None:
+    """SHA-1 of the RedPajama-V2 normalised text: copies differing only in case, ASCII punctuation or spacing match.
+    None for no text, or one that normalises to nothing (white space, punctuation): nobody's duplicate."""
+    normalized = normalize(text or "")
+    return hashlib.sha1(normalized.encode("utf-8")).digest() if normalized else None
 
 
 def digest_key(digest: str | None) -> str | None:

@@ -321,7 +321,7 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
                              "default) or the texts' exact Jaccard reaches the threshold")
     verify.add_argument("--no-verify", dest="verify", action="store_const", const="none",
                         help="fuzzy: RedPajama-V2's bands, every pair sharing a band is a duplicate")
-    parser.add_argument("--prefer", choices=("newest", "oldest"), default="newest",
+    parser.add_argument("--prefer", choices=("newest", "oldest"),
                         help="exact, digest, url: the representative comes from the newest (default) or the "
                              "oldest crawl, then has the smallest id")
     parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
@@ -336,9 +336,11 @@ def run_dedup_command(args: argparse.Namespace) -> int:
     fuzzy_only = [name for name, value in given if value]
     if args.mode != "fuzzy" and fuzzy_only:
         raise ValueError(f"{fuzzy_only[0]} applies to --mode fuzzy only, not to --mode {args.mode}")
+    if args.mode == "fuzzy" and args.prefer:  # a fuzzy cluster's representative is its smallest id
+        raise ValueError("--prefer applies to --mode exact, digest and url only, not to --mode fuzzy")
     options = DedupOptions(mode=args.mode, thresholds=args.threshold or DedupOptions.thresholds,
                            verify=args.verify or DedupOptions.verify,
-                           prefer=args.prefer)
+                           prefer=args.prefer or DedupOptions.prefer)
     inputs = input_files(args, DOCUMENT_SUFFIXES)
     check_columns(inputs, options)  # before Spark starts
     stats = run_dedup(_session(args, "curate dedup"), inputs, args.output, options, overwrite=args.overwrite,
@@ -351,7 +353,8 @@ def run_dedup_command(args: argparse.Namespace) -> int:
 def print_clusters(stats: dict) -> None:
     """The dedup summary: clusters, duplicates and cluster sizes per threshold (or exact mode)."""
     for name, found in stats["by_threshold"].items():
-        sizes = ", ".join(f"{size}: {n:,}" for size, n in found["cluster_sizes"].items()) or "none"
+        by_size = sorted(found["cluster_sizes"].items(), key=lambda item: int(item[0].split("-")[0]))  # 2 before 10
+        sizes = ", ".join(f"{size}: {n:,}" for size, n in by_size) or "none"
         print(f"{name}: {found['clusters']:,} clusters, {found['duplicates']:,} duplicates of "
               f"{stats['documents']:,} documents; clusters by size: {sizes}")
 

@@ -12,6 +12,7 @@ Dedup looks at the whole dataset at once, so it runs in two phases, both resumab
 A document is addressed by its key, `(input index << 40) | row`, so no id has to be unique for the books to
 balance; ids only decide the representatives."""
 
+import itertools
 import math
 import re
 import sys
@@ -32,7 +33,7 @@ from dedup.signatures import signature_from_bands, signatures
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
 from pipeline.progress import reporting
-from pipeline.remote import InputMissing
+from pipeline.remote import InputMissing, InputUnreachable, open_input
 from pipeline.signals_stage import BadDocuments, document_columns, open_documents
 from pipeline.units import StageFailed, absolute_output, finished_stats, run_units
 from signals.text import normalize
@@ -43,6 +44,7 @@ SIGNATURE_COLUMN = "signature_sim1.0"  # all 128 values in one band (spec §3)
 ROW_BITS = 40
 BAND_ROWS_PER_PARTITION = 4_000_000  # the band shuffle's partitions grow with the data (a few hundred MB each)
 CLUSTERS = "_clusters"
+DEDUP_COLUMN = re.compile(r"^(dup_cluster|is_duplicate)(_.*)?$")  # the columns dedup adds, for any threshold
 SUMMARY = f"{CLUSTERS}/_summary.json"
 CLUSTER_SCHEMA = pa.schema([("row", pa.int64()), ("t", pa.int32()), ("dup_cluster", pa.string()),
                             ("is_duplicate", pa.bool_())])
@@ -101,11 +103,13 @@ class DedupJob:
     units: dict[str, int]  # unit id -> index of its input
 
 
-def _key_schema(options: DedupOptions) -> str:
+def key_schema(options: DedupOptions) -> pa.Schema:
+    """The columns of `document_keys`' batches for a mode."""
     if not options.fuzzy:
-        return "key long, id string, crawl string, dkey binary"
-    text = ", text string" if options.verify == "exact" else ""
-    return f"key long, id string, signature binary, buckets array<long>{text}"
+        return pa.schema({"key": pa.int64(), "id": pa.string(), "crawl": pa.string(), "dkey": pa.binary()})
+    text = {"text": pa.string()} if options.verify == "exact" else {}
+    return pa.schema({"key": pa.int64(), "id": pa.string(), "signature": pa.binary(),
+                      "buckets": pa.list_(pa.int64()), **text})
 
 
 def needed_columns(names: list[str], options: DedupOptions) -> list[str]:
@@ -135,7 +139,9 @@ def check_columns(inputs: list[str], options: DedupOptions) -> None:
         for location, names in zip(inputs, pool.map(document_columns, inputs), strict=True):
             problem = names is not None and missing_column(location, names, options)
             if problem:
-                raise BadDocuments(f"{problem}; --mode {options.mode} reads it")
+                # with signatures given, fuzzy mode reads the text only to verify on it
+                reader = "--verify exact" if options.fuzzy and SIGNATURE_COLUMN in names else f"--mode {options.mode}"
+                raise BadDocuments(f"{problem}; {reader} reads it")
 
 
 def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[pa.RecordBatch]:
@@ -150,14 +156,28 @@ def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[
     for batch in batches:
         ids = batch.column("id").cast(pa.string())
         if ids.null_count:
-            raise BadDocuments(f"{location}: row {row + ids.is_null().to_pylist().index(True)} has no id")
+            raise BadDocuments(f"{location}: {row_place(location, row + ids.is_null().to_pylist().index(True))} "
+                               "has no id")
         keys = pa.array(np.arange(row, row + batch.num_rows, dtype=np.int64) + (index << ROW_BITS))
         row += batch.num_rows
         try:
             columns = _fuzzy_columns(batch, options) if options.fuzzy else _exact_columns(batch, options)
         except BadSignature as exc:
-            raise BadDocuments(f"{location}: row {row - batch.num_rows + exc.args[0]}: {exc.args[1]}") from None
+            raise BadDocuments(f"{location}: {row_place(location, row - batch.num_rows + exc.args[0])}: "
+                               f"{exc.args[1]}") from None
         yield pa.RecordBatch.from_arrays([keys, ids, *columns.values()], names=["key", "id", *columns])
+
+
+def row_place(location: str, row: int) -> str:
+    """Where the row-th document (from 0) of a file is, as a person finds it: `row N` of a Parquet file, `line N`
+    of a JSON-lines file (whose blank lines the reader skips), both counted from 1."""
+    if location.endswith(".parquet"):
+        return f"row {row + 1}"
+    compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
+    with open_input(location) as stream:
+        lines = pa.input_stream(stream, compression=compression).read().split(b"\n")
+    documents = (number for number, line in enumerate(lines, start=1) if line.strip())
+    return f"line {next(itertools.islice(documents, row, None), row + 1)}"
 
 
 class BadSignature(ValueError):
@@ -197,7 +217,7 @@ def _exact_columns(batch: pa.RecordBatch, options: DedupOptions) -> dict[str, pa
     names = batch.schema.names
     crawl = batch.column("crawl").cast(pa.string()) if "crawl" in names else pa.nulls(batch.num_rows, pa.string())
     if options.mode == "exact":
-        keys = [None if text is None else text_key(text) for text in batch.column("text").to_pylist()]
+        keys = [text_key(text) for text in batch.column("text").to_pylist()]
     elif options.mode == "url":
         keys = [_encoded(url_key(url)) for url in batch.column("url").to_pylist()]
     else:
@@ -212,9 +232,15 @@ def _encoded(key: str | None) -> bytes | None:
 
 
 def _read_keys(batches: Iterator[pa.RecordBatch], options: DedupOptions) -> Iterator[pa.RecordBatch]:
+    """The keys of each listed input; a bad input gives one row of key -1 whose id is the error, so that the
+    driver names it in one line (a failing task would log Python and Java stack traces first)."""
     for batch in batches:
         for index, location in zip(batch.column("index").to_pylist(), batch.column("input").to_pylist(), strict=True):
-            yield from document_keys(location, index, options)
+            try:
+                yield from document_keys(location, index, options)
+            except (BadDocuments, InputMissing, InputUnreachable) as exc:
+                yield pa.RecordBatch.from_pylist([{"key": -1, "id": str(exc)}], schema=key_schema(options))
+                return
 
 
 def _write_clusters(batches: Iterator[pa.RecordBatch], output: str) -> Iterator[pa.RecordBatch]:
@@ -254,8 +280,8 @@ class _Steps:
 def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, progress: bool = True) -> dict:
     """Phase 1: the clusters of the whole input, written per input file under _clusters/; returns the summary."""
     from pyspark import StorageLevel
-    from pyspark.errors import PythonException
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     from dedup import clustering
 
@@ -264,14 +290,13 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
     listing = spark.createDataFrame(
         spark.sparkContext.parallelize([(i, location) for i, location in enumerate(inputs)], len(inputs)),
         "index int, input string")
-    documents = listing.mapInArrow(partial(_read_keys, options=options), _key_schema(options))
+    documents = listing.mapInArrow(partial(_read_keys, options=options), from_arrow_schema(key_schema(options)))
     documents = documents.persist(StorageLevel.DISK_ONLY)
     steps, shuffle_partitions = _Steps(progress), _shuffle_partitions(spark)
     try:
-        try:
-            total = documents.count()
-        except PythonException as exc:
-            raise StageFailed(_input_error(exc)) from None
+        total, error = documents.agg(F.count(F.lit(1)), F.min(F.when(F.col("key") < 0, F.col("id")))).first()
+        if error is not None:
+            raise StageFailed(f"an input cannot be read as documents: {error}")
         summary: dict = {"documents": total}
         # the largest shuffle holds a band of every document: its partitions grow with the data
         per_document = sum(bands for bands, _ in options.schemes()) if options.fuzzy else 1
@@ -280,10 +305,13 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
         steps.done(f"read the keys of {total:,} documents from {len(inputs):,} file{'s' if len(inputs) > 1 else ''}")
         if options.fuzzy:
             schemes = options.schemes()
-            candidates = clustering.star_edges(documents, [bands for bands, _ in schemes]).localCheckpoint()
-            summary["candidate_pairs"] = candidates.count()
-            steps.done(f"{summary['candidate_pairs']:,} candidate pairs from LSH buckets "
-                       f"({' + '.join(f'{b} bands of {r}' for b, r in schemes)})")
+            candidates = clustering.bucket_edges(documents, [bands for bands, _ in schemes]).localCheckpoint()
+            pairs, partial_buckets = candidates.agg(F.count(F.lit(1)), F.sum("partial")).first()
+            summary["candidate_pairs"], summary["partial_buckets"] = pairs, partial_buckets or 0
+            steps.done(f"{pairs:,} candidate pairs from LSH buckets "
+                       f"({' + '.join(f'{b} bands of {r}' for b, r in schemes)})"
+                       + (f"; {partial_buckets:,} buckets of over {clustering.BUCKET_HEADS + 1} documents paired with "
+                          f"their first {clustering.BUCKET_HEADS} only" if partial_buckets else ""))
             if options.verify == "none":
                 edges = candidates
             else:
@@ -318,14 +346,6 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
 
 def _shuffle_partitions(spark) -> int:
     return int(spark.conf.get("spark.sql.shuffle.partitions"))
-
-
-def _input_error(exc: Exception) -> str:
-    """The message of the input error behind a failed Spark task (the file and what is wrong with it)."""
-    found = re.findall(r"(?:BadDocuments|InputMissing|InputUnreachable): (.+)", str(exc))
-    if not found:
-        raise exc
-    return f"an input cannot be read as documents: {found[-1]}"
 
 
 def _threshold_summaries(sizes: dict[int, dict[int, int]], options: DedupOptions) -> dict:
@@ -371,8 +391,8 @@ def dedup_unit(location: str, unit: str, job: DedupJob) -> dict:
         return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
     files = []
     if schema is not None:
-        added = {field.name for field in fields}
-        kept_fields = [field for field in schema if field.name not in added]  # a rerun on dedup output replaces them
+        # a rerun on dedup output replaces its columns, those of other thresholds too
+        kept_fields = [field for field in schema if not DEDUP_COLUMN.match(field.name)]
 
         def tables():
             start = 0

@@ -1,10 +1,12 @@
-"""The Spark side of dedup on its own: connected components against union-find, star edges against all pairs."""
+"""The Spark side of dedup on its own: connected components against union-find, bucket pairs against all pairs."""
 
+import itertools
 import random
+from collections import Counter
 
 import pytest
 
-from dedup.clustering import connected_components, star_edges
+from dedup.clustering import BUCKET_HEADS, bucket_edges, connected_components
 
 
 def union_find(edges: list[tuple[int, int, int]]) -> dict[tuple[int, int], int]:
@@ -48,19 +50,34 @@ def test_components_equal_union_find(spark, name):
     assert got == expected
 
 
-def test_a_bucket_of_many_documents_gives_one_edge_per_member(spark):
-    # 3,000 boilerplate pages share one band: all pairs would be 4.5 million edges, a star has 2,999
+def pairs(frame) -> set[tuple[int, int, int]]:
+    return {(row["t"], min(row["a"], row["b"]), max(row["a"], row["b"])) for row in frame.collect()}
+
+
+def test_every_pair_of_a_small_bucket_is_a_candidate(spark):
+    # a family shares its bucket whoever comes first in it: the first member may be the one unlike the others
+    size = BUCKET_HEADS + 1
+    rows = [(key, f"doc-{key}", [42, 7 if key < 3 else 1000 + key]) for key in range(size)]
+    frame = bucket_edges(spark.createDataFrame(rows, "key long, id string, buckets array<long>"), [2])
+    assert pairs(frame) == {(0, a, b) for a, b in itertools.combinations(range(size), 2)}
+    assert frame.count() == len(pairs(frame))  # a pair sharing two buckets is one candidate
+    assert frame.agg({"partial": "sum"}).first()[0] == 0
+
+
+def test_a_bucket_of_many_documents_pairs_each_with_its_first_members_only(spark):
+    # 3,000 boilerplate pages share one band: all pairs would be 4.5 million candidates
     rows = [(key, f"doc-{key:05d}", [42, 1000 + key]) for key in range(3000)]
-    documents = spark.createDataFrame(rows, "key long, id string, buckets array<long>")
-    edges = star_edges(documents, [2])
-    assert edges.count() == 2999
-    centre = edges.select("b").distinct().collect()
-    assert len(centre) == 1 and {row["t"] for row in edges.select("t").distinct().collect()} == {0}
+    frame = bucket_edges(spark.createDataFrame(rows, "key long, id string, buckets array<long>"), [2])
+    found = pairs(frame)
+    assert len(found) <= BUCKET_HEADS * 3000
+    degree = Counter(node for _, a, b in found for node in (a, b))
+    assert set(degree) == set(range(3000))
+    assert sum(d == 2999 for d in degree.values()) == BUCKET_HEADS  # the first pages, paired with every page
+    assert frame.agg({"partial": "sum"}).first()[0] == 1  # counted once, as a bucket seen only in part
 
 
 def test_each_scheme_groups_its_own_bands(spark):
     # scheme 0 has 2 bands, scheme 1 has 3: the same bucket value in different schemes is no link
     rows = [(1, "a", [7, 8, 9, 10, 11]), (2, "b", [7, 0, 1, 2, 3]), (3, "c", [4, 9, 6, 12, 13])]
     documents = spark.createDataFrame(rows, "key long, id string, buckets array<long>")
-    edges = {tuple(row) for row in star_edges(documents, [2, 3]).select("t", "a", "b").collect()}
-    assert {(t, min(a, b), max(a, b)) for t, a, b in edges} == {(0, 1, 2)}
+    assert pairs(bucket_edges(documents, [2, 3])) == {(0, 1, 2)}

@@ -8,7 +8,12 @@ from dedup.keys import digest_key, text_key, url_key
 def test_text_key_ignores_case_ascii_punctuation_and_spacing():
     assert text_key("Hello,   World!\nSee you.") == text_key("hello world see you")
     assert text_key("Hello World") != text_key("Hello Word")
-    assert len(text_key("")) == 20
+    assert len(text_key("x")) == 20
+
+
+def test_a_text_that_normalises_to_nothing_has_no_key():
+    # empty, white space only and punctuation only texts are not copies of each other
+    assert [text_key(text) for text in (None, "", "  \n ", "!!!", " ?.. ")] == [None] * 5
 
 
 def test_digest_key_strips_the_sha1_prefix_as_redpajama_does():

@@ -2,15 +2,19 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dedup.clustering import BUCKET_HEADS
 from dedup.minhash import minhash_signatures
 from dedup.synthetic import CorpusShape, near_duplicate_corpus
-from pipeline.cli import main
+from pipeline.cli import main, print_clusters
 from pipeline.dedup_stage import DedupOptions, run_dedup, size_histogram
 from pipeline.units import StageFailed
 from signals.text import normalize
@@ -115,13 +119,16 @@ def test_exact_mode_and_its_representative(spark, tmp_path):
         {"id": "a", "text": text, "crawl": None, "url": "https://c.example/3"},
         {"id": "d", "text": text, "crawl": "CC-MAIN-2024-10", "url": "https://d.example/4"},
         {"id": "e", "text": "Something else entirely.", "crawl": "CC-MAIN-2024-10", "url": "https://e.example/5"},
+        *({"id": name, "text": text, "crawl": None, "url": None} for name, text in (("f", ""), ("g", "  \n "),
+                                                                                    ("h", "!!!"), ("i", "!!!"))),
     ]
     path = tmp_path / "docs.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     stats = run_dedup(spark, [str(path)], str(tmp_path / "newest"), DedupOptions(mode="exact"), progress=False)
     # newest crawl first, then the smallest id: c and d are both from 2024-10, c wins
     assert assignments(tmp_path / "newest") == {"a": ("c", True), "b": ("c", True), "c": ("c", False),
-                                                "d": ("c", True), "e": (None, False)}
+                                                "d": ("c", True), "e": (None, False),
+                                                **{name: (None, False) for name in "fghi"}}  # texts of nothing
     assert (stats["clusters"], stats["duplicates"], stats["cluster_sizes"]) == (1, 3, {"4": 1})
     run_dedup(spark, [str(path)], str(tmp_path / "oldest"), DedupOptions(mode="exact", prefer="oldest"),
               progress=False)
@@ -167,14 +174,38 @@ def test_boilerplate_shared_by_many_pages_does_not_explode_or_merge(spark, tmp_p
     documents = [{"id": d["id"], "text": boilerplate + " " + d["text"]} for d in rng_corpus[2:]]
     inputs = write_parts(documents, tmp_path / "in", 2)
     stats = run_dedup(spark, inputs, str(tmp_path / "out"), DedupOptions(), progress=False)
-    # pages share the boilerplate's buckets, yet each bucket gives one edge per page, not one per pair
-    assert stats["candidate_pairs"] <= 21 * len(documents)
+    # pages share the boilerplate's buckets, yet each bucket pairs a page with its first members only, not all
+    assert stats["candidate_pairs"] <= 21 * BUCKET_HEADS * len(documents)
     assert stats["candidate_pairs"] > len(documents) / 10
+    assert stats["partial_buckets"] > 0
     # each page is about 600 shared + 300 own words: Jaccard about 0.5, well below the threshold
     assert stats["duplicates"] == 0
     plain = run_dedup(spark, inputs, str(tmp_path / "plain"), DedupOptions(verify="none"), progress=False)
     assert plain["candidate_pairs"] <= 9 * len(documents)
     assert plain["duplicates"] > 0  # RedPajama-V2's bands alone merge pages that only share boilerplate
+
+
+def test_a_pair_is_found_when_the_bucket_they_share_starts_with_a_third_unlike_both(spark, tmp_path):
+    """A and B agree on 108 of 128 values (0.84); C on 78 with each (0.61). The one band A and B share, C shares
+    too, and C comes first in its bucket: pairing members with the first alone would never compare A with B."""
+    from pyspark.sql import functions as F
+
+    ranked = spark.createDataFrame([(name,) for name in "xyz"], "id string").orderBy(F.xxhash64("id")).collect()
+    c, a, b = (row["id"] for row in ranked)  # the bucket's order: the smallest hash of the id first
+    base = np.random.default_rng(5).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+    changed = {a: [6 * band for band in range(10)], b: [6 * band for band in range(10, 20)],
+               c: [6 * band + step for band in range(20) for step in (1, 2)]}  # bands of 6 values: 0 to 19 differ
+    rows = []
+    for name, positions in changed.items():
+        signature = base.copy()
+        signature[positions] += 1
+        rows.append({"id": name, "signature_sim1.0": [signature.astype(">u4").tobytes()]})
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
+    stats = run_dedup(spark, [str(tmp_path / "sigs.parquet")], str(tmp_path / "out"), progress=False)
+    representative = min(a, b)
+    assert assignments(tmp_path / "out") == {representative: (representative, False), max(a, b): (representative, True),
+                                             c: (None, False)}
+    assert stats["partial_buckets"] == 0
 
 
 def test_an_input_without_text_is_named(spark, tmp_path):
@@ -205,13 +236,49 @@ def test_an_option_of_fuzzy_dedup_is_refused_in_another_mode(tmp_path, capsys):
                           (["--no-verify"], "--verify/--no-verify")):
         assert main(["dedup", str(tmp_path), "--mode", "exact", *option, "--output", str(tmp_path / "out")]) == 2
         assert f"{named} applies to --mode fuzzy only, not to --mode exact" in capsys.readouterr().err
+    # and the reverse: a fuzzy cluster's representative is its smallest id, whatever the crawl
+    assert main(["dedup", str(tmp_path), "--prefer", "oldest", "--output", str(tmp_path / "out")]) == 2
+    assert "--prefer applies to --mode exact, digest and url only, not to --mode fuzzy" in capsys.readouterr().err
+
+
+def test_verifying_on_the_text_needs_the_text_even_with_signatures_given(tmp_path, capsys):
+    path = tmp_path / "sigs.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": "a", "signature_sim1.0": [bytes(512)]}]), path)
+    assert main(["dedup", str(path), "--verify", "exact", "--output", str(tmp_path / "out")]) == 2
+    assert f"{path}: no `text` column (has: id, signature_sim1.0); --verify exact reads it" in capsys.readouterr().err
 
 
 def test_a_malformed_signature_is_named(spark, tmp_path):
     rows = [{"id": "a", "signature_sim1.0": [bytes(512)]}, {"id": "b", "signature_sim1.0": [bytes(52)] * 2}]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sigs.parquet")
-    with pytest.raises(StageFailed, match=r"sigs\.parquet: row 1: signature_sim1\.0 holds 26 values, not 128"):
+    with pytest.raises(StageFailed, match=r"sigs\.parquet: row 2: signature_sim1\.0 holds 26 values, not 128"):
         run_dedup(spark, [str(tmp_path / "sigs.parquet")], str(tmp_path / "out"), progress=False)
+
+
+def test_a_row_without_an_id_is_named_by_its_line_in_one_line(tmp_path):
+    """A bad row is found in a Spark task, yet the user sees one line naming the file and the line (from 1, as
+    an editor counts them, blank lines included), not the task's Python and Java stack traces."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n\n{"id": "b", "text": "two"}\n{"id": null, "text": "three"}\n')
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "dedup", str(path), "--mode", "exact", "--output",
+                           str(tmp_path / "out"), "--master", "local[1]", "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert f"curate dedup: error: an input cannot be read as documents: {path}: line 4 has no id\n" in done.stderr
+    assert "Traceback" not in done.stderr and "\tat org.apache" not in done.stderr
+
+
+def test_a_rerun_in_another_mode_replaces_the_columns_of_every_threshold(spark, fuzzy_run, tmp_path):
+    root, _, _ = fuzzy_run
+    parts = [str(path) for path in sorted((root / "out").glob("part-*.parquet"))]
+    run_dedup(spark, parts, str(tmp_path / "out"), DedupOptions(mode="exact"), progress=False)
+    assert pq.read_table(tmp_path / "out").column_names == ["id", "text", "dup_cluster", "is_duplicate"]
+
+
+def test_cluster_sizes_are_printed_smallest_first(capsys):
+    stats = {"documents": 40, "by_threshold": {"exact": {"clusters": 3, "duplicates": 21, "cluster_sizes":
+                                                         dict(sorted(size_histogram({2: 1, 10: 1, 12: 1}).items()))}}}
+    print_clusters(stats)  # _stats.json holds the sizes sorted as text
+    assert capsys.readouterr().out.endswith("clusters by size: 2: 1, 10: 1, 11-100: 1\n")
 
 
 def test_cluster_size_histogram_bins():
