@@ -34,7 +34,7 @@ from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
 from pipeline.progress import reporting
 from pipeline.remote import InputMissing, InputUnreachable, open_input
-from pipeline.signals_stage import BadDocuments, document_columns, open_documents
+from pipeline.signals_stage import BadDocuments, decompressed, document_columns, is_parquet, open_documents
 from pipeline.units import StageFailed, absolute_output, finished_stats, run_units
 from signals.text import normalize
 
@@ -171,11 +171,10 @@ def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[
 def row_place(location: str, row: int) -> str:
     """Where the row-th document (from 0) of a file is, as a person finds it: `row N` of a Parquet file, `line N`
     of a JSON-lines file (whose blank lines the reader skips), both counted from 1."""
-    if location.endswith(".parquet"):
+    if is_parquet(location):
         return f"row {row + 1}"
-    compression = pa.Codec.detect(location).name if location.endswith((".gz", ".zst")) else None
     with open_input(location) as stream:
-        lines = pa.input_stream(stream, compression=compression).read().split(b"\n")
+        lines = decompressed(stream, location).read().split(b"\n")
     documents = (number for number, line in enumerate(lines, start=1) if line.strip())
     return f"line {next(itertools.islice(documents, row, None), row + 1)}"
 

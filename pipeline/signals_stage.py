@@ -66,7 +66,7 @@ def open_documents(location: str, select: Callable[[list[str]], list[str]] | Non
             columns = select(parquet.schema_arrow.names) if select else None
             batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
             return parquet.schema_arrow, _closing(batches, stream, location)
-        data = _decompressed(stream, location).read()
+        data = decompressed(stream, location).read()
         stream.close()
         if not data.strip():
             return None, iter(())
@@ -85,7 +85,7 @@ def is_parquet(location: str) -> bool:
     return location.lower().endswith(".parquet")
 
 
-def _decompressed(stream, location: str):
+def decompressed(stream, location: str):
     """`stream` read through the decompression its file name says (.gz, .zst, .bz2, .xz), if any."""
     codec = next((codec for ext, codec in COMPRESSIONS.items() if location.lower().endswith(ext)), None)
     if codec == "xz":
@@ -120,7 +120,7 @@ def document_columns(location: str) -> list[str] | None:
     try:
         if is_parquet(location):
             return pq.ParquetFile(stream).schema_arrow.names
-        line = _first_line(_decompressed(stream, location))
+        line = _first_line(decompressed(stream, location))
         if not line.strip():
             return None
         first = json.loads(line)
