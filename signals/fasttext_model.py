@@ -138,6 +138,18 @@ def _matrix(reader: _Reader, quantized: bool) -> tuple[np.ndarray, np.ndarray | 
     return dense, None if norms is None else _dequantized(norms[1], rows, norms[0])[:, 0]
 
 
+def _matrices(reader: _Reader, path: str) -> tuple[tuple, tuple]:
+    """The input and output matrices after the dictionary, as `_matrix` gives them (FastText::loadModel: a flag
+    before each, the output quantized only where the input is too)."""
+    try:
+        quantized = reader.take("<?")
+        inputs = _matrix(reader, quantized)
+        quantized_output = reader.take("<?")
+        return inputs, _matrix(reader, quantized and quantized_output)
+    except (struct.error, ValueError) as exc:
+        raise NotAFastTextModel(f"{path}: not a fastText model (its matrices end early: {exc})") from None
+
+
 def _tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Huffman tree of the labels' counts, built as HierarchicalSoftmaxLoss::buildTree builds it: its nodes'
     left and right children (-1 at the leaves, which are the labels)."""
@@ -218,13 +230,8 @@ def _check_structure(data, path: str) -> None:
         raise NotAFastTextModel(f"{path}: not a fastText model (arguments out of range: dim {dim}, bucket "
                                 f"{bucket}, model {model}, loss {loss})")
     reader = _Reader(data, dictionary.end, reads=False)
-    try:
-        quantized = reader.take("<?")
-        input_shape = _matrix(reader, quantized)[0].shape
-        quantized_output = reader.take("<?")
-        output_shape = _matrix(reader, quantized and quantized_output)[0].shape
-    except (struct.error, ValueError) as exc:
-        raise NotAFastTextModel(f"{path}: not a fastText model (its matrices end early: {exc})") from None
+    (inputs, _), (outputs, _) = _matrices(reader, path)
+    input_shape, output_shape = inputs.shape, outputs.shape
     # FastText::loadModel's rows: words and n-gram buckets (the kept ones once pruned) in; labels out (words
     # for unsupervised models)
     ngrams = bucket if dictionary.pruneidx is None else len(dictionary.pruneidx)
@@ -246,14 +253,7 @@ def load_compiled(path: str) -> CompiledModel | None:
         dim, _, _, _, _, word_ngrams, loss, model, bucket, minn, maxn, _, _ = ARGS.unpack_from(data, 8)
         if version != FASTTEXT_VERSION or model != MODEL_SUPERVISED or loss != LOSS_HS or word_ngrams > 1:
             return None
-        reader = _Reader(data, dictionary.end)
-        try:
-            quantized = reader.take("<?")
-            input_rows, input_norms = _matrix(reader, quantized)
-            quantized_output = reader.take("<?")
-            output_rows, output_norms = _matrix(reader, quantized and quantized_output)
-        except (struct.error, ValueError) as exc:
-            raise NotAFastTextModel(f"{path}: not a fastText model (its matrices end early: {exc})") from None
+        (input_rows, input_norms), (output_rows, output_norms) = _matrices(_Reader(data, dictionary.end), path)
     if input_norms is not None:  # QuantMatrix::addRowToVector adds norm * centroid, rounded to float, per element
         input_rows *= input_norms[:, None]
     nwords = dictionary.nwords
@@ -279,19 +279,11 @@ def _word_table(words: list[bytes]) -> dict[str, np.ndarray]:
     lengths = np.fromiter(map(len, words), np.int64, len(words))
     offsets = np.zeros(len(words) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    word_bytes = np.frombuffer(b"".join(words), np.uint8)
-    hashes = np.array([fnv1a(np.frombuffer(w, np.uint8)) for w in words], np.uint32)
+    word_bytes = np.frombuffer(bytearray(b"".join(words)), np.uint8)  # writable: the array type of the texts
+    hashes = _word_hashes(word_bytes, offsets)
     table = np.zeros(1 << max(4, (2 * len(words)).bit_length()), np.int32)
     _fill_table(table, hashes)
     return {"word_table": table, "word_hashes": hashes, "word_bytes": word_bytes, "word_offsets": offsets}
-
-
-def fnv1a(data: np.ndarray) -> int:
-    """Dictionary::hash: 32-bit FNV-1a over the bytes taken as signed chars (so bytes >= 0x80 xor in 0xFFFFFFxx)."""
-    h = 2166136261
-    for byte in data.tolist():
-        h = ((h ^ (byte | 0xFFFFFF00 if byte >= 0x80 else byte)) * 16777619) & 0xFFFFFFFF
-    return h
 
 
 @compiled
@@ -306,8 +298,26 @@ def _fill_table(table, hashes):
 
 @compiled
 def _fnv_step(h, byte):
+    # the byte as a signed char widened to 32 bits: 0xFFFFFFxx from 0x80 on
     value = np.uint64(byte) | np.uint64(0xFFFFFF00) if byte >= 0x80 else np.uint64(byte)
     return ((h ^ value) * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
+
+
+@compiled
+def _fnv(data, start, end):
+    """Dictionary::hash of data[start:end]: 32-bit FNV-1a over the bytes taken as signed chars."""
+    h = np.uint64(2166136261)
+    for i in range(start, end):
+        h = _fnv_step(h, data[i])
+    return np.uint32(h)
+
+
+@compiled
+def _word_hashes(word_bytes, offsets):
+    hashes = np.empty(len(offsets) - 1, np.uint32)
+    for word in range(len(hashes)):
+        hashes[word] = _fnv(word_bytes, offsets[word], offsets[word + 1])
+    return hashes
 
 
 @compiled
@@ -414,11 +424,8 @@ def _hidden(text, start, end, minn, maxn, bucket, nwords, word_table, word_hashe
             is_eos = _starts_with(text, word_start, word_end, eos) and word_end - word_start == len(eos)
         else:
             break
-        h = np.uint64(2166136261)
-        for i in range(token_start, token_end):
-            h = _fnv_step(h, token[i])
-        word = _word_id(token, token_start, token_end, np.uint32(h), word_table, word_hashes, word_bytes,
-                        word_offsets)
+        word = _word_id(token, token_start, token_end, _fnv(token, token_start, token_end), word_table, word_hashes,
+                        word_bytes, word_offsets)
         label = word_types[word] == 1 if word >= 0 else _starts_with(token, token_start, token_end, label_prefix)
         if not label:
             if word >= 0:
