@@ -23,6 +23,7 @@ from pipeline.remote import InputMissing, RetryPolicy, open_input
 from pipeline.rpv2_layout import BUCKETS, QUALITY_SIGNALS, SIGNALS_BUCKETS, document_id, listing_file, shard_file
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signal_columns import INT_SIGNALS, LINE_SIGNALS, SIGNAL_FIELDS
+from signals.ccnet import HEAD, MIDDLE, TAIL
 
 BATCH_ROWS = 1000
 SOURCE = "rpv2"
@@ -42,7 +43,7 @@ _json = msgspec.json.Encoder()
 _CCNET_FIELDS = {"ccnet_length": "length", "ccnet_original_length": "original_length", "ccnet_nlines": "nlines",
                  "ccnet_original_nlines": "original_nlines", "ccnet_language_score": "language_score",
                  "ccnet_perplexity": "perplexity"}
-_CCNET_BUCKETS = {"head": 0.0, "middle": 1.0, "tail": 2.0}  # "all" (no cutoffs) gives None (spec §2.1)
+_CCNET_BUCKETS = {"head": HEAD, "middle": MIDDLE, "tail": TAIL}  # "all" (no cutoffs) gives None (spec §2.1)
 
 
 class BadShard(ValueError):
