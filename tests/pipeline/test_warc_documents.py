@@ -242,6 +242,26 @@ def test_pathologically_nested_html_does_not_stop_the_file(tmp_path, lid, extrac
     assert set(stats.errors) <= {"extractor_error", "extractor_timeout"}
 
 
+@pytest.mark.parametrize("extractor", ["trafilatura", "resiliparse"])
+def test_text_nested_beyond_libxml2s_default_depth_is_kept(tmp_path, lid, extractor):
+    """Unclosed tags nest real pages hundreds deep; libxml2 stops at 255 levels unless told otherwise, and the
+    text below would vanish into `empty_text`."""
+    pages = {depth: page_html(depth).replace(b"<body>", b"<body>" + b"<div>" * depth) for depth in (100, 300, 900)}
+    records = good_records(0) + [page_record(depth, html) for depth, html in pages.items()]
+    table, stats = ingest_file(write(tmp_path, "nested.warc.gz", b"".join(members(records))), lid,
+                               extractor=extractor)
+    assert stats.kept == 3, stats.to_dict()
+    texts = {int(re.search(r"page-(\d+)", url).group(1)): text
+             for url, text in zip(table.column("url").to_pylist(), table.column("text").to_pylist(), strict=True)}
+    assert all(f"Paragraph 5 of page {depth}." in texts[depth] for depth in pages)
+
+
+def test_trafilatura_counts_text_nested_beyond_every_limit_as_an_error(tmp_path, lid):
+    too_deep = page_html(1).replace(b"<body>", b"<body>" + b"<div>" * 3000)
+    records = good_records(1) + [page_record(7, too_deep)]
+    _, stats = ingest_file(write(tmp_path, "deeper.warc.gz", b"".join(members(records))), lid)
+    assert stats.kept == 1 and stats.errors == {"extractor_error": 1}
+
 def test_slow_extraction_is_cut_by_the_time_limit(tmp_path, lid):
     slow = b"<html><body>" + b"<p>many words in a long paragraph</p><table><tr><td>x</td></tr></table>" * 40_000
     records = good_records(2) + [page_record(60, slow + b"</body></html>")]
