@@ -83,6 +83,8 @@ def read_records(
             except OSError as exc:
                 error = exc
         if error is None:
+            if last_start is not None and not inflated:
+                pending = _cut_last_member(open_at, last_start, name)
             break
         resume = (last_start if last_start is not None else start) + 1
         kind = "corrupt_gzip" if "ecompress" in str(error) else "invalid_record"
@@ -228,11 +230,38 @@ def _record(raw, offset: int, max_body: int) -> WarcRecord:
         record_id=raw.record_id,
         date=raw.record_date,
     )
-    if len(body) < min(length, max_body + 1):
-        record.problem = "truncated_record"
+    if "content-length" not in headers or len(body) < min(length, max_body + 1):
+        record.problem = "truncated_record"  # without Content-Length: a header cut off at the end of the file
     elif length <= max_body and not _digest_ok(headers.get("warc-block-digest"), body):
         record.problem = "digest_mismatch"
     return record
+
+
+def _cut_last_member(open_at: Callable[[int], BinaryIO], offset: int, name: str) -> Damage | None:
+    """Bytes after the last record's gzip member, which FastWARC passes over in silence when they are a member cut
+    within its first few dozen bytes, before it inflates to anything: a download cut short."""
+    with open_at(offset) as stream:
+        chunk = stream.read(SNIFF_CHUNK)
+        if not chunk.startswith(GZIP_MAGIC[:2]):
+            return None
+        inflater, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), 0
+        try:
+            while chunk and not inflater.eof:
+                inflater.decompress(chunk, SNIFF_CHUNK)  # the text is not wanted, only where the member ends
+                while inflater.unconsumed_tail and not inflater.eof:
+                    inflater.decompress(inflater.unconsumed_tail, SNIFF_CHUNK)
+                fed += len(chunk)
+                chunk = b"" if inflater.eof else stream.read(SNIFF_CHUNK)
+        except zlib.error:  # the record's own damage, which the reader has counted
+            return None
+        if not inflater.eof:
+            return None  # cut inside the last record: a truncated_record already
+        rest = len(inflater.unused_data) + len(stream.read(SNIFF_CHUNK))
+    if not rest:
+        return None
+    end = offset + fed - len(inflater.unused_data)
+    return Damage(end, "truncated_record", f"{name}: the file ends in {rest} bytes at offset {end}, after the record "
+                  f"at offset {offset}, that hold no whole gzip member: a record cut off")
 
 
 def _digest_ok(declared: str | None, body: bytes) -> bool:

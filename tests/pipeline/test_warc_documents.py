@@ -153,6 +153,15 @@ def test_file_cut_short_counts_a_truncated_record(tmp_path, lid):
     assert stats.kept == 4 and stats.errors == {"truncated_record": 1}
 
 
+@pytest.mark.parametrize("cut", [1, 5, 40, 69, 150, 300])
+def test_gzip_file_cut_inside_its_last_member_counts_a_truncated_record(tmp_path, lid, cut):
+    """A download cut short: a few bytes of the last member inflate to nothing (FastWARC ends in silence), a few
+    more to a record header without its Content-Length, more still to a short body."""
+    whole = members(good_records(5))
+    _, stats = ingest_file(write(tmp_path, "cut.warc.gz", b"".join(whole[:-1]) + whole[-1][:cut]), lid)
+    assert stats.read == 6 and stats.kept == 4 and stats.errors == {"truncated_record": 1}
+
+
 @pytest.mark.parametrize("content", [b"just some text\n" * 100, gzip.compress(b"{'not': 'a warc'}\n" * 50)])
 def test_not_a_warc_says_so(tmp_path, lid, content):
     table, stats = ingest_file(write(tmp_path, "notes.warc.gz", content), lid)
