@@ -6,9 +6,16 @@ from resiliparse.parse.encoding import bytes_to_str, detect_encoding, map_encodi
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode `data` and return (text, encoding used); invalid bytes become U+FFFD, never an exception.
 
-    A declared charset is trusted only if the bytes decode cleanly with it: mislabelled pages fall
-    through to the meta tag and to detection.
+    Bytes that are valid UTF-8 beyond ASCII are read as UTF-8 whatever the labels say: legacy text almost never
+    forms valid UTF-8 sequences by chance, while UTF-8 pages labelled iso-8859-1 are common (and any single-byte
+    charset would decode them cleanly, into mojibake). Otherwise a declared charset is trusted only if the bytes
+    decode cleanly with it: mislabelled pages fall through to the meta tag and to detection.
     """
+    if not data.isascii():
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     if declared:
         encoding = map_encoding_to_html5(declared)
         if encoding:

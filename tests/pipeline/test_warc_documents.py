@@ -224,11 +224,14 @@ def test_mislabelled_and_legacy_charsets_decode(tmp_path, lid):
     meta_only = page_record(2, html.replace("<head>", '<head><meta charset="iso-8859-1">').encode("latin-1"),
                             "text/html")
     invalid = page_record(3, html.encode("utf-8")[:200] + b"\xff\xfe\xc3" + html.encode("utf-8")[200:])
-    path = write(tmp_path, "cs.warc.gz", b"".join(members([wrong_label, meta_only, invalid])))
-    table, stats = ingest_file(path, lid)
-    assert stats.kept == 3
+    utf8_labelled_latin = page_record(4, html.encode("utf-8"), "text/html; charset=iso-8859-1")
+    utf8_meta_latin = page_record(5, html.replace("<head>", '<head><meta charset="windows-1252">').encode("utf-8"),
+                                  "text/html")
+    records = [wrong_label, meta_only, invalid, utf8_labelled_latin, utf8_meta_latin]
+    table, stats = ingest_file(write(tmp_path, "cs.warc.gz", b"".join(members(records))), lid)
+    assert stats.kept == 5
     texts = table.column("text").to_pylist()
-    for body in texts[:2]:
+    for body in texts[:2] + texts[3:]:
         assert "café" in body and "très agréable" in body and "\ufffd" not in body
     assert set(table.column("language").to_pylist()) == {"fr"}
 
