@@ -14,6 +14,7 @@ Layout of an output directory (Spark and pyarrow ignore the `_` entries when rea
 
 import hashlib
 import json
+import os
 import posixpath
 import re
 import uuid
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.inputs import overlapping
+from pipeline.remote import is_local, local_path
 
 ROW_GROUP_ROWS = 10_000
 ROW_GROUP_BYTES = 64 * 2**20  # of Arrow memory: bounds what a row group holds back
@@ -38,10 +40,33 @@ class OutputConflict(Exception):
 
 def _differences(previous: dict, job: dict) -> str:
     """What sets two jobs of a stage apart, by the keys of their `_job.json`."""
-    keys = sorted(key for key in {*previous, *job} if previous.get(key) != job.get(key))
+    keys = _differing_keys(previous, job)
     if keys == ["inputs"] and sorted(map(str, previous["inputs"])) == sorted(map(str, job["inputs"])):
         return "options (the same inputs in another order)"
     return f"options (its _job.json differs in {', '.join(keys)})"
+
+
+def _differing_keys(previous: dict, job: dict, prefix: str = "") -> list[str]:
+    """The keys whose values differ, nested ones as `options.extractor`."""
+    keys = []
+    for key in sorted({*previous, *job}):
+        before, now = previous.get(key), job.get(key)
+        if isinstance(before, dict) and isinstance(now, dict):
+            keys.extend(_differing_keys(before, now, f"{prefix}{key}."))
+        elif before != now:
+            keys.append(prefix + key)
+    return keys
+
+
+def refuse_file_output(path: str) -> None:
+    """OutputConflict when a local output, or a folder above it, is a file (before any work starts)."""
+    if not is_local(path):
+        return
+    probe = os.path.abspath(local_path(path))
+    while not os.path.isdir(probe):
+        if os.path.lexists(probe):
+            raise OutputConflict(f"{path}: {probe} is a file, not a folder; choose a folder for the output")
+        probe = os.path.dirname(probe)
 
 
 def row_groups(tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
@@ -89,6 +114,7 @@ class OutputDir:
         """Whether the directory holds another job's output (to be replaced: `overwrite`); OutputConflict if so
         without `overwrite`, and always when it holds the job's inputs or files of no curate job. Changes
         nothing."""
+        refuse_file_output(self.path)
         inside = overlapping(self.path, job.get("inputs", []))
         if inside is not None:
             raise OutputConflict(f"{self.path} overlaps the input {inside}; choose another output")

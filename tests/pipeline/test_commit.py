@@ -51,6 +51,14 @@ def test_an_occupied_output_is_refused_naming_the_command_that_wrote_it(tmp_path
         OutputDir(str(tmp_path / "docs")).claim({"stage": "ingest-rpv2", "inputs": [], "root": "B"})
 
 
+def test_a_conflict_names_the_nested_options_that_differ(tmp_path):
+    options = {"extractor": "trafilatura", "languages": [], "min_chars": 1}
+    sealed_output(tmp_path / "docs", {"stage": "ingest", "inputs": ["a.warc.gz"], "options": options})
+    changed = {**options, "extractor": "resiliparse", "languages": ["en"]}
+    with pytest.raises(OutputConflict, match=r"its _job.json differs in options.extractor, options.languages\)"):
+        OutputDir(str(tmp_path / "docs")).claim({"stage": "ingest", "inputs": ["a.warc.gz"], "options": changed})
+
+
 def test_a_conflict_says_when_only_the_order_of_the_inputs_differs(tmp_path):
     sealed_output(tmp_path / "docs", {"stage": "ingest", "inputs": ["a.warc.gz", "b.warc.gz"]})
     with pytest.raises(OutputConflict, match=r"a curate ingest job with other options \(the same inputs in another "
