@@ -1,6 +1,7 @@
 """The `curate` command line; `spark-submit jobs/X.py` runs the same code."""
 
 import argparse
+import glob
 import logging
 import math
 import os
@@ -61,9 +62,10 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     crawl = parser.add_argument_group("Common Crawl")
     crawl.add_argument("--crawl", help="a crawl id such as CC-MAIN-2024-10: read its public file listing")
     crawl.add_argument("--segments", help="segments of the crawl: indices (0,3-5) or segment ids")
-    crawl.add_argument("--limit-files", type=_at_least(1), help="at most this many files of the crawl")
-    crawl.add_argument("--format", choices=("warc", "wet"), default="warc",
-                       help="with --crawl: WARC (HTML, extracted here) or WET (text extracted by Common Crawl)")
+    crawl.add_argument("--limit-files", type=_at_least(1), help="at most this many files (of the crawl or the inputs)")
+    crawl.add_argument("--format", choices=("warc", "wet"),
+                       help="with --crawl: WARC (HTML, extracted here; the default) or WET (text extracted by Common "
+                            "Crawl)")
     crawl.add_argument("--cc-base-url", default="https://data.commoncrawl.org/",
                        help="where the crawl lives (default: Common Crawl's HTTPS endpoint; s3://commoncrawl/ too)")
     parser.add_argument("--limit-records", type=_at_least(1), help="read at most this many records of each file")
@@ -122,7 +124,7 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
 
 def run_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.crawl import crawl_files
-    from pipeline.ingest import run_ingest
+    from pipeline.ingest import refuse_shared_names, run_ingest
     from pipeline.langid import check_languages, default_lid_model
     from pipeline.warc_documents import IngestOptions
 
@@ -134,8 +136,12 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     if bool(args.crawl) == bool(args.inputs):
         raise ValueError("give INPUT files or --crawl CC-MAIN-YYYY-WW (one of the two)")
     if args.crawl:
-        inputs = crawl_files(args.crawl, args.format, args.segments, args.limit_files, args.cc_base_url, retry)
+        inputs = crawl_files(args.crawl, args.format or "warc", args.segments, args.limit_files, args.cc_base_url,
+                             retry)
     else:
+        given = [flag for flag, value in (("--segments", args.segments), ("--format", args.format)) if value]
+        if given:
+            raise ValueError(f"{' and '.join(given)}: only with --crawl CC-MAIN-YYYY-WW (choosing files of a crawl)")
         inputs = input_files(args)
         if args.on_missing == "skip" and not any(map(_exists, inputs)):
             raise ValueError(f"none of the inputs exists ({', '.join(args.inputs)}); --on-missing skip would seal an "
@@ -143,6 +149,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         _refuse_no_warc(inputs)
         if args.limit_files is not None:
             inputs = inputs[: args.limit_files]
+    refuse_shared_names(inputs)
     options = IngestOptions(
         extractor=args.extractor,
         languages=_names(args.languages),
@@ -190,6 +197,12 @@ def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = Non
     inside = overlapping(args.output, [*args.inputs, *files])
     if inside is not None:
         raise ValueError(f"--output {args.output} overlaps the input {inside}; choose another output")
+    missing = [location for location in files if not _exists(location)]
+    if missing and getattr(args, "on_missing", "fail") == "fail":
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        skip = "; --on-missing skip ingests the others" if hasattr(args, "on_missing") else ""
+        what = "no file matches" if glob.has_magic(missing[0]) else "input not found:"
+        raise ValueError(f"{what} {missing[0]}{more}{skip}")
     return files
 
 
@@ -447,8 +460,11 @@ def run_publish_command(args: argparse.Namespace) -> int:
 
 
 def _session(args: argparse.Namespace, name: str):
+    from pipeline.commit import refuse_file_output
     from pipeline.session import get_session, java_problem
 
+    if getattr(args, "output", None):
+        refuse_file_output(args.output)
     problem = java_problem()
     if problem:
         raise SystemExit(f"curate: {problem}")

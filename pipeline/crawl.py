@@ -36,6 +36,10 @@ def select_segments(paths: list[str], spec: str | None) -> list[str]:
             if last >= len(segments) or first > last:
                 raise ValueError(f"--segments {item}: the crawl has segments 0-{len(segments) - 1}")
             wanted.update(segments[first : last + 1])
+        elif re.fullmatch(r"\d{13}\.\d+", item):  # the form of Common Crawl's segment ids, 1707947473347.0
+            raise ValueError(f"--segments {item}: no such segment in this crawl (its {len(segments)} segments run "
+                             f"from {segments[0]} to {segments[-1]})" if segments else
+                             f"--segments {item}: the crawl's listing names no segments")
         else:
             raise ValueError(f"--segments {item!r} is neither a segment index, a range nor a segment id")
     return [p for p in paths if (m := SEGMENT.search(p)) and m.group(1) in wanted]

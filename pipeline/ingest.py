@@ -11,7 +11,7 @@ from pipeline.progress import reporting
 from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.units import absolute_output, run_units, unreadable_unit
-from pipeline.warc_documents import IngestOptions, warc_documents
+from pipeline.warc_documents import IngestOptions, file_name, warc_documents
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,18 @@ def _ingest_on_executor(location: str, unit: str, job: IngestJob) -> dict:
     from pyspark import SparkFiles
 
     return ingest_unit(location, unit, job, SparkFiles.get(job.lid_model_file))
+
+
+def refuse_shared_names(inputs: list[str]) -> None:
+    """Ids come from a file's name, not its folder (the same file gives the same ids read locally or over HTTP):
+    two inputs of one name, copies of one file above all, would give documents of the same ids."""
+    seen: dict[str, str] = {}
+    for location in inputs:
+        other = seen.setdefault(file_name(location), location)
+        if other != location:
+            raise ValueError(f"two inputs have the file name {file_name(location)}: {other} and {location}; "
+                             "document ids are made from the file's name, so ingest them into separate outputs "
+                             "or rename one")
 
 
 def run_ingest(

@@ -43,7 +43,15 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
         crawl = next((f for f in files if f.lower().endswith(WARC_SUFFIXES) or _warc_by_content(f, suffixes)), None)
         if crawl is not None:
             raise ValueError(f"{crawl} is a WARC/WET file, not documents: `curate ingest` turns it into documents")
-    return list(dict.fromkeys(files))
+    first: dict[str, str] = {}
+    for location in files:
+        first.setdefault(_identity(location), location)
+    return list(first.values())
+
+
+def _identity(location: str) -> str:
+    """One key for every spelling of a file: a symlink, `..` or a second slash reach the same local file."""
+    return os.path.realpath(local_path(location)) if is_local(location) else location
 
 
 def _warc_by_content(path: str, suffixes: tuple[str, ...]) -> bool:

@@ -32,6 +32,9 @@ def test_segment_selection_by_index_range_and_id():
     assert select_segments(paths, "1700000000000.33,0") == paths[:2] + paths[4:]
     with pytest.raises(ValueError, match="segments 0-2"):
         select_segments(paths, "7")
+    with pytest.raises(ValueError, match=r"1799999999999.0: no such segment in this crawl \(its 3 segments run "
+                                         r"from 1700000000000.11 to 1700000000000.33\)"):
+        select_segments(paths, "1799999999999.0")
     with pytest.raises(ValueError, match="not a crawl id"):
         listing_url("2024-10")
 
@@ -66,17 +69,19 @@ def test_curate_ingest_command_prints_where_and_the_table(shared_data, tmp_path)
     assert "[ingest] files 1/1" in result.stderr
 
 
-def test_errors_name_the_input(spark, tmp_path, capsys):
-    absent = tmp_path / "absent.warc.gz"
-    assert main(["ingest", str(absent), "--output", str(tmp_path / "o"), "--quiet"]) == 2
-    err = capsys.readouterr().err
-    assert (f"the input could not be read (rerun to resume, or pass --on-missing skip):\n  {absent}: no such file"
-            in err)
-    assert err.count(str(absent)) == 1
+def test_errors_name_the_input_before_spark_starts(shared_data, tmp_path, capsys):
+    """A typo is refused before any work: the output folder stays unclaimed, so the corrected command just runs."""
+    absent, real = tmp_path / "absent.warc.gz", str(shared_data / "cc/whirlwind.warc.gz")
+    assert main(["ingest", real, str(absent), "--output", str(tmp_path / "o"), "--quiet"]) == 2
+    assert f"curate ingest: error: input not found: {absent}; --on-missing skip ingests the others" \
+        in capsys.readouterr().err
     assert main(["ingest", str(absent), "--on-missing", "skip", "--output", str(tmp_path / "o4"), "--quiet"]) == 2
-    assert "none of the inputs exists" in capsys.readouterr().err and not (tmp_path / "o4").exists()
+    assert "none of the inputs exists" in capsys.readouterr().err
     assert main(["ingest", str(tmp_path / "*.warc.gz"), "--output", str(tmp_path / "o1"), "--quiet"]) == 2
-    assert f"{tmp_path / '*.warc.gz'}: matches no file" in capsys.readouterr().err
+    assert f"no file matches {tmp_path / '*.warc.gz'}" in capsys.readouterr().err
+    assert main(["signals", str(tmp_path / "docs.jsonl"), "--output", str(tmp_path / "o5"), "--quiet"]) == 2
+    assert f"input not found: {tmp_path / 'docs.jsonl'}\n" in capsys.readouterr().err
+    assert not any((tmp_path / name).exists() for name in ("o", "o1", "o4", "o5"))
     assert main(["ingest", "--crawl", "CC-2024", "--output", str(tmp_path / "o2")]) == 2
     assert "not a crawl id like CC-MAIN-2024-10" in capsys.readouterr().err
     assert main(["ingest", "--output", str(tmp_path / "o3")]) == 2
@@ -112,6 +117,33 @@ def test_a_finished_subset_rerun_prints_its_rules_in_recipe_order(deduplicated, 
     rules = [line.split()[1] for line in printed[1].out.splitlines() if line.startswith("dropped:")]
     assert rules == ["dedup", *SUBSET_RULES]
     assert printed[1].out == printed[0].out
+
+
+def test_inputs_of_one_file_name_are_refused_and_one_file_is_read_once(shared_data, tmp_path, capsys):
+    """Ids come from the file's name: two copies would give documents of the same ids."""
+    warc = shared_data / "cc/whirlwind.warc.gz"
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / warc.name).write_bytes(warc.read_bytes())
+    assert main(["ingest", str(warc), str(tmp_path / "copy"), "--output", str(tmp_path / "o")]) == 2
+    assert (f"two inputs have the file name {warc.name}: {warc} and {tmp_path / 'copy' / warc.name}; document ids "
+            "are made from the file's name") in capsys.readouterr().err
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / warc.name).symlink_to(warc)
+    from pipeline.inputs import expand_inputs
+    spellings = [str(warc), str(tmp_path / "link"), f"{warc.parent}/../{warc.parent.name}/{warc.name}"]
+    assert expand_inputs(spellings) == [str(warc)]
+    assert not (tmp_path / "o").exists()
+
+
+def test_crawl_options_without_a_crawl_and_an_output_that_is_a_file_are_refused(shared_data, tmp_path, capsys):
+    warc = str(shared_data / "cc/whirlwind.warc.gz")
+    assert main(["ingest", warc, "--format", "wet", "--segments", "0", "--output", str(tmp_path / "o")]) == 2
+    assert "--segments and --format: only with --crawl CC-MAIN-YYYY-WW" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("mine")
+    for output in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        assert main(["ingest", warc, "--output", str(output)]) == 2
+        assert f"{output}: {tmp_path / 'afile'} is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "afile").read_text() == "mine" and not (tmp_path / "o").exists()
 
 
 def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path, capsys):
