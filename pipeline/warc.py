@@ -13,7 +13,7 @@ from typing import BinaryIO
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
-WARC_MAGIC = b"\nWARC/1."
+WARC_MAGIC = b"WARC/1."  # not only after a line break: garbage may run straight into a record
 SCAN_CHUNK = 1 << 20
 SNIFF_BYTES = 1 << 20
 SNIFF_CHUNK = 1 << 16
@@ -94,7 +94,7 @@ def read_records(
         if inflated and kind == "corrupt_gzip":
             break  # one deflate stream: nothing after a corrupt stretch of it can be inflated
         try:
-            start = _scan(open_at, resume, *_record_start_marker(open_at))
+            start = _scan(open_at, resume, _record_start_marker(open_at))
         except OSError:
             if not inflated:
                 raise
@@ -199,11 +199,11 @@ class _InflatedStream:
         self.close()
 
 
-def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> tuple[bytes, int]:
-    """What begins a record: a gzip member header in a compressed file, a `WARC/1.` line otherwise."""
+def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> bytes:
+    """What begins a record: a gzip member header in a compressed file, `WARC/1.` otherwise."""
     with open_at(0) as stream:
         gzipped = stream.read(2) == GZIP_MAGIC[:2]
-    return (GZIP_MAGIC, 0) if gzipped else (WARC_MAGIC, 1)
+    return GZIP_MAGIC if gzipped else WARC_MAGIC
 
 
 def _damage_of_lf_lines(raw, name: str) -> Damage | None:
@@ -275,8 +275,8 @@ def _digest_ok(declared: str | None, body: bytes) -> bool:
     return base64.b32encode(digest).decode() == expected
 
 
-def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes, shift: int) -> int | None:
-    """Offset of the next `magic` at or after `offset` (plus `shift`), or None at the end of the file."""
+def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes) -> int | None:
+    """Offset of the next `magic` at or after `offset`, or None at the end of the file."""
     with open_at(offset) as stream:
         carry = b""
         base = offset
@@ -287,6 +287,6 @@ def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes, shift: 
             window = carry + chunk
             hit = window.find(magic)
             if hit >= 0:
-                return base - len(carry) + hit + shift
+                return base - len(carry) + hit
             carry = window[-(len(magic) - 1):]
             base += len(chunk)

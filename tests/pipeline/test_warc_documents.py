@@ -128,9 +128,10 @@ def test_garbage_between_gzip_members(tmp_path, lid):
     assert stats.kept == 10 and sum(stats.errors.values()) == 1
 
 
-def test_garbage_between_uncompressed_records(tmp_path, lid):
+@pytest.mark.parametrize("junk", [b"junk line\r\n" * 300, b"junk without a line break " * 100])
+def test_garbage_between_uncompressed_records(tmp_path, lid, junk):
     records = good_records(10)
-    data = b"".join(records[:4]) + b"junk line\r\n" * 300 + b"".join(records[4:])
+    data = b"".join(records[:4]) + junk + b"".join(records[4:])
     _, stats = ingest_file(write(tmp_path, "g.warc", data), lid)
     assert stats.kept == 10 and stats.errors == {"invalid_record": 1}
 
