@@ -1,13 +1,18 @@
-"""Sending a local directory to the executors as SparkFiles under a name of its own.
+"""Sending a local directory to the executors as a SparkFiles archive under a name of its own.
 
-Spark keys shipped files by their base name and refuses a second, different directory with the same name in one
-session ("exists and does not match"), so each version of a directory is shipped as a hard-linked (or, across
-filesystems, copied) tree named after its path and the sizes and times of its files."""
+`addFile` ships a directory in local mode only; an archive goes to every kind of master and is unpacked on each
+executor. Spark keys shipped files by their base name and refuses a second, different one with the same name in one
+session ("exists and does not match"), so each version of a directory is shipped as an archive named after its
+path and the sizes and times of its files, kept under the temporary folder for the next job (and removed after a
+week unused)."""
 
 import hashlib
 import os
-import shutil
 import tempfile
+import time
+import zipfile
+
+UNUSED_DAYS = 7
 
 
 def version_name(directory: str) -> str:
@@ -26,22 +31,37 @@ def ship_directory(spark, directory: str) -> str:
     """Add `directory` to the session's SparkFiles; returns the name executors pass to SparkFiles.get."""
     name = version_name(directory)
     parent = os.path.join(tempfile.gettempdir(), "curate-shipped")
-    staged = os.path.join(parent, name)
-    if not os.path.isdir(staged):
-        os.makedirs(parent, exist_ok=True)
-        work = tempfile.mkdtemp(prefix=f".{name}-", dir=parent)
-        shutil.copytree(directory, os.path.join(work, name), copy_function=_link_or_copy)
-        try:
-            os.rename(os.path.join(work, name), staged)
-        except OSError:  # another job staged the same version meanwhile
-            pass
-        shutil.rmtree(work, ignore_errors=True)
-    spark.sparkContext.addFile(staged, recursive=True)  # the same path again is a no-op for Spark
+    archive = os.path.join(parent, f"{name}.zip")
+    os.makedirs(parent, exist_ok=True)
+    if os.path.isfile(archive):
+        os.utime(archive)
+    else:
+        _write_archive(directory, archive)
+    _remove_unused(parent)
+    spark.sparkContext.addArchive(f"{archive}#{name}")  # the same archive again is a no-op for Spark
     return name
 
 
-def _link_or_copy(source: str, target: str) -> None:
+def _write_archive(directory: str, archive: str) -> None:
+    """The directory's files, stored (models compress little and are read at once), written under a temporary
+    name and renamed: a job killed part-way leaves no half archive under the final name."""
+    handle, work = tempfile.mkstemp(prefix=".", suffix=".zip", dir=os.path.dirname(archive))
+    os.close(handle)
     try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
+        with zipfile.ZipFile(work, "w", zipfile.ZIP_STORED, allowZip64=True) as zipped:
+            for root, dirs, files in os.walk(directory):
+                dirs.sort()
+                for file in sorted(files):
+                    path = os.path.join(root, file)
+                    zipped.write(path, os.path.relpath(path, directory))
+        os.replace(work, archive)
+    finally:
+        if os.path.exists(work):
+            os.remove(work)
+
+
+def _remove_unused(parent: str) -> None:
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for entry in os.scandir(parent):
+        if entry.is_file() and entry.stat().st_mtime < cutoff:
+            os.remove(entry.path)

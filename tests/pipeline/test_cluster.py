@@ -144,3 +144,29 @@ def test_subset_and_report_run_under_spark_submit(shared_data, tmp_path):
     assert sorted(kept) == sorted(d["id"] for d in documents if len(d["text"]) >= 1000)
     assert 0 < len(kept) < len(documents)
     assert (tmp_path / "long" / "report.html").is_file()
+
+
+def test_signals_with_artifacts_on_a_standalone_cluster_equal_local_mode(cluster, shared_data, tmp_path):
+    """The artifacts folder reaches executors that share no filesystem path with the driver's SparkFiles."""
+    import pyarrow.parquet as pq
+
+    master, env = cluster
+    lines = (shared_data.parent / "parity" / "public.jsonl").read_text().splitlines()[:20]
+    documents = tmp_path / "docs.jsonl"
+    documents.write_text("\n".join(lines) + "\n")
+    common = [str(documents), "--artifacts", str(shared_data / "artifacts"), "--quiet"]
+    code = build_code_zip(str(tmp_path / "dist"))
+    submitted = subprocess.run(
+        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", code,
+         str(REPO / "jobs" / "signals.py"), *common, "--output", str(tmp_path / "cluster")],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    local = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "signals", *common, "--output", str(tmp_path / "local"),
+         "--master", "local[2]"], capture_output=True, text=True, timeout=900)
+    assert local.returncode == 0, local.stderr[-3000:]
+    assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
+    table = pq.read_table(tmp_path / "cluster", columns=["rps_doc_stop_word_fraction", "rps_doc_ldnoobw_words"])
+    assert table.num_rows == 20
+    assert table.column("rps_doc_stop_word_fraction").null_count < 20  # the word lists were there
+    assert table.column("rps_doc_ldnoobw_words").null_count < 20
