@@ -21,6 +21,7 @@ from itertools import islice
 import numpy as np
 
 from pipeline.inputs import expand_inputs
+from pipeline.messages import shown
 from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
 from signals.artifacts import (
@@ -75,7 +76,7 @@ def read_texts(files: list[str]) -> Iterator[str]:
         if schema is None:
             continue
         if "text" not in schema.names:
-            raise ValueError(f"{location}: no `text` column (has: {', '.join(schema.names)})")
+            raise ValueError(f"{location}: no `text` column (has: {shown(schema.names, 10)})")
         for batch in batches:
             yield from (text or "" for text in batch.column("text").to_pylist())
 

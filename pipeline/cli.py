@@ -170,15 +170,15 @@ def run_ingest_command(args: argparse.Namespace) -> int:
 
 def _refuse_no_warc(inputs: list[str]) -> None:
     """Refuse local inputs none of which is a WARC: the job would seal an output of nothing but `not_a_warc`."""
+    from pipeline.messages import shown
     from pipeline.remote import is_local, local_path
     from pipeline.warc import looks_like_warc
 
     if not inputs or not all(is_local(x) and _exists(x) for x in inputs):
         return
     if not any(looks_like_warc(local_path(x)) for x in inputs):
-        shown = ", ".join(inputs[:3]) + (f" and {len(inputs) - 3} more" if len(inputs) > 3 else "")
         raise ValueError(f"none of the inputs is a WARC file (no `WARC/` record header in the first MiB of "
-                         f"{'it' if len(inputs) == 1 else 'any'}): {shown}")
+                         f"{'it' if len(inputs) == 1 else 'any'}): {shown(inputs)}")
 
 
 def _exists(location: str) -> bool:

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterable
 
+from pipeline.messages import shown
 from pipeline.remote import is_local, local_path
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,10 @@ def expand_inputs(inputs: list[str], suffixes: tuple[str, ...] = WARC_SUFFIXES) 
             continue
         path = os.path.abspath(local_path(item))
         if os.path.isdir(path):
-            files.extend(_files_of(path, suffixes) or [item])
+            found = _files_of(path, suffixes)
+            if not found:
+                raise ValueError(f"{item}: a folder without a file to read (none is named {', '.join(suffixes)})")
+            files.extend(found)
             continue
         matches = sorted(glob.glob(path, recursive=True)) if glob.has_magic(path) else [path]
         for match in matches:
@@ -75,7 +79,7 @@ def _files_of(folder: str, suffixes: tuple[str, ...]) -> list[str]:
                 (found if name.lower().endswith(suffixes) else other).append(path)
     if other:
         log.warning("%s: %d file(s) not read, not named as inputs are (%s): %s", folder, len(other),
-                    ", ".join(suffixes), ", ".join(sorted(other)[:5]) + (", ..." if len(other) > 5 else ""))
+                    ", ".join(suffixes), shown(sorted(other), 5))
     return sorted(found)
 
 

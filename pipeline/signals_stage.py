@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
+from pipeline.messages import shown
 from pipeline.progress import reporting
 from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.rpv2_export import export_unit
@@ -149,7 +150,7 @@ def documents_schema(location: str, schema: pa.Schema) -> pa.Schema:
     for column, allowed in (("id", (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer)),
                             ("text", (pa.types.is_string, pa.types.is_large_string))):
         if column not in schema.names:
-            raise BadDocuments(f"{location}: no `{column}` column (has: {', '.join(schema.names)})")
+            raise BadDocuments(f"{location}: no `{column}` column (has: {shown(schema.names, 10)})")
         type_ = schema.field(column).type
         if not (pa.types.is_null(type_) or any(test(type_) for test in allowed)):
             raise BadDocuments(f"{location}: the `{column}` column holds {type_}, not text")

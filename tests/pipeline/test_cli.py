@@ -81,7 +81,12 @@ def test_errors_name_the_input_before_spark_starts(shared_data, tmp_path, capsys
     assert f"no file matches {tmp_path / '*.warc.gz'}" in capsys.readouterr().err
     assert main(["signals", str(tmp_path / "docs.jsonl"), "--output", str(tmp_path / "o5"), "--quiet"]) == 2
     assert f"input not found: {tmp_path / 'docs.jsonl'}\n" in capsys.readouterr().err
-    assert not any((tmp_path / name).exists() for name in ("o", "o1", "o4", "o5"))
+    (tmp_path / "parquet").mkdir()
+    (tmp_path / "parquet" / "part-0.parquet").write_bytes(b"PAR1")
+    assert main(["ingest", str(tmp_path / "parquet"), "--output", str(tmp_path / "o6"), "--quiet"]) == 2
+    assert f"{tmp_path / 'parquet'}: a folder without a file to read (none is named .warc, .warc.gz" \
+        in capsys.readouterr().err
+    assert not any((tmp_path / name).exists() for name in ("o", "o1", "o4", "o5", "o6"))
     assert main(["ingest", "--crawl", "CC-2024", "--output", str(tmp_path / "o2")]) == 2
     assert "not a crawl id like CC-MAIN-2024-10" in capsys.readouterr().err
     assert main(["ingest", "--output", str(tmp_path / "o3")]) == 2
