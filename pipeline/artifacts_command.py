@@ -121,8 +121,12 @@ def build_artifacts(request: BuildRequest) -> list[str]:
 
 
 def _build_classifier(request: BuildRequest, name: str, targets: list[list[str]], web: list[str]) -> str:
-    """Target documents split evenly over the targets, as many web documents, read as the model consumes them."""
-    per_target = request.classifier_samples // len(targets)
+    """Target documents split evenly over the targets, as many web documents, read as the model consumes them.
+    A web sample smaller than the targets' share cuts the targets to its size: the two classes stay equal."""
+    available = sum(1 for _ in islice(read_texts(web), request.classifier_samples))
+    if not available:
+        raise ValueError(f"classifier {name}: the web sample (--cc) has no documents")
+    per_target = max(1, min(request.classifier_samples, available) // len(targets))
     read = {"target": 0, "web": 0}
 
     def examples():
@@ -138,11 +142,10 @@ def _build_classifier(request: BuildRequest, name: str, targets: list[list[str]]
         model = train_supervised(examples(), TrainingOptions(seed=request.seed))
     except ValueError as exc:
         raise ValueError(f"classifier {name}: the target corpora have no documents") from exc
-    if not read["web"]:
-        raise ValueError(f"classifier {name}: the web sample (--cc) has no documents")
     path = os.path.join(request.directory, CLASSIFIER.format(language=request.language, name=name))
     _write(path, model.save)
-    return (f"{path}: {read['target']} target and {read['web']} web documents, "
+    cut = f" (cut to the web sample's {available})" if available < request.classifier_samples else ""
+    return (f"{path}: {read['target']} target{cut} and {read['web']} web documents, "
             f"training accuracy {model.training_accuracy:.3f}")
 
 

@@ -201,3 +201,14 @@ def test_build_errors_say_what_is_missing(tmp_path, capsys):
     assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--language", "en",
                  "--wikipedia", str(tmp_path / "empty.jsonl")]) == 2
     assert "wikipedia corpus" in capsys.readouterr().err and not (tmp_path / "a" / "dsir").exists()
+
+
+def test_a_small_web_sample_cuts_the_targets_to_its_size(shared_data, tmp_path, capsys):
+    """The two classes of the classifier stay equal: 10 web documents train against 10 Wikipedia articles, not 40."""
+    wiki, web = tmp_path / "wiki.parquet", tmp_path / "web.parquet"
+    pq.write_table(pa.table({"text": wiki_articles(shared_data / ENWIKI)[:50]}), wiki)
+    pq.write_table(pa.table({"text": web_documents(shared_data / WEB)[:10]}), web)
+    assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--language", "en", "--cc", str(web),
+                 "--wikipedia", str(wiki), "--classifier-samples", "40", "--dsir-samples", "50"]) == 0
+    assert ("palm.model.bin: 10 target (cut to the web sample's 10) and 10 web documents, training accuracy"
+            in capsys.readouterr().out)
