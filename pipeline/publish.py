@@ -50,6 +50,10 @@ def publish_files(directory: str) -> list[Upload]:
     if missing:
         raise PublishError(f"{directory} is not a complete `curate subset` output (no {', '.join(missing)}); "
                            "run `curate subset` to the end first")
+    with open(os.path.join(root, "_stats.json")) as handle:
+        if json.load(handle).get("kept") == 0:
+            raise PublishError(f"{directory} kept no document (NOTHING KEPT in its _stats.json): a dataset of one "
+                               "empty shard, which datasets.load_dataset cannot load; nothing to publish")
     with open(os.path.join(root, "_manifest.json")) as handle:
         written = {entry["file"]: entry["bytes"] for entry in json.load(handle)["files"]}
     for name, size in written.items():

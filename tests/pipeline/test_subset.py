@@ -394,6 +394,8 @@ def test_a_rule_on_a_column_null_everywhere_is_warned_of_and_an_empty_subset_sai
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(ValueError, match='Instruction "train" corresponds to no data'):  # what the line says
         datasets.load_dataset(str(out), split="train")
+    assert main(["publish", str(out), "--repo-id", "curators/c4", "--dry-run"]) == 2
+    assert f"{out} kept no document (NOTHING KEPT in its _stats.json)" in capsys.readouterr().err
 
 
 def test_a_rule_that_keeps_nulls_or_reads_values_is_not_warned_of(deduplicated, tmp_path):
