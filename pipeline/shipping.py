@@ -8,23 +8,28 @@ week unused)."""
 
 import hashlib
 import os
+import re
+import shutil
 import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 UNUSED_DAYS = 7
 
 
 def version_name(directory: str) -> str:
-    """`<base name>-<12 hex>`: changes when the path or any file's size or modification time changes."""
+    """`<base name>-<12 hex>`: changes when the path or any file's size or modification time changes. The base
+    name keeps letters, digits, `.`, `_` and `-` only: Spark takes the name as part of a URI."""
     digest = hashlib.sha1(os.path.abspath(directory).encode())
-    for root, dirs, files in os.walk(directory):
+    for root, dirs, files in os.walk(directory, followlinks=True):
         dirs.sort()
         for name in sorted(files):
             status = os.stat(os.path.join(root, name))
             digest.update(f"{os.path.relpath(os.path.join(root, name), directory)}:{status.st_size}:"
                           f"{status.st_mtime_ns}\n".encode())
-    return f"{os.path.basename(os.path.abspath(directory))}-{digest.hexdigest()[:12]}"
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(os.path.abspath(directory)))
+    return f"{base}-{digest.hexdigest()[:12]}"
 
 
 def ship_directory(spark, directory: str) -> str:
@@ -34,11 +39,14 @@ def ship_directory(spark, directory: str) -> str:
     archive = os.path.join(parent, f"{name}.zip")
     os.makedirs(parent, exist_ok=True)
     if os.path.isfile(archive):
-        os.utime(archive)
+        try:
+            os.utime(archive)  # used again: kept another week
+        except PermissionError:  # another user's archive, readable to all
+            pass
     else:
         _write_archive(directory, archive)
     _remove_unused(parent)
-    spark.sparkContext.addArchive(f"{archive}#{name}")  # the same archive again is a no-op for Spark
+    spark.sparkContext.addArchive(f"{Path(archive).as_uri()}#{name}")  # the same archive again is a no-op
     return name
 
 
@@ -49,11 +57,12 @@ def _write_archive(directory: str, archive: str) -> None:
     os.close(handle)
     try:
         with zipfile.ZipFile(work, "w", zipfile.ZIP_STORED, allowZip64=True) as zipped:
-            for root, dirs, files in os.walk(directory):
+            for root, dirs, files in os.walk(directory, followlinks=True):  # linked folders go as copies
                 dirs.sort()
                 for file in sorted(files):
                     path = os.path.join(root, file)
                     zipped.write(path, os.path.relpath(path, directory))
+        os.chmod(work, 0o644)
         os.replace(work, archive)
     finally:
         if os.path.exists(work):
@@ -61,7 +70,15 @@ def _write_archive(directory: str, archive: str) -> None:
 
 
 def _remove_unused(parent: str) -> None:
+    """Archives, and folders that earlier versions staged, unused for a week (another user's are left)."""
     cutoff = time.time() - UNUSED_DAYS * 86400
     for entry in os.scandir(parent):
-        if entry.is_file() and entry.stat().st_mtime < cutoff:
-            os.remove(entry.path)
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime >= cutoff:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.remove(entry.path)
+        except OSError:
+            pass
