@@ -228,13 +228,23 @@ def test_mislabelled_and_legacy_charsets_decode(tmp_path, lid):
     utf8_labelled_latin = page_record(4, html.encode("utf-8"), "text/html; charset=iso-8859-1")
     utf8_meta_latin = page_record(5, html.replace("<head>", '<head><meta charset="windows-1252">').encode("utf-8"),
                                   "text/html")
-    records = [wrong_label, meta_only, invalid, utf8_labelled_latin, utf8_meta_latin]
+    utf8_bom = page_record(6, b"\xef\xbb\xbf" + html.encode("utf-8"), "text/html")
+    records = [wrong_label, meta_only, invalid, utf8_labelled_latin, utf8_meta_latin, utf8_bom]
     table, stats = ingest_file(write(tmp_path, "cs.warc.gz", b"".join(members(records))), lid)
-    assert stats.kept == 5
+    assert stats.kept == 6
     texts = table.column("text").to_pylist()
+    assert [dict(meta)["charset"] for meta in table.column("meta").to_pylist()[3:]] == ["utf-8"] * 3
     for body in texts[:2] + texts[3:]:
         assert "café" in body and "très agréable" in body and "\ufffd" not in body
     assert set(table.column("language").to_pylist()) == {"fr"}
+
+
+def test_a_declared_cjk_charset_is_followed_where_its_few_words_form_utf8():
+    from pipeline.charset import decode_html
+
+    html = "<html><body><p>为什么</p></body></html>".encode("gbk")  # valid UTF-8 too, as mojibake
+    assert decode_html(html, "gbk") == ("<html><body><p>为什么</p></body></html>", "gbk")
+    assert decode_html("<p>Über uns</p>".encode(), "iso-8859-1") == ("<p>Über uns</p>", "utf-8")
 
 
 def test_fifty_megabyte_page_is_dropped_and_neighbours_kept(tmp_path, lid):
