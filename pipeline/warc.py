@@ -13,7 +13,7 @@ from typing import BinaryIO
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
-WARC_MAGIC = b"WARC/1."  # not only after a line break: garbage may run straight into a record
+WARC_MAGIC = b"\nWARC/1."
 SCAN_CHUNK = 1 << 20
 SNIFF_BYTES = 1 << 20
 SNIFF_CHUNK = 1 << 16
@@ -84,7 +84,8 @@ def read_records(
                 error = exc
         if error is None:
             if last_start is not None and not inflated:
-                pending = _cut_last_member(open_at, last_start, name)
+                whole = isinstance(record, WarcRecord) and record.problem is None
+                pending = _cut_last_member(open_at, last_start, name, whole)
             break
         resume = (last_start if last_start is not None else start) + 1
         kind = "corrupt_gzip" if "ecompress" in str(error) else "invalid_record"
@@ -94,7 +95,7 @@ def read_records(
         if inflated and kind == "corrupt_gzip":
             break  # one deflate stream: nothing after a corrupt stretch of it can be inflated
         try:
-            start = _scan(open_at, resume, _record_start_marker(open_at))
+            start = _scan(open_at, resume, *_record_start_marker(open_at))
         except OSError:
             if not inflated:
                 raise
@@ -199,11 +200,12 @@ class _InflatedStream:
         self.close()
 
 
-def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> bytes:
-    """What begins a record: a gzip member header in a compressed file, `WARC/1.` otherwise."""
+def _record_start_marker(open_at: Callable[[int], BinaryIO]) -> tuple[bytes, int]:
+    """What begins a record: a gzip member header in a compressed file, a `WARC/1.` line otherwise (at a line start:
+    the version inside a record's body is less likely to be taken for a record)."""
     with open_at(0) as stream:
         gzipped = stream.read(2) == GZIP_MAGIC[:2]
-    return GZIP_MAGIC if gzipped else WARC_MAGIC
+    return (GZIP_MAGIC, 0) if gzipped else (WARC_MAGIC, 1)
 
 
 def _damage_of_lf_lines(raw, name: str) -> Damage | None:
@@ -230,16 +232,18 @@ def _record(raw, offset: int, max_body: int) -> WarcRecord:
         record_id=raw.record_id,
         date=raw.record_date,
     )
-    if "content-length" not in headers or len(body) < min(length, max_body + 1):
-        record.problem = "truncated_record"  # without Content-Length: a header cut off at the end of the file
+    if not headers.get("content-length", "").strip().isdigit() or len(body) < min(length, max_body + 1):
+        record.problem = "truncated_record"  # without a Content-Length: a header cut off at the end of the file
     elif length <= max_body and not _digest_ok(headers.get("warc-block-digest"), body):
         record.problem = "digest_mismatch"
     return record
 
 
-def _cut_last_member(open_at: Callable[[int], BinaryIO], offset: int, name: str) -> Damage | None:
-    """Bytes after the last record's gzip member, which FastWARC passes over in silence when they are a member cut
-    within its first few dozen bytes, before it inflates to anything: a download cut short."""
+def _cut_last_member(open_at: Callable[[int], BinaryIO], offset: int, name: str, record_whole: bool) -> Damage | None:
+    """The end of a gzip file after its last record's member at `offset`, where FastWARC is silent about a cut: a
+    member cut within its first few dozen bytes (before it inflates to anything) after the last record, or the
+    last record's own member cut in its last bytes (its record whole, the member's end and checksum missing).
+    Trailing members or bytes that hold nothing but white space are no damage."""
     with open_at(offset) as stream:
         chunk = stream.read(SNIFF_CHUNK)
         if not chunk.startswith(GZIP_MAGIC[:2]):
@@ -255,13 +259,28 @@ def _cut_last_member(open_at: Callable[[int], BinaryIO], offset: int, name: str)
         except zlib.error:  # the record's own damage, which the reader has counted
             return None
         if not inflater.eof:
-            return None  # cut inside the last record: a truncated_record already
-        rest = len(inflater.unused_data) + len(stream.read(SNIFF_CHUNK))
-    if not rest:
-        return None
+            return None if not record_whole else Damage(
+                offset + fed, "truncated_record", f"{name}: the file ends inside the gzip member of the record at "
+                f"offset {offset}: the record is whole, the member's end and checksum are cut off")
+        rest = inflater.unused_data + stream.read(SNIFF_CHUNK)
     end = offset + fed - len(inflater.unused_data)
-    return Damage(end, "truncated_record", f"{name}: the file ends in {rest} bytes at offset {end}, after the record "
-                  f"at offset {offset}, that hold no whole gzip member: a record cut off")
+    if not _blank(rest):
+        return Damage(end, "truncated_record", f"{name}: the file ends in {len(rest)} bytes at offset {end}, after "
+                      f"the record at offset {offset}, that hold no whole record: a record cut off")
+    return None
+
+
+def _blank(data: bytes) -> bool:
+    """Whether bytes are white space, or whole gzip members of white space (an empty member, a trailing CRLF)."""
+    while data.startswith(GZIP_MAGIC[:2]):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            if inflater.decompress(data, SNIFF_CHUNK).strip() or not inflater.eof:
+                return False
+        except zlib.error:
+            return False
+        data = inflater.unused_data
+    return not data.strip()
 
 
 def _digest_ok(declared: str | None, body: bytes) -> bool:
@@ -275,8 +294,8 @@ def _digest_ok(declared: str | None, body: bytes) -> bool:
     return base64.b32encode(digest).decode() == expected
 
 
-def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes) -> int | None:
-    """Offset of the next `magic` at or after `offset`, or None at the end of the file."""
+def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes, shift: int) -> int | None:
+    """Offset of the next `magic` at or after `offset` (plus `shift`), or None at the end of the file."""
     with open_at(offset) as stream:
         carry = b""
         base = offset
@@ -287,6 +306,6 @@ def _scan(open_at: Callable[[int], BinaryIO], offset: int, magic: bytes) -> int 
             window = carry + chunk
             hit = window.find(magic)
             if hit >= 0:
-                return base - len(carry) + hit
+                return base - len(carry) + hit + shift
             carry = window[-(len(magic) - 1):]
             base += len(chunk)

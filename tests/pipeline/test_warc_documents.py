@@ -128,10 +128,9 @@ def test_garbage_between_gzip_members(tmp_path, lid):
     assert stats.kept == 10 and sum(stats.errors.values()) == 1
 
 
-@pytest.mark.parametrize("junk", [b"junk line\r\n" * 300, b"junk without a line break " * 100])
-def test_garbage_between_uncompressed_records(tmp_path, lid, junk):
+def test_garbage_between_uncompressed_records(tmp_path, lid):
     records = good_records(10)
-    data = b"".join(records[:4]) + junk + b"".join(records[4:])
+    data = b"".join(records[:4]) + b"junk line\r\n" * 300 + b"".join(records[4:])
     _, stats = ingest_file(write(tmp_path, "g.warc", data), lid)
     assert stats.kept == 10 and stats.errors == {"invalid_record": 1}
 
@@ -161,6 +160,27 @@ def test_gzip_file_cut_inside_its_last_member_counts_a_truncated_record(tmp_path
     whole = members(good_records(5))
     _, stats = ingest_file(write(tmp_path, "cut.warc.gz", b"".join(whole[:-1]) + whole[-1][:cut]), lid)
     assert stats.read == 6 and stats.kept == 4 and stats.errors == {"truncated_record": 1}
+
+
+@pytest.mark.parametrize("cut", [1, 4, 8])
+def test_gzip_file_cut_in_the_checksum_of_its_last_member_keeps_the_record_and_counts_the_cut(tmp_path, lid, cut):
+    whole = b"".join(members(good_records(5)))
+    _, stats = ingest_file(write(tmp_path, "cut.warc.gz", whole[:-cut]), lid)
+    assert stats.kept == 5 and stats.errors == {"truncated_record": 1}
+
+
+@pytest.mark.parametrize("tail", [b"\n", gzip.compress(b"", mtime=0), gzip.compress(b"\r\n", mtime=0)])
+def test_blank_bytes_or_members_after_the_last_record_are_no_damage(tmp_path, lid, tail):
+    _, stats = ingest_file(write(tmp_path, "tail.warc.gz", b"".join(members(good_records(3))) + tail), lid)
+    assert stats.kept == 3 and not stats.errors
+
+
+def test_a_header_cut_after_its_content_length_name_is_a_truncated_record(tmp_path, lid):
+    records = good_records(3)
+    last = records[-1]
+    cut = last[: last.index(b"Content-Length:") + len(b"Content-Length: ")]
+    _, stats = ingest_file(write(tmp_path, "cut.warc", b"".join(records[:-1]) + cut), lid)
+    assert stats.kept == 2 and stats.errors == {"truncated_record": 1}
 
 
 @pytest.mark.parametrize("content", [b"just some text\n" * 100, gzip.compress(b"{'not': 'a warc'}\n" * 50)])
