@@ -30,14 +30,15 @@ def trafilatura_text(html: str, url: str | None = None) -> str:
 
 
 def _too_deep(parser) -> bool:
-    """Whether libxml2 stopped nesting elements at its depth limit in the parser's last run: 255 levels, or 2048
-    with huge_tree. Deeper elements are cut out of the tree with their text, silently but for this log entry."""
-    return any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
+    """Whether libxml2 stopped nesting elements at its depth limit in the parser's last run (255 levels). Deeper
+    elements are cut out of the tree with their text, silently but for this log entry."""
+    return any(entry.type_name == "ERR_RESOURCE_LIMIT" and "depth" in entry.message for entry in parser.error_log)
 
 
 def _deep_tree(html: str):
     """The tree of a page nested deeper than libxml2's default limit, parsed as trafilatura parses (its parser's
-    options, its repair of the first characters) but with huge_tree's limit of 2048 levels."""
+    options, its repair of the first characters) but with huge_tree's limit of 2048 levels: what lies deeper still
+    (often the unclosed tags of a footer) is left out, as trafilatura itself would leave out all below 255."""
     from lxml.html import HTMLParser, fromstring
     from trafilatura.utils import repair_faulty_html
 
@@ -45,12 +46,9 @@ def _deep_tree(html: str):
                         remove_pis=True, huge_tree=True)
     html = repair_faulty_html(html, html[:50].lower())
     try:
-        tree = fromstring(html, parser=parser)
+        return fromstring(html, parser=parser)
     except ValueError:  # a str with an encoding declaration: lxml wants bytes, as in trafilatura's fallback
-        tree = fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
-    if _too_deep(parser):
-        raise ValueError("HTML nested deeper than 2048 elements (libxml2's limit): its deepest text is lost")
-    return tree
+        return fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
 
 
 # resiliparse's main-content heuristics take time quadratic in nesting depth (20,000 levels: 20 s) inside C,
