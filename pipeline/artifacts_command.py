@@ -144,8 +144,8 @@ def _build_classifier(request: BuildRequest, name: str, targets: list[list[str]]
         raise ValueError(f"classifier {name}: the target corpora have no documents") from exc
     path = os.path.join(request.directory, CLASSIFIER.format(language=request.language, name=name))
     _write(path, model.save)
-    cut = f" (cut to the web sample's {available})" if available < request.classifier_samples else ""
-    return (f"{path}: {read['target']} target{cut} and {read['web']} web documents, "
+    short = f" (the web sample holds {available})" if available < request.classifier_samples else ""
+    return (f"{path}: {read['target']} target and {read['web']} web documents{short}, "
             f"training accuracy {model.training_accuracy:.3f}")
 
 

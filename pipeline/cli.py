@@ -200,7 +200,8 @@ def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = Non
     missing = [location for location in files if not _exists(location)]
     if missing and getattr(args, "on_missing", "fail") == "fail":
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        skip = "; --on-missing skip ingests the others" if hasattr(args, "on_missing") else ""
+        skip = "; --on-missing skip ingests the others" \
+            if hasattr(args, "on_missing") and len(missing) < len(files) else ""
         what = "no file matches" if glob.has_magic(missing[0]) else "input not found:"
         raise ValueError(f"{what} {missing[0]}{more}{skip}")
     return files

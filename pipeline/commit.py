@@ -65,7 +65,7 @@ def refuse_file_output(path: str) -> None:
     probe = os.path.abspath(local_path(path))
     while not os.path.isdir(probe):
         if os.path.lexists(probe):
-            raise OutputConflict(f"{path}: {probe} is a file, not a folder; choose a folder for the output")
+            raise OutputConflict(f"{path}: {probe} is not a folder; choose a folder for the output")
         probe = os.path.dirname(probe)
 
 

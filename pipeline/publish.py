@@ -50,10 +50,10 @@ def publish_files(directory: str) -> list[Upload]:
     if missing:
         raise PublishError(f"{directory} is not a complete `curate subset` output (no {', '.join(missing)}); "
                            "run `curate subset` to the end first")
-    with open(os.path.join(root, "_stats.json")) as handle:
-        if json.load(handle).get("kept") == 0:
-            raise PublishError(f"{directory} kept no document (NOTHING KEPT in its _stats.json): a dataset of one "
-                               "empty shard, which datasets.load_dataset cannot load; nothing to publish")
+    stats = _books(os.path.join(root, "_stats.json"))
+    if stats.get("kept") == 0:
+        raise PublishError(f"{directory} kept no document (NOTHING KEPT in its _stats.json): a dataset of one "
+                           "empty shard, which datasets.load_dataset cannot load; nothing to publish")
     with open(os.path.join(root, "_manifest.json")) as handle:
         written = {entry["file"]: entry["bytes"] for entry in json.load(handle)["files"]}
     for name, size in written.items():
@@ -69,6 +69,18 @@ def publish_files(directory: str) -> list[Upload]:
                            f"{', ...' if len(foreign) > 3 else ''}); they would be published with it: move them out")
     return [Upload("README.md", os.path.getsize(os.path.join(root, "README.md"))),
             *[Upload(name, written[name]) for name in found]]
+
+
+def _books(path: str) -> dict:
+    """A subset's `_stats.json`; PublishError naming it when it is not a JSON object."""
+    try:
+        with open(path) as handle:
+            stats = json.load(handle)
+    except ValueError as exc:
+        raise PublishError(f"{path}: not JSON ({exc}); run `curate subset` again into a new folder") from None
+    if not isinstance(stats, dict):
+        raise PublishError(f"{path}: not the books of a curate job (a JSON object)")
+    return stats
 
 
 def check_repo_id(repo_id: str) -> None:

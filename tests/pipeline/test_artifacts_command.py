@@ -210,5 +210,5 @@ def test_a_small_web_sample_cuts_the_targets_to_its_size(shared_data, tmp_path, 
     pq.write_table(pa.table({"text": web_documents(shared_data / WEB)[:10]}), web)
     assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--language", "en", "--cc", str(web),
                  "--wikipedia", str(wiki), "--classifier-samples", "40", "--dsir-samples", "50"]) == 0
-    assert ("palm.model.bin: 10 target (cut to the web sample's 10) and 10 web documents, training accuracy"
+    assert ("palm.model.bin: 10 target and 10 web documents (the web sample holds 10), training accuracy"
             in capsys.readouterr().out)

@@ -147,7 +147,7 @@ def test_crawl_options_without_a_crawl_and_an_output_that_is_a_file_are_refused(
     (tmp_path / "afile").write_text("mine")
     for output in (tmp_path / "afile", tmp_path / "afile" / "sub"):
         assert main(["ingest", warc, "--output", str(output)]) == 2
-        assert f"{output}: {tmp_path / 'afile'} is a file, not a folder" in capsys.readouterr().err
+        assert f"{output}: {tmp_path / 'afile'} is not a folder; choose a folder" in capsys.readouterr().err
     assert (tmp_path / "afile").read_text() == "mine" and not (tmp_path / "o").exists()
 
 
