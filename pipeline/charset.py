@@ -11,9 +11,8 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     forms valid UTF-8 by chance, while UTF-8 pages labelled iso-8859-1 are common (and windows-1252 would decode
     them cleanly, into mojibake); a few words of GBK, EUC-KR or TIS-620 can (a page declaring those in a `<meta>`
     tag alone is read as UTF-8 too when all its non-ASCII bytes form UTF-8: one with no more than a few words of
-    such text). Otherwise a declared charset is
-    trusted only if the bytes decode cleanly with it: mislabelled pages fall through to the meta tag and to
-    detection. A UTF-8 byte order mark is not text.
+    such text). Otherwise a declared charset is trusted only if the bytes decode cleanly with it: mislabelled pages
+    fall through to the meta tag and to detection. A UTF-8 byte order mark is not text.
     """
     encoding = map_encoding_to_html5(declared) if declared else None
     if not data.isascii() and encoding in (None, "utf-8", "cp1252"):  # resiliparse names windows-1252 cp1252

@@ -143,9 +143,6 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         if given:
             raise ValueError(f"{' and '.join(given)}: only with --crawl CC-MAIN-YYYY-WW (choosing files of a crawl)")
         inputs = input_files(args)
-        if args.on_missing == "skip" and not any(map(_exists, inputs)):
-            raise ValueError(f"none of the inputs exists ({', '.join(args.inputs)}); --on-missing skip would seal an "
-                             "empty output")
         _refuse_no_warc(inputs)
         if args.limit_files is not None:
             inputs = inputs[: args.limit_files]
@@ -198,6 +195,9 @@ def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = Non
     if inside is not None:
         raise ValueError(f"--output {args.output} overlaps the input {inside}; choose another output")
     missing = [location for location in files if not _exists(location)]
+    if missing and len(missing) == len(files) and getattr(args, "on_missing", "fail") == "skip":
+        raise ValueError(f"none of the inputs exists ({', '.join(args.inputs)}); --on-missing skip would seal an "
+                         "empty output")
     if missing and getattr(args, "on_missing", "fail") == "fail":
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         skip = "; --on-missing skip ingests the others" \

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.inputs import overlapping
+from pipeline.messages import shown
 from pipeline.remote import is_local, local_path
 
 ROW_GROUP_ROWS = 10_000
@@ -122,8 +123,8 @@ class OutputDir:
         if previous is None:
             own = sorted(posixpath.basename(path) for path in self._entries() if posixpath.basename(path) != "_tmp")
             if own:
-                raise OutputConflict(f"{self.path} holds files of no curate job ({', '.join(own[:3])}"
-                                     f"{', ...' if len(own) > 3 else ''}); choose a new or empty folder")
+                raise OutputConflict(f"{self.path} holds files of no curate job ({shown(own)}); choose a new or "
+                                     "empty folder")
             return False
         if previous == job:
             return False

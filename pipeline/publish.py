@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from pipeline.commit import OutputDir
+from pipeline.messages import shown
 from pipeline.remote import RETRYABLE_STATUS, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,8 @@ def publish_files(directory: str) -> list[Upload]:
                    if not name.startswith("."))  # hidden files (.DS_Store) are neither shards nor uploaded
     foreign = [name for name in found if name not in written]
     if foreign:
-        raise PublishError(f"{directory}: data/ holds files the subset did not write ({', '.join(foreign[:3])}"
-                           f"{', ...' if len(foreign) > 3 else ''}); they would be published with it: move them out")
+        raise PublishError(f"{directory}: data/ holds files the subset did not write ({shown(foreign)}); they would "
+                           "be published with it: move them out")
     return [Upload("README.md", os.path.getsize(os.path.join(root, "README.md"))),
             *[Upload(name, written[name]) for name in found]]
 
