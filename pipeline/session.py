@@ -39,6 +39,17 @@ def driver_memory() -> str:
     return f"{gigabytes}g"
 
 
+LOG4J_CONF = Path(__file__).with_name("log4j2.properties")
+
+
+def user_spark_conf() -> bool:
+    """True when a Spark conf folder (SPARK_CONF_DIR, else SPARK_HOME/conf) holds the user's own settings."""
+    home = os.environ.get("SPARK_HOME")
+    folder = os.environ.get("SPARK_CONF_DIR") or (home and os.path.join(home, "conf"))
+    return bool(folder) and any(os.path.exists(os.path.join(folder, name))
+                                for name in ("log4j2.properties", "spark-defaults.conf"))
+
+
 def under_spark_submit() -> bool:
     """True when spark-submit launched this driver (it then owns the master and --py-files)."""
     return "PYSPARK_GATEWAY_PORT" in os.environ
@@ -72,6 +83,8 @@ def get_session(master: str | None = None, app_name: str = "curate"):
         .config("spark.ui.enabled", os.environ.get("CURATE_SPARK_UI", "false"))
         .config("spark.python.worker.reuse", "true")
     )
+    if not submitted and not user_spark_conf():
+        builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONF.as_uri()}")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("CURATE_SPARK_LOG_LEVEL", "ERROR"))
     if master and not master.startswith("local") and not submitted:

@@ -67,6 +67,8 @@ def test_curate_ingest_command_prints_where_and_the_table(shared_data, tmp_path)
     assert f"output: {tmp_path / 'x'}" in result.stdout
     assert "kept" in result.stdout and "16" in result.stdout
     assert "[ingest] files 1/1" in result.stderr
+    # Spark's own start-up notices are not a user's business (only the JVM's one-line module warning remains).
+    assert "log4j profile" not in result.stderr and "NativeCodeLoader" not in result.stderr
 
 
 def test_errors_name_the_input_before_spark_starts(shared_data, tmp_path, capsys):
