@@ -128,7 +128,7 @@ class OutputDir:
             return False
         if previous == job:
             return False
-        if not overwrite:
+        if not overwrite and not self._only_claim():
             command = _command(previous.get("stage", ""))
             held = (f"a {command} job with other {_differences(previous, job)}"
                     if previous.get("stage") == job.get("stage") else f"`{command}`")
@@ -145,6 +145,11 @@ class OutputDir:
             self.fs.makedirs(self.root, exist_ok=True)
             self._write_atomic("_job.json", _json_bytes(job))
         self._remove_staging()
+
+    def _only_claim(self) -> bool:
+        """True when the folder holds a job's `_job.json` and nothing it committed (a run refused or stopped
+        before its first unit): another job may take it without --overwrite, since nothing would be lost."""
+        return {posixpath.basename(path) for path in self._entries()} <= {"_job.json", "_tmp"}
 
     def _entries(self) -> list[str]:
         return self.fs.ls(self.root, detail=False) if self.fs.isdir(self.root) else []

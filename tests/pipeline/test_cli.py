@@ -200,6 +200,16 @@ def test_a_bad_input_is_named_without_advising_a_rerun(spark, tmp_path, capsys):
     assert "rerun" not in err
 
 
+def test_the_corrected_run_goes_into_the_output_of_a_refused_one(spark, tmp_path, capsys):
+    """A run that committed nothing (its only input refused) does not hold the output against the next one."""
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text('{"id": "a", "body": "no text column"}\n')
+    assert main(["signals", str(bad), "--output", str(tmp_path / "o"), "--quiet"]) == 2
+    (tmp_path / "docs.jsonl").write_text('{"id": "a", "text": "some words"}\n')
+    assert main(["signals", str(tmp_path / "docs.jsonl"), "--output", str(tmp_path / "o"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "o" / "_stats.json").read_text())["kept"] == 1
+
+
 @pytest.mark.parametrize(("option", "value", "said"), [
     ("--max-page-bytes", "5XB", "5XB is not a size like 5MB"),
     ("--max-page-bytes", "0", "0 is not a size like 5MB"),

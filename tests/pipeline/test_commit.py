@@ -59,6 +59,16 @@ def test_a_conflict_names_the_nested_options_that_differ(tmp_path):
         OutputDir(str(tmp_path / "docs")).claim({"stage": "ingest", "inputs": ["a.warc.gz"], "options": changed})
 
 
+def test_a_claim_with_nothing_committed_is_taken_over_and_one_with_work_is_not(tmp_path):
+    """A run refused before its first unit (a bad input) leaves only its claim: the corrected run may start."""
+    OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": ["bad.jsonl"]})
+    OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": ["good.jsonl"]})
+    assert OutputDir(str(tmp_path / "docs")).job() == {"stage": "signals", "inputs": ["good.jsonl"]}
+    OutputDir(str(tmp_path / "docs")).commit_unit("good", {"rows": 1})
+    with pytest.raises(OutputConflict, match="other options"):
+        OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": ["other.jsonl"]})
+
+
 def test_a_conflict_says_when_only_the_order_of_the_inputs_differs(tmp_path):
     sealed_output(tmp_path / "docs", {"stage": "ingest", "inputs": ["a.warc.gz", "b.warc.gz"]})
     with pytest.raises(OutputConflict, match=r"a curate ingest job with other options \(the same inputs in another "
