@@ -356,6 +356,8 @@ def kind(node: Node, kinds: Mapping[str, str]) -> str:
                 _expect(kind(side, kinds), NUMBER, f"'{op}'")
             return NUMBER
         case Binary(op=op, left=left, right=right):
+            if Literal(None) in (left, right):
+                raise RuleError(f"'{op}' with NULL is never true (SQL): test nulls with `IS NULL` or `IS NOT NULL`")
             _compared([kind(left, kinds), kind(right, kinds)], f"'{op}'")
             return BOOLEAN
         case Between(operand=operand, low=low, high=high):

@@ -52,8 +52,11 @@ def load_subset(directory: str) -> tuple[SubsetPlan, dict]:
     """The plan of the recipe that made `directory`, on the inputs it read, and its books."""
     out = OutputDir(directory)
     job = out.job_of("subset")
-    if not out.complete or job is None:
-        raise ValueError(f"{directory} is not a complete `curate subset` output (no _SUCCESS or _job.json)")
+    if job is None:
+        raise ValueError(f"{directory} is not a `curate subset` output (no _job.json)")
+    if not out.complete:
+        raise ValueError(f"{directory} is not a complete `curate subset` output (no _SUCCESS: the job has not "
+                         "finished; rerun it)")
     plan = plan_subset(parse_recipe(job["recipe"], out.join("_job.json")), directory, job["inputs"])
     return plan, out.read_json("_stats.json")
 

@@ -82,7 +82,7 @@ class Output(Strict):
     shard_size: int = Field(500 * 10**6, description="bytes of Parquet per shard, e.g. 500MB")
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
     columns: list[str] | None = Field(None, description="default: the document columns, without signals")
-    config: str = Field("default", pattern=r"^[A-Za-z0-9_.-]+$")
+    config: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a folder under data/: no `..`
 
     @field_validator("shard_size", mode="before")
     @classmethod

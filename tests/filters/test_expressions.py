@@ -80,6 +80,8 @@ KINDS = {"rps_doc_word_count": "number", "rps_doc_frac_chars_top_2gram": "number
     ("NOT rps_doc_word_count", "NOT needs boolean values, got number"),
     ("rps_doc_word_count", "a rule must be a true/false test"),
     ("lower(language)", "this one gives a string value"),
+    ("rps_doc_word_count = NULL", "'=' with NULL is never true (SQL): test nulls with `IS NULL` or `IS NOT NULL`"),
+    ("NULL <> language", "'!=' with NULL is never true (SQL)"),
     ("meta > 5", "'meta' holds values rules do not read (a date, map, struct or bytes); only `meta IS NULL`"),
     ("coalesce(meta, 'x') = 'x'", "'meta' holds values rules do not read"),
 ])
@@ -91,6 +93,6 @@ def test_type_errors_are_refused_before_any_work(rule, named):
 
 def test_well_typed_rules_pass_the_type_check():
     for rule in ("array_mean(rps_lines_num_words) > 0.5", "coalesce(ccnet_perplexity, 0) < 500",
-                 "lower(language) LIKE 'e%' AND url IS NOT NULL", "meta IS NULL", "ccnet_perplexity > NULL",
+                 "lower(language) LIKE 'e%' AND url IS NOT NULL", "meta IS NULL",
                  "greatest(rps_doc_word_count, 2) < 5 OR language IN ('en', NULL)"):
         compile_rule(rule, KINDS)

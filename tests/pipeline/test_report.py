@@ -155,6 +155,16 @@ def test_report_refuses_a_folder_that_is_not_a_subset(parity_signals, capsys):
     assert "holds the output of `curate signals`, not of `curate subset`" in capsys.readouterr().err
 
 
+def test_report_on_an_unfinished_subset_says_what_is_missing(tmp_path, capsys):
+    from pipeline.cli import main
+    from pipeline.commit import OutputDir
+
+    OutputDir(str(tmp_path / "killed")).claim({"stage": "subset", "inputs": []})
+    assert main(["report", str(tmp_path / "killed")]) == 2
+    assert "is not a complete `curate subset` output (no _SUCCESS: the job has not finished; rerun it)" \
+        in capsys.readouterr().err
+
+
 def test_a_long_rule_name_is_shortened_in_its_row_and_whole_in_the_bar_tooltip():
     from pipeline.svg_charts import Segment, row_chart
 

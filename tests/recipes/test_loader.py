@@ -82,6 +82,12 @@ def test_the_smallest_shard_size_loads():
     assert parse_recipe(RECIPE.replace("250MB", "10KB"), "my.yaml").recipe.output.shard_size == 10_000
 
 
+@pytest.mark.parametrize("config", ["..", ".", ".hidden"])
+def test_a_config_that_would_leave_the_data_folder_is_refused(config):
+    """The shards go to data/{config}/: `..` would put them where datasets and publish do not look."""
+    assert refusal(RECIPE + f'  config: "{config}"\n').startswith("my.yaml:9: output.config: String should match")
+
+
 @pytest.mark.parametrize("key", ["configs", "data_files", "size_categories"])
 def test_a_card_key_curate_writes_itself_is_refused(key):
     message = refusal(RECIPE + f"card:\n  license: mit\n  {key}: [x]\n")
