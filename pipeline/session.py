@@ -17,13 +17,35 @@ PACKAGES = ("pipeline", "signals", "dedup", "filters", "recipes", "translate", "
 # scheme (spark://, k8s://, a plugged-in cluster manager's) is left to Spark.
 LOCAL_MASTER = re.compile(r"local(\[([1-9]\d*|\*)(\s*,\s*\d+)?\]|-cluster\[\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\])?")
 SCHEME_MASTER = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
+# A standalone master is one or more HOST:PORT (Spark's standalone master URL needs the port).
+_HOST_PORT = r"(\[[0-9A-Fa-f:]+\]|[^\s:/,\[\]]+):(\d+)"
+STANDALONE_MASTER = re.compile(rf"spark://{_HOST_PORT}(,{_HOST_PORT})*")
 
 
 def master_problem(master: str) -> str | None:
     """None when Spark can parse `master`, else one line saying so (Spark itself logs a Java stack trace)."""
-    if master == "yarn" or LOCAL_MASTER.fullmatch(master) or SCHEME_MASTER.fullmatch(master):
+    if master.startswith("spark://"):
+        if STANDALONE_MASTER.fullmatch(master):
+            return None
+    elif master == "yarn" or LOCAL_MASTER.fullmatch(master) or SCHEME_MASTER.fullmatch(master):
         return None
     return f"{master!r} is not a Spark master: local[*], local[N], spark://HOST:PORT, yarn, k8s://..."
+
+
+def unreachable_master(master: str, timeout: float = 5.0) -> str | None:
+    """For a standalone master: one line when none of its HOST:PORTs accepts a connection (Spark would retry for
+    a minute and log Java stacks), else None."""
+    import socket
+
+    if not STANDALONE_MASTER.fullmatch(master):
+        return None
+    for host, port in re.findall(_HOST_PORT, master):
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+            return None
+        except OSError:
+            continue
+    return f"cannot reach the Spark master {master}: nothing accepts a connection there (is it running?)"
 
 
 def total_memory_bytes() -> int:
@@ -126,7 +148,10 @@ def java_problem() -> str | None:
     import re
     import subprocess
 
-    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    home = os.environ.get("JAVA_HOME")
+    java = os.path.join(home, "bin", "java") if home else "java"
+    if home and not shutil.which(java):
+        return f"JAVA_HOME={home} holds no bin/java: point it at a Java 17+ installation, or unset it"
     if not shutil.which(java):
         return "Java 17 or newer is required by Spark and was not found: install a JDK 17+ (e.g. openjdk-17-jre)"
     output = subprocess.run([java, "-version"], capture_output=True, text=True).stderr

@@ -3,6 +3,7 @@
 import configparser
 import gzip
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -153,13 +154,33 @@ def test_crawl_options_without_a_crawl_and_an_output_that_is_a_file_are_refused(
     assert (tmp_path / "afile").read_text() == "mine" and not (tmp_path / "o").exists()
 
 
-def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path, capsys):
+@pytest.mark.parametrize("master", ["local[9]x", "spark://nohost", "spark://host:port", "spark://a:7077,b"])
+def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path, capsys, master):
     with pytest.raises(SystemExit) as refused:
-        main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", "local[9]x"])
+        main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", master])
     assert refused.value.code == 2
     err = capsys.readouterr().err
-    assert "argument --master: 'local[9]x' is not a Spark master: local[*], local[N]" in err
+    assert f"argument --master: {master!r} is not a Spark master: local[*], local[N], spark://HOST:PORT" in err
     assert "Traceback" not in err and "Exception" not in err
+
+
+def test_a_standalone_master_nobody_runs_is_named_before_spark_starts(tmp_path):
+    (tmp_path / "d.jsonl").write_text('{"id": "a", "text": "some words"}\n')
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        master = f"spark://127.0.0.1:{unused.getsockname()[1]}"
+    with pytest.raises(SystemExit) as refused:
+        main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", master])
+    assert str(refused.value) == (f"curate: cannot reach the Spark master {master}: nothing accepts a connection "
+                                  "there (is it running?)")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_java_home_without_java_is_named(monkeypatch, tmp_path):
+    from pipeline.session import java_problem
+
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    assert java_problem() == f"JAVA_HOME={tmp_path} holds no bin/java: point it at a Java 17+ installation, or unset it"
 
 
 def test_languages_the_model_does_not_know_are_refused_before_spark_starts(shared_data, tmp_path, capsys):
