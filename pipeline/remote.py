@@ -5,9 +5,11 @@ import io
 import logging
 import os
 import random
+import socket
 import time
 from dataclasses import dataclass
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 import requests
 
@@ -104,6 +106,19 @@ def input_size(location: str) -> int | None:
     return None
 
 
+def _no_such_host(exc: BaseException) -> bool:
+    """Whether a request failed because the host name resolves to nothing (EAI_NONAME; EAI_AGAIN, a resolver
+    that did not answer in time, is retried like any connection error)."""
+    for _ in range(8):  # requests' error wraps urllib3's, which wraps the resolver's: a few links at most
+        if exc is None:
+            break
+        if isinstance(exc, socket.gaierror):
+            return exc.errno == socket.EAI_NONAME
+        exc = exc.__cause__ or getattr(exc, "reason", None) or (exc.args[0] if exc.args and
+                                                                 isinstance(exc.args[0], BaseException) else None)
+    return False
+
+
 class ResumableHTTPStream(io.RawIOBase):
     """A streaming HTTP GET that retries 429/5xx with backoff and resumes a dropped connection with Range."""
 
@@ -177,6 +192,9 @@ class ResumableHTTPStream(io.RawIOBase):
             try:
                 response = self._session.get(self.url, headers=headers, stream=True, timeout=(15, 120))
             except requests.RequestException as exc:
+                if _no_such_host(exc):  # not a passing fault: a misspelt host, or no network at all
+                    raise InputUnreachable(f"{self.url}: cannot resolve {urlsplit(self.url).hostname} (no such "
+                                           "host, or no network)") from exc
                 last = str(exc)
             else:
                 status = response.status_code

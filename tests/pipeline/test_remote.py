@@ -51,6 +51,14 @@ def test_unreachable_host_is_named():
         read_all("http://127.0.0.1:9/x")
 
 
+def test_a_host_that_does_not_resolve_is_named_without_retrying(caplog):
+    """.invalid never resolves (RFC 2606): like a misspelt host, or no network, it is not worth a minute of retries."""
+    with pytest.raises(InputUnreachable, match=r"^http://cc\.invalid/x: cannot resolve cc\.invalid \(no such host, "
+                                               r"or no network\)$"):
+        read_all("http://cc.invalid/x")
+    assert "retrying" not in caplog.text
+
+
 def test_missing_local_file_is_named(tmp_path):
     with pytest.raises(InputMissing, match="nothing.warc.gz: no such file"):
         open_input(str(tmp_path / "nothing.warc.gz"))
