@@ -237,8 +237,6 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
     output = absolute_output(output)
     if artifacts:
         artifacts = os.path.abspath(artifacts)
-        if not os.path.isdir(artifacts):
-            raise FileNotFoundError(f"--artifacts {artifacts}: no such directory")
     # the driver's cache is the executors' only in local mode; elsewhere the check would say nothing about them
     if progress and spark.sparkContext.master.startswith("local") and not compiled_pass_cached():
         print("[signals] compiling the signal kernels (once after an install or an update: half a minute of CPU "

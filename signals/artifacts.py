@@ -228,6 +228,8 @@ def check_artifacts(directory: str) -> None:
     """Refuse a broken artifacts directory before any work: every file of the layout that is there is read or
     checked as the signals would read it. Raises BrokenArtifact naming the first broken file under `directory`
     as given, and what is wrong with it."""
+    if not os.path.isdir(directory):
+        raise BrokenArtifact(f"--artifacts {directory}: no such directory")
     for pattern, check in _CHECKS:
         for path in sorted(glob.glob(os.path.join(glob.escape(directory), pattern))):
             try:

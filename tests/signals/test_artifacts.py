@@ -92,6 +92,11 @@ def test_a_broken_file_is_refused_in_one_line_naming_it(intact, tmp_path, relati
     assert "\n" not in message
 
 
+def test_a_missing_directory_is_refused_before_any_work(tmp_path):
+    with pytest.raises(BrokenArtifact, match=f"^--artifacts {tmp_path / 'art'}: no such directory$"):
+        check_artifacts(str(tmp_path / "art"))
+
+
 def test_the_command_refuses_before_any_work_and_writes_nothing(intact, tmp_path, capsys):
     directory = damaged(intact, tmp_path, "classifiers/en/palm.model.bin", lambda data: data[:100_000])
     documents = tmp_path / "docs.jsonl"
