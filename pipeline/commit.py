@@ -5,7 +5,8 @@ Layout of an output directory (Spark and pyarrow ignore the `_` entries when rea
     part-*.parquet      the data, one or more files per committed work unit
     _units/UNIT.json    a unit's commit record: its files and its stats (written last, atomically)
     _tmp/               files being written; never read, cleared on the next run
-    _job.json           the stage and its options; a rerun with other options is refused
+    _job.json           the stage, its options and the size and modification time of each local input; a
+                        rerun with other options, or after an input changed, is refused
     _stats.json         the job's books, summed over units in unit order
     _manifest.json      every data file with its rows, bytes and source unit
     _rpv2/              `curate signals --export rpv2`: each unit's files in RedPajama-V2's published format
@@ -45,6 +46,26 @@ def _differences(previous: dict, job: dict) -> str:
     if keys == ["inputs"] and sorted(map(str, previous["inputs"])) == sorted(map(str, job["inputs"])):
         return "options (the same inputs in another order)"
     return f"options (its _job.json differs in {', '.join(keys)})"
+
+
+def with_sources(job: dict) -> dict:
+    """The job as `_job.json` records it: with `sources`, the size and modification time of each local input
+    file, so that a rerun after an input changed is not taken for the same job."""
+    sources = {}
+    for location in job.get("inputs", []):
+        if is_local(location) and os.path.isfile(local_path(location)):
+            status = os.stat(local_path(location))
+            sources[location] = [status.st_size, status.st_mtime_ns]
+    return {**job, "sources": sources} if sources else job
+
+
+def _changed_sources(previous: dict, job: dict) -> list[str] | None:
+    """The inputs whose size or modification time differ when nothing else does (None when something else does,
+    or when `previous` predates `sources`)."""
+    if "sources" not in previous or {**previous, "sources": None} != {**job, "sources": None}:
+        return None
+    before, now = previous["sources"], job.get("sources", {})
+    return sorted(location for location in {*before, *now} if before.get(location) != now.get(location))
 
 
 def _differing_keys(previous: dict, job: dict, prefix: str = "") -> list[str]:
@@ -116,6 +137,7 @@ class OutputDir:
         without `overwrite`, and always when it holds the job's inputs or files of no curate job. Changes
         nothing."""
         refuse_file_output(self.path)
+        job = with_sources(job)
         inside = overlapping(self.path, job.get("inputs", []))
         if inside is not None:
             raise OutputConflict(f"{self.path} overlaps the input {inside}; choose another output")
@@ -126,8 +148,14 @@ class OutputDir:
                 raise OutputConflict(f"{self.path} holds files of no curate job ({shown(own)}); choose a new or "
                                      "empty folder")
             return False
+        if "sources" not in previous:  # written before inputs were recorded: judged by its options alone
+            job = {key: value for key, value in job.items() if key != "sources"}
         if previous == job:
             return False
+        changed = _changed_sources(previous, job)
+        if changed and not overwrite and not self._only_claim():
+            raise OutputConflict(f"{self.path} was made from inputs that have changed since (the size or "
+                                 f"modification time of {shown(changed)}); use --overwrite to make it again")
         if not overwrite and not self._only_claim():
             command = _command(previous.get("stage", ""))
             held = (f"a {command} job with other {_differences(previous, job)}"
@@ -143,7 +171,7 @@ class OutputDir:
             self._clear()
         if not self.fs.exists(marker):
             self.fs.makedirs(self.root, exist_ok=True)
-            self._write_atomic("_job.json", _json_bytes(job))
+            self._write_atomic("_job.json", _json_bytes(with_sources(job)))
         self._remove_staging()
 
     def _only_claim(self) -> bool:

@@ -1,5 +1,6 @@
 """The output commit protocol: a folder's `_SUCCESS` speaks for the job its `_job.json` records, and no other."""
 
+import os
 import re
 
 import pyarrow as pa
@@ -67,6 +68,20 @@ def test_a_claim_with_nothing_committed_is_taken_over_and_one_with_work_is_not(t
     OutputDir(str(tmp_path / "docs")).commit_unit("good", {"rows": 1})
     with pytest.raises(OutputConflict, match="other options"):
         OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": ["other.jsonl"]})
+
+
+def test_an_output_made_from_an_input_since_rewritten_is_refused(tmp_path):
+    source = tmp_path / "docs.jsonl"
+    source.write_text('{"id": "a", "text": "x"}\n')
+    job = {"stage": "signals", "inputs": [str(source)]}
+    sealed_output(tmp_path / "out", job)
+    OutputDir(str(tmp_path / "out")).claim(job)  # unchanged: the same job
+    os.utime(source, ns=(0, os.stat(source).st_mtime_ns + 1))
+    with pytest.raises(OutputConflict, match=re.escape(f"was made from inputs that have changed since (the size or "
+                                                       f"modification time of {source}); use --overwrite")):
+        OutputDir(str(tmp_path / "out")).claim(job)
+    OutputDir(str(tmp_path / "out")).claim(job, overwrite=True)
+    assert not OutputDir(str(tmp_path / "out")).complete
 
 
 def test_a_conflict_says_when_only_the_order_of_the_inputs_differs(tmp_path):

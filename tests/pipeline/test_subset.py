@@ -128,6 +128,24 @@ def test_rerun_is_a_no_op_and_a_fresh_run_writes_the_same_bytes(spark, signals, 
     assert {p.name: p.read_bytes() for p in (second / "data" / "default").iterdir()} == before
 
 
+def test_a_rerun_after_an_input_changed_is_refused_and_overwrite_makes_it_again(spark, signals, tmp_path, capsys):
+    """A complete subset answers for the inputs it was made from: rewritten ones are not taken for the same job."""
+    inputs, out = tmp_path / "inputs", tmp_path / "out"
+    inputs.mkdir()
+    table = pq.read_table(signals)
+    pq.write_table(table, inputs / "part-00000.parquet")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(recipe_text(inputs, out))
+    assert main(["subset", str(recipe)]) == 0
+    pq.write_table(table.slice(0, 100), inputs / "part-00000.parquet")
+    capsys.readouterr()
+    assert main(["subset", str(recipe)]) == 2
+    assert (f"{out} was made from inputs that have changed since (the size or modification time of "
+            f"{inputs / 'part-00000.parquet'}); use --overwrite to make it again") in capsys.readouterr().err
+    assert main(["subset", str(recipe), "--overwrite"]) == 0
+    assert json.loads((out / "_stats.json").read_text())["read"] == 100
+
+
 def test_sample_takes_weighted_quotas_deterministically(spark, signals, tmp_path):
     sample = "sample:\n  max_docs: 40\n  seed: 7\n  by: language\n  weights: {en: 3, de: 1}\n"
     results = []
