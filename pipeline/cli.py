@@ -401,7 +401,7 @@ def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_subset_command(args: argparse.Namespace) -> int:
     from pipeline.commit import OutputDir
-    from pipeline.subset import explain, kept_size, nothing_kept, plan_subset, run_subset, subset_job
+    from pipeline.subset import explain, kept_size, nothing_kept, null_notes, plan_subset, run_subset, subset_job
     from recipes.loader import load_recipe
 
     plan = plan_subset(load_recipe(args.recipe), args.output, args.input)  # every check before Spark starts
@@ -411,12 +411,16 @@ def run_subset_command(args: argparse.Namespace) -> int:
         OutputDir(plan.output).check_claim(subset_job(plan), args.overwrite)
     spark = _session(args, "curate subset")
     if args.explain:
-        stats = explain(spark, plan, args.explain_rows)
+        stats, on_null = explain(spark, plan, args.explain_rows)
         print(f"rules of {args.recipe} on the first {stats.read:,} documents (nothing written):")
         print(stats.table(by_count=False))
+        for note in null_notes({**stats.to_dict(), "dropped_on_null": on_null}):
+            print(note)
         return 0
     stats = run_subset(spark, plan, overwrite=args.overwrite)
     print_summary(plan.output, stats)
+    for note in null_notes(stats):
+        print(note)
     print(f"kept: {kept_size(stats)}")
     empty = nothing_kept(stats)
     if empty:

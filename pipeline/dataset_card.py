@@ -6,7 +6,7 @@ import yaml
 
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
-from pipeline.subset import FIRST_FAILED, kept_size
+from pipeline.subset import FIRST_FAILED, kept_size, null_notes
 
 # The Hub's size_categories buckets, by number of rows (huggingface.co/docs/hub/datasets-cards).
 SIZE_CATEGORIES = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
@@ -50,6 +50,7 @@ def card_text(loaded, stats: dict) -> str:
         f"documents kept; {kept_size(stats)}.\n",
         f"## Documents removed by each rule\n\n{FIRST_FAILED}\n",
         "| rule | documents |\n|---|---:|\n" + rules + "\n" if rules else "No rules.\n",
+        "".join(f"- {note}\n" for note in null_notes(stats)),
         "## Warnings\n\n" + "".join(f"- {warning}\n" for warning in stats["warnings"]) if stats.get("warnings")
         else "",
         "## The books\n\n```\n" + books + "\n```\n",

@@ -12,7 +12,7 @@ from html import escape
 
 from pipeline.commit import OutputDir
 from pipeline.null_columns import likely_cause
-from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, plan_subset, read_inputs
+from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, null_notes, plan_subset, read_inputs
 from pipeline.svg_charts import Segment, column_chart, row_chart
 from recipes.loader import parse_recipe
 
@@ -230,6 +230,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
         "<h2>What each rule removed</h2>",
         f"<p>{escape(FIRST_FAILED)}</p>",
         _figure(row_chart("Removal waterfall", _waterfall(stats), stats["read"]), ""),
+        *[f"<p>{_marked(note)}</p>" for note in null_notes(stats)],
     ]
     if histograms:
         parts.append("<h2>Signals of the kept and the removed documents</h2><div class=\"grid\">")

@@ -44,6 +44,7 @@ Blame = Callable[[str], RecipeError]  # a message -> the error naming where it c
 LINE_PREFIX = "rps_lines_"  # the line-level signals: one value per line of `line_spans` (docs/signals.md)
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
 REASON = "_curate_reason"
+ON_NULL = "_curate_on_null"  # whether the first check a document failed was null rather than false
 HASH_RANGE = float(1 << 53)
 # how the books count a document, for the card and the report (the order of `decisions` and `_rule_order`)
 FIRST_FAILED = ("A document counts under the first check it fails, in this order: dedup, then the filters in "
@@ -254,21 +255,28 @@ def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None):
     `cutoffs` (from `sample_cutoffs`) replaces the window of a `max_docs` sample by a filter."""
     from pyspark.sql import functions as F
 
+    frame = frame.withColumn(REASON, _first_failed(plan, lambda name, check: F.lit(name)).cast("string"))
+    return _sample(plan, frame, cutoffs) if plan.loaded.recipe.sample else frame
+
+
+def _first_failed(plan: SubsetPlan, value: Callable):
+    """`value(name, check)` of the first check a document fails, in the order of FIRST_FAILED; null if none."""
+    from pyspark.sql import functions as F
+
     from pipeline.rule_columns import to_column
 
     recipe = plan.loaded.recipe
-    reason = None
     checks: list[tuple[str, object]] = []
     if recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url:
         checks.append(("dedup", ~F.coalesce(F.col("is_duplicate"), F.lit(False))))
     checks += [(name, to_column(node)) for name, node in plan.rules]
     if plan.line_rules:
         checks.append(("line_filters", F.exists(_lines(plan), _line_keeps(plan))))
+    first = None
     for name, check in checks:
         failed = ~F.coalesce(check, F.lit(False))
-        reason = F.when(failed, F.lit(name)) if reason is None else reason.when(failed, F.lit(name))
-    frame = frame.withColumn(REASON, reason if reason is not None else F.lit(None).cast("string"))
-    return _sample(plan, frame, cutoffs) if recipe.sample else frame
+        first = F.when(failed, value(name, check)) if first is None else first.when(failed, value(name, check))
+    return first if first is not None else F.lit(None)
 
 
 def _lines(plan: SubsetPlan):
@@ -384,17 +392,31 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict]:
     from pyspark.sql import functions as F
 
     mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
-    counts = decisions(plan, frame).groupBy(REASON, *mix_columns).agg(F.count(F.lit(1)).alias("n")).collect()
+    on_null = _first_failed(plan, lambda name, check: check.isNull()).alias(ON_NULL)
+    counts = (decisions(plan, frame).groupBy(REASON, on_null, *mix_columns).agg(F.count(F.lit(1)).alias("n"))
+              .collect())
     stats, mix = Stats(dropped=Counter(dict.fromkeys(_rule_order(plan), 0))), {name: {} for name in mix_columns}
+    nulls = Counter()
     for row in counts:
         if row[REASON] is not None:
             stats.drop(row[REASON], row["n"])
+            if row[ON_NULL]:
+                nulls[row[REASON]] += row["n"]
             continue
         stats.keep(row["n"])
         for name in mix_columns:
             value = str(row[name])
             mix[name][value] = mix[name].get(value, 0) + row["n"]
-    return stats, {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for name, values in mix.items()}
+    mix = {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for name, values in mix.items()}
+    return stats, mix, {name: nulls[name] for name in _rule_order(plan) if nulls[name]}
+
+
+def null_notes(stats: dict) -> list[str]:
+    """For each rule that removed documents on a null value, a sentence saying how many (SQL: a rule on a null
+    is not true, so it removes the document)."""
+    return [f"`{name}` removed {count:,} of its {stats['dropped'][name]:,} documents on a null value (a column it "
+            "reads has none there; `x IS NULL OR ...` or `coalesce(x, ...)` would keep them)"
+            for name, count in stats.get("dropped_on_null", {}).items()]
 
 
 def _kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
@@ -563,7 +585,7 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     if finished is not None:
         return finished
     frame = read_inputs(spark, plan)
-    stats, mix = count_decisions(plan, frame)
+    stats, mix, on_null = count_decisions(plan, frame)
     stats.check(plan.output)
     from pipeline.session import session_conf
 
@@ -583,7 +605,7 @@ def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     files = _place_shards(out, recipe.output.config, written)
     chars = sum(r["chars"] for r in written)
     books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in checking order, zeros too
-    result = {"stage": "subset", "recipe": recipe.name, **books, "rules": _rule_order(plan),
+    result = {"stage": "subset", "recipe": recipe.name, **books, "rules": _rule_order(plan), "dropped_on_null": on_null,
               "chars_kept": chars if "text" in plan.columns else None,
               "tokens_kept_estimate": chars // CHARS_PER_TOKEN if "text" in plan.columns else None, "mix": mix,
               "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings}
@@ -635,7 +657,8 @@ def _place_shards(out: OutputDir, config: str, written: list) -> list[dict]:
     return files
 
 
-def explain(spark, plan: SubsetPlan, rows: int) -> Stats:
-    """The books of the rules on the first `rows` documents, nothing written."""
-    return count_decisions(plan, read_inputs(spark, plan).limit(rows))[0]
+def explain(spark, plan: SubsetPlan, rows: int) -> tuple[Stats, dict]:
+    """The books of the rules on the first `rows` documents, and the removals on a null per rule; nothing written."""
+    stats, _, on_null = count_decisions(plan, read_inputs(spark, plan).limit(rows))
+    return stats, on_null
 

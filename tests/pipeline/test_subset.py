@@ -3,6 +3,7 @@
 import json
 import os
 from collections import Counter
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -74,6 +75,39 @@ def test_subset_keeps_exactly_what_the_rules_describe(spark, signals, tmp_path):
     assert json.loads((out / "_stats.json").read_text())["kept"] == len(kept_ids)
     assert len(shards) > 1 and shards[0].name.endswith(f"-of-{len(shards):05d}.parquet")
     assert (out / "_SUCCESS").exists() and not (out / "_tmp").exists()
+
+
+def test_removals_on_a_null_are_counted_per_rule_and_said(spark, signals, tmp_path, capsys):
+    """A rule on a null value removes the document (SQL); the books say how many of its removals were that."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    table = pq.read_table(signals)
+    column = table.column("rps_doc_stop_word_fraction").to_pylist()
+    nulled = pa.array([None if i % 3 == 0 else value for i, value in enumerate(column)], pa.float64())
+    table = table.set_column(table.schema.get_field_index("rps_doc_stop_word_fraction"), "rps_doc_stop_word_fraction",
+                             nulled)
+    pq.write_table(table, inputs / "part-00000.parquet")
+    rows = table.to_pylist()
+    nodes = {name: compile_rule(rule, set(rows[0])) for name, rule in RULES.items()}
+    expected = Counter()
+    for row in rows:
+        failed = next((name for name, node in nodes.items() if evaluate(node, row) is not True), None)
+        if failed and evaluate(nodes[failed], row) is None:
+            expected[failed] += 1
+    assert expected["stop_words"] > 0
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(recipe_text(inputs, tmp_path / "out"))
+    assert main(["subset", str(recipe)]) == 0
+    stats = json.loads((tmp_path / "out" / "_stats.json").read_text())
+    assert stats["dropped_on_null"] == dict(expected)
+    note = (f"`stop_words` removed {expected['stop_words']:,} of its {stats['dropped']['stop_words']:,} documents on a "
+            "null value")
+    assert note in capsys.readouterr().out
+    assert note in (tmp_path / "out" / "README.md").read_text()
+    from pipeline.report import run_report
+
+    page = Path(run_report(spark, str(tmp_path / "out"))).read_text()
+    assert note.replace("`stop_words`", "<code>stop_words</code>") in page
 
 
 def test_output_loads_with_datasets_and_has_a_card(spark, signals, tmp_path, monkeypatch):
@@ -462,7 +496,7 @@ def test_inputs_of_two_formats_are_refused_and_a_declared_format_is_read(spark, 
     shutil.copy(next(signals.glob("*.parquet")), renamed)
     declared = recipe_text(renamed, tmp_path / "out", {"any": "rps_doc_word_count >= 0"}).replace(
         f"  - path: {renamed}\n", f"  - path: {renamed}\n    format: parquet\n")
-    stats = explain(spark, plan_subset(parse_recipe(declared, "test.yaml")), 1000)
+    stats, _ = explain(spark, plan_subset(parse_recipe(declared, "test.yaml")), 1000)
     assert stats.read == pq.read_metadata(renamed).num_rows and stats.kept == stats.read
 
 
@@ -477,7 +511,8 @@ def test_a_line_filter_on_a_list_that_is_not_per_line_is_refused(signals, tmp_pa
 def test_arithmetic_beyond_a_long_does_not_overflow(spark, signals, tmp_path):
     rules = {"huge": "rps_doc_word_count * 9223372036854775807 >= 0",
              "huger": "rps_doc_word_count * 99999999999999999999 >= 0"}
-    stats = explain(spark, plan_subset(parse_recipe(recipe_text(signals, tmp_path / "out", rules), "t.yaml")), 1000)
+    stats, _ = explain(spark, plan_subset(parse_recipe(recipe_text(signals, tmp_path / "out", rules), "t.yaml")),
+                       1000)
     expected_rows = [row for path in signals.glob("*.parquet") for row in pq.read_table(path).to_pylist()]
     _, dropped = expected_books(expected_rows, rules, {"rps_doc_word_count"})
     assert stats.read == len(expected_rows) and dict(stats.dropped) == {"huge": 0, "huger": 0, **dropped}
