@@ -385,14 +385,15 @@ def read_inputs(spark, plan: SubsetPlan):
 MIX_COLUMNS = ("language", "source")
 
 
-def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict]:
-    """The books (per rule: the documents it was the first to fail) and the language/source mix of the kept.
+def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
+    """The books (per rule: the documents it was the first to fail), the language/source mix of the kept, and per
+    rule how many of its removals were on a null value.
 
     Reads only the columns the rules name, and the mix columns."""
     from pyspark.sql import functions as F
 
     mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
-    on_null = _first_failed(plan, lambda name, check: check.isNull()).alias(ON_NULL)
+    on_null = _first_failed(plan, lambda name, check: check.isNull()).cast("boolean").alias(ON_NULL)
     counts = (decisions(plan, frame).groupBy(REASON, on_null, *mix_columns).agg(F.count(F.lit(1)).alias("n"))
               .collect())
     stats, mix = Stats(dropped=Counter(dict.fromkeys(_rule_order(plan), 0))), {name: {} for name in mix_columns}
