@@ -167,6 +167,9 @@ class Recipe(Strict):
                 if not name.strip():
                     raise refusal((section, name), "a rule needs a name: the books count the documents it removes "
                                   "under it")
+                if not name.isprintable():
+                    raise refusal((section, name), "a rule's name is printed in the books, the card and the "
+                                  "report: no control characters")
         for name in self.filters:
             if name in BUILT_IN_STEPS:
                 raise refusal(("filters", name), f"{name!r} is the name the books give the built-in step "

@@ -60,6 +60,11 @@ def test_a_filter_named_like_a_built_in_step_is_refused(name):
     assert message.startswith(f"my.yaml:5: filters.{name}: '{name}' is the name the books give the built-in step")
 
 
+def test_a_rule_name_with_a_control_character_is_refused():
+    assert refusal(RECIPE.replace("word_count:", '"word\\0count":')).startswith(
+        "my.yaml:5: filters.word\x00count: a rule's name is printed in the books, the card and the report")
+
+
 def test_a_line_filter_may_share_a_name_the_books_do_not_count_apart():
     lines = RECIPE + 'line_filters:\n  word_count: "rps_lines_num_words >= 3"\n  sample: "rps_lines_num_words < 99"\n'
     assert list(parse_recipe(lines, "my.yaml").recipe.line_filters) == ["word_count", "sample"]
