@@ -41,8 +41,8 @@ class OutputConflict(Exception):
 
 
 def _differences(previous: dict, job: dict) -> str:
-    """What sets two jobs of a stage apart, by the keys of their `_job.json`."""
-    keys = _differing_keys(previous, job)
+    """What sets two jobs of a stage apart, by the keys of their `_job.json` (inputs by name, not by file size)."""
+    keys = [key for key in _differing_keys(previous, job) if not key.startswith("sources")]
     if keys == ["inputs"] and sorted(map(str, previous["inputs"])) == sorted(map(str, job["inputs"])):
         return "options (the same inputs in another order)"
     return f"options (its _job.json differs in {', '.join(keys)})"
@@ -50,21 +50,21 @@ def _differences(previous: dict, job: dict) -> str:
 
 def with_sources(job: dict) -> dict:
     """The job as `_job.json` records it: with `sources`, the size and modification time of each local input
-    file, so that a rerun after an input changed is not taken for the same job."""
+    file the driver sees, so that a rerun after an input changed is not taken for the same job."""
     sources = {}
     for location in job.get("inputs", []):
         if is_local(location) and os.path.isfile(local_path(location)):
             status = os.stat(local_path(location))
             sources[location] = [status.st_size, status.st_mtime_ns]
-    return {**job, "sources": sources} if sources else job
+    return {**job, "sources": sources}
 
 
 def _changed_sources(previous: dict, job: dict) -> list[str] | None:
-    """The inputs whose size or modification time differ when nothing else does (None when something else does,
-    or when `previous` predates `sources`)."""
-    if "sources" not in previous or {**previous, "sources": None} != {**job, "sources": None}:
+    """The inputs whose size or modification time differ (or that appeared or went) when nothing else does; None
+    when something else does."""
+    if {**previous, "sources": None} != {**job, "sources": None}:
         return None
-    before, now = previous["sources"], job.get("sources", {})
+    before, now = previous["sources"], job["sources"]
     return sorted(location for location in {*before, *now} if before.get(location) != now.get(location))
 
 
@@ -136,8 +136,10 @@ class OutputDir:
         """Whether the directory holds another job's output (to be replaced: `overwrite`); OutputConflict if so
         without `overwrite`, and always when it holds the job's inputs or files of no curate job. Changes
         nothing."""
+        return self._checked(with_sources(job), overwrite)
+
+    def _checked(self, job: dict, overwrite: bool) -> bool:
         refuse_file_output(self.path)
-        job = with_sources(job)
         inside = overlapping(self.path, job.get("inputs", []))
         if inside is not None:
             raise OutputConflict(f"{self.path} overlaps the input {inside}; choose another output")
@@ -149,35 +151,43 @@ class OutputDir:
                                      "empty folder")
             return False
         if "sources" not in previous:  # written before inputs were recorded: judged by its options alone
-            job = {key: value for key, value in job.items() if key != "sources"}
-        if previous == job:
-            return False
+            previous = {**previous, "sources": job["sources"]}
         changed = _changed_sources(previous, job)
-        if changed and not overwrite and not self._only_claim():
-            raise OutputConflict(f"{self.path} was made from inputs that have changed since (the size or "
-                                 f"modification time of {shown(changed)}); use --overwrite to make it again")
-        if not overwrite and not self._only_claim():
-            command = _command(previous.get("stage", ""))
-            held = (f"a {command} job with other {_differences(previous, job)}"
-                    if previous.get("stage") == job.get("stage") else f"`{command}`")
-            raise OutputConflict(f"{self.path} holds the output of {held}; "
-                                 "use another --output, or --overwrite to replace it")
-        return True
+        if changed is not None:
+            # an input matters once it is part of the output: a rerun may fix or add an input not read yet
+            changed = [location for location in changed
+                       if self.complete or self.unit_record(unit_id(location)) is not None]
+            if not changed or overwrite:
+                return bool(changed)
+            raise OutputConflict(f"{self.path} was made from inputs that have changed since ({shown(changed)}: "
+                                 "size or modification time); use --overwrite to make it again")
+        if overwrite:
+            return True
+        command = _command(previous.get("stage", ""))
+        held = (f"a {command} job with other {_differences(previous, job)}"
+                if previous.get("stage") == job.get("stage") else f"`{command}`")
+        raise OutputConflict(f"{self.path} holds the output of {held}; use another --output, or --overwrite to "
+                             "replace it")
 
     def claim(self, job: dict, overwrite: bool = False) -> None:
-        """Start (or resume) a job here; refuse when the directory holds a job with other options."""
-        marker = self.join("_job.json")
-        if self.check_claim(job, overwrite):
+        """Start (or resume) a job here; refuse when the directory holds a job with other options. The recorded
+        sources are brought up to date on a resume (an input not read yet may have been fixed)."""
+        job = with_sources(job)
+        if self._checked(job, overwrite):
             self._clear()
-        if not self.fs.exists(marker):
+        if self.job() != job:
             self.fs.makedirs(self.root, exist_ok=True)
-            self._write_atomic("_job.json", _json_bytes(with_sources(job)))
+            self._write_atomic("_job.json", _json_bytes(job))
         self._remove_staging()
 
-    def _only_claim(self) -> bool:
-        """True when the folder holds a job's `_job.json` and nothing it committed (a run refused or stopped
-        before its first unit): another job may take it without --overwrite, since nothing would be lost."""
-        return {posixpath.basename(path) for path in self._entries()} <= {"_job.json", "_tmp"}
+    def release(self) -> None:
+        """Give up a claim under which nothing was written (a run refused for its inputs): the folder is left as
+        if the run had not started. A folder holding more of the job (dedup's clusters) keeps its claim."""
+        if {posixpath.basename(path) for path in self._entries()} <= {"_job.json", "_tmp"}:
+            self._remove_staging()
+            self.fs.rm(self.join("_job.json"))
+            if not self._entries():
+                self.fs.rmdir(self.root)
 
     def _entries(self) -> list[str]:
         return self.fs.ls(self.root, detail=False) if self.fs.isdir(self.root) else []

@@ -231,6 +231,18 @@ def test_the_corrected_run_goes_into_the_output_of_a_refused_one(spark, tmp_path
     assert json.loads((tmp_path / "o" / "_stats.json").read_text())["kept"] == 1
 
 
+def test_a_bad_input_fixed_in_place_is_read_on_the_rerun(spark, tmp_path):
+    """The committed input is not read again; the one that failed, now fixed, is, and the output is whole."""
+    (tmp_path / "docs.jsonl").write_text('{"id": "a", "text": "some words"}\n')
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text('{"id": "b", "body": "no text column"}\n')
+    command = ["signals", str(tmp_path / "docs.jsonl"), str(notes), "--output", str(tmp_path / "o"), "--quiet"]
+    assert main(command) == 2
+    notes.write_text('{"id": "b", "text": "more words here"}\n')
+    assert main(command) == 0
+    assert json.loads((tmp_path / "o" / "_stats.json").read_text())["kept"] == 2
+
+
 @pytest.mark.parametrize(("option", "value", "said"), [
     ("--max-page-bytes", "5XB", "5XB is not a size like 5MB"),
     ("--max-page-bytes", "0", "0 is not a size like 5MB"),

@@ -1,5 +1,6 @@
 """The output commit protocol: a folder's `_SUCCESS` speaks for the job its `_job.json` records, and no other."""
 
+import json
 import os
 import re
 
@@ -60,28 +61,67 @@ def test_a_conflict_names_the_nested_options_that_differ(tmp_path):
         OutputDir(str(tmp_path / "docs")).claim({"stage": "ingest", "inputs": ["a.warc.gz"], "options": changed})
 
 
-def test_a_claim_with_nothing_committed_is_taken_over_and_one_with_work_is_not(tmp_path):
-    """A run refused before its first unit (a bad input) leaves only its claim: the corrected run may start."""
+def test_a_released_claim_leaves_the_folder_as_before_and_one_with_work_keeps_it(tmp_path):
+    """A run refused before it wrote anything gives its claim up: the corrected run may start there."""
     OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": ["bad.jsonl"]})
-    OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": ["good.jsonl"]})
-    assert OutputDir(str(tmp_path / "docs")).job() == {"stage": "signals", "inputs": ["good.jsonl"]}
-    OutputDir(str(tmp_path / "docs")).commit_unit("good", {"rows": 1})
-    with pytest.raises(OutputConflict, match="other options"):
-        OutputDir(str(tmp_path / "docs")).claim({"stage": "signals", "inputs": ["other.jsonl"]})
+    OutputDir(str(tmp_path / "docs")).release()
+    assert not (tmp_path / "docs").exists()
+    OutputDir(str(tmp_path / "docs")).claim({"stage": "dedup", "inputs": ["a.jsonl"]})
+    OutputDir(str(tmp_path / "docs")).write_json("_clusters/_summary.json", {"documents": 1})
+    OutputDir(str(tmp_path / "docs")).release()
+    assert OutputDir(str(tmp_path / "docs")).job() == {"stage": "dedup", "inputs": ["a.jsonl"], "sources": {}}
+
+
+def source_file(path, text: str = '{"id": "a", "text": "x"}\n'):
+    path.write_text(text)
+    return str(path)
 
 
 def test_an_output_made_from_an_input_since_rewritten_is_refused(tmp_path):
-    source = tmp_path / "docs.jsonl"
-    source.write_text('{"id": "a", "text": "x"}\n')
-    job = {"stage": "signals", "inputs": [str(source)]}
+    source = source_file(tmp_path / "docs.jsonl")
+    job = {"stage": "signals", "inputs": [source]}
     sealed_output(tmp_path / "out", job)
     OutputDir(str(tmp_path / "out")).claim(job)  # unchanged: the same job
     os.utime(source, ns=(0, os.stat(source).st_mtime_ns + 1))
-    with pytest.raises(OutputConflict, match=re.escape(f"was made from inputs that have changed since (the size or "
-                                                       f"modification time of {source}); use --overwrite")):
+    with pytest.raises(OutputConflict, match=re.escape(f"was made from inputs that have changed since ({source}: "
+                                                       "size or modification time); use --overwrite")):
         OutputDir(str(tmp_path / "out")).claim(job)
     OutputDir(str(tmp_path / "out")).claim(job, overwrite=True)
     assert not OutputDir(str(tmp_path / "out")).complete
+
+
+def test_a_resume_may_find_inputs_not_read_yet_fixed_or_added(tmp_path):
+    """Only an input the output already holds binds a rerun: one that failed, or was missing, may change."""
+    read, failed, missing = (str(tmp_path / name) for name in ("read.jsonl", "failed.jsonl", "missing.jsonl"))
+    source_file(tmp_path / "read.jsonl")
+    source_file(tmp_path / "failed.jsonl", "not json\n")
+    job = {"stage": "signals", "inputs": [read, failed, missing]}
+    out = OutputDir(str(tmp_path / "out"))
+    out.claim(job)
+    out.commit_unit(unit_id(read), {"rows": 1})
+    source_file(tmp_path / "failed.jsonl")
+    source_file(tmp_path / "missing.jsonl")
+    out.claim(job)  # resumes, and records the inputs as they are now
+    assert sorted(out.job()["sources"]) == sorted([read, failed, missing])
+    source_file(tmp_path / "read.jsonl", '{"id": "b", "text": "y"}\n')
+    with pytest.raises(OutputConflict, match=re.escape(f"changed since ({read}: size or modification time)")):
+        out.claim(job)
+
+
+def test_an_output_recorded_before_sources_is_judged_by_its_options(tmp_path):
+    source = source_file(tmp_path / "docs.jsonl")
+    out = sealed_output(tmp_path / "out", {"stage": "signals", "inputs": [source]})
+    (tmp_path / "out" / "_job.json").write_text(json.dumps({"stage": "signals", "inputs": [source]}))
+    out.claim({"stage": "signals", "inputs": [source]})
+    assert out.complete
+
+
+def test_a_conflict_names_other_inputs_without_their_file_sizes(tmp_path):
+    first, second = source_file(tmp_path / "a.jsonl"), source_file(tmp_path / "b.jsonl")
+    sealed_output(tmp_path / "out", {"stage": "signals", "inputs": [first]})
+    with pytest.raises(OutputConflict) as refused:
+        OutputDir(str(tmp_path / "out")).claim({"stage": "signals", "inputs": [first, second]})
+    assert "(its _job.json differs in inputs); use another --output" in str(refused.value)
 
 
 def test_a_conflict_says_when_only_the_order_of_the_inputs_differs(tmp_path):
@@ -108,7 +148,7 @@ def test_overwrite_killed_part_way_leaves_the_old_job_marked_and_unfinished(tmp_
 
     out = OutputDir(str(tmp_path))
     out.claim({"stage": "subset", "recipe": "B"}, overwrite=True)
-    assert out.job() == {"stage": "subset", "recipe": "B"} and not out.complete
+    assert out.job() == {"stage": "subset", "recipe": "B", "sources": {}} and not out.complete
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_job.json"]
 
 

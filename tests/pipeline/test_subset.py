@@ -174,8 +174,8 @@ def test_a_rerun_after_an_input_changed_is_refused_and_overwrite_makes_it_again(
     pq.write_table(table.slice(0, 100), inputs / "part-00000.parquet")
     capsys.readouterr()
     assert main(["subset", str(recipe)]) == 2
-    assert (f"{out} was made from inputs that have changed since (the size or modification time of "
-            f"{inputs / 'part-00000.parquet'}); use --overwrite to make it again") in capsys.readouterr().err
+    assert (f"{out} was made from inputs that have changed since ({inputs / 'part-00000.parquet'}: size or "
+            "modification time); use --overwrite to make it again") in capsys.readouterr().err
     assert main(["subset", str(recipe), "--overwrite"]) == 0
     assert json.loads((out / "_stats.json").read_text())["read"] == 100
 
