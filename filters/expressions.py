@@ -352,18 +352,21 @@ def kind(node: Node, kinds: Mapping[str, str]) -> str:
                 _expect(kind(side, kinds), STRING, "LIKE")
             return BOOLEAN
         case Binary(op=op, left=left, right=right) if op in ("+", "-", "*", "/", "%"):
+            _refuse_null(op, (left, right))
             for side in (left, right):
                 _expect(kind(side, kinds), NUMBER, f"'{op}'")
             return NUMBER
         case Binary(op=op, left=left, right=right):
-            if Literal(None) in (left, right):
-                raise RuleError(f"'{op}' with NULL is never true (SQL): test nulls with `IS NULL` or `IS NOT NULL`")
+            _refuse_null(op, (left, right))
             _compared([kind(left, kinds), kind(right, kinds)], f"'{op}'")
             return BOOLEAN
         case Between(operand=operand, low=low, high=high):
+            _refuse_null("BETWEEN", (operand, low, high))
             _compared([kind(item, kinds) for item in (operand, low, high)], "BETWEEN")
             return BOOLEAN
-        case In(operand=operand, options=options):
+        case In(operand=operand, options=options, negated=negated):
+            # `x NOT IN (a, NULL)` is never true, while `x IN (a, NULL)` is `x IN (a)`
+            _refuse_null("NOT IN" if negated else "IN", (operand, *options) if negated else (operand,))
             _compared([kind(item, kinds) for item in (operand, *options)], "IN")
             return BOOLEAN
         case IsNull(operand=operand):
@@ -372,6 +375,13 @@ def kind(node: Node, kinds: Mapping[str, str]) -> str:
         case Call(function=function, args=args):
             return _call_kind(function, [kind(arg, kinds) for arg in args])
     raise TypeError(f"not a rule node: {node!r}")
+
+
+def _refuse_null(what: str, operands: tuple) -> None:
+    """A NULL literal makes a comparison, BETWEEN, NOT IN or arithmetic null whatever the document: a rule that
+    removes everything (SQL), most likely meant as `IS NULL`."""
+    if Literal(None) in operands:
+        raise RuleError(f"'{what}' with NULL is never true (SQL): test nulls with `IS NULL` or `IS NOT NULL`")
 
 
 def _compared(kinds: list[str], what: str) -> str:

@@ -131,6 +131,7 @@ class ResumableHTTPStream(io.RawIOBase):
         self._session = requests.Session()
         self._response: requests.Response | None = None
         self._eof = False
+        self._answered = False  # once the server has answered, a failed name lookup is a passing fault
 
     def readable(self) -> bool:
         return True
@@ -192,7 +193,7 @@ class ResumableHTTPStream(io.RawIOBase):
             try:
                 response = self._session.get(self.url, headers=headers, stream=True, timeout=(15, 120))
             except requests.RequestException as exc:
-                if _no_such_host(exc):  # not a passing fault: a misspelt host, or no network at all
+                if not self._answered and _no_such_host(exc):  # a misspelt host, or no network at all
                     raise InputUnreachable(f"{self.url}: cannot resolve {urlsplit(self.url).hostname} (no such "
                                            "host, or no network)") from exc
                 last = str(exc)
@@ -220,6 +221,7 @@ class ResumableHTTPStream(io.RawIOBase):
         raise InputUnreachable(f"{self.url}: {last} (after {self.retry.attempts} attempts)")
 
     def _accept(self, response: requests.Response) -> None:
+        self._answered = True
         length = response.headers.get("Content-Length")
         if response.status_code == 206:
             content_range = response.headers.get("Content-Range", "")

@@ -64,12 +64,11 @@ def driver_memory() -> str:
 LOG4J_CONF = Path(__file__).with_name("log4j2.properties")
 
 
-def user_spark_conf() -> bool:
-    """True when a Spark conf folder (SPARK_CONF_DIR, else SPARK_HOME/conf) holds the user's own settings."""
+def user_log4j_conf() -> bool:
+    """True when a Spark conf folder (SPARK_CONF_DIR, else SPARK_HOME/conf) holds the user's own log4j2 config."""
     home = os.environ.get("SPARK_HOME")
     folder = os.environ.get("SPARK_CONF_DIR") or (home and os.path.join(home, "conf"))
-    return bool(folder) and any(os.path.exists(os.path.join(folder, name))
-                                for name in ("log4j2.properties", "spark-defaults.conf"))
+    return bool(folder) and os.path.exists(os.path.join(folder, "log4j2.properties"))
 
 
 def under_spark_submit() -> bool:
@@ -105,8 +104,10 @@ def get_session(master: str | None = None, app_name: str = "curate"):
         .config("spark.ui.enabled", os.environ.get("CURATE_SPARK_UI", "false"))
         .config("spark.python.worker.reuse", "true")
     )
-    if not submitted and not user_spark_conf():
-        builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONF.as_uri()}")
+    if not submitted and not user_log4j_conf():
+        # defaultJavaOptions: the user's own extraJavaOptions (spark-defaults.conf) still apply after it
+        builder = builder.config("spark.driver.defaultJavaOptions",
+                                 f"-Dlog4j2.configurationFile={LOG4J_CONF.as_uri()}")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("CURATE_SPARK_LOG_LEVEL", "ERROR"))
     if master and not master.startswith("local") and not submitted:

@@ -1,6 +1,7 @@
 """The recipe format: what a recipe YAML may say, checked by pydantic before any Spark work (docs/recipes.md)."""
 
 import re
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -167,7 +168,7 @@ class Recipe(Strict):
                 if not name.strip():
                     raise refusal((section, name), "a rule needs a name: the books count the documents it removes "
                                   "under it")
-                if not name.isprintable():
+                if any(unicodedata.category(char) == "Cc" for char in name):
                     raise refusal((section, name), "a rule's name is printed in the books, the card and the "
                                   "report: no control characters")
         for name in self.filters:

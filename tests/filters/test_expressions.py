@@ -82,6 +82,9 @@ KINDS = {"rps_doc_word_count": "number", "rps_doc_frac_chars_top_2gram": "number
     ("lower(language)", "this one gives a string value"),
     ("rps_doc_word_count = NULL", "'=' with NULL is never true (SQL): test nulls with `IS NULL` or `IS NOT NULL`"),
     ("NULL <> language", "'!=' with NULL is never true (SQL)"),
+    ("language NOT IN ('en', NULL)", "'NOT IN' with NULL is never true (SQL)"),
+    ("rps_doc_word_count BETWEEN NULL AND 3", "'BETWEEN' with NULL is never true (SQL)"),
+    ("rps_doc_word_count + NULL > 1", "'+' with NULL is never true (SQL)"),
     ("meta > 5", "'meta' holds values rules do not read (a date, map, struct or bytes); only `meta IS NULL`"),
     ("coalesce(meta, 'x') = 'x'", "'meta' holds values rules do not read"),
 ])

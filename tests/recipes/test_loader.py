@@ -65,6 +65,11 @@ def test_a_rule_name_with_a_control_character_is_refused():
         "my.yaml:5: filters.word\x00count: a rule's name is printed in the books, the card and the report")
 
 
+def test_a_rule_name_in_any_script_or_with_a_no_break_space_loads():
+    names = list(parse_recipe(RECIPE.replace("word_count:", '"longueur\u00a0minimale":'), "my.yaml").recipe.filters)
+    assert names == ["longueur\u00a0minimale"]
+
+
 def test_a_line_filter_may_share_a_name_the_books_do_not_count_apart():
     lines = RECIPE + 'line_filters:\n  word_count: "rps_lines_num_words >= 3"\n  sample: "rps_lines_num_words < 99"\n'
     assert list(parse_recipe(lines, "my.yaml").recipe.line_filters) == ["word_count", "sample"]
