@@ -62,8 +62,7 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
             results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
         failures = [r for r in results if r["status"] in fail_on]
         if failures:
-            if all(out.unit_record(unit) is None for unit in units):
-                out.release()  # nothing to resume: the corrected command may go into the same folder
+            out.release()  # when nothing was committed: the corrected command may go into the same folder
             raise StageFailed(failure_message(failures, len(units), hint))
     return seal(out, units, stage, summarize)
 
