@@ -195,13 +195,13 @@ def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = Non
     if inside is not None:
         raise ValueError(f"--output {args.output} overlaps the input {inside}; choose another output")
     missing = [location for location in files if not _exists(location)]
-    if missing and len(missing) == len(files) and getattr(args, "on_missing", "fail") == "skip":
+    on_missing = getattr(args, "on_missing", None)  # None: a command without the option, which fails
+    if missing and on_missing == "skip" and len(missing) == len(files):
         raise ValueError(f"none of the inputs exists ({', '.join(args.inputs)}); --on-missing skip would seal an "
                          "empty output")
-    if missing and getattr(args, "on_missing", "fail") == "fail":
+    if missing and on_missing != "skip":
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        skip = "; --on-missing skip ingests the others" \
-            if hasattr(args, "on_missing") and len(missing) < len(files) else ""
+        skip = "; --on-missing skip ingests the others" if on_missing and len(missing) < len(files) else ""
         what = "no file matches" if glob.has_magic(missing[0]) else "input not found:"
         raise ValueError(f"{what} {missing[0]}{more}{skip}")
     return files
