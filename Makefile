@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs dist lint bench-ingest bench-signals bench-subset bench-dedup clean
+.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-signals bench-subset bench-dedup clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -18,12 +18,24 @@ install: $(STAMP)
 prereqs:
 	@PYTHON=$(PYTHON) sh scripts/check_prereqs.sh
 
-$(STAMP): setup.cfg pyproject.toml
+# The venv gets the versions in constraints.txt: the ones the whole suite last passed with (setup.cfg's ranges stay
+# wide for users who `pip install .` beside other packages).
+$(STAMP): setup.cfg pyproject.toml constraints.txt
 	@PYTHON=$(PYTHON) sh scripts/check_prereqs.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+# Moves constraints.txt to the newest versions setup.cfg allows, in a scratch venv; then `make test` installs them.
+# Commit the new file only once that suite passes.
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[test]'
+	{ echo "# The versions \`make test\` last passed with; \`make constraints\` refreshes them (see the Makefile)."; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .venv-constraints
 
 # The project's code as one zip for `spark-submit --py-files dist/curate.zip jobs/ingest.py ...`
 dist: $(STAMP)
@@ -45,4 +57,4 @@ bench-dedup: $(STAMP)
 	$(PY) -m bench.dedup
 
 clean:
-	rm -rf demo-out dist build *.egg-info .pytest_cache
+	rm -rf demo-out dist build *.egg-info .pytest_cache .venv-constraints

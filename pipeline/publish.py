@@ -54,7 +54,7 @@ def publish_files(directory: str) -> list[Upload]:
     stats = _books(os.path.join(root, "_stats.json"))
     if stats.get("kept") == 0:
         raise PublishError(f"{directory} kept no document (NOTHING KEPT in its _stats.json): a dataset of one "
-                           "empty shard, which datasets.load_dataset cannot load; nothing to publish")
+                           "empty shard; nothing to publish")
     with open(os.path.join(root, "_manifest.json")) as handle:
         written = {entry["file"]: entry["bytes"] for entry in json.load(handle)["files"]}
     for name, size in written.items():

@@ -420,7 +420,7 @@ def without_artifacts(deduplicated, folder, column: str = "rps_doc_ldnoobw_words
 
 
 def test_a_rule_on_a_column_null_everywhere_is_warned_of_and_an_empty_subset_said_loudly(
-        spark, deduplicated, tmp_path, capsys, monkeypatch):
+        spark, deduplicated, tmp_path, capsys):
     from tests.conftest import REPO
 
     inputs, out = without_artifacts(deduplicated, tmp_path / "in"), tmp_path / "c4"
@@ -441,11 +441,6 @@ def test_a_rule_on_a_column_null_everywhere_is_warned_of_and_an_empty_subset_sai
     assert stats["warnings"][0] in (out / "README.md").read_text()
     shard = pq.read_table(out / "data" / "default")
     assert shard.num_rows == 0 and shard.column_names == ["id", "text", "language"]
-    datasets = pytest.importorskip("datasets")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    with pytest.raises(ValueError, match='Instruction "train" corresponds to no data'):  # what the line says
-        datasets.load_dataset(str(out), split="train")
     assert main(["publish", str(out), "--repo-id", "curators/c4", "--dry-run"]) == 2
     assert f"{out} kept no document (NOTHING KEPT in its _stats.json)" in capsys.readouterr().err
 
