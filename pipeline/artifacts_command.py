@@ -5,24 +5,25 @@ Both run on the machine they are started on (no Spark): building reads at most a
 per corpus and trains one fastText model, as the reference's prep_artifacts.py does."""
 
 import gzip
+import hashlib
 import io
 import json
 import logging
 import os
-import shutil
 import tarfile
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import BinaryIO
 
 import numpy as np
 
 from pipeline.inputs import expand_inputs
 from pipeline.messages import shown
-from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
+from pipeline.remote import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, open_documents
 from signals.artifacts import (
     CLASSIFIER,
@@ -36,7 +37,7 @@ from signals.artifacts import (
 from signals.classifiers import CC_LABEL, classifier_text
 from signals.training.dsir_counts import dsir_counts
 from signals.training.fasttext_supervised import TrainingOptions, train_supervised
-from signals.training.ut1_table import category_index, domain_category_ids
+from signals.training.ut1_table import UT1_CATEGORIES, category_index, domain_category_ids
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ CORPUS_SUFFIXES = DOCUMENT_SUFFIXES + (".txt", ".txt.gz")
 LDNOOBW_LANGUAGES = ("en", "fr", "es", "it", "de")
 LDNOOBW_URL = ("https://raw.githubusercontent.com/LDNOOBW/List-of-Dirty-Naughty-Obscene-and-Otherwise-Bad-Words/"
                "master/{lang}")
-UT1_URL = "http://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
+UT1_URL = "https://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"  # the reference's is http://
+LDNOOBW_PIN, UT1_PIN = "ldnoobw/{lang}", "ut1"  # the names of --sha256
 
 
 @dataclass
@@ -151,7 +153,19 @@ def _build_classifier(request: BuildRequest, name: str, targets: list[list[str]]
 
 def build_ut1(blacklists: str, directory: str) -> list[str]:
     """`bad_urls/domain_to_category_id.json` and `category_index.json` from a UT1 blacklist folder."""
+    return _write_ut1(_ut1_table(blacklists, blacklists), directory)
+
+
+def _ut1_table(blacklists: str, source: str) -> dict[str, int]:
+    """The UT1 table of a blacklist folder, refused when it lists no domain (`source` names where it came from)."""
     table = domain_category_ids(blacklists)
+    if not table:
+        raise ValueError(f"{source}: no domain in the `domains` files of UT1's {len(UT1_CATEGORIES)} categories "
+                         f"({', '.join(UT1_CATEGORIES)})")
+    return table
+
+
+def _write_ut1(table: dict[str, int], directory: str) -> list[str]:
     table_path = os.path.join(directory, UT1_TABLE)
     _write(table_path, lambda handle: handle.write(json.dumps(table).encode()))
     _write(os.path.join(directory, UT1_CATEGORY_INDEX),
@@ -159,55 +173,146 @@ def build_ut1(blacklists: str, directory: str) -> list[str]:
     return [f"{table_path}: {len(table)} domains"]
 
 
-def fetch_artifacts(directory: str, languages: tuple[str, ...] = LDNOOBW_LANGUAGES, ldnoobw_url: str = LDNOOBW_URL,
-                    ut1_url: str | None = UT1_URL, retry: RetryPolicy = RetryPolicy(attempts=3)) -> list[str]:
-    """Download the LDNOOBW lists and the UT1 blacklist (then build its tables); one line per artifact."""
+@dataclass(frozen=True)
+class FetchLimits:
+    """What one download may weigh (a server may send without end) and what the UT1 archive may unpack to."""
+    download_bytes: int
+    file_bytes: int
+    extracted_bytes: int
+    entries: int  # files and folders
+
+
+def parse_pins(pins: Sequence[str]) -> dict[str, str]:
+    """`--sha256 NAME=HEX` options as {name: lower-case hex digest}."""
+    found = {}
+    for pin in pins:
+        name, _, digest = pin.partition("=")
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest.lower()):
+            raise ValueError(f"--sha256 {pin}: not NAME=HEX with the 64 hex digits of a SHA-256")
+        found[name.strip()] = digest.lower()
+    return found
+
+
+def fetch_artifacts(directory: str, limits: FetchLimits, languages: tuple[str, ...] = LDNOOBW_LANGUAGES,
+                    ldnoobw_url: str = LDNOOBW_URL, ut1_url: str | None = UT1_URL,
+                    retry: RetryPolicy = RetryPolicy(attempts=3), pins: dict[str, str] | None = None) -> list[str]:
+    """Download the LDNOOBW lists and the UT1 blacklist (then build its tables); one line per artifact, with the
+    SHA-256 of what was downloaded. `pins` ({"ldnoobw/en" or "ut1": hex}) are checked before anything is replaced."""
+    pins = pins or {}
+    names = [LDNOOBW_PIN.format(lang=language) for language in languages] + ([UT1_PIN] if ut1_url else [])
+    for name in pins:
+        if name not in names:  # a misspelt name would check nothing
+            raise ValueError(f"--sha256 {name}: not downloaded here (the names: {', '.join(names) or 'none'})")
     done = []
     for language in languages:
         url = ldnoobw_url.format(lang=language)
-        words = set(_download(url, retry).decode("utf-8").splitlines())
+        with tempfile.TemporaryFile() as handle:
+            digest = _download(url, handle, retry, limits, pins.get(LDNOOBW_PIN.format(lang=language)))
+            handle.seek(0)
+            words = set(handle.read().decode("utf-8").splitlines())
         path = os.path.join(directory, "bad_words", f"{language}.txt")
         # as update_resources.py writes it: the distinct lines joined by newlines (sorted here, so reruns agree)
         _write(path, lambda handle, words=words: handle.write("\n".join(sorted(words)).encode("utf-8")))
         _stamp(os.path.join(directory, "bad_words", f"_{language}_FETCH_TIMESTAMP"))
-        done.append(f"{path}: {len(words)} entries from {url}")
+        done.append(f"{path}: {len(words)} entries from {url} (sha256 {digest})")
     if ut1_url:
-        bad_urls = os.path.join(directory, "bad_urls")
-        _extract_blacklists(ut1_url, bad_urls, retry)
-        _stamp(os.path.join(bad_urls, "_FETCH_TIMESTAMP"))  # the list is a moving target: record when
-        done += build_ut1(os.path.join(bad_urls, "blacklists"), directory)
+        done += _fetch_ut1(ut1_url, directory, retry, limits, pins.get(UT1_PIN))
     return done
 
 
 OFFLINE_HINT = "`curate artifacts fetch` needs the network (or --ldnoobw-url / --ut1-url pointing at a mirror)"
 
 
-def _download(url: str, retry: RetryPolicy) -> bytes:
-    try:
-        with open_input(url, retry=retry) as stream:
-            return stream.read()
-    except InputUnreachable as exc:
-        raise InputUnreachable(f"cannot download {exc}; {OFFLINE_HINT}") from exc
-
-
-def _extract_blacklists(url: str, bad_urls: str, retry: RetryPolicy) -> None:
-    """The archive's `blacklists/` folder becomes `bad_urls/blacklists/`, replacing an older one whole."""
-    os.makedirs(bad_urls, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=bad_urls, prefix=".download-") as staging:
+def _download(url: str, handle: BinaryIO, retry: RetryPolicy, limits: FetchLimits, pin: str | None) -> str:
+    """Stream `url` into `handle` and return its SHA-256, checked against `pin`; a file that changes while it is
+    downloaded is downloaded again from the start."""
+    for attempt in range(1, retry.attempts + 1):
         try:
-            with open_input(url, retry=retry) as stream, tarfile.open(fileobj=stream, mode="r|gz") as archive:
-                archive.extractall(staging, filter="data")
+            digest = _download_once(url, handle, retry, limits)
+        except CannotResume as exc:
+            if attempt == retry.attempts:
+                raise
+            log.warning("%s", exc)
+            continue
         except InputUnreachable as exc:
             raise InputUnreachable(f"cannot download {exc}; {OFFLINE_HINT}") from exc
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise ValueError(f"{url}: not a readable tar.gz: {exc}") from exc
-        extracted = os.path.join(staging, "blacklists")
-        if not os.path.isdir(extracted):
-            raise ValueError(f"{url}: the archive has no blacklists/ folder")
+        if pin and digest != pin:
+            raise ValueError(f"{url}: SHA-256 {digest}, not the {pin} pinned by --sha256")
+        return digest
+    raise AssertionError("unreachable")
+
+
+def _download_once(url: str, handle: BinaryIO, retry: RetryPolicy, limits: FetchLimits) -> str:
+    handle.seek(0)
+    handle.truncate()
+    digest = hashlib.sha256()
+    with open_input(url, retry=retry) as stream:
+        while chunk := stream.read(1 << 20):
+            if handle.tell() + len(chunk) > limits.download_bytes:
+                raise ValueError(f"{url}: larger than --max-download-bytes ({limits.download_bytes:,} bytes)")
+            digest.update(chunk)
+            handle.write(chunk)
+    return digest.hexdigest()
+
+
+def _fetch_ut1(url: str, directory: str, retry: RetryPolicy, limits: FetchLimits, pin: str | None) -> list[str]:
+    """The archive's `blacklists/` folder becomes `bad_urls/blacklists/`, replacing an older one whole, and the UT1
+    tables are built from it. An archive refused for any reason leaves the previous folder and tables in place."""
+    bad_urls = os.path.join(directory, "bad_urls")
+    os.makedirs(bad_urls, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=bad_urls, prefix=".download-") as staging:
+        archive = os.path.join(staging, "blacklists.tar.gz")
+        try:
+            with open(archive, "w+b") as handle:
+                digest = _download(url, handle, retry, limits, pin)
+            files, size = _extract(url, archive, os.path.join(staging, "tree"), limits)
+            extracted = os.path.join(staging, "tree", "blacklists")
+            if not os.path.isdir(extracted):
+                raise ValueError(f"{url}: the archive has no blacklists/ folder")
+            table = _ut1_table(extracted, url)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; {bad_urls} is left as it was") from exc
+        done = _write_ut1(table, directory)
         target = os.path.join(bad_urls, "blacklists")
-        if os.path.isdir(target):
-            shutil.rmtree(target)
+        if os.path.lexists(target):  # moved aside, whatever it is, and removed with the staging folder
+            os.replace(target, os.path.join(staging, "previous"))
         os.replace(extracted, target)
+    _stamp(os.path.join(bad_urls, "_FETCH_TIMESTAMP"))  # the list is a moving target: record when
+    return [f"{target}: {files} files, {size:,} bytes from {url} (sha256 {digest})", *done]
+
+
+def _extract(url: str, archive: str, destination: str, limits: FetchLimits) -> tuple[int, int]:
+    """Unpack the files and folders of a tar.gz within the limits, through tarfile's "data" filter; (files, bytes).
+    Links, devices and the like are skipped: UT1's lists are plain files."""
+    counts = {"files": 0, "bytes": 0, "entries": 0, "skipped": 0}
+
+    def admit(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        if not (member.isreg() or member.isdir()):
+            counts["skipped"] += 1
+            return None
+        counts["files"] += member.isreg()
+        counts["bytes"] += member.size
+        counts["entries"] += 1
+        if member.size > limits.file_bytes:
+            raise ValueError(f"{url}: {member.name} unpacks to {member.size:,} bytes, over --max-file-bytes "
+                             f"({limits.file_bytes:,})")
+        if counts["bytes"] > limits.extracted_bytes:
+            raise ValueError(f"{url}: unpacks to over --max-extracted-bytes ({limits.extracted_bytes:,})")
+        if counts["entries"] > limits.entries:
+            raise ValueError(f"{url}: holds over --max-entries ({limits.entries:,}) files and folders")
+        return tarfile.data_filter(member, path)
+
+    try:
+        with tarfile.open(archive, mode="r|gz") as tar:  # as a stream: nothing is unpacked before it is admitted
+            tar.extractall(destination, filter=admit)
+    except tarfile.FilterError as exc:
+        raise ValueError(f"{url}: an unsafe tar.gz: {exc}") from exc
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise ValueError(f"{url}: not a readable tar.gz: {exc}") from exc
+    if counts["skipped"]:
+        log.warning("%s: skipped %d entries that are neither files nor folders (links, devices)", url,
+                    counts["skipped"])
+    return counts["files"], counts["bytes"]
 
 
 def _write(path: str, write: Callable) -> None:

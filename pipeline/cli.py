@@ -280,8 +280,21 @@ def add_artifacts_arguments(parser: argparse.ArgumentParser) -> None:
     fetch.add_argument("--no-ut1", action="store_true", help="do not download the UT1 blacklist")
     fetch.add_argument("--ldnoobw-url", help="URL template of a list, {lang} replaced (default: the LDNOOBW "
                        "repository on raw.githubusercontent.com)")
-    fetch.add_argument("--ut1-url", help="URL of the UT1 blacklists.tar.gz (default: dsi.ut-capitole.fr)")
+    fetch.add_argument("--ut1-url", help="URL of the UT1 blacklists.tar.gz (default: dsi.ut-capitole.fr over https)")
     fetch.add_argument("--retries", type=_at_least(1), default=3, help="attempts per download (default 3)")
+    fetch.add_argument("--sha256", action="append", default=[], metavar="NAME=HEX",
+                       help="refuse a download whose SHA-256 differs; NAME is ut1 or ldnoobw/LANG (repeatable; "
+                            "every download's SHA-256 is printed)")
+    # UT1 per the README of its GitHub mirror: 66 categories of a few files each; the largest,
+    # adult/domains, 4.6 million domains (about 90 MB at the 19 bytes a line of gambling/domains)
+    fetch.add_argument("--max-download-bytes", type=_size, default="512MB",
+                       help="refuse a download larger than this (default 512MB)")
+    fetch.add_argument("--max-file-bytes", type=_size, default="512MB",
+                       help="refuse a UT1 archive holding a file larger than this (default 512MB)")
+    fetch.add_argument("--max-extracted-bytes", type=_size, default="2GB",
+                       help="refuse a UT1 archive unpacking to more than this in all (default 2GB)")
+    fetch.add_argument("--max-entries", type=_at_least(1), default=10000,
+                       help="refuse a UT1 archive of more files and folders than this (default 10000)")
     fetch.set_defaults(run=run_artifacts_fetch)
 
 
@@ -301,11 +314,13 @@ def run_artifacts_build(args: argparse.Namespace) -> int:
 
 
 def run_artifacts_fetch(args: argparse.Namespace) -> int:
-    from pipeline.artifacts_command import LDNOOBW_URL, UT1_URL, fetch_artifacts
+    from pipeline.artifacts_command import LDNOOBW_URL, UT1_URL, FetchLimits, fetch_artifacts, parse_pins
 
     languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
-    done = fetch_artifacts(args.artifacts, languages, args.ldnoobw_url or LDNOOBW_URL,
-                           None if args.no_ut1 else args.ut1_url or UT1_URL, RetryPolicy(attempts=args.retries))
+    limits = FetchLimits(args.max_download_bytes, args.max_file_bytes, args.max_extracted_bytes, args.max_entries)
+    done = fetch_artifacts(args.artifacts, limits, languages, args.ldnoobw_url or LDNOOBW_URL,
+                           None if args.no_ut1 else args.ut1_url or UT1_URL, RetryPolicy(attempts=args.retries),
+                           parse_pins(args.sha256))
     for line in done:
         print(line)
     return 0

@@ -3,8 +3,8 @@
 import glob
 import io
 import logging
-import os
 import random
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -25,6 +25,11 @@ class InputMissing(Exception):
 
 class InputUnreachable(Exception):
     """The input could not be read after all retries."""
+
+
+class CannotResume(InputUnreachable):
+    """A read cut short cannot go on where it stopped: the input changed between requests, or the server answered
+    another range than the one asked for. What was read so far is not part of the current file: read it again."""
 
 
 @dataclass(frozen=True)
@@ -96,16 +101,6 @@ def _open_fsspec(location: str, offset: int, retry: RetryPolicy) -> BinaryIO:
     raise AssertionError("unreachable")
 
 
-def input_size(location: str) -> int | None:
-    """Size in bytes when cheaply known (local files), else None."""
-    if is_local(location):
-        try:
-            return os.path.getsize(local_path(location))
-        except OSError:
-            return None
-    return None
-
-
 def _no_such_host(exc: BaseException) -> bool:
     """Whether a request failed because the host name resolves to nothing (EAI_NONAME; EAI_AGAIN, a resolver
     that did not answer in time, is retried like any connection error)."""
@@ -119,8 +114,15 @@ def _no_such_host(exc: BaseException) -> bool:
     return False
 
 
+CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(\d+|\*)")
+
+
 class ResumableHTTPStream(io.RawIOBase):
-    """A streaming HTTP GET that retries 429/5xx with backoff and resumes a dropped connection with Range."""
+    """A streaming HTTP GET that retries 429/5xx with backoff and resumes a dropped connection with Range.
+
+    A resumption is of the same file or fails (CannotResume): it sends If-Range with the first answer's ETag (or
+    Last-Modified), and checks the answer's ETag, Last-Modified, size and Content-Range start against what it
+    has read (RFC 9110 §13.1.5, §14.4)."""
 
     def __init__(self, url: str, offset: int = 0, retry: RetryPolicy = RetryPolicy()):
         super().__init__()
@@ -132,6 +134,7 @@ class ResumableHTTPStream(io.RawIOBase):
         self._response: requests.Response | None = None
         self._eof = False
         self._answered = False  # once the server has answered, a failed name lookup is a passing fault
+        self._validators: dict[str, str] | None = None  # the first answer's ETag and Last-Modified
 
     def readable(self) -> bool:
         return True
@@ -188,6 +191,8 @@ class ResumableHTTPStream(io.RawIOBase):
 
     def _connect(self) -> None:
         headers = {"Range": f"bytes={self.pos}-"} if self.pos else {}
+        if self.pos and (validator := self._if_range()):
+            headers["If-Range"] = validator
         last = ""
         for attempt in range(self.retry.attempts):
             try:
@@ -204,6 +209,9 @@ class ResumableHTTPStream(io.RawIOBase):
                     return
                 response.close()
                 if status == 416:
+                    if self.total is not None and self.pos < self.total:  # a file that shrank below where we are
+                        raise CannotResume(f"{self.url}: changed while being read (now shorter than byte "
+                                           f"{self.pos} of {self.total}); read it again from the start")
                     self._eof = True
                     return
                 if status in MISSING_STATUS:
@@ -220,16 +228,28 @@ class ResumableHTTPStream(io.RawIOBase):
                 time.sleep(self.retry.wait(attempt))
         raise InputUnreachable(f"{self.url}: {last} (after {self.retry.attempts} attempts)")
 
+    def _if_range(self) -> str | None:
+        """The first answer's strong ETag, else its Last-Modified (a weak ETag may not be sent in If-Range)."""
+        validators = self._validators or {}
+        etag = validators.get("ETag")
+        return etag if etag and not etag.startswith("W/") else validators.get("Last-Modified")
+
     def _accept(self, response: requests.Response) -> None:
         self._answered = True
         length = response.headers.get("Content-Length")
         if response.status_code == 206:
-            content_range = response.headers.get("Content-Range", "")
-            size = content_range.rpartition("/")[2]
-            self.total = int(size) if size.isdigit() else None
+            match = CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+            if match is None or int(match[1]) != self.pos:
+                response.close()
+                raise CannotResume(f"{self.url}: asked for bytes from {self.pos}, the server answered Content-Range "
+                                   f"{response.headers.get('Content-Range')!r}; read it again from the start")
+            total = int(match[2]) if match[2].isdigit() else None
         else:
-            self.total = int(length) if length and length.isdigit() else None
-            if self.pos:  # the server ignored Range: skip to where we were
+            total = int(length) if length and length.isdigit() else None
+        self._check_same_file(response, total)
+        self.total = total
+        if response.status_code == 200:
+            if self.pos:  # the server ignored Range on the same file (If-Range matched): skip to where we were
                 skip = self.pos
                 while skip:
                     chunk = response.raw.read(min(skip, 1 << 20), decode_content=False)
@@ -237,6 +257,21 @@ class ResumableHTTPStream(io.RawIOBase):
                         break
                     skip -= len(chunk)
         self._response = response
+
+    def _check_same_file(self, response: requests.Response, total: int | None) -> None:
+        """Raise CannotResume when this answer is of another version of the file than the first answer was."""
+        validators = {name: response.headers[name] for name in ("ETag", "Last-Modified") if name in response.headers}
+        if self._validators is None:
+            self._validators = validators
+            return
+        changed = [f"{name} {self._validators[name]} then {value}" for name, value in validators.items()
+                   if self._validators.get(name, value) != value]
+        if self.total is not None and total is not None and total != self.total:
+            changed.append(f"size {self.total} then {total}")
+        if changed:
+            response.close()
+            raise CannotResume(f"{self.url}: changed while being read ({', '.join(changed)}); read it again from "
+                               "the start")
 
     def _drop(self) -> None:
         if self._response is not None:

@@ -1,9 +1,11 @@
 """`curate artifacts build` and `curate artifacts fetch`, and `curate signals` reading what they write."""
 
 import gzip
+import hashlib
 import io
 import json
 import logging
+import os
 import shutil
 import socket
 import tarfile
@@ -14,13 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.artifacts_command import read_texts
+from pipeline.artifacts_command import UT1_URL, read_texts
 from pipeline.cli import main
 from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS
 from pipeline.signals_stage import run_signals
 from signals.training.ut1_table import category_ids
 from tests.corpora import ENWIKI, WEB, web_documents, wiki_articles
-from tests.http_server import LoopbackServer
+from tests.http_server import Faults, LoopbackServer
 
 LDNOOBW = ("en", "fr", "es", "it", "de")
 
@@ -189,6 +191,130 @@ def test_fetch_rejects_an_archive_without_blacklists(shared_data, tmp_path, caps
     assert not (tmp_path / "bad_urls" / "blacklists").exists()
 
 
+def tar_gz(files: dict[str, bytes], links: dict[str, str] | None = None) -> bytes:
+    """A tar.gz of files (their folders implied) and symbolic links (name -> target)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            archive.addfile(info)
+    return buffer.getvalue()
+
+
+def fetch_ut1(server: LoopbackServer, directory, *options: str) -> int:
+    return main(["artifacts", "fetch", "--artifacts", str(directory), "--languages", "", "--retries", "2",
+                 "--ut1-url", server.url("/blacklists.tar.gz"), *options])
+
+
+@pytest.fixture
+def fetched(shared_data, tmp_path):
+    """An artifacts directory holding a good UT1 fetch, and the sample's archive."""
+    archive = ut1_archive(shared_data / "wordlists" / "ut1")
+    with LoopbackServer({"/blacklists.tar.gz": archive}) as server:
+        assert fetch_ut1(server, tmp_path / "artifacts") == 0
+    return tmp_path / "artifacts", archive
+
+
+def kept(directory) -> bool:
+    """Whether the good fetch's table and folder are still in place."""
+    table = json.loads((directory / "bad_urls" / "domain_to_category_id.json").read_text())
+    return len(table) == 32247 and (directory / "bad_urls" / "blacklists" / "gambling" / "domains").is_file()
+
+
+def test_the_default_ut1_url_is_https():
+    """UT1's host serves https; the reference's update_resources.py reads it over plain http."""
+    assert UT1_URL == "https://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
+
+
+def test_fetch_prints_each_digest_and_checks_the_pinned_ones(fetched, shared_data, capsys):
+    directory, archive = fetched
+    digest = hashlib.sha256(archive).hexdigest()
+    words = (shared_data / "wordlists" / "ldnoobw" / "en").read_bytes()
+    files = {"/blacklists.tar.gz": archive, "/en": words}
+    wrong = "0" * 64
+    with LoopbackServer(files) as server:
+        assert fetch_ut1(server, directory, "--sha256", f"ut1={wrong}") == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and (f"blacklists.tar.gz: SHA-256 {digest}, not the {wrong} pinned by "
+                                            f"--sha256; {directory / 'bad_urls'} is left as it was") in error
+        assert kept(directory) and not list((directory / "bad_urls").glob(".download-*"))
+        assert fetch_ut1(server, directory, "--sha256", f"utl={digest}") == 2  # a misspelt name checks nothing
+        assert "--sha256 utl: not downloaded here (the names: ut1)" in capsys.readouterr().err
+        assert main(["artifacts", "fetch", "--artifacts", str(directory), "--languages", "en", "--ldnoobw-url",
+                     server.url("/{lang}"), "--ut1-url", server.url("/blacklists.tar.gz"), "--sha256",
+                     f"ut1={digest.upper()}", "--sha256",
+                     f"ldnoobw/en={hashlib.sha256(words).hexdigest()}"]) == 0
+    out = capsys.readouterr().out
+    assert f"from {server.url('/en')} (sha256 {hashlib.sha256(words).hexdigest()})" in out
+    assert (f"bad_urls/blacklists: 6 files, 694,598 bytes from {server.url('/blacklists.tar.gz')} "
+            f"(sha256 {digest})") in out
+
+
+@pytest.mark.parametrize(("option", "refusal"), [
+    ("--max-file-bytes=1MB", "blacklists/gambling/domains unpacks to 8,388,608 bytes, over --max-file-bytes "
+                             "(1,048,576)"),
+    ("--max-extracted-bytes=8MB", "unpacks to over --max-extracted-bytes (8,388,608)"),
+    ("--max-entries=1", "holds over --max-entries (1) files and folders"),
+    ("--max-download-bytes=4KB", "larger than --max-download-bytes (4,096 bytes)"),
+])
+def test_fetch_refuses_an_archive_over_a_limit(fetched, option, refusal, capsys):
+    """A few KB of tar.gz that unpack to 8 MiB of zeros: refused before it is unpacked, as the 4 MB tar.gz that
+    would have written 4 GiB."""
+    directory, _ = fetched
+    bomb = tar_gz({"blacklists/gambling/domains": bytes(8 << 20), "blacklists/porn/domains": b"x.example\n"})
+    with LoopbackServer({"/blacklists.tar.gz": bomb}) as server:
+        assert fetch_ut1(server, directory, option) == 2
+    assert f"blacklists.tar.gz: {refusal}; {directory / 'bad_urls'} is left as it was" in capsys.readouterr().err
+    assert kept(directory) and not list((directory / "bad_urls").glob(".download-*"))
+
+
+def test_fetch_unpacks_files_only_and_refuses_a_blacklists_that_is_a_link_or_empty(fetched, shared_data, capsys,
+                                                                                      caplog):
+    directory, archive = fetched
+    for hostile, refusal in ((tar_gz({}, {"blacklists": "."}), "the archive has no blacklists/ folder"),
+                             (tar_gz({"blacklists/gambling/urls": b"x.example/a\n"}), "no domain in the `domains` "
+                                                                                    "files of UT1's 13 categories")):
+        with LoopbackServer({"/blacklists.tar.gz": hostile}) as server:
+            assert fetch_ut1(server, directory) == 2
+        assert refusal in capsys.readouterr().err and kept(directory)
+    # the state a fetch of the linked archive left before: bad_urls/blacklists -> . (the next fetch crashed)
+    bad_urls = directory / "bad_urls"
+    os.rename(bad_urls / "blacklists", bad_urls / "old")
+    os.symlink(".", bad_urls / "blacklists")
+    links = {"blacklists/gambling/passwd": "/etc/passwd", "blacklists/porn": "../../.."}
+    with LoopbackServer({"/blacklists.tar.gz": tar_gz({"blacklists/gambling/domains": b"casino.example\n"},
+                                                      links)}) as server:
+        assert fetch_ut1(server, directory) == 0
+    assert not (bad_urls / "blacklists").is_symlink()
+    assert sorted(str(p.relative_to(bad_urls / "blacklists")) for p in (bad_urls / "blacklists").rglob("*")) == [
+        "gambling", "gambling/domains"]
+    assert "skipped 2 entries that are neither files nor folders (links, devices)" in caplog.text
+    assert json.loads((bad_urls / "domain_to_category_id.json").read_text()) == {
+        "casino.example": category_ids()[("gambling",)]}
+
+
+def test_fetch_downloads_a_file_that_changed_midway_again_from_the_start(shared_data, tmp_path, capsys):
+    """The archive is replaced while it is downloaded: the resumed request's If-Range no longer matches, and the
+    new archive is downloaded whole instead of its tail being spliced onto the old one's head."""
+    lists = shared_data / "wordlists" / "ut1"
+    old = ut1_archive(lists)
+    domains = (lists / "gambling" / "domains").read_bytes().splitlines(keepends=True)
+    new = tar_gz({"blacklists/gambling/domains": b"".join(domains[::2])})
+    assert len(old) > 50_000 and len(new) > 50_000
+    faults = Faults(drop_after=50_000, changes_to=new)
+    with LoopbackServer({"/blacklists.tar.gz": old}, faults) as server:
+        assert fetch_ut1(server, tmp_path) == 0
+    assert faults.requests == ["full", "bytes=50000-", "full"] and faults.if_ranges[1].startswith('"')
+    table = json.loads((tmp_path / "bad_urls" / "domain_to_category_id.json").read_text())
+    assert len(table) == len(set(domains[::2])) < 32247
+    assert f"(sha256 {hashlib.sha256(new).hexdigest()})" in capsys.readouterr().out
+
+
 def test_build_errors_say_what_is_missing(tmp_path, capsys):
     assert main(["artifacts", "build", "--artifacts", str(tmp_path)]) == 2
     assert "curate artifacts: error: nothing to build" in capsys.readouterr().err
@@ -201,6 +327,10 @@ def test_build_errors_say_what_is_missing(tmp_path, capsys):
     assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--language", "en",
                  "--wikipedia", str(tmp_path / "empty.jsonl")]) == 2
     assert "wikipedia corpus" in capsys.readouterr().err and not (tmp_path / "a" / "dsir").exists()
+    (tmp_path / "ut1" / "gambling").mkdir(parents=True)  # a category without domains: an empty table is refused
+    assert main(["artifacts", "build", "--artifacts", str(tmp_path / "a"), "--ut1", str(tmp_path / "ut1")]) == 2
+    assert "ut1: no domain in the `domains` files of UT1's 13 categories" in capsys.readouterr().err
+    assert not (tmp_path / "a" / "bad_urls").exists()
 
 
 def test_a_small_web_sample_cuts_the_targets_to_its_size(shared_data, tmp_path, capsys):

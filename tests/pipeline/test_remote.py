@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
+from pipeline.remote import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
 from tests.http_server import Faults, LoopbackServer
 
 DATA = bytes(range(256)) * 4096  # 1 MiB
@@ -24,6 +24,44 @@ def test_dropped_connection_resumes_with_range():
     with LoopbackServer({"/f": DATA}, Faults(drop_after=300_000)) as server:
         assert read_all(server.url("/f")) == DATA
         assert "bytes=300000-" in server.faults.requests
+
+
+NEW = bytes(reversed(DATA))  # the same size: only the validators tell the versions apart
+
+
+@pytest.mark.parametrize("faults", [Faults(etag=True), Faults(etag=False), Faults(ignore_if_range=True)],
+                         ids=["etag", "last-modified", "server-ignores-if-range"])
+def test_a_file_that_changes_between_attempts_is_not_spliced(faults):
+    """The resumed request carries If-Range with the first answer's validator; the new version is refused, not
+    appended to the old one's first 300,000 bytes."""
+    faults.drop_after, faults.changes_to = 300_000, NEW
+    with LoopbackServer({"/f": DATA}, faults) as server:
+        with pytest.raises(CannotResume, match=r"/f: changed while being read \((ETag|Last-Modified) .* then .*\); "
+                                               r"read it again from the start"):
+            read_all(server.url("/f"))
+        assert server.faults.requests[:2] == ["full", "bytes=300000-"]
+        assert server.faults.if_ranges[0] is None and server.faults.if_ranges[1].startswith(
+            '"' if faults.etag else "Tue, 14 Nov 2023")
+
+
+def test_a_file_that_changes_size_without_validators_is_not_spliced():
+    faults = Faults(drop_after=300_000, changes_to=DATA + b"more", etag=False, last_modified=False)
+    with LoopbackServer({"/f": DATA}, faults) as server:
+        with pytest.raises(CannotResume, match=r"size 1048576 then 1048580"):
+            read_all(server.url("/f"))
+
+
+def test_an_answer_from_another_byte_than_asked_is_refused():
+    with LoopbackServer({"/f": DATA}, Faults(drop_after=300_000, range_shift=1000)) as server:
+        with pytest.raises(CannotResume, match=r"asked for bytes from 300000, the server answered Content-Range "
+                                               r"'bytes 299000-1048575/1048576'"):
+            read_all(server.url("/f"))
+
+
+def test_the_same_file_resumes_with_if_range():
+    with LoopbackServer({"/f": DATA}, Faults(drop_after=300_000)) as server:
+        assert read_all(server.url("/f")) == DATA
+        assert server.faults.if_ranges == [None, server.validators("/f")["ETag"]]
 
 
 def test_open_at_offset_uses_range_and_survives_servers_that_ignore_it():
