@@ -4,6 +4,7 @@ Every YAML file curate reads goes through `read_yaml` and `parse_yaml`. Anchors 
 anything is built: nine levels of aliases in 554 bytes expand to gigabytes, and `&r [*r]` is a list inside itself.
 """
 
+import sys
 from dataclasses import dataclass
 
 import yaml
@@ -56,8 +57,24 @@ class _Loader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        # YAML 1.1 reads 1:30 as 90, and PyYAML builds such a number in quadratic time: 1 MiB of it takes minutes
+        if ":" in node.value:
+            raise self.refusal(node.start_mark, "a base-60 number (YAML 1.1 reads 1:30 as 90) is not read: quote it "
+                                                "if it is text, write it in base 10 if it is a number")
+        try:
+            value = super().construct_yaml_int(node)
+            str(value)  # a hexadecimal int() takes may have more decimal digits than str() gives, e.g. in the card
+        except ValueError:  # more decimal digits than sys.get_int_max_str_digits()
+            raise self.refusal(node.start_mark, f"an integer of more than {sys.get_int_max_str_digits():,} digits "
+                                                "is not read") from None
+        return value
+
     def refusal(self, mark: yaml.Mark, message: str) -> YamlError:
         return YamlError(f"{self.source}:{mark.line + 1}: {message}")
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def read_yaml(path: str) -> str:

@@ -243,3 +243,17 @@ def test_report_refuses_a_recipe_with_aliases_in_its_job_record(tmp_path, capsys
     assert capsys.readouterr().err == f"curate report: error: {tmp_path / '_job.json'}:11: &a: anchors and " \
         "aliases are not read (a few lines of them can expand to gigabytes); write the value out\n"
 
+
+@pytest.mark.parametrize(("value", "refused"), [
+    ("1:30", "a base-60 number (YAML 1.1 reads 1:30 as 90) is not read: quote it if it is text"),
+    ("1" * 5000, "an integer of more than 4,300 digits is not read"),
+    ("0x" + "f" * 5000, "an integer of more than 4,300 digits is not read"),
+])
+def test_integers_yaml_11_builds_slowly_or_python_cannot_print_are_refused_by_line(value, refused):
+    """1 MiB of `1:1:1...` takes PyYAML minutes; an integer str() refuses would fail the card after the work."""
+    assert refusal(RECIPE + f"card:\n  x_number: {value}\n").startswith(f"my.yaml:10: {refused}")
+
+
+def test_a_quoted_base_60_looking_text_and_base_10_numbers_load():
+    card = parse_recipe(RECIPE + "card:\n  x_time: '10:30'\n  x_count: 1_000\n", "my.yaml").recipe.card
+    assert card.model_extra == {"x_time": "10:30", "x_count": 1000}
