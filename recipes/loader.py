@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from filters.expressions import closest
 from recipes.schema import Recipe
+from recipes.yaml_text import YamlError, located, parse_yaml, read_yaml
 
 
 class RecipeError(ValueError):
@@ -26,53 +26,31 @@ class LoadedRecipe:
 
 def located_error(source: str, lines: dict[tuple, int], path: tuple, message: str) -> RecipeError:
     """`file:line: a.b: message`, the line of the nearest enclosing key that has one."""
-    line = next(lines[path[:end]] for end in range(len(path), -1, -1) if path[:end] in lines)
-    dotted = ".".join(str(part) for part in path)
-    return RecipeError(f"{source}:{line}: {dotted}: {message}" if dotted else f"{source}:{line}: {message}")
-
-
-def _key_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], source: str) -> None:
-    """Record the line of every key path; a key given twice in one mapping is an error (YAML keeps the last)."""
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*path, key.value)
-            if child in lines:
-                raise located_error(source, {child: key.start_mark.line + 1}, child,
-                                    f"given twice (first on line {lines[child]}); rule and key names must be unique")
-            lines[child] = key.start_mark.line + 1
-            _key_lines(value, child, lines, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _key_lines(item, (*path, index), lines, source)
+    return RecipeError(located(source, lines, path, message))
 
 
 def parse_recipe(text: str, source: str) -> LoadedRecipe:
     """A recipe from its YAML text; `source` names it in errors."""
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"{mark.line + 1}:" if mark else ""
-        raise RecipeError(f"{source}:{line} not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    if not isinstance(data, dict):
+        document = parse_yaml(text, source)
+    except YamlError as exc:
+        raise RecipeError(str(exc)) from None
+    if not isinstance(document.data, dict):
         raise RecipeError(f"{source}:1: a recipe is a YAML mapping (name:, inputs:, filters:, output:, ...)")
-    lines: dict[tuple, int] = {}
-    _key_lines(root, (), lines, source)
     try:
-        recipe = Recipe.model_validate(data)
+        recipe = Recipe.model_validate(document.data)
     except ValidationError as exc:
-        raise located_error(source, lines, *_first_problem(exc, lines)) from None
-    return LoadedRecipe(recipe, source, text, lines)
+        raise located_error(source, document.lines, *_first_problem(exc, document.lines)) from None
+    return LoadedRecipe(recipe, source, text, document.lines)
 
 
 def load_recipe(path: str) -> LoadedRecipe:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_yaml(path)
     except OSError as exc:
         raise RecipeError(f"{path}: cannot read the recipe: {exc.strerror}") from exc
+    except YamlError as exc:
+        raise RecipeError(str(exc)) from None
     return parse_recipe(text, path)
 
 
@@ -104,7 +82,7 @@ def _boolean_read(path: tuple, value: bool, lines: dict[tuple, int]) -> tuple[tu
         return path, f"should be text, not the boolean {str(value).lower()}; {hint}, e.g. 'no'"
     parent = path[:-2]
     spelt = next((key[-1] for key in lines if key[:-1] == parent and len(key) == len(parent) + 1
-                  and str(key[-1]).lower() in YAML_BOOLEANS and yaml.safe_load(key[-1]) is value), str(value))
+                  and str(key[-1]).lower() in YAML_BOOLEANS and parse_yaml(key[-1], "").data is value), str(value))
     return (*parent, spelt), f"the key {spelt} is read as the boolean {str(value).lower()}; {hint}, e.g. '{spelt}'"
 
 

@@ -1,8 +1,15 @@
 """Recipe files: a valid one loads; a broken one is refused naming the file, the line and the key."""
 
+import json
+import time
+import tracemalloc
+from itertools import pairwise
+
 import pytest
 
+from pipeline.cli import main
 from recipes.loader import RecipeError, load_recipe, parse_recipe
+from recipes.yaml_text import MAX_YAML_BYTES, MAX_YAML_DEPTH
 
 RECIPE = """\
 name: gopher-en
@@ -40,7 +47,7 @@ def test_missing_and_invalid_values_name_their_key():
     assert refusal(RECIPE.replace("  path: out/gopher-en\n", "")).startswith("my.yaml:6: output.path: missing")
     assert refusal(RECIPE.replace("250MB", "lots")).startswith("my.yaml:8: output.shard_size:")
     assert refusal(RECIPE.replace("name: gopher-en", "name: 'a b'")).startswith("my.yaml:1: name:")
-    assert refusal("name: [x\n").startswith("my.yaml:2: not valid YAML")
+    assert refusal("name: [x\n").startswith("my.yaml:1: not valid YAML: while parsing a flow sequence")
     assert refusal("- just a list\n").startswith("my.yaml:1: a recipe is a YAML mapping")
 
 
@@ -148,3 +155,105 @@ def test_a_language_code_read_as_a_boolean_gets_a_hint():
     message = refusal(RECIPE + "card:\n  language: [en, 'no', on]\n")
     assert message.startswith("my.yaml:10: card.language.2: should be text, not the boolean true; YAML reads "
                               "no/yes/on/off/true/false as booleans: quote it, e.g. 'no'")
+
+
+def laughs() -> str:
+    """The billion laughs under card: nine levels of nine aliases each, 9**9 strings from a few hundred bytes."""
+    lines = ['    a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n']
+    lines += [f"    {name}: &{name} [{', '.join([f'*{before}'] * 9)}]\n" for before, name in pairwise("abcdefghi")]
+    return RECIPE + "card:\n  x_laughs:\n" + "".join(lines) + "  tags: *i\n"
+
+
+def subset_refusal(tmp_path, text: str | bytes, capsys) -> str:
+    """The one line `curate subset` prints about a recipe it refuses (exit status 2)."""
+    path = tmp_path / "my.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    assert main(["subset", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.removeprefix(f"curate subset: error: {path}:").rstrip("\n")
+
+
+def test_the_billion_laughs_is_refused_at_its_first_anchor_at_once(tmp_path, capsys):
+    import pipeline.subset  # noqa: F401  (the command's own imports are not the refusal's cost)
+
+    assert len(laughs()) < 700
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        message = subset_refusal(tmp_path, laughs(), capsys)
+        seconds, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert message == "11: &a: anchors and aliases are not read (a few lines of them can expand to gigabytes); " \
+                      "write the value out"
+    assert seconds < 0.5 and peak < 5_000_000
+
+
+@pytest.mark.parametrize(("tags", "refused"), [("&r [*r]", "&r"), ("[*r]", "*r")])
+def test_a_list_inside_itself_or_an_alias_alone_is_refused(tmp_path, capsys, tags, refused):
+    message = subset_refusal(tmp_path, RECIPE + f"card:\n  tags: {tags}\n", capsys)
+    assert message.startswith(f"10: {refused}: anchors and aliases are not read")
+
+
+def test_lists_nested_5000_deep_are_refused_at_the_65th(tmp_path, capsys):
+    message = subset_refusal(tmp_path, RECIPE + "card:\n  tags: " + "[" * 5000 + "]" * 5000 + "\n", capsys)
+    assert message == f"10: lists and mappings nested more than {MAX_YAML_DEPTH} deep are not read"
+
+
+def test_nesting_up_to_the_limit_loads():
+    deepest = MAX_YAML_DEPTH - 2  # the recipe's mapping and card: hold the rest
+    card = parse_recipe(RECIPE + "card:\n  x_deep: " + "[" * deepest + "]" * deepest + "\n", "my.yaml").recipe.card
+    assert card.model_extra["x_deep"] is not None
+
+
+def test_a_recipe_over_256_kib_is_refused(tmp_path, capsys):
+    padded = RECIPE + "#" * (MAX_YAML_BYTES - len(RECIPE) - 3) + "\u00e9\n"  # 256 KiB of UTF-8 but fewer characters
+    assert parse_recipe(padded, "my.yaml").recipe.name == "gopher-en"
+    assert subset_refusal(tmp_path, "#" + padded, capsys) == \
+        " more than 262,144 bytes (256 KiB), the most a YAML file may have"
+    with pytest.raises(RecipeError, match="^my.yaml: more than 262,144 bytes"):
+        parse_recipe("#" + padded, "my.yaml")
+
+
+def test_the_line_of_an_unclosed_quote_is_where_it_opens(tmp_path, capsys):
+    unclosed = RECIPE.replace('100000"', "100000")
+    assert subset_refusal(tmp_path, unclosed, capsys) == \
+        "5: not valid YAML: while scanning a quoted scalar, found unexpected end of stream (line 9)"
+
+
+def test_a_misindented_key_is_named_at_its_own_line_not_its_mappings(tmp_path, capsys):
+    misindented = RECIPE.replace("  shard_size", " shard_size")
+    assert subset_refusal(tmp_path, misindented, capsys) == "8: not valid YAML: while parsing a block mapping " \
+        "(line 1), expected <block end>, but found '<block mapping start>'"
+
+
+def test_text_that_is_not_utf8_or_holds_a_control_character_is_named_by_line(tmp_path, capsys):
+    assert subset_refusal(tmp_path, RECIPE.encode().replace(b"gopher-en\n", b"gopher-\xe9\n"), capsys) == \
+        "1: not UTF-8 text (byte 0xe9)"
+    assert subset_refusal(tmp_path, RECIPE.replace("out/gopher-en", "out/\x07"), capsys) == \
+        "7: not valid YAML: unacceptable character #x0007: special characters are not allowed"
+
+
+def test_report_refuses_a_recipe_with_aliases_in_its_job_record(tmp_path, capsys):
+    """`curate report` parses the recipe stored in _job.json: a shared folder may hold a hostile one."""
+    (tmp_path / "_job.json").write_text(json.dumps({"stage": "subset", "inputs": [], "recipe": laughs()}))
+    (tmp_path / "_SUCCESS").write_text("")
+    assert main(["report", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"curate report: error: {tmp_path / '_job.json'}:11: &a: anchors and " \
+        "aliases are not read (a few lines of them can expand to gigabytes); write the value out\n"
+
+
+@pytest.mark.parametrize(("value", "refused"), [
+    ("1:30", "a base-60 number (YAML 1.1 reads 1:30 as 90) is not read: quote it if it is text"),
+    ("1" * 5000, "an integer of more than 4,300 digits is not read"),
+    ("0x" + "f" * 5000, "an integer of more than 4,300 digits is not read"),
+])
+def test_integers_yaml_11_builds_slowly_or_python_cannot_print_are_refused_by_line(value, refused):
+    """1 MiB of `1:1:1...` takes PyYAML minutes; an integer str() refuses would fail the card after the work."""
+    assert refusal(RECIPE + f"card:\n  x_number: {value}\n").startswith(f"my.yaml:10: {refused}")
+
+
+def test_a_quoted_base_60_looking_text_and_base_10_numbers_load():
+    card = parse_recipe(RECIPE + "card:\n  x_time: '10:30'\n  x_count: 1_000\n", "my.yaml").recipe.card
+    assert card.model_extra == {"x_time": "10:30", "x_count": 1000}
