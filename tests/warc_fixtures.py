@@ -1,7 +1,10 @@
 """Small WARCs built by the tests: good pages, and the kinds of damage real crawls have."""
 
+import functools
 import gzip
 import zlib
+
+import brotli
 
 from pipeline.warc_write import http_response, warc_record, warcinfo
 
@@ -39,3 +42,16 @@ def split_members(data: bytes) -> list[bytes]:
         out.append(data[pos:pos + used])
         pos += used
     return out
+
+
+@functools.cache
+def brotli_zeros(size: int) -> bytes:
+    """Brotli of `size` zero bytes, compressed 1 MiB at a time (1 GiB gives 809 bytes in under a second)."""
+    compressor, step = brotli.Compressor(quality=3, lgwin=24), bytes(2**20)
+    return b"".join([compressor.process(step) for _ in range(size // len(step))] + [compressor.finish()])
+
+
+def bomb_record(size: int = 2**30) -> bytes:
+    """A response whose `Content-Encoding: br` payload inflates to `size` zero bytes: a compression bomb."""
+    block = http_response(brotli_zeros(size), extra={"Content-Encoding": "br"})
+    return warc_record("response", block, uri="https://bomb.example/")
