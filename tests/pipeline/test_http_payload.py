@@ -1,17 +1,23 @@
 """HTTP payloads: every content encoding and their chains undone, inflated as a stream under a size limit."""
 
 import gzip
+import re
 import time
 import tracemalloc
 import zlib
+from functools import partial
 
 import brotli
 import pytest
 import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.http_payload import PayloadError, PayloadTooLarge, decode_content, parse_http_response
+from pipeline.remote import open_input
+from pipeline.warc import WarcRecord, read_records
 from pipeline.warc_write import http_response
-from tests.warc_fixtures import brotli_zeros, page_html
+from tests.warc_fixtures import brotli_zeros, damaged, page_html
 
 MiB = 2**20
 BOMB = 64 * MiB
@@ -27,7 +33,7 @@ def encode(data: bytes, coding: str) -> bytes:
         deflater = zlib.compressobj(wbits=-zlib.MAX_WBITS)
         return deflater.compress(data) + deflater.flush()
     if coding == "br":
-        return brotli.compress(data)
+        return brotli.compress(data, quality=5)  # the default, 11, takes seconds on a real page
     if coding == "zstd":
         return zstandard.ZstdCompressor().compress(data)
     raise ValueError(coding)
@@ -140,3 +146,58 @@ def test_payloads_stored_decoded_under_their_header_and_unknown_codings():
         assert decode_content(page, content_encoding, MiB) == page
     with pytest.raises(PayloadError, match="unknown content-encoding compress"):
         decode_content(b"\x1f\x9d\x90", "compress", MiB)
+
+
+# --- fuzzing on real responses -----------------------------------------------------------------------
+
+FUZZ_LIMIT = 64 * 2**10
+FRAMING = re.compile(rb"(?im)^(content-encoding|transfer-encoding|content-length):[^\r\n]*\r\n")
+
+
+@pytest.fixture(scope="module")
+def real_responses(shared_data) -> list[bytes]:
+    """The HTTP blocks of the response records of two real crawl files (Common Crawl's, Dolma's sample)."""
+    blocks = []
+    for name in ("resiliparse-warcfile.warc.gz", "dolma-sample-0000.warc.gz"):
+        location = str(shared_data / "cc" / name)
+        blocks += [record.body for record in read_records(partial(open_input, location), name, 2**24)
+                   if isinstance(record, WarcRecord) and record.record_type == "response"]
+    return blocks
+
+
+def chunked(body: bytes, size: int) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size])
+                    for i in range(0, len(body), size)) + b"0\r\n\r\n"
+
+
+@st.composite
+def served(draw, blocks: list[bytes]) -> bytes:
+    """A real response sent again under a drawn content encoding (or a chain), perhaps chunked."""
+    head, _, body = draw(st.sampled_from(blocks)).partition(b"\r\n\r\n")
+    content_encoding = draw(st.sampled_from(["", "gzip", "deflate", "raw-deflate", "br", "zstd"] + CHAINS))
+    fields = FRAMING.sub(b"", head + b"\r\n")
+    if content_encoding:
+        body = encode_all(body, content_encoding)
+        fields += f"Content-Encoding: {header(content_encoding)}\r\n".encode()
+    if draw(st.booleans()):
+        body = chunked(body, draw(st.integers(1, 5000)))
+        fields += b"Transfer-Encoding: chunked\r\n"
+    return fields + b"\r\n" + body
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=200,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_damaged_real_responses_decode_or_fail_cleanly_within_the_limit(real_responses, data):
+    block = data.draw(damaged(data.draw(served(real_responses))))
+    tracemalloc.start()
+    try:
+        response = parse_http_response(block, FUZZ_LIMIT)
+    except PayloadError:  # too_large or decode_error: counted, never escaping as another exception
+        response = None
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    if response is not None:
+        assert len(response.payload) <= max(len(block), FUZZ_LIMIT)
+    assert peak < 16 * MiB, peak
