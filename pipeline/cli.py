@@ -78,7 +78,7 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-chars", type=_at_least(0), default=1,
                         help="drop documents shorter than this (too_short)")
     parser.add_argument("--max-page-bytes", type=_size, default="5MB",
-                        help="drop pages larger than this (too_large); default 5MB")
+                        help="drop pages larger than this, as stored or inflated (too_large); default 5MB")
     parser.add_argument("--extract-timeout", type=_at_least(0, float), default=30.0,
                         help="seconds one page may take to extract (extractor_timeout; 0: no limit)")
     parser.add_argument("--on-missing", choices=("fail", "skip"), default="fail",

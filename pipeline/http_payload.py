@@ -1,16 +1,33 @@
 """Splitting a WARC response block into HTTP status, headers and the decoded payload."""
 
-import gzip
 import io
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import brotli
+import zstandard
 from resiliparse.parse.http import iterate_http_chunks
+
+# urllib3's limit on a chain of content encodings (advisory GHSA-gm62-xv2j-4w53): each step can cost a pass over
+# the whole capped payload, and a header can list thousands.
+MAX_ENCODINGS = 5
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# RFC 9659: encoders of Content-Encoding zstd use a window of at most 8 MB, so larger ones are refused.
+ZSTD_WINDOW = 8 * 2**20
+# zstandard's decompressobj has no output limit, so it is fed in slices: a block inflates to at most 128 KiB and
+# takes at least 4 bytes of input (RFC 8878: Block_Maximum_Size; an RLE block), so a slice gives at most 2.1 MiB.
+ZSTD_SLICE = 64
+ZSTD_WRITE = 1 << 14
 
 
 class PayloadError(ValueError):
     """The HTTP payload cannot be decoded (bad chunking or content encoding)."""
+
+
+class PayloadTooLarge(PayloadError):
+    """The payload inflates to more than the caller's limit."""
 
 
 @dataclass
@@ -32,8 +49,9 @@ class HttpResponse:
         return None
 
 
-def parse_http_response(block: bytes) -> HttpResponse:
-    """Parse `HTTP/1.x status`, headers and body; undo chunked transfer and gzip/deflate/br encodings."""
+def parse_http_response(block: bytes, max_payload: int) -> HttpResponse:
+    """Parse `HTTP/1.x status`, headers and body; undo chunked transfer and the content encodings, inflating to at
+    most `max_payload` bytes (PayloadTooLarge beyond)."""
     end, sep = block.find(b"\r\n\r\n"), 4
     if end < 0:
         end, sep = block.find(b"\n\n"), 2
@@ -50,16 +68,28 @@ def parse_http_response(block: bytes) -> HttpResponse:
     payload = block[end + sep:]
     if "chunked" in headers.get("transfer-encoding", "").lower():
         payload = _unchunk(payload)
-    encoding = headers.get("content-encoding", "").strip().lower()
-    if encoding and encoding != "identity" and not _stored_decoded(payload, encoding):
-        payload = _decode(payload, encoding)
-    return HttpResponse(status, headers, payload)
+    return HttpResponse(status, headers, decode_content(payload, headers.get("content-encoding", ""), max_payload))
+
+
+def decode_content(payload: bytes, content_encoding: str, limit: int) -> bytes:
+    """Undo a Content-Encoding such as `gzip, br` (applied in the order listed, so undone from the last), each step
+    inflating as a stream to at most `limit` bytes."""
+    codings = [c for c in (part.strip().lower() for part in content_encoding.split(",")) if c not in ("", "identity")]
+    if len(codings) > MAX_ENCODINGS:
+        raise PayloadError(f"{len(codings)} content encodings ({content_encoding[:100]}); at most {MAX_ENCODINGS} "
+                           "are undone")
+    for coding in reversed(codings):
+        if _stored_decoded(payload, coding):
+            break  # and so are the encodings applied before it
+        payload = _decode(payload, coding, limit)
+    return payload
 
 
 def _stored_decoded(payload: bytes, encoding: str) -> bool:
     """Crawlers (Common Crawl, ClueWeb) often store the payload decoded but keep the Content-Encoding header."""
-    if encoding in ("gzip", "x-gzip"):
-        return not payload.startswith(b"\x1f\x8b")
+    magic = {"gzip": GZIP_MAGIC, "x-gzip": GZIP_MAGIC, "zstd": ZSTD_MAGIC}.get(encoding)
+    if magic:
+        return not payload.startswith(magic)
     return payload.lstrip()[:1] == b"<"
 
 
@@ -70,17 +100,77 @@ def _unchunk(payload: bytes) -> bytes:
         raise PayloadError(f"bad chunked encoding: {exc}") from exc
 
 
-def _decode(payload: bytes, encoding: str) -> bytes:
+def _decode(payload: bytes, encoding: str, limit: int) -> bytes:
+    decoder = DECODERS.get(encoding)
+    if decoder is None:
+        raise PayloadError(f"unknown content-encoding {encoding}")
     try:
-        if encoding in ("gzip", "x-gzip"):
-            return gzip.decompress(payload)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(payload)
-            except zlib.error:
-                return zlib.decompress(payload, -zlib.MAX_WBITS)
-        if encoding == "br":
-            return brotli.decompress(payload)
-    except Exception as exc:  # each codec has its own error type
+        return decoder(payload, limit)
+    except PayloadTooLarge as exc:
+        raise PayloadTooLarge(f"content-encoding {encoding} inflates to more than {limit:,} bytes") from exc
+    except PayloadError as exc:
         raise PayloadError(f"cannot decode content-encoding {encoding}: {exc}") from exc
-    raise PayloadError(f"unknown content-encoding {encoding}")
+    except (zlib.error, brotli.error, zstandard.ZstdError) as exc:
+        raise PayloadError(f"cannot decode content-encoding {encoding}: {exc}") from exc
+
+
+def _ended(size: int, room: int, finished: bool) -> None:
+    """Refuse a step's output that went over `room`, or a stream that stopped before its end."""
+    if size > room:
+        raise PayloadTooLarge()
+    if not finished:
+        raise PayloadError("the stream ends before its end marker")
+
+
+def _members(data: bytes, limit: int, one: Callable[[bytes, int], tuple[bytes, bytes]], magic: bytes) -> bytes:
+    """Concatenated gzip members or zstd frames, as `gzip.decompress` reads them; bytes after the last are ignored."""
+    out, rest = one(data, limit)
+    while rest.startswith(magic):
+        more, rest = one(rest, limit - len(out))
+        out += more
+    return out
+
+
+def _inflate(data: bytes, wbits: int, room: int) -> tuple[bytes, bytes]:
+    """One zlib stream (of the format `wbits` names) and the bytes after it."""
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(data, room + 1)
+    _ended(len(out), room, inflater.eof)
+    return out, inflater.unused_data
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    return _members(data, limit, lambda rest, room: _inflate(rest, 16 + zlib.MAX_WBITS, room), GZIP_MAGIC)
+
+
+def _undeflate(data: bytes, limit: int) -> bytes:
+    try:
+        return _inflate(data, zlib.MAX_WBITS, limit)[0]
+    except zlib.error:  # many servers send raw deflate, without the zlib wrapper HTTP asks for
+        return _inflate(data, -zlib.MAX_WBITS, limit)[0]
+
+
+def _unbrotli(data: bytes, limit: int) -> bytes:
+    inflater = brotli.Decompressor()
+    out = inflater.process(data, output_buffer_limit=limit + 1)
+    _ended(len(out), limit, inflater.is_finished())
+    return out
+
+
+def _zstd_frame(data: bytes, room: int) -> tuple[bytes, bytes]:
+    inflater = zstandard.ZstdDecompressor(max_window_size=ZSTD_WINDOW).decompressobj(write_size=ZSTD_WRITE)
+    out, start = bytearray(), 0
+    while start < len(data) and not inflater.eof and len(out) <= room:
+        out += inflater.decompress(data[start:start + ZSTD_SLICE])
+        start += ZSTD_SLICE
+    _ended(len(out), room, inflater.eof)
+    return bytes(out), inflater.unused_data + data[start:]
+
+
+def _unzstd(data: bytes, limit: int) -> bytes:
+    return _members(data, limit, _zstd_frame, ZSTD_MAGIC)
+
+
+DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
+    "gzip": _gunzip, "x-gzip": _gunzip, "deflate": _undeflate, "br": _unbrotli, "zstd": _unzstd,
+}

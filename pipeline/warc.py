@@ -17,6 +17,9 @@ WARC_MAGIC = b"\nWARC/1."
 SCAN_CHUNK = 1 << 20
 SNIFF_BYTES = 1 << 20
 SNIFF_CHUNK = 1 << 16
+# The first member is inflated in slices this small, so that damage in it hides no more than a slice of the records
+# before it (zlib gives no output of a call that fails).
+SNIFF_SLICE = 1 << 10
 CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d+)")
 RECORD_VERSION = b"WARC/"  # a record's first line: WARC/1.0, WARC/1.1, or WARC/0.18 in ClueWeb09
 
@@ -130,9 +133,10 @@ def _inflated_opener(open_at: Callable[[int], BinaryIO]) -> Callable[[int], Bina
     """For a gzip file whose first member holds more than its first record (`gzip file.warc` makes one member of
     all): an opener of the inflated bytes. FastWARC's offsets in such a file are where its inflater stood, which
     depends on how the bytes arrived; offsets in the inflated bytes do not. None for a file of a member per
-    record (Common Crawl's), or not gzipped."""
+    record (Common Crawl's), or not gzipped. A damaged member that held more than its first record before the
+    damage is such a file too: its records up to the damage are read, and the damage counted."""
     with open_at(0) as stream:
-        chunk = stream.read(SNIFF_CHUNK)
+        chunk = stream.read(SNIFF_SLICE)
         if not chunk.startswith(GZIP_MAGIC[:2]):
             return None
         inflater, head, size, first_end = zlib.decompressobj(zlib.MAX_WBITS | 16), b"", 0, None
@@ -147,8 +151,8 @@ def _inflated_opener(open_at: Callable[[int], BinaryIO]) -> Callable[[int], Bina
                     return lambda offset: _InflatedStream(open_at(0), offset)
                 if first_end is None and size > SNIFF_BYTES:
                     return None
-                chunk = stream.read(SNIFF_CHUNK)
-        except zlib.error:  # a damaged first member: left to the reader, which counts it
+                chunk = stream.read(SNIFF_SLICE)
+        except zlib.error:  # damage within the first record: left to the reader, which counts it
             return None
     return None
 
@@ -179,7 +183,8 @@ class _InflatedStream:
         if self._ended:
             return b""
         try:
-            return self._gzip.read(size)
+            # in pieces: a read that meets damage gives nothing, so a large one would lose the records before it
+            return self._gzip.read(SNIFF_SLICE if size < 0 else min(size, SNIFF_SLICE))
         except EOFError:
             self._ended = True
             return b""

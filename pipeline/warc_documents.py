@@ -12,7 +12,7 @@ import pyarrow as pa
 from pipeline.accounting import Stats
 from pipeline.charset import decode_html
 from pipeline.extract import ExtractorTimeout, TimeLimit, get_extractor
-from pipeline.http_payload import PayloadError, parse_http_response
+from pipeline.http_payload import PayloadError, PayloadTooLarge, parse_http_response
 from pipeline.langid import LanguageIdentifier
 from pipeline.schema import documents_table
 from pipeline.warc import Damage, WarcRecord, read_records
@@ -172,7 +172,9 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
         return Skip(False, "too_large")
     if record.record_type == "response" and (record.header("Content-Type") or "").startswith("application/http"):
         try:
-            response = parse_http_response(record.body)
+            response = parse_http_response(record.body, options.max_page_bytes)
+        except PayloadTooLarge:
+            return Skip(False, "too_large")
         except PayloadError as exc:
             return Skip(True, "decode_error", str(exc))
         if response.status is not None and not 200 <= response.status < 300:

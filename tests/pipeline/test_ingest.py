@@ -1,18 +1,21 @@
 """The ingest job on Spark local mode: real Common Crawl files, HTTP, reruns, missing inputs, damage."""
 
+import gzip
 import json
 
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.cli import main
 from pipeline.commit import OutputConflict
 from pipeline.ingest import run_ingest
 from pipeline.remote import RetryPolicy
 from pipeline.schema import DOCUMENT_COLUMNS
 from pipeline.units import StageFailed
 from pipeline.warc_documents import IngestOptions
+from pipeline.warc_write import http_response, warc_record, write_warc
 from tests.http_server import Faults, LoopbackServer
-from tests.warc_fixtures import good_records, members
+from tests.warc_fixtures import bomb_record, good_records, members, page_html
 
 FAST = RetryPolicy(attempts=4, base_wait=0.01)
 
@@ -123,3 +126,15 @@ def test_damaged_files_finish_with_the_damage_counted(spark, tmp_path, lid_model
     assert stats["errors"]["not_a_warc"] == 1
     assert sum(stats["errors"].values()) == 3
     assert any("c.warc.gz: not a WARC file" in e for e in stats["error_examples"]["not_a_warc"])
+
+
+def test_pages_inflating_past_max_page_bytes_are_counted_too_large_by_the_command(spark, tmp_path):
+    """The issue's bomb (809 bytes of brotli, 1 GiB of zeros), and a 2.5 MB page gzipped to a few KB, under
+    `--max-page-bytes 1MB`: the inflated size is what counts, the neighbours are kept."""
+    big = http_response(gzip.compress(page_html(7) * 2000, mtime=0), extra={"Content-Encoding": "gzip"})
+    warc = tmp_path / "bomb.warc.gz"
+    write_warc(str(warc), good_records(2) + [bomb_record(), warc_record("response", big, uri="https://a.example/big")])
+    assert main(["ingest", str(warc), "--output", str(tmp_path / "docs"), "--max-page-bytes", "1MB",
+                 "--extractor", "resiliparse", "--quiet"]) == 0
+    stats = json.loads((tmp_path / "docs/_stats.json").read_text())
+    assert (stats["kept"], stats["dropped"], stats["errors"]) == (2, {"too_large": 2, "warcinfo": 1}, {})

@@ -3,7 +3,9 @@
 import gzip
 import re
 import signal
+import time
 import zlib
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -15,7 +17,7 @@ from pipeline.warc import GZIP_MAGIC, looks_like_warc
 from pipeline.warc_documents import IngestOptions, warc_documents
 from pipeline.warc_write import http_response, warc_record
 from tests.http_server import Faults, LoopbackServer
-from tests.warc_fixtures import good_records, members, page_html, page_record, split_members
+from tests.warc_fixtures import bomb_record, good_records, members, page_html, page_record, split_members
 
 
 @pytest.fixture(scope="module")
@@ -272,6 +274,28 @@ def test_fifty_megabyte_page_is_dropped_and_neighbours_kept(tmp_path, lid):
     records = good_records(3) + [page_record(99, huge)] + [page_record(100)]
     _, stats = ingest_file(write(tmp_path, "big.warc.gz", b"".join(members(records))), lid)
     assert stats.kept == 4 and stats.dropped["too_large"] == 1
+
+
+def memory_kb(field: str) -> int:
+    """A field of /proc/self/status in kB: VmRSS now, VmHWM the peak since the last reset_peak_memory()."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE).group(1))
+
+
+def reset_peak_memory() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # the kernel's reset of VmHWM (proc(5))
+
+
+def test_a_compression_bomb_is_too_large_within_a_second_and_100_mb(tmp_path, lid):
+    """A response of 809 bytes of brotli that inflates to 1 GiB of zeros (the issue's took a worker past 2.7 GB)."""
+    path = write(tmp_path, "bomb.warc.gz", b"".join(members(good_records(0) + [bomb_record()])))
+    assert path.stat().st_size < 2800
+    reset_peak_memory()
+    before, start = memory_kb("VmRSS"), time.perf_counter()
+    _, stats = ingest_file(path, lid)
+    elapsed, extra_mb = time.perf_counter() - start, (memory_kb("VmHWM") - before) / 1024
+    assert stats.dropped == {"warcinfo": 1, "too_large": 1} and not stats.errors
+    assert elapsed < 1 and extra_mb < 100, (elapsed, extra_mb)
 
 
 @pytest.mark.parametrize("extractor", ["trafilatura", "resiliparse"])
