@@ -171,10 +171,14 @@ def test_an_output_holding_the_jobs_inputs_is_refused(tmp_path):
     (tmp_path / "docs").mkdir()
     part = tmp_path / "docs" / "part-0.parquet"
     pq.write_table(pa.table({"id": ["x"]}), part)
-    for output in (tmp_path / "docs", tmp_path):
+    (tmp_path / "link").symlink_to(tmp_path / "docs")  # resolves to the input folder, as `link2 -> docs2`
+    (tmp_path / "up").symlink_to(tmp_path)  # resolves above it
+    for output in (tmp_path / "docs", tmp_path, tmp_path / "link", tmp_path / "up"):
         with pytest.raises(OutputConflict, match="overlaps the input"):
             OutputDir(str(output)).claim({"stage": "signals", "inputs": [str(part)]}, overwrite=True)
-    assert part.exists()
+        with pytest.raises(OutputConflict, match="overlaps the input"):
+            OutputDir(str(output)).check_claim({"stage": "signals", "inputs": [str(part)]}, overwrite=True)
+    assert part.exists() and sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["part-0.parquet"]
 
 
 @pytest.mark.parametrize(("name", "stem"), [
