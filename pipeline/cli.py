@@ -480,11 +480,11 @@ def run_publish_command(args: argparse.Namespace) -> int:
 
 
 def _session(args: argparse.Namespace, name: str):
-    from pipeline.commit import refuse_file_output
+    from pipeline.commit import refuse_unavailable_output
     from pipeline.session import get_session, java_problem, under_spark_submit, unreachable_master
 
     if getattr(args, "output", None):
-        refuse_file_output(args.output)
+        refuse_unavailable_output(args.output)
     problem = java_problem() or (args.master and not under_spark_submit() and unreachable_master(args.master))
     if problem:
         raise SystemExit(f"curate: {problem}")

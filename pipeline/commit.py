@@ -11,6 +11,13 @@ Layout of an output directory (Spark and pyarrow ignore the `_` entries when rea
     _manifest.json      every data file with its rows, bytes and source unit
     _rpv2/              `curate signals --export rpv2`: each unit's files in RedPajama-V2's published format
     _SUCCESS            written last
+    _lock.json          while a run writes here: its host, pid and start; removed when it finishes or fails
+
+A run takes the lock before it looks at anything else in the folder, and a second run is refused naming the first.
+The lock is created atomically: on a local disk by a hard link of a file already written (never a lock without
+its content); elsewhere by fsspec's `pipe_file(mode="create")`, which is a conditional PUT where the filesystem
+implements one (fsspec/filesystem_spec#1693) and a look-then-write otherwise, a race left open (docs/ingest.md).
+A lock whose process is gone (looked up on the same host only) is taken over, saying so.
 """
 
 import hashlib
@@ -18,8 +25,12 @@ import json
 import os
 import posixpath
 import re
+import socket
+import sys
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 
 import fsspec
 import pyarrow as pa
@@ -34,6 +45,7 @@ ROW_GROUP_BYTES = 64 * 2**20  # of Arrow memory: bounds what a row group holds b
 # Written without statistics or a dictionary: no reader prunes by the least and greatest document, texts seldom
 # repeat, and both cost write time (about 4% of a zstd write of 600-byte texts, measured with bench/subset.py's data).
 PLAIN_COLUMNS = ("text",)
+LOCK = "_lock.json"
 
 
 class OutputConflict(Exception):
@@ -91,6 +103,13 @@ def refuse_file_output(path: str) -> None:
         probe = os.path.dirname(probe)
 
 
+def refuse_unavailable_output(path: str) -> None:
+    """OutputConflict, before any work starts, when a local output or a folder above it is a file, or another run
+    is writing the output."""
+    refuse_file_output(path)
+    OutputDir(path).refuse_held()
+
+
 def row_groups(tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
     """The tables gathered (without copying) into row groups of ROW_GROUP_ROWS rows, or fewer when they would hold
     more than ROW_GROUP_BYTES: stages hand over batches of a few hundred rows, too small a unit for readers."""
@@ -134,18 +153,31 @@ class OutputDir:
 
     def check_claim(self, job: dict, overwrite: bool = False) -> bool:
         """Whether the directory holds another job's output (to be replaced: `overwrite`); OutputConflict if so
-        without `overwrite`, and always when it holds the job's inputs or files of no curate job. Changes
-        nothing."""
-        return self._checked(with_sources(job), overwrite)
+        without `overwrite`, and always when it holds the job's inputs or files of no curate job, or another run
+        is writing it. Changes nothing."""
+        job = with_sources(job)
+        self._refuse_unsafe(job)
+        self.refuse_held()
+        return self._checked(job, overwrite)
 
-    def _checked(self, job: dict, overwrite: bool) -> bool:
+    def refuse_held(self) -> None:
+        """OutputConflict naming the run that is writing this folder, if another is."""
+        refusal = self._blocking(self._read_lock())
+        if refusal is not None:
+            raise OutputConflict(refusal)
+
+    def _refuse_unsafe(self, job: dict) -> None:
+        """OutputConflict for an output that is a file or overlaps the job's inputs, before anything is created."""
         refuse_file_output(self.path)
         inside = overlapping(self.path, job.get("inputs", []))
         if inside is not None:
             raise OutputConflict(f"{self.path} overlaps the input {inside}; choose another output")
+
+    def _checked(self, job: dict, overwrite: bool) -> bool:
         previous = self.job()
         if previous is None:
-            own = sorted(posixpath.basename(path) for path in self._entries() if posixpath.basename(path) != "_tmp")
+            own = sorted(name for name in map(posixpath.basename, self._entries())
+                         if name != "_tmp" and not name.startswith(LOCK))
             if own:
                 raise OutputConflict(f"{self.path} holds files of no curate job ({shown(own)}); choose a new or "
                                      "empty folder")
@@ -170,24 +202,132 @@ class OutputDir:
                              "replace it")
 
     def claim(self, job: dict, overwrite: bool = False) -> None:
-        """Start (or resume) a job here; refuse when the directory holds a job with other options. The recorded
-        sources are brought up to date on a resume (an input not read yet may have been fixed)."""
+        """Take the folder's lock and start (or resume) a job here; refuse when another run holds the lock or the
+        directory holds a job with other options. The recorded sources are brought up to date on a resume (an
+        input not read yet may have been fixed). The lock stays until `finish`, `release` or `unlock`."""
         job = with_sources(job)
-        if self._checked(job, overwrite):
-            self._clear()
-        if self.job() != job:
-            self.fs.makedirs(self.root, exist_ok=True)
-            self._write_atomic("_job.json", _json_bytes(job))
-        self._remove_staging()
+        self._refuse_unsafe(job)
+        created = not self.fs.isdir(self.root)
+        self.lock()
+        try:
+            if self._checked(job, overwrite):
+                self._clear()
+            if self.job() != job:
+                self._write_atomic("_job.json", _json_bytes(job))
+            self._remove_staging()
+        except BaseException:
+            self.unlock()
+            if created and not self._entries():
+                self.fs.rmdir(self.root)
+            raise
+
+    @contextmanager
+    def claimed(self, job: dict, overwrite: bool = False) -> Iterator["OutputDir"]:
+        """`claim` for the run inside the block, whose lock is released however the block ends."""
+        self.claim(job, overwrite)
+        try:
+            yield self
+        finally:
+            self.unlock()
 
     def release(self) -> None:
-        """Give up a claim under which nothing was written (a run refused for its inputs): the folder is left as
-        if the run had not started. A folder holding more of the job (dedup's clusters) keeps its claim."""
-        if {posixpath.basename(path) for path in self._entries()} <= {"_job.json", "_tmp"}:
+        """Give up a claim: its lock always, and the folder too when nothing was written under it (a run refused
+        for its inputs), left as if the run had not started. A folder holding more of the job (dedup's clusters)
+        keeps its `_job.json`."""
+        if {posixpath.basename(path) for path in self._entries()} <= {"_job.json", "_tmp", LOCK}:
             self._remove_staging()
             self.fs.rm(self.join("_job.json"))
-            if not self._entries():
-                self.fs.rmdir(self.root)
+        self.unlock()
+        if not self._entries():
+            self.fs.rmdir(self.root)
+
+    def lock(self) -> None:
+        """Take the folder's lock for this run, or OutputConflict naming the run that holds it. A lock of this
+        run is kept (a stage claims again what it claimed), one whose run is gone is taken over, saying so."""
+        self.fs.makedirs(self.root, exist_ok=True)
+        while not self._create_lock():
+            holder = self._read_lock()
+            refusal = self._blocking(holder)
+            if refusal is not None:
+                raise OutputConflict(refusal)
+            if holder is not None and _is_ours(holder):
+                return
+            if holder is not None:
+                print(f"curate: {self.path}: taking over the lock of a run that is gone ({_described(holder)})",
+                      file=sys.stderr)
+                self._remove_lock(holder)
+
+    def unlock(self) -> None:
+        """Remove this run's lock; one another run holds is left alone."""
+        holder = self._read_lock()
+        if holder and _is_ours(holder):
+            self.fs.rm(self.join(LOCK))
+
+    def _create_lock(self) -> bool:
+        """Create the lock naming this run, atomically; False when there is one already."""
+        path, data = self.join(LOCK), _json_bytes(_this_run())
+        if not is_local(self.path):
+            try:
+                self.fs.pipe_file(path, data, mode="create")
+            except FileExistsError:
+                return False
+            return True
+        staged = f"{path}.{uuid.uuid4().hex}"
+        with open(staged, "wb") as handle:
+            handle.write(data)
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(staged)
+        return True
+
+    def _read_lock(self) -> dict | None:
+        """The run the lock names; None when there is no lock, {} when the file is not a lock curate wrote."""
+        try:
+            holder = json.loads(self.fs.cat_file(self.join(LOCK)))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return {}
+        valid = isinstance(holder, dict) and isinstance(holder.get("pid"), int) and holder["pid"] > 0 \
+            and isinstance(holder.get("host"), str) and "started" in holder
+        return holder if valid else {}
+
+    def _blocking(self, holder: dict | None) -> str | None:
+        """Why the lock `holder` keeps this run out; None when there is none, it is this run's or its run is
+        gone."""
+        if holder is None or (holder and (_is_ours(holder) or _gone(holder))):
+            return None
+        if not holder:
+            return f"{self.join(LOCK)} is not a lock curate wrote; delete it if no run is writing {self.path}"
+        elsewhere = (f"; curate cannot look into another host: if that run is gone, delete {self.join(LOCK)}"
+                     if holder["host"] != socket.gethostname() else "")
+        return (f"{self.path} is being written by another run ({_described(holder)}); wait for it to end or "
+                f"choose another output{elsewhere}")
+
+    def _remove_lock(self, holder: dict) -> None:
+        """Remove the lock if it still names `holder`: another run may have taken it over since it was read."""
+        path = self.join(LOCK)
+        if not is_local(self.path):
+            if self._read_lock() == holder:  # not atomic: a store has no conditional delete through fsspec
+                self.fs.rm(path)
+            return
+        moved = f"{path}.{uuid.uuid4().hex}"
+        try:
+            os.rename(path, moved)  # atomic: of two runs taking over, one moves the stale lock, the other nothing
+        except FileNotFoundError:
+            return
+        try:
+            with open(moved, "rb") as handle:
+                taken = json.load(handle)
+        except ValueError:
+            taken = None
+        if taken != holder:
+            with suppress(FileExistsError):
+                os.link(moved, path)  # the lock of a run that took over first: given back
+        os.unlink(moved)
 
     def _entries(self) -> list[str]:
         return self.fs.ls(self.root, detail=False) if self.fs.isdir(self.root) else []
@@ -198,7 +338,7 @@ class OutputDir:
         if self.complete:
             self.fs.rm(self.join("_SUCCESS"))
         for path in self._entries():
-            if posixpath.basename(path) != "_job.json":
+            if posixpath.basename(path) != "_job.json" and not posixpath.basename(path).startswith(LOCK):
                 self.fs.rm(path, recursive=True)
         self.fs.rm(self.join("_job.json"))
 
@@ -245,6 +385,7 @@ class OutputDir:
         self._write_atomic("_manifest.json", _json_bytes({"files": sorted(files, key=lambda f: f["file"])}))
         self._remove_staging()
         self.fs.pipe_file(self.join("_SUCCESS"), b"")
+        self.unlock()
 
     def write_text(self, name: str, text: str) -> None:
         self._write_atomic(name, text.encode())
@@ -282,6 +423,33 @@ def unit_id(location: str) -> str:
 # before stays the same
 _EXTENSIONS = re.compile(r"(\.(gz|zst|warc|wet|wat|arc|parquet|jsonl|json|txt))+$")
 _EARLIER_PART = re.compile(r"^part-(.+)-[0-9a-f]{10}$")
+
+
+def _this_run() -> dict:
+    """What a lock records of the run that holds it."""
+    return {"host": socket.gethostname(), "pid": os.getpid(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def _is_ours(holder: dict) -> bool:
+    return holder["host"] == socket.gethostname() and holder["pid"] == os.getpid()
+
+
+def _gone(holder: dict) -> bool:
+    """Whether the process holding a lock has ended; only one of this host can be looked up."""
+    if holder["host"] != socket.gethostname():
+        return False
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process: alive
+        pass
+    return False
+
+
+def _described(holder: dict) -> str:
+    return f"host {holder['host']}, pid {holder['pid']}, started {holder['started']}"
 
 
 def _command(stage: str) -> str:

@@ -468,14 +468,14 @@ def run_dedup(spark, inputs: list[str], output: str, options: DedupOptions = Ded
         raise ValueError("no input files for dedup")
     output = absolute_output(output)
     out = OutputDir(output)
-    out.claim({"stage": "dedup", "inputs": inputs, **options.fingerprint()}, overwrite=overwrite)
-    done = finished_stats(out)
-    if done is not None:
-        return done
-    if not out.fs.exists(out.join(SUMMARY)):
-        cluster(spark, inputs, out, options, progress)
-    summary = out.read_json(SUMMARY)
-    job = DedupJob(output, options, {unit_id(location): i for i, location in enumerate(inputs)})
-    return run_units(spark, out, "dedup", inputs, options.fingerprint(), partial(dedup_unit, job=job),
-                     progress=progress, fail_on=("bad_input",),
-                     summarize=partial(_summarize, summary=summary, options=options))
+    with out.claimed({"stage": "dedup", "inputs": inputs, **options.fingerprint()}, overwrite=overwrite):
+        done = finished_stats(out)
+        if done is not None:
+            return done
+        if not out.fs.exists(out.join(SUMMARY)):
+            cluster(spark, inputs, out, options, progress)
+        summary = out.read_json(SUMMARY)
+        job = DedupJob(output, options, {unit_id(location): i for i, location in enumerate(inputs)})
+        return run_units(spark, out, "dedup", inputs, options.fingerprint(), partial(dedup_unit, job=job),
+                         progress=progress, fail_on=("bad_input",),
+                         summarize=partial(_summarize, summary=summary, options=options))

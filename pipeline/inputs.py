@@ -118,13 +118,14 @@ def output_roots(files: Iterable[str]) -> list[str]:
 
 def overlapping(output: str, locations: Iterable[str]) -> str | None:
     """The first local location that is `output`, lies inside it or holds it: a job never writes over what it
-    reads, nor inside an input folder (nor would `--overwrite` delete its inputs)."""
+    reads, nor inside an input folder (nor would `--overwrite` delete its inputs). Paths are compared as they
+    resolve, so that an output that is a symlink to an input (or lies below one) is caught too."""
     if not is_local(output):
         return None
-    target = os.path.abspath(local_path(output))
+    target = os.path.realpath(local_path(output))
     for item in locations:
         if is_local(item):
-            source = os.path.abspath(local_path(item))
+            source = os.path.realpath(local_path(item))
             if _under(source, target) or _under(target, source):
                 return item
     return None

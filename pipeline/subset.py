@@ -585,9 +585,13 @@ def subset_job(plan: SubsetPlan) -> dict:
 
 def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
     """Apply the recipe and write the dataset folder; returns the job's stats."""
+    with OutputDir(plan.output).claimed(subset_job(plan), overwrite=overwrite) as out:
+        return _write_subset(spark, plan, out)
+
+
+def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> dict:
+    """The body of run_subset, in a claimed output."""
     recipe = plan.loaded.recipe
-    out = OutputDir(plan.output)
-    out.claim(subset_job(plan), overwrite=overwrite)
     finished = finished_stats(out)
     if finished is not None:
         return finished

@@ -1,8 +1,9 @@
 """Running a stage as work units on Spark: one partition per input file, each unit committed on its own.
 
 A stage gives a `process(location, unit) -> commit record` function that runs on the executors; this module
-claims the output, skips units an earlier run committed, runs the rest through `mapInArrow`, names the inputs
-that failed, and seals the output when every unit is committed and the books balance."""
+claims the output (its lock held until the job ends, however it ends), skips units an earlier run committed, runs
+the rest through `mapInArrow`, names the inputs that failed, and seals the output when every unit is committed and
+the books balance."""
 
 import os
 import sys
@@ -49,8 +50,15 @@ def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, p
     `summarize`, given the committed unit records, returns fields to add to `_stats.json` (or raises)."""
     if not inputs:
         raise ValueError(f"no input files for {stage}")
+    with out.claimed({"stage": stage, "inputs": inputs, **job}, overwrite=overwrite):
+        return _run_claimed(spark, out, stage, inputs, process, progress, fail_on, hint, summarize)
+
+
+def _run_claimed(spark, out: OutputDir, stage: str, inputs: list[str], process: Callable[[str, str], dict],
+                 progress: bool, fail_on: tuple[str, ...], hint: str,
+                 summarize: Callable[[list[dict]], dict] | None) -> dict:
+    """run_units in its claimed output."""
     units = [unit_id(location) for location in inputs]
-    out.claim({"stage": stage, "inputs": inputs, **job}, overwrite=overwrite)
     done = finished_stats(out)
     if done is not None:
         return done

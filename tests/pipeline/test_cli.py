@@ -103,9 +103,15 @@ def test_an_output_overlapping_the_inputs_is_refused_and_unfinished_inputs_too(s
     warc = str(shared_data / "cc/resiliparse-warcfile.warc.gz")
     assert main(["ingest", warc, "--output", str(docs), "--extractor", "resiliparse", "--quiet"]) == 0
     before = {part: part.read_bytes() for part in docs.glob("part-*.parquet")}
-    for output in (docs, docs / "signals"):
+    (tmp_path / "link").symlink_to(docs)  # resolves to the input (`link2 -> docs2`): --overwrite deleted docs2
+    for output in (docs, docs / "signals", tmp_path / "link", tmp_path / "link" / "signals"):
         assert main(["signals", str(docs), "--output", str(output), "--overwrite", "--quiet"]) == 2
         assert f"--output {output} overlaps the input" in capsys.readouterr().err
+    recipe = tmp_path / "english.yaml"
+    recipe.write_text(f"name: english\ninputs:\n  - path: {docs}\nfilters:\n  english: \"language = 'en'\"\n"
+                      f"output:\n  path: {tmp_path / 'link'}\n")
+    assert main(["subset", str(recipe), "--overwrite", "--quiet"]) == 2
+    assert f"output.path: {tmp_path / 'link'} overlaps the input {docs}" in capsys.readouterr().err
     assert before and {part: part.read_bytes() for part in docs.glob("part-*.parquet")} == before
     assert not (docs / "signals").exists()
 

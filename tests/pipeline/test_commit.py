@@ -3,12 +3,14 @@
 import json
 import os
 import re
+import socket
+import subprocess
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.commit import ROW_GROUP_BYTES, ROW_GROUP_ROWS, OutputConflict, OutputDir, unit_id
+from pipeline.commit import LOCK, ROW_GROUP_BYTES, ROW_GROUP_ROWS, OutputConflict, OutputDir, unit_id
 
 
 def test_parquet_keeps_statistics_for_filtering_columns_and_writes_the_text_plain(tmp_path):
@@ -149,7 +151,7 @@ def test_overwrite_killed_part_way_leaves_the_old_job_marked_and_unfinished(tmp_
     out = OutputDir(str(tmp_path))
     out.claim({"stage": "subset", "recipe": "B"}, overwrite=True)
     assert out.job() == {"stage": "subset", "recipe": "B", "sources": {}} and not out.complete
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["_job.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_job.json", "_lock.json"]  # the lock: until the run ends
 
 
 def test_a_folder_of_no_job_is_refused_and_kept_even_with_overwrite(tmp_path):
@@ -171,10 +173,104 @@ def test_an_output_holding_the_jobs_inputs_is_refused(tmp_path):
     (tmp_path / "docs").mkdir()
     part = tmp_path / "docs" / "part-0.parquet"
     pq.write_table(pa.table({"id": ["x"]}), part)
-    for output in (tmp_path / "docs", tmp_path):
+    (tmp_path / "link").symlink_to(tmp_path / "docs")  # resolves to the input folder, as `link2 -> docs2`
+    (tmp_path / "up").symlink_to(tmp_path)  # resolves above it
+    for output in (tmp_path / "docs", tmp_path, tmp_path / "link", tmp_path / "up"):
         with pytest.raises(OutputConflict, match="overlaps the input"):
             OutputDir(str(output)).claim({"stage": "signals", "inputs": [str(part)]}, overwrite=True)
-    assert part.exists()
+        with pytest.raises(OutputConflict, match="overlaps the input"):
+            OutputDir(str(output)).check_claim({"stage": "signals", "inputs": [str(part)]}, overwrite=True)
+    assert part.exists() and sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["part-0.parquet"]
+
+
+def write_lock(folder, pid: int, host: str | None = None) -> dict:
+    """The lock another run left in `folder`, as curate writes it."""
+    holder = {"host": host or socket.gethostname(), "pid": pid, "started": "2099-01-01T00:00:00+00:00"}
+    folder.mkdir(exist_ok=True)
+    (folder / LOCK).write_text(json.dumps(holder))
+    return holder
+
+
+@pytest.fixture
+def other_process():
+    """A live process of this host that is not this one (the run that holds a lock)."""
+    process = subprocess.Popen(["sleep", "60"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def test_a_folder_another_run_writes_is_refused_naming_that_run(tmp_path, other_process):
+    """A second run neither clears the first one's staging nor, with --overwrite, its committed units."""
+    job = {"stage": "signals", "inputs": []}
+    first = OutputDir(str(tmp_path / "out"))
+    first.claim(job)
+    first.commit_unit("a", {"rows": 1})
+    write_lock(tmp_path / "out", other_process)
+    (tmp_path / "out" / "_tmp" / "part-b.parquet.staged").write_bytes(b"being written")
+    held = (f"{tmp_path / 'out'} is being written by another run (host {socket.gethostname()}, pid {other_process}, "
+            "started 2099-01-01T00:00:00+00:00); wait for it to end or choose another output")
+    for overwrite in (False, True):
+        for attempt in (OutputDir.claim, OutputDir.check_claim):
+            with pytest.raises(OutputConflict) as refused:
+                attempt(OutputDir(str(tmp_path / "out")), {**job, "options": "other"}, overwrite=overwrite)
+            assert str(refused.value) == held
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["_job.json", LOCK, "_tmp", "_units"]
+    assert (tmp_path / "out" / "_tmp" / "part-b.parquet.staged").exists() and first.unit_record("a") == {"rows": 1}
+    assert json.loads((tmp_path / "out" / LOCK).read_text())["pid"] == other_process
+
+
+def test_a_lock_of_another_host_is_refused_with_what_to_do_and_a_foreign_file_too(tmp_path):
+    write_lock(tmp_path / "out", 1, host="elsewhere.example")
+    with pytest.raises(OutputConflict, match=re.escape(
+            "another run (host elsewhere.example, pid 1, started 2099-01-01T00:00:00+00:00); wait for it to end or "
+            "choose another output; curate cannot look into another host: if that run is gone, delete "
+            f"{tmp_path / 'out' / LOCK}")):
+        OutputDir(str(tmp_path / "out")).claim({"stage": "signals", "inputs": []})
+    (tmp_path / "out" / LOCK).write_text("{}")
+    with pytest.raises(OutputConflict, match=re.escape(f"{tmp_path / 'out' / LOCK} is not a lock curate wrote")):
+        OutputDir(str(tmp_path / "out")).check_claim({"stage": "signals", "inputs": []})
+
+
+def test_the_lock_of_a_run_that_is_gone_is_taken_over_saying_so(tmp_path, capsys):
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its pid is free, as a killed run's
+    write_lock(tmp_path / "out", gone.pid)
+    out = OutputDir(str(tmp_path / "out"))
+    out.check_claim({"stage": "signals", "inputs": []})  # not a refusal
+    out.claim({"stage": "signals", "inputs": []})
+    assert capsys.readouterr().err == (f"curate: {tmp_path / 'out'}: taking over the lock of a run that is gone (host "
+                                       f"{socket.gethostname()}, pid {gone.pid}, started 2099-01-01T00:00:00+00:00)\n")
+    assert json.loads((tmp_path / "out" / LOCK).read_text())["pid"] == os.getpid()
+    out.finish({"read": 0, "kept": 0, "dropped": {}, "errors": {}}, [])
+    assert not (tmp_path / "out" / LOCK).exists()
+
+
+def test_the_lock_is_released_however_the_run_ends(tmp_path):
+    out = OutputDir(str(tmp_path / "out"))
+    with pytest.raises(RuntimeError), out.claimed({"stage": "signals", "inputs": []}):
+        assert (tmp_path / "out" / LOCK).exists()
+        raise RuntimeError("the job failed")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["_job.json"]  # resumable, not locked
+    with pytest.raises(OutputConflict, match="other options"):  # refused by the claim itself: nothing left behind
+        out.claim({"stage": "signals", "inputs": [], "options": "other"})
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["_job.json"]
+
+
+def test_an_object_store_lock_is_a_conditional_create(other_process):
+    """fsspec's `pipe_file(mode="create")` (a conditional PUT on stores that offer one; memory:// here)."""
+    import fsspec
+
+    memory, folder = fsspec.filesystem("memory"), f"/locks-{other_process}/out"
+    out = OutputDir(f"memory://{folder}")
+    out.claim({"stage": "signals", "inputs": []})
+    assert json.loads(memory.cat_file(f"{folder}/{LOCK}"))["pid"] == os.getpid()
+    out.unlock()
+    memory.pipe_file(f"{folder}/{LOCK}", json.dumps(
+        {"host": socket.gethostname(), "pid": other_process, "started": "2099-01-01T00:00:00+00:00"}).encode())
+    with pytest.raises(OutputConflict, match=f"is being written by another run .*pid {other_process}"):
+        OutputDir(f"memory://{folder}").claim({"stage": "signals", "inputs": []})
+    memory.rm(f"/locks-{other_process}", recursive=True)
 
 
 @pytest.mark.parametrize(("name", "stem"), [

@@ -1,7 +1,10 @@
-"""A job killed with SIGKILL at any moment and rerun loses and doubles nothing: it equals a clean run."""
+"""A job killed with SIGKILL at any moment and rerun loses and doubles nothing: it equals a clean run. A second
+run into a folder another run is writing is refused, and the lock a killed run left is taken over."""
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -34,18 +37,25 @@ def outputs(out: Path) -> dict[str, bytes]:
     return {name: data for name, data in files.items() if not name.startswith("_tmp")}
 
 
-def kill_when(command: list[str], ready, timeout: float = 240) -> None:
+def start_until(command: list[str], ready, timeout: float = 240) -> subprocess.Popen:
+    """The command started in a session of its own, once `ready()` (the job must not end before)."""
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
-    try:
-        while not ready() and process.poll() is None:
-            if time.monotonic() > deadline:
-                pytest.fail("the job never reached the moment to kill it")
-            time.sleep(0.05)
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)  # driver, JVM and Python workers at once
-        process.wait()
+    while not ready():
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("the job never reached the moment wanted")
+        time.sleep(0.05)
+    return process
+
+
+def kill_when(command: list[str], ready, timeout: float = 240) -> int:
+    """The pid of the command, killed once `ready()`."""
+    process = start_until(command, ready, timeout)
+    os.killpg(process.pid, signal.SIGKILL)  # driver, JVM and Python workers at once
+    process.wait()
+    return process.pid
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +84,31 @@ def test_killed_and_rerun_equals_a_clean_run(tmp_path, clean_run, moment):
         "while_writing": lambda: (out / "_tmp").exists() and any((out / "_tmp").iterdir()),
         "after_two_units": lambda: committed_units(out) >= 2,
     }[moment]
-    kill_when(ingest_command(inputs, out), ready)
+    killed = kill_when(ingest_command(inputs, out), ready)
     assert not (out / "_SUCCESS").exists()
-    subprocess.run(ingest_command(inputs, out), check=True, capture_output=True)
+    left = json.loads((out / "_lock.json").read_text())
+    assert (left["host"], left["pid"]) == (socket.gethostname(), killed)
+    rerun = subprocess.run(ingest_command(inputs, out), check=True, capture_output=True, text=True)
+    assert (f"curate: {out}: taking over the lock of a run that is gone (host {socket.gethostname()}, pid {killed}, "
+            f"started {left['started']})") in rerun.stderr.splitlines()
+    assert outputs(out) == clean  # the lock too is gone
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_first(tmp_path, clean_run):
+    """Even with --overwrite: without the lock it removed the first run's staged files and committed units."""
+    inputs, clean = clean_run
+    out = tmp_path / "out"
+    first = start_until(ingest_command(inputs, out), lambda: committed_units(out) >= 1)
+    os.killpg(first.pid, signal.SIGSTOP)  # held mid-job, so that it is surely still running
+    try:
+        holder = json.loads((out / "_lock.json").read_text())
+        second = subprocess.run(ingest_command(inputs, out) + ["--overwrite"], capture_output=True, text=True)
+        committed = committed_units(out)
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+    assert second.returncode == 2 and committed >= 1
+    assert second.stderr == (f"curate ingest: error: {out} is being written by another run (host "
+                             f"{socket.gethostname()}, pid {first.pid}, started {holder['started']}); wait for it "
+                             "to end or choose another output\n")
+    assert first.wait(timeout=240) == 0
     assert outputs(out) == clean

@@ -130,6 +130,7 @@ def test_exact_mode_and_its_representative(spark, tmp_path):
                                                 "d": ("c", True), "e": (None, False),
                                                 **{name: (None, False) for name in "fghi"}}  # texts of nothing
     assert (stats["clusters"], stats["duplicates"], stats["cluster_sizes"]) == (1, 3, {"4": 1})
+    assert not (tmp_path / "newest" / "_lock.json").exists()  # claimed twice (clusters, then units), released once
     run_dedup(spark, [str(path)], str(tmp_path / "oldest"), DedupOptions(mode="exact", prefer="oldest"),
               progress=False)
     assert assignments(tmp_path / "oldest")["b"] == ("a", True)  # no crawl counts as the oldest of all
@@ -213,6 +214,7 @@ def test_an_input_without_text_is_named(spark, tmp_path):
     bad.write_text('{"id": "a", "body": "no text column"}\n')
     with pytest.raises(StageFailed, match=r"notes\.jsonl: no `text` column"):
         run_dedup(spark, [str(bad)], str(tmp_path / "out"), progress=False)
+    assert not (tmp_path / "out" / "_lock.json").exists()  # released on failure: the corrected run may go there
 
 
 def test_a_column_the_mode_reads_is_checked_before_spark_starts(shared_data, tmp_path, capsys):
