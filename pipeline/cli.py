@@ -537,10 +537,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pipeline.commit import OutputConflict
     from pipeline.remote import InputMissing, InputUnreachable
-    from pipeline.units import StageFailed
+    from pipeline.units import Interrupted, StageFailed
 
     try:
         return args.run(args)
+    except KeyboardInterrupt as exc:
+        from pipeline.session import settle_interrupt
+
+        settle_interrupt()
+        sys.stdout.flush()
+        done = f": {exc}; rerun the same command to resume" if isinstance(exc, Interrupted) else \
+            "; rerun the same command to start again"
+        print(f"curate {args.command}: interrupted{done}", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports a process Ctrl-C ended
     except (StageFailed, OutputConflict, InputMissing, InputUnreachable, ValueError, FileNotFoundError) as exc:
         print(f"curate {args.command}: error: {exc}", file=sys.stderr)
         return 2
