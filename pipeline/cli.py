@@ -250,12 +250,13 @@ def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_signals_command(args: argparse.Namespace) -> int:
-    from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals, warn_artifacts
     from signals.artifacts import check_artifacts
 
     inputs = input_files(args, DOCUMENT_SUFFIXES)
     if args.artifacts:
         check_artifacts(args.artifacts)  # a broken file is named as given, before Spark ships a copy of it
+    warn_artifacts(args.artifacts)  # before Spark starts, not after the work
     stats = run_signals(_session(args, "curate signals"), inputs, args.output, args.artifacts,
                         overwrite=args.overwrite, progress=not args.quiet, export=args.export)
     print_summary(args.output, stats)

@@ -312,3 +312,19 @@ def test_a_warc_given_for_documents_is_refused_by_its_name(shared_data, tmp_path
     assert (f"curate {command}: error: {warc} is a WARC/WET file, not documents: `curate ingest` turns it into "
             "documents") in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_artifacts_the_signals_lack_are_said_before_spark_starts(shared_data, tmp_path):
+    """The warnings about absent model folders came after every file was done; they are the first lines now,
+    before the JVM's and the progress lines, and each is said once."""
+    documents = tmp_path / "docs.jsonl"
+    documents.write_text('{"id": "a", "text": "some words here", "language": "en", "url": "https://example.com/"}\n')
+    artifacts = shared_data / "artifacts"  # word lists only
+    done = subprocess.run([CURATE, "signals", str(documents), "--artifacts", str(artifacts), "--output",
+                           str(tmp_path / "o"), "--master", "local[1]"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stderr.splitlines()
+    warned = [n for n, line in enumerate(lines) if f"--artifacts {artifacts} has no" in line]
+    absent = [line.split(" has no ")[1].split(":")[0] for line in (lines[n] for n in warned)]
+    assert absent == ["bad_urls/", "classifiers/", "dsir/", "lm/"]
+    assert warned == list(range(len(warned))), done.stderr  # the first lines, before Spark says anything
