@@ -119,7 +119,7 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
     stats = run_rpv2_ingest(_session(args, "curate ingest --rpv2"), args.rpv2, shards, args.output, retry,
                             args.on_missing, args.limit_records, overwrite=args.overwrite, progress=not args.quiet)
     print_summary(args.output, stats)
-    return 0
+    return failed_status("ingest", stats)
 
 
 def run_ingest_command(args: argparse.Namespace) -> int:
@@ -162,20 +162,20 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         retry=retry, on_missing=args.on_missing, overwrite=args.overwrite, progress=not args.quiet,
     )
     print_summary(args.output, stats)
-    return 0
+    return failed_status("ingest", stats)
 
 
 def _refuse_no_warc(inputs: list[str]) -> None:
-    """Refuse local inputs none of which is a WARC: the job would seal an output of nothing but `not_a_warc`."""
-    from pipeline.messages import shown
+    """Refuse local inputs that are not WARC/WET files before Spark starts: each would only be counted as
+    `not_a_warc`. Remote inputs are checked by the job."""
     from pipeline.remote import is_local, local_path
     from pipeline.warc import looks_like_warc
 
-    if not inputs or not all(is_local(x) and _exists(x) for x in inputs):
-        return
-    if not any(looks_like_warc(local_path(x)) for x in inputs):
-        raise ValueError(f"none of the inputs is a WARC file (no `WARC/` record header in the first MiB of "
-                         f"{'it' if len(inputs) == 1 else 'any'}): {shown(inputs)}")
+    junk = [x for x in inputs if is_local(x) and _exists(x) and not looks_like_warc(local_path(x))]
+    if junk:
+        more = f" (and {len(junk) - 1} more)" if len(junk) > 1 else ""
+        raise ValueError(f"{junk[0]}{more}: not a WARC/WET file (no `WARC/` record header, plain or gzipped, in "
+                         "its first MiB)")
 
 
 def _exists(location: str) -> bool:
@@ -223,6 +223,18 @@ def print_summary(output: str, stats: dict) -> None:
         print(f"{name}: {count:,}")
 
 
+def failed_status(command: str, stats: dict) -> int:
+    """2, with an error line, when no record was kept and none dropped: every record read was an error (every
+    input failed); else 0, also for a selection that rightly kept nothing."""
+    if stats["kept"] or sum(stats.get("dropped", {}).values()) or not stats["read"]:
+        return 0
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(stats.get("errors", {}).items()))
+    sys.stdout.flush()  # the last line, after the table
+    print(f"curate {command}: error: nothing kept: every record read was an error ({kinds}); see the table above",
+          file=sys.stderr)
+    return 2
+
+
 def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="documents: Parquet or JSON-lines files or directories (needs `id`, `text`; "
@@ -238,16 +250,17 @@ def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_signals_command(args: argparse.Namespace) -> int:
-    from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
+    from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals, warn_artifacts
     from signals.artifacts import check_artifacts
 
     inputs = input_files(args, DOCUMENT_SUFFIXES)
     if args.artifacts:
         check_artifacts(args.artifacts)  # a broken file is named as given, before Spark ships a copy of it
+    warn_artifacts(args.artifacts)  # before Spark starts, not after the work
     stats = run_signals(_session(args, "curate signals"), inputs, args.output, args.artifacts,
                         overwrite=args.overwrite, progress=not args.quiet, export=args.export)
     print_summary(args.output, stats)
-    return 0
+    return failed_status("signals", stats)
 
 
 def add_artifacts_arguments(parser: argparse.ArgumentParser) -> None:
@@ -552,10 +565,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pipeline.commit import OutputConflict
     from pipeline.remote import InputMissing, InputUnreachable
-    from pipeline.units import StageFailed
+    from pipeline.units import Interrupted, StageFailed
 
     try:
         return args.run(args)
+    except KeyboardInterrupt as exc:
+        from pipeline.session import settle_interrupt
+
+        settle_interrupt()
+        sys.stdout.flush()
+        done = f": {exc}; rerun the same command to resume" if isinstance(exc, Interrupted) else \
+            "; rerun the same command to start again"
+        print(f"curate {args.command}: interrupted{done}", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports a process Ctrl-C ended
     except (StageFailed, OutputConflict, InputMissing, InputUnreachable, ValueError, FileNotFoundError) as exc:
         print(f"curate {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -1,10 +1,13 @@
 """The Spark session: defaults that fit the machine, and shipping this project's code to executors."""
 
+import logging
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,7 +94,8 @@ def get_session(master: str | None = None, app_name: str = "curate"):
     # Executors run Python workers with this interpreter unless the user chose one: the driver's own
     # has this project and its dependencies installed.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if master and master.startswith("local"):
+    local = bool(master and master.startswith("local"))
+    if local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     cores = os.cpu_count() or 2
     builder = SparkSession.builder.master(master) if master else SparkSession.builder
@@ -104,15 +108,55 @@ def get_session(master: str | None = None, app_name: str = "curate"):
         .config("spark.ui.enabled", os.environ.get("CURATE_SPARK_UI", "false"))
         .config("spark.python.worker.reuse", "true")
     )
+    if local:  # workers on this machine share the terminal's process group, and so its Ctrl-C
+        builder = builder.config("spark.python.daemon.module", "pipeline.spark_daemon")
     if not submitted and not user_log4j_conf():
         # defaultJavaOptions: the user's own extraJavaOptions (spark-defaults.conf) still apply after it
         builder = builder.config("spark.driver.defaultJavaOptions",
                                  f"-Dlog4j2.configurationFile={LOG4J_CONF.as_uri()}")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("CURATE_SPARK_LOG_LEVEL", "ERROR"))
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_interrupt)  # in place of PySpark's, which calls into Java from here
     if master and not master.startswith("local") and not submitted:
         session.sparkContext.addPyFile(build_code_zip(tempfile.mkdtemp(prefix="curate-code-")))
     return session
+
+
+_quieting: threading.Thread | None = None  # set by the first Ctrl-C once Spark runs
+
+
+def _on_interrupt(signum: int, frame) -> None:
+    """Ctrl-C once Spark runs: raise KeyboardInterrupt here while another thread silences Spark and cancels its
+    jobs (a call into Java from a signal handler re-enters the main thread's py4j connection); a second Ctrl-C
+    ends the process at once."""
+    global _quieting
+    if _quieting is not None:
+        os._exit(130)
+    logging.disable(logging.CRITICAL)  # py4j logs the call the interrupt cut short as an error, with its stack
+    _quieting = threading.Thread(target=_quiet_spark, daemon=True)
+    _quieting.start()
+    raise KeyboardInterrupt
+
+
+def _quiet_spark() -> None:
+    from pyspark import SparkContext
+
+    context = SparkContext._active_spark_context
+    if context is None:
+        return
+    try:
+        context.setLogLevel("OFF")  # the cancelled tasks would log stacks
+        context.cancelAllJobs()
+        context.stop()  # now, while quiet: stopped by the JVM's exit, it logs again (log4j is reset by then)
+    except Exception:  # the JVM may be gone already: nothing is left to quiet
+        pass
+
+
+def settle_interrupt(timeout: float = 30.0) -> None:
+    """After a Ctrl-C: wait until Spark is silenced and stopped, so nothing prints after the last line."""
+    if _quieting is not None:
+        _quieting.join(timeout)
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from pipeline.rpv2_export import export_unit
 from pipeline.shipping import ship_directory
 from pipeline.signal_columns import signals_schema, with_signals
 from pipeline.units import absolute_output, run_units
-from signals.artifacts import Artifacts
+from signals.artifacts import UT1_TABLE, Artifacts
 from signals.fast.batch import compiled_pass_cached
 
 log = logging.getLogger(__name__)
@@ -232,8 +232,6 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
     """Compute the signals of every document of `inputs` into `output`; returns the job's stats.
 
     `export="rpv2"` also writes each unit's signals and MinHash in RedPajama-V2's published format (`_rpv2/`)."""
-    if artifacts is None:
-        log.warning("no --artifacts: the stop-word, LDNOOBW, UT1, classifier and DSIR signals will be null")
     output = absolute_output(output)
     if artifacts:
         artifacts = os.path.abspath(artifacts)
@@ -246,12 +244,36 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
     stats = run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
                       partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
                       fail_on=("missing", "unreachable", "bad_input"), summarize=_missing_artifacts)
-    # told once by the driver, after the units (the executors only note them): only the documents show which
-    # languages need which models
+    # the rest is told once by the driver, after the units (the executors only note them): only the documents
+    # show which languages need which models
+    said = tuple(absent_artifacts(artifacts)) if artifacts else ()
     for name in stats.get("missing_artifacts", []):
-        log.warning("--artifacts %s has no %s: null %s where it is needed", artifacts, name,
-                    ARTIFACT_SIGNALS[name.split("/")[0]])
+        if not name.startswith(said):
+            _warn_missing(artifacts, name)
     return stats
+
+
+def absent_artifacts(artifacts: str) -> list[str]:
+    """The model folders (and the UT1 table) --artifacts lacks whatever the documents' languages, relative to it."""
+    names = [f"{kind}/" for kind in ARTIFACT_SIGNALS if not os.path.isdir(os.path.join(artifacts, kind))]
+    if "bad_urls/" not in names and not os.path.exists(os.path.join(artifacts, UT1_TABLE)):
+        names.append(UT1_TABLE.replace(os.sep, "/"))
+    return names
+
+
+def warn_artifacts(artifacts: str | None) -> None:
+    """Before the work: the signals that will be null for every document, for want of --artifacts or of a part
+    of it."""
+    if artifacts is None:
+        log.warning("no --artifacts: the stop-word, LDNOOBW, UT1, classifier and DSIR signals will be null")
+        return
+    for name in absent_artifacts(artifacts):
+        _warn_missing(artifacts, name)
+
+
+def _warn_missing(artifacts: str, name: str) -> None:
+    log.warning("--artifacts %s has no %s: null %s where it is needed", artifacts, name,
+                ARTIFACT_SIGNALS[name.split("/")[0]])
 
 
 def _missing_artifacts(records: list[dict]) -> dict:

@@ -26,6 +26,10 @@ class StageFailed(Exception):
     """Some inputs could not be read; everything else is committed."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during the units: says how many are committed (a rerun resumes from them)."""
+
+
 def absolute_output(output: str) -> str:
     """Local output paths made absolute: executors resolve paths from their own working directory."""
     return os.path.abspath(local_path(output)) if is_local(output) else output
@@ -66,8 +70,12 @@ def _run_claimed(spark, out: OutputDir, stage: str, inputs: list[str], process: 
             if out.unit_record(unit) is None]
     if todo:
         frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)), "input string, unit string")
-        with UnitProgress(out, stage, total=len(units), enabled=progress):
-            results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
+        try:
+            with UnitProgress(out, stage, total=len(units), enabled=progress):
+                results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
+        except KeyboardInterrupt:
+            committed = sum(out.unit_record(unit) is not None for unit in units)
+            raise Interrupted(f"{committed} of {len(units)} units committed") from None
         failures = [r for r in results if r["status"] in fail_on]
         if failures:
             out.release()  # when nothing was committed: the corrected command may go into the same folder

@@ -210,9 +210,45 @@ def test_a_file_that_is_no_language_model_is_refused_before_spark_starts(shared_
 def test_inputs_none_of_which_is_a_warc_are_refused_before_spark_starts(shared_data, tmp_path, capsys):
     documents = str(shared_data / "cc/dolma-cc_en_head-0091.jsonl.gz")
     assert main(["ingest", documents, "--output", str(tmp_path / "o")]) == 2
-    assert ("none of the inputs is a WARC file (no `WARC/` record header in the first MiB of it): "
-            f"{documents}") in capsys.readouterr().err
+    assert (f"curate ingest: error: {documents}: not a WARC/WET file (no `WARC/` record header, plain or gzipped, "
+            "in its first MiB)") in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_every_local_input_that_is_no_warc_is_refused_before_spark_starts(shared_data, tmp_path, capsys):
+    """`curate ingest README.md` beside a real WARC used to run and seal `not_a_warc 1`: each input is checked."""
+    readme = tmp_path / "README.md"
+    readme.write_text("# curate\n\nOpen dataset curation.\n")
+    png = tmp_path / "logo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    warc, wet = str(shared_data / "cc/whirlwind.warc.gz"), str(shared_data / "cc/ccnet-sample.warc.wet.txt")
+    assert main(["ingest", warc, wet, str(readme), str(png), "--output", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == (f"curate ingest: error: {readme} (and 1 more): not a WARC/WET file (no "
+                                       "`WARC/` record header, plain or gzipped, in its first MiB)\n")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_job_whose_every_input_failed_exits_non_zero(spark, shared_data, tmp_path, capsys):
+    """Inputs the driver cannot check (remote) that all turn out junk or missing: the output is sealed with the
+    books, and the exit status says the job produced nothing."""
+    with LoopbackServer({"/junk.warc.gz": b"<html>not a WARC</html>\n" * 40}) as server:
+        junk, gone = server.url("/junk.warc.gz"), server.url("/gone.warc.gz")
+        assert main(["ingest", junk, "--output", str(tmp_path / "junk"), "--quiet"]) == 2
+        assert capsys.readouterr().err.endswith("curate ingest: error: nothing kept: every record read was an "
+                                                "error (not_a_warc 1); see the table above\n")
+        assert main(["ingest", gone, "--on-missing", "skip", "--output", str(tmp_path / "gone"), "--quiet",
+                     "--retries", "1"]) == 2
+        assert "every record read was an error (missing_input 1)" in capsys.readouterr().err
+    assert json.loads((tmp_path / "junk" / "_stats.json").read_text())["errors"] == {"not_a_warc": 1}
+
+
+def test_a_selection_that_keeps_nothing_and_a_finished_rerun_exit_zero(spark, shared_data, tmp_path, capsys):
+    warc = str(shared_data / "cc/whirlwind.warc.gz")
+    for _ in range(2):  # the second run finds every unit committed
+        assert main(["ingest", warc, "--languages", "ja", "--output", str(tmp_path / "o"), "--quiet"]) == 0
+    assert "error" not in capsys.readouterr().err
+    stats = json.loads((tmp_path / "o" / "_stats.json").read_text())
+    assert stats["kept"] == 0 and stats["dropped"]["language_not_wanted"] > 0
 
 
 def test_a_bad_input_is_named_without_advising_a_rerun(spark, tmp_path, capsys):
@@ -282,3 +318,19 @@ def test_a_warc_given_for_documents_is_refused_by_its_name(shared_data, tmp_path
     assert (f"curate {command}: error: {warc} is a WARC/WET file, not documents: `curate ingest` turns it into "
             "documents") in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_artifacts_the_signals_lack_are_said_before_spark_starts(shared_data, tmp_path):
+    """The warnings about absent model folders came after every file was done; they are the first lines now,
+    before the JVM's and the progress lines, and each is said once."""
+    documents = tmp_path / "docs.jsonl"
+    documents.write_text('{"id": "a", "text": "some words here", "language": "en", "url": "https://example.com/"}\n')
+    artifacts = shared_data / "artifacts"  # word lists only
+    done = subprocess.run([CURATE, "signals", str(documents), "--artifacts", str(artifacts), "--output",
+                           str(tmp_path / "o"), "--master", "local[1]"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stderr.splitlines()
+    warned = [n for n, line in enumerate(lines) if f"--artifacts {artifacts} has no" in line]
+    absent = [line.split(" has no ")[1].split(":")[0] for line in (lines[n] for n in warned)]
+    assert absent == ["bad_urls/", "classifiers/", "dsir/", "lm/"]
+    assert warned == list(range(len(warned))), done.stderr  # the first lines, before Spark says anything

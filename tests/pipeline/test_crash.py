@@ -3,6 +3,7 @@ run into a folder another run is writing is refused, and the lock a killed run l
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -112,3 +113,59 @@ def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_first(tm
                              "to end or choose another output\n")
     assert first.wait(timeout=240) == 0
     assert outputs(out) == clean
+
+
+REAL_WARCS = ("dolma-sample-0000.warc.gz", "dolma-sample-0001.warc.gz", "resiliparse-warcfile.warc.gz",
+              "resiliparse-clueweb-quirk.warc.gz")
+
+
+def interrupt_when(command: list[str], ready, times: int = 1, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run `command` as a terminal would, and press Ctrl-C `times` once `ready()`: SIGINT to its whole process
+    group (driver, JVM, Python workers)."""
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready() and process.poll() is None:
+            if time.monotonic() > deadline:
+                pytest.fail("the job never reached the moment to interrupt it")
+            time.sleep(0.05)
+        for _ in range(times):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(0.2)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def test_ctrl_c_ends_in_one_line_and_a_rerun_resumes(shared_data, tmp_path):
+    """Ctrl-C in the middle of an ingest of real WARCs: exit status 130, one line saying what is committed and
+    what to do, none of py4j's, Python's or Java's stacks; the rerun reads only the files not committed."""
+    inputs = [str(shared_data / "cc" / name) for name in REAL_WARCS]
+    out = tmp_path / "out"
+    command = CURATE + ["ingest", *inputs, "--output", str(out), "--master", "local[1]"]
+    done = interrupt_when(command, lambda: committed_units(out) >= 1)
+    assert done.returncode == 130, done.stderr[-3000:]
+    lines = done.stderr.splitlines()
+    said = re.fullmatch(r"curate ingest: interrupted: (\d) of 4 units committed; rerun the same command to resume",
+                        lines[-1])
+    assert said and 1 <= int(said.group(1)) <= committed_units(out) < len(inputs), done.stderr[-3000:]
+    assert all(line.startswith(("[ingest] files", "WARNING: Using incubator modules")) for line in lines[:-1]), \
+        done.stderr[-3000:]
+    units = {path: path.stat().st_mtime_ns for path in (out / "_units").glob("*.json")}
+    rerun = subprocess.run(command + ["--quiet"], capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert {path: path.stat().st_mtime_ns for path in units} == units  # the committed units were not redone
+    assert (out / "_SUCCESS").exists() and committed_units(out) == len(inputs)
+
+
+def test_a_second_ctrl_c_ends_the_process_at_once(shared_data, tmp_path):
+    out = tmp_path / "out"
+    command = CURATE + ["ingest", str(shared_data / "cc" / REAL_WARCS[0]), "--output", str(out),
+                        "--master", "local[1]", "--quiet"]
+    done = interrupt_when(command, lambda: (out / "_tmp").exists(), times=2)
+    assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert not (out / "_SUCCESS").exists()
