@@ -5,6 +5,7 @@ import glob
 import logging
 import math
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,20 @@ def _master(text: str) -> str:
     if problem:
         raise argparse.ArgumentTypeError(problem)
     return text
+
+
+ARGPARSE_SAYS = ("invalid ", "expected ", "ignored ", "not allowed ")  # its own messages, after "argument X: "
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors in one line, as curate's other errors are, instead of the whole usage block before them."""
+
+    def error(self, message: str):
+        named = re.match(r"argument ([^:]+): (.*)", message, re.DOTALL)
+        if named:  # "--max-page-bytes 5XB is not a size ...", "--extractor: invalid choice: ..."
+            option, said = named.groups()
+            message = option + (": " if said.startswith(ARGPARSE_SAYS) else " ") + said
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -486,7 +501,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="curate", description="Open dataset curation pipeline on Spark")
+    parser = _Parser(prog="curate", description="Open dataset curation pipeline on Spark")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="Common Crawl WARC/WET files into documents (Parquet)")

@@ -160,7 +160,8 @@ def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path,
         main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", master])
     assert refused.value.code == 2
     err = capsys.readouterr().err
-    assert f"argument --master: {master!r} is not a Spark master: local[*], local[N], spark://HOST:PORT" in err
+    assert f"curate signals: error: --master {master!r} is not a Spark master: local[*], local[N], spark://HOST:PORT" \
+        in err
     assert "Traceback" not in err and "Exception" not in err
 
 
@@ -253,11 +254,23 @@ def test_a_bad_input_fixed_in_place_is_read_on_the_rerun(spark, tmp_path):
     ("--extract-timeout", "-1", "-1 is not a number >= 0"),
     ("--retry-wait", "nan", "nan is not a number >= 0"),
 ])
-def test_numbers_out_of_range_are_refused_by_name(tmp_path, capsys, option, value, said):
+def test_numbers_out_of_range_are_refused_by_name_in_one_line(tmp_path, capsys, option, value, said):
     with pytest.raises(SystemExit) as refused:
         main(["ingest", str(tmp_path / "x.warc.gz"), "--output", str(tmp_path / "o"), option, value])
     assert refused.value.code == 2
-    assert f"curate ingest: error: argument {option}: {said}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"curate ingest: error: {option} {said}") and err.endswith("(see curate ingest --help)\n")
+    assert err.count("\n") == 1  # not the usage block of every option
+
+
+def test_an_unknown_command_or_option_is_said_in_one_line(capsys):
+    for argv, said in ((["ingst"], "curate: error: command: invalid choice: 'ingst'"),
+                       (["subset", "r.yaml", "--bogus"], "curate: error: unrecognized arguments: --bogus")):
+        with pytest.raises(SystemExit) as refused:
+            main(argv)
+        assert refused.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(said) and err.count("\n") == 1
 
 
 def test_version_is_the_installed_distributions(capsys):
