@@ -51,6 +51,8 @@ class Histogram:
 def load_subset(directory: str) -> tuple[SubsetPlan, dict]:
     """The plan of the recipe that made `directory`, on the inputs it read, and its books."""
     out = OutputDir(directory)
+    if not out.fs.isdir(out.path):
+        raise ValueError(f"no such folder: {directory}")
     job = out.job_of("subset")
     if job is None:
         raise ValueError(f"{directory} is not a `curate subset` output (no _job.json)")

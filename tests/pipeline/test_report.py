@@ -155,6 +155,16 @@ def test_report_refuses_a_folder_that_is_not_a_subset(parity_signals, capsys):
     assert "holds the output of `curate signals`, not of `curate subset`" in capsys.readouterr().err
 
 
+def test_report_on_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
+    from pipeline.cli import main
+
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err == f"curate report: error: no such folder: {tmp_path / 'nope'}\n"
+    assert main(["report", str(tmp_path / "empty")]) == 2
+    assert "is not a `curate subset` output (no _job.json)" in capsys.readouterr().err
+
+
 def test_report_on_an_unfinished_subset_says_what_is_missing(tmp_path, capsys):
     from pipeline.cli import main
     from pipeline.commit import OutputDir
