@@ -134,6 +134,7 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
     stats = run_rpv2_ingest(_session(args, "curate ingest --rpv2"), args.rpv2, shards, args.output, retry,
                             args.on_missing, args.limit_records, overwrite=args.overwrite, progress=not args.quiet)
     print_summary(args.output, stats)
+    print_documents(args.output, stats)
     return 0
 
 
@@ -177,6 +178,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         retry=retry, on_missing=args.on_missing, overwrite=args.overwrite, progress=not args.quiet,
     )
     print_summary(args.output, stats)
+    print_documents(args.output, stats)
     return 0
 
 
@@ -229,13 +231,38 @@ def print_summary(output: str, stats: dict) -> None:
     if "rules" in stats:  # a subset lists its rules in recipe order, also when read back from _stats.json
         order = {rule: index for index, rule in enumerate(stats["rules"])}
         books.dropped = Counter(dict(sorted(books.dropped.items(), key=lambda kv: order.get(kv[0], len(order)))))
-    print(f"\noutput: {output}")
+    print(f"\noutput: {shown_path(output)}")
     print(books.table(by_count="rules" not in stats))
     skipped = stats.get("inputs", {}).get("skipped") or []
     if skipped:
         print(f"skipped inputs ({len(skipped)}): " + ", ".join(skipped))
     for name, count in stats.get("counts", {}).items():
         print(f"{name}: {count:,}")
+
+
+def shown_path(path: str) -> str:
+    """A path as every command prints it: relative to the current folder when inside it, else as it is."""
+    from pipeline.remote import is_local, local_path
+
+    if not is_local(path):
+        return path
+    relative = os.path.relpath(local_path(path))
+    return path if relative.startswith(os.pardir) else relative
+
+
+def print_documents(output: str, stats: dict) -> None:
+    """What ingest made: the documents, their most frequent languages, and how to read them."""
+    import pyarrow.parquet as pq
+
+    from pipeline.commit import OutputDir
+
+    out, where = OutputDir(output), shown_path(output)
+    languages = pq.read_table(out.root, columns=["language"], filesystem=out.fs).column("language").value_counts()
+    common = sorted(((item["counts"], item["values"]) for item in languages.to_pylist()),
+                    key=lambda x: (-x[0], str(x[1])))
+    print(f"\n{stats['kept']:,} documents in {where}/ (Parquet)")
+    print("languages: " + (", ".join(f"{lang} {n:,}" for n, lang in common[:12]) or "none"))
+    print(f'read them with spark.read.parquet("{where}") or pandas.read_parquet("{where}")')
 
 
 def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
@@ -449,7 +476,7 @@ def run_report_command(args: argparse.Namespace) -> int:
 
     load_subset(args.directory)  # refuse a folder that is not a subset output before Spark starts
     path = run_report(_session(args, "curate report"), args.directory)
-    print(f"report: {path}")
+    print(f"report: {shown_path(path)}")
     return 0
 
 

@@ -6,8 +6,10 @@ import json
 import socket
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
@@ -125,6 +127,25 @@ def test_a_finished_subset_rerun_prints_its_rules_in_recipe_order(deduplicated, 
     rules = [line.split()[1] for line in printed[1].out.splitlines() if line.startswith("dropped:")]
     assert rules == ["dedup", *SUBSET_RULES]
     assert printed[1].out == printed[0].out
+
+
+def test_ingest_says_its_documents_languages_and_every_command_prints_paths_as_typed(
+        shared_data, deduplicated, tmp_path, monkeypatch, capsys):
+    """Relative to the current folder, as the user typed them: subset and report printed absolute paths."""
+    monkeypatch.chdir(tmp_path)
+    warc = str(shared_data / "cc/resiliparse-warcfile.warc.gz")
+    assert main(["ingest", warc, "--output", "docs", "--extractor", "resiliparse", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    kept = json.loads((tmp_path / "docs" / "_stats.json").read_text())["kept"]
+    languages = Counter(pq.read_table(tmp_path / "docs", columns=["language"]).column("language").to_pylist())
+    lang, count = languages.most_common(1)[0]
+    assert "\noutput: docs\n" in printed and f"\n{kept:,} documents in docs/ (Parquet)\n" in printed
+    assert f"\nlanguages: {lang} {count:,}" in printed
+    (tmp_path / "r.yaml").write_text(subset_recipe(deduplicated, Path("out/subset")))
+    assert main(["subset", "r.yaml", "--quiet"]) == 0
+    assert "\noutput: out/subset\n" in capsys.readouterr().out
+    assert main(["report", "./out/subset", "--quiet"]) == 0
+    assert capsys.readouterr().out == "report: out/subset/report.html\n"
 
 
 def test_inputs_of_one_file_name_are_refused_and_one_file_is_read_once(shared_data, tmp_path, capsys):
