@@ -13,7 +13,7 @@ from html import escape
 from pipeline.commit import OutputDir
 from pipeline.null_columns import likely_cause
 from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, null_notes, plan_subset, read_inputs
-from pipeline.svg_charts import Segment, column_chart, row_chart
+from pipeline.svg_charts import Segment, axis_ticks, column_chart, row_chart
 from recipes.loader import parse_recipe
 
 # The signals drawn when the inputs have them: column, title, whether its bins are on a log scale.
@@ -284,7 +284,8 @@ def _histogram(item: Histogram) -> str:
     edges = [_short(10**edge if item.log else edge) for edge in item.edges]
     labels = [f"{edges[i]} to {edges[i + 1]}" for i in range(BINS)]
     axis = f"{item.column} (log scale)" if item.log else item.column
-    chart = column_chart(item.title, labels, {"kept": item.kept, "removed": item.removed}, axis, ticks=edges[:-1])
+    chart = column_chart(item.title, labels, {"kept": item.kept, "removed": item.removed}, axis,
+                         ticks=axis_ticks(item.edges[0], item.edges[-1], item.log))
     nulls = ", ".join(f"{count:,} {name}" for name, count in item.nulls.items() if count)
     caption = f"From the {RANGE[0]:.0%} to the {RANGE[1]:.0%} quantile; values beyond are in the end bars."
     return _figure(chart, caption + (f" Null: {nulls}." if nulls else ""))
