@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from html import escape
 
 from pipeline.commit import OutputDir
-from pipeline.null_columns import likely_cause
+from pipeline.inputs import output_roots
+from pipeline.null_columns import SignalsRun, likely_cause, signals_runs
 from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, null_notes, plan_subset, read_inputs
 from pipeline.svg_charts import Segment, axis_ticks, column_chart, row_chart
 from recipes.loader import parse_recipe
@@ -81,6 +82,7 @@ def run_report(spark, directory: str) -> str:
         mixes={name: mix(frame, name, books) for name in MIX_COLUMNS if name in names},
         clusters=cluster_sizes(documents) if "dup_cluster" in names else None,
         examples=examples(documents, frame, names),
+        runs=signals_runs(output_roots(plan.inputs)),
     )
     out = OutputDir(directory)
     out.write_text("report.html", page)
@@ -214,7 +216,8 @@ code { background: #f3f3f3; padding: 0 3px; } .meta { font-size: 12px; color: #5
 
 
 def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: list[Histogram],
-                mixes: dict[str, list[tuple[str, int, int]]], clusters, examples: dict[str, list[dict]]) -> str:
+                mixes: dict[str, list[tuple[str, int, int]]], clusters, examples: dict[str, list[dict]],
+                runs: list[SignalsRun] = ()) -> str:
     recipe = plan.loaded.recipe
     removed = stats["read"] - stats["kept"]
     parts = [
@@ -236,7 +239,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
     ]
     if histograms:
         parts.append("<h2>Signals of the kept and the removed documents</h2><div class=\"grid\">")
-        parts += [_histogram(item) for item in histograms]
+        parts += [_histogram(item, runs) for item in histograms]
         parts.append("</div>")
     for name, rows in mixes.items():
         parts.append(f"<h2>{name.capitalize()} mix</h2>")
@@ -275,12 +278,12 @@ def _waterfall(stats: dict) -> list[tuple[str, list[Segment]]]:
     return rows + [("kept", [Segment("kept", 0, stats["kept"])])]
 
 
-def _histogram(item: Histogram) -> str:
+def _histogram(item: Histogram, runs: list[SignalsRun]) -> str:
     if not any(item.kept) and not any(item.removed):  # an empty chart would look like a broken one
         nulls = sum(item.nulls.values())
         return (f'<figure><div class="nodata"><span class="title">{escape(item.title)}</span><p>No values: '
                 f"<code>{escape(item.column)}</code> is null in all {nulls:,} documents. Likely cause: "
-                f"{_marked(likely_cause(item.column))}.</p></div></figure>")
+                f"{_marked(likely_cause(item.column, runs))}.</p></div></figure>")
     edges = [_short(10**edge if item.log else edge) for edge in item.edges]
     labels = [f"{edges[i]} to {edges[i + 1]}" for i in range(BINS)]
     axis = f"{item.column} (log scale)" if item.log else item.column

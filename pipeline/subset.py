@@ -33,7 +33,7 @@ from filters.expressions import (
 from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
 from pipeline.inputs import expand_inputs, output_roots, overlapping
-from pipeline.null_columns import columns_without_values, leaf_columns, null_rule_warning
+from pipeline.null_columns import SignalsRun, columns_without_values, leaf_columns, null_rule_warning, signals_runs
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, is_parquet, open_documents
@@ -125,7 +125,7 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
     _check_apart(output_error, [*locations, *files, *folders], target)
-    warnings = _null_warnings(footers, rules, line_rules, kinds)
+    warnings = _null_warnings(footers, rules, line_rules, kinds, signals_runs(folders))
     return SubsetPlan(loaded, files, format_, footers, schema, rules, line_rules, columns, target, warnings)
 
 
@@ -202,9 +202,9 @@ def _input_schema(inputs_error: Blame, footers: list[InputFile]) -> pa.Schema:
 
 
 def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line_rules: list[tuple[str, Node]],
-                   kinds: dict[str, str]) -> list[str]:
-    """For Parquet inputs, from their footers: the rules that read a column null in every document. Not refused:
-    SQL's nulls are documented, and a recipe may mean them."""
+                   kinds: dict[str, str], runs: list[SignalsRun]) -> list[str]:
+    """For Parquet inputs, from their footers: the rules that read a column null in every document (`runs`, the
+    signals jobs upstream, tell why). Not refused: SQL's nulls are documented, and a recipe may mean them."""
     named = [(("filters", name), node, "document") for name, node in rules]
     named += [(("line_filters", name), node, "line") for name, node in line_rules]
     wanted = {column for _, node, _ in named for column in columns_of(node)}
@@ -214,7 +214,7 @@ def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line
     warnings = []
     for path, node, unit in named:
         scalar = unit == "line" or not any(kinds[column].startswith("list of") for column in columns_of(node))
-        message = null_rule_warning(node, empty, scalar, unit)
+        message = null_rule_warning(node, empty, scalar, unit, runs)
         if message:
             warnings.append(f"{'.'.join(path)}: {message}")
     return warnings
