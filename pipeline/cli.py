@@ -459,7 +459,7 @@ def run_subset_command(args: argparse.Namespace) -> int:
         for note in null_notes({**stats.to_dict(), "dropped_on_null": on_null}):
             print(note)
         return 0
-    stats = run_subset(spark, plan, overwrite=args.overwrite)
+    stats = run_subset(spark, plan, overwrite=args.overwrite, progress=not args.quiet)
     print_summary(plan.output, stats)
     for note in null_notes(stats):
         print(note)
@@ -475,7 +475,7 @@ def run_report_command(args: argparse.Namespace) -> int:
     from pipeline.report import load_subset, run_report
 
     load_subset(args.directory)  # refuse a folder that is not a subset output before Spark starts
-    path = run_report(_session(args, "curate report"), args.directory)
+    path = run_report(_session(args, "curate report"), args.directory, progress=not args.quiet)
     print(f"report: {shown_path(path)}")
     return 0
 

@@ -509,7 +509,7 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     rows = pq.read_table(deduped, columns=["url", "text", "dup_cluster", "is_duplicate"]).to_pylist()
     for line in planted_report(rows, DedupOptions().thresholds[0]):
         print(line)
-    run_demo_subset(spark, output, deduped)
+    run_demo_subset(spark, output, deduped, progress)
     return stats
 
 
@@ -529,7 +529,7 @@ card:
 """
 
 
-def run_demo_subset(spark, output: str, deduped: str) -> None:
+def run_demo_subset(spark, output: str, deduped: str, progress: bool = True) -> None:
     """The demo's last steps: a recipe over the deduplicated signals, its dataset folder and its report."""
     from pipeline.cli import print_summary, shown_path
     from pipeline.report import run_report
@@ -542,11 +542,11 @@ def run_demo_subset(spark, output: str, deduped: str) -> None:
     # and an absolute path would publish the folders of this machine
     with open(recipe, "w", encoding="utf-8") as handle:
         handle.write(DEMO_RECIPE.format(input=deduped, output=subset))
-    stats = run_subset(spark, plan_subset(load_recipe(recipe)), overwrite=True)
+    stats = run_subset(spark, plan_subset(load_recipe(recipe)), overwrite=True, progress=progress)
     print_summary(subset, stats)
     print(f"\nthe recipe {recipe} kept {stats['kept']} documents: Hugging Face shards in {subset}/data/, "
           f"the dataset card {subset}/README.md")
-    print(f"report: {shown_path(run_report(spark, subset))}")
+    print(f"report: {shown_path(run_report(spark, subset, progress))}")
 
 
 def planted_copies(rows: list[dict]) -> dict[str, list[tuple[dict, dict]]]:

@@ -13,6 +13,7 @@ from html import escape
 from pipeline.commit import OutputDir
 from pipeline.inputs import output_roots
 from pipeline.null_columns import SignalsRun, likely_cause, signals_runs
+from pipeline.progress import TaskProgress
 from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, null_notes, plan_subset, read_inputs
 from pipeline.svg_charts import Segment, axis_ticks, column_chart, row_chart
 from recipes.loader import parse_recipe
@@ -64,11 +65,20 @@ def load_subset(directory: str) -> tuple[SubsetPlan, dict]:
     return plan, out.read_json("_stats.json")
 
 
-def run_report(spark, directory: str) -> str:
+def run_report(spark, directory: str, progress: bool = True) -> str:
     """Write DIR/report.html; returns its path."""
+    plan, stats = load_subset(directory)
+    with TaskProgress(spark, "report", enabled=progress):
+        page = _page(spark, plan, stats)
+    out = OutputDir(directory)
+    out.write_text("report.html", page)
+    return out.join("report.html")
+
+
+def _page(spark, plan: SubsetPlan, stats: dict) -> str:
+    """The report's page, from the subset's inputs read again."""
     from pyspark.sql import functions as F
 
-    plan, stats = load_subset(directory)
     documents = read_inputs(spark, plan)
     frame = decisions(plan, documents).withColumn(KEPT, F.col(REASON).isNull())
     books = {row[REASON]: row["count"] for row in frame.groupBy(REASON).count().collect()}
@@ -76,7 +86,7 @@ def run_report(spark, directory: str) -> str:
     if warning:
         print(f"curate report: warning: {warning}", file=sys.stderr)
     names = set(plan.schema.names)
-    page = render_page(
+    return render_page(
         plan, stats, warning,
         histograms=histograms(documents, frame, [signal for signal in SIGNALS if signal[0] in names]),
         mixes={name: mix(frame, name, books) for name in MIX_COLUMNS if name in names},
@@ -84,9 +94,6 @@ def run_report(spark, directory: str) -> str:
         examples=examples(documents, frame, names),
         runs=signals_runs(output_roots(plan.inputs)),
     )
-    out = OutputDir(directory)
-    out.write_text("report.html", page)
-    return out.join("report.html")
 
 
 def _books_differ(stats: dict, books: dict) -> str | None:

@@ -34,6 +34,7 @@ from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
 from pipeline.inputs import expand_inputs, output_roots, overlapping
 from pipeline.null_columns import SignalsRun, columns_without_values, leaf_columns, null_rule_warning, signals_runs
+from pipeline.progress import TaskProgress
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, is_parquet, open_documents
@@ -583,14 +584,19 @@ def subset_job(plan: SubsetPlan) -> dict:
     return {"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}
 
 
-def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
+def run_subset(spark, plan: SubsetPlan, overwrite: bool = False, progress: bool = True) -> dict:
     """Apply the recipe and write the dataset folder; returns the job's stats."""
-    recipe = plan.loaded.recipe
     out = OutputDir(plan.output)
     out.claim(subset_job(plan), overwrite=overwrite)
     finished = finished_stats(out)
     if finished is not None:
         return finished
+    with TaskProgress(spark, "subset", enabled=progress):
+        return _write_subset(spark, plan, out)
+
+
+def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> dict:
+    recipe = plan.loaded.recipe
     frame = read_inputs(spark, plan)
     stats, mix, on_null = count_decisions(plan, frame)
     stats.check(plan.output)

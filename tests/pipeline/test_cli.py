@@ -142,10 +142,12 @@ def test_ingest_says_its_documents_languages_and_every_command_prints_paths_as_t
     assert "\noutput: docs\n" in printed and f"\n{kept:,} documents in docs/ (Parquet)\n" in printed
     assert f"\nlanguages: {lang} {count:,}" in printed
     (tmp_path / "r.yaml").write_text(subset_recipe(deduplicated, Path("out/subset")))
-    assert main(["subset", "r.yaml", "--quiet"]) == 0
-    assert "\noutput: out/subset\n" in capsys.readouterr().out
-    assert main(["report", "./out/subset", "--quiet"]) == 0
-    assert capsys.readouterr().out == "report: out/subset/report.html\n"
+    assert main(["subset", "r.yaml"]) == 0
+    printed = capsys.readouterr()
+    assert "\noutput: out/subset\n" in printed.out and "\n[subset] done in " in printed.err  # progress: its own
+    assert main(["report", "./out/subset"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "report: out/subset/report.html\n" and "[report] done in " in printed.err
 
 
 def test_inputs_of_one_file_name_are_refused_and_one_file_is_read_once(shared_data, tmp_path, capsys):
