@@ -5,6 +5,7 @@ import glob
 import logging
 import math
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,20 @@ def _master(text: str) -> str:
     if problem:
         raise argparse.ArgumentTypeError(problem)
     return text
+
+
+ARGPARSE_SAYS = ("invalid ", "expected ", "ignored ", "not allowed ")  # its own messages, after "argument X: "
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors in one line, as curate's other errors are, instead of the whole usage block before them."""
+
+    def error(self, message: str):
+        named = re.match(r"argument ([^:]+): (.*)", message, re.DOTALL)
+        if named:  # "--max-page-bytes 5XB is not a size ...", "--extractor: invalid choice: ..."
+            option, said = named.groups()
+            message = option + (": " if said.startswith(ARGPARSE_SAYS) else " ") + said
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -118,8 +133,7 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
         shards = shards[: args.limit_files]
     stats = run_rpv2_ingest(_session(args, "curate ingest --rpv2"), args.rpv2, shards, args.output, retry,
                             args.on_missing, args.limit_records, overwrite=args.overwrite, progress=not args.quiet)
-    print_summary(args.output, stats)
-    return failed_status("ingest", stats)
+    return ingest_status(args.output, stats)
 
 
 def run_ingest_command(args: argparse.Namespace) -> int:
@@ -161,8 +175,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         spark, inputs, args.output, options, lid_model,
         retry=retry, on_missing=args.on_missing, overwrite=args.overwrite, progress=not args.quiet,
     )
-    print_summary(args.output, stats)
-    return failed_status("ingest", stats)
+    return ingest_status(args.output, stats)
 
 
 def _refuse_no_warc(inputs: list[str]) -> None:
@@ -214,7 +227,7 @@ def print_summary(output: str, stats: dict) -> None:
     if "rules" in stats:  # a subset lists its rules in recipe order, also when read back from _stats.json
         order = {rule: index for index, rule in enumerate(stats["rules"])}
         books.dropped = Counter(dict(sorted(books.dropped.items(), key=lambda kv: order.get(kv[0], len(order)))))
-    print(f"\noutput: {output}")
+    print(f"\noutput: {shown_path(output)}")
     print(books.table(by_count="rules" not in stats))
     skipped = stats.get("inputs", {}).get("skipped") or []
     if skipped:
@@ -233,6 +246,39 @@ def failed_status(command: str, stats: dict) -> int:
     print(f"curate {command}: error: nothing kept: every record read was an error ({kinds}); see the table above",
           file=sys.stderr)
     return 2
+
+
+def ingest_status(output: str, stats: dict) -> int:
+    """The end of an ingest: its table, its documents when it kept some, and its exit status."""
+    print_summary(output, stats)
+    if stats["kept"]:
+        print_documents(output, stats)
+    return failed_status("ingest", stats)
+
+
+def shown_path(path: str) -> str:
+    """A path as every command prints it: relative to the current folder when inside it, else as it is."""
+    from pipeline.remote import is_local, local_path
+
+    if not is_local(path):
+        return path
+    relative = os.path.relpath(local_path(path))
+    return path if relative.startswith(os.pardir) else relative
+
+
+def print_documents(output: str, stats: dict) -> None:
+    """What ingest made: the documents, their most frequent languages, and how to read them."""
+    import pyarrow.parquet as pq
+
+    from pipeline.commit import OutputDir
+
+    out, where = OutputDir(output), shown_path(output)
+    languages = pq.read_table(out.root, columns=["language"], filesystem=out.fs).column("language").value_counts()
+    common = sorted(((item["counts"], item["values"]) for item in languages.to_pylist()),
+                    key=lambda x: (-x[0], str(x[1])))
+    print(f"\n{stats['kept']:,} documents in {where}/ (Parquet)")
+    print("languages: " + (", ".join(f"{lang} {n:,}" for n, lang in common[:12]) or "none"))
+    print(f'read them with spark.read.parquet("{where}") or pandas.read_parquet("{where}")')
 
 
 def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
@@ -445,7 +491,7 @@ def run_subset_command(args: argparse.Namespace) -> int:
         for note in null_notes({**stats.to_dict(), "dropped_on_null": on_null}):
             print(note)
         return 0
-    stats = run_subset(spark, plan, overwrite=args.overwrite)
+    stats = run_subset(spark, plan, overwrite=args.overwrite, progress=not args.quiet)
     print_summary(plan.output, stats)
     for note in null_notes(stats):
         print(note)
@@ -461,8 +507,8 @@ def run_report_command(args: argparse.Namespace) -> int:
     from pipeline.report import load_subset, run_report
 
     load_subset(args.directory)  # refuse a folder that is not a subset output before Spark starts
-    path = run_report(_session(args, "curate report"), args.directory)
-    print(f"report: {path}")
+    path = run_report(_session(args, "curate report"), args.directory, progress=not args.quiet)
+    print(f"report: {shown_path(path)}")
     return 0
 
 
@@ -514,7 +560,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="curate", description="Open dataset curation pipeline on Spark")
+    parser = _Parser(prog="curate", description="Open dataset curation pipeline on Spark")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="Common Crawl WARC/WET files into documents (Parquet)")

@@ -14,7 +14,6 @@ import random
 import re
 import struct
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -473,7 +472,7 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     printing what came out."""
     import pyarrow.parquet as pq
 
-    from pipeline.cli import print_clusters, print_summary  # here, as the CLI imports this module
+    from pipeline.cli import print_clusters, print_documents, print_summary  # here, as the CLI imports this module
     from pipeline.dedup_stage import DedupOptions, run_dedup
     from pipeline.ingest import run_ingest
     from pipeline.inputs import expand_inputs
@@ -488,10 +487,7 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     stats = run_ingest(spark, inputs, documents, IngestOptions(limit_records=limit_records), default_lid_model(),
                        progress=progress, overwrite=True)
     print_summary(documents, stats)
-    languages = Counter(pq.read_table(documents, columns=["language"]).column("language").to_pylist())
-    print(f"\n{stats['kept']} documents in {documents}/ (Parquet)")
-    print("languages: " + ", ".join(f"{lang} {n}" for lang, n in languages.most_common(12)))
-    print(f'read them with spark.read.parquet("{documents}") or pandas.read_parquet("{documents}")')
+    print_documents(documents, stats)
 
     signals = os.path.join(output, "signals")
     signal_stats = run_signals(spark, expand_inputs([documents], DOCUMENT_SUFFIXES), signals, progress=progress,
@@ -513,7 +509,7 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     rows = pq.read_table(deduped, columns=["url", "text", "dup_cluster", "is_duplicate"]).to_pylist()
     for line in planted_report(rows, DedupOptions().thresholds[0]):
         print(line)
-    run_demo_subset(spark, output, deduped)
+    run_demo_subset(spark, output, deduped, progress)
     return stats
 
 
@@ -533,9 +529,9 @@ card:
 """
 
 
-def run_demo_subset(spark, output: str, deduped: str) -> None:
+def run_demo_subset(spark, output: str, deduped: str, progress: bool = True) -> None:
     """The demo's last steps: a recipe over the deduplicated signals, its dataset folder and its report."""
-    from pipeline.cli import print_summary
+    from pipeline.cli import print_summary, shown_path
     from pipeline.report import run_report
     from pipeline.subset import plan_subset, run_subset
     from recipes.loader import load_recipe
@@ -546,11 +542,11 @@ def run_demo_subset(spark, output: str, deduped: str) -> None:
     # and an absolute path would publish the folders of this machine
     with open(recipe, "w", encoding="utf-8") as handle:
         handle.write(DEMO_RECIPE.format(input=deduped, output=subset))
-    stats = run_subset(spark, plan_subset(load_recipe(recipe)), overwrite=True)
+    stats = run_subset(spark, plan_subset(load_recipe(recipe)), overwrite=True, progress=progress)
     print_summary(subset, stats)
     print(f"\nthe recipe {recipe} kept {stats['kept']} documents: Hugging Face shards in {subset}/data/, "
           f"the dataset card {subset}/README.md")
-    print(f"report: {run_report(spark, subset)}")
+    print(f"report: {shown_path(run_report(spark, subset, progress))}")
 
 
 def planted_copies(rows: list[dict]) -> dict[str, list[tuple[dict, dict]]]:

@@ -1,4 +1,5 @@
-"""Console progress for unit-based jobs: files committed, records/s and an ETA.
+"""Console progress for unit-based jobs: files committed, records/s and an ETA; for one-query jobs (subset,
+report): Spark's tasks done.
 
 Committed units are read from `_units/`; units still running report every few seconds to `_tmp/progress/`
 (see `reporting`), so a long file shows progress before it commits."""
@@ -95,6 +96,49 @@ class UnitProgress:
             file=sys.stderr,
             flush=True,
         )
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.report()
+
+
+class TaskProgress:
+    """While the block runs, print every `interval` seconds the tasks Spark's running stages have done, with an
+    ETA for them; at the end, the time it took. For jobs that are one query rather than units (subset, report)."""
+
+    def __init__(self, spark, stage: str, enabled: bool = True, interval: float = 5.0):
+        self.tracker, self.stage = spark.sparkContext.statusTracker(), stage
+        self.enabled, self.interval = enabled, interval
+        self._seen: dict[int, float] = {}  # stage id -> when a report first saw it running
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._start = time.monotonic()
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        if self.enabled and exc[0] is None:
+            print(f"[{self.stage}] done in {time.monotonic() - self._start:,.0f}s", file=sys.stderr, flush=True)
+
+    def report(self) -> None:
+        stages = [info for info in map(self.tracker.getStageInfo, self.tracker.getActiveStageIds()) if info]
+        done, total = sum(info.numCompletedTasks for info in stages), sum(info.numTasks for info in stages)
+        running = sum(info.numActiveTasks for info in stages)
+        elapsed = time.monotonic() - self._start
+        eta = "-"
+        for info in stages:
+            self._seen.setdefault(info.stageId, time.monotonic())
+        if done:  # the running stages' remaining tasks at the pace of their first ones since they were seen
+            began = min(self._seen[info.stageId] for info in stages)
+            eta = time.strftime("%H:%M:%S", time.gmtime((time.monotonic() - began) / done * (total - done)))
+        print(f"[{self.stage}] Spark tasks {done:,}/{total:,} ({running} running)  elapsed {elapsed:,.0f}s  "
+              f"ETA of this step {eta}", file=sys.stderr, flush=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

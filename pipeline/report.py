@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from html import escape
 
 from pipeline.commit import OutputDir
-from pipeline.null_columns import likely_cause
+from pipeline.inputs import output_roots
+from pipeline.null_columns import SignalsRun, likely_cause, signals_runs
+from pipeline.progress import TaskProgress
 from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, null_notes, plan_subset, read_inputs
-from pipeline.svg_charts import Segment, column_chart, row_chart
+from pipeline.svg_charts import Segment, axis_ticks, column_chart, row_chart
 from recipes.loader import parse_recipe
 
 # The signals drawn when the inputs have them: column, title, whether its bins are on a log scale.
@@ -51,21 +53,33 @@ class Histogram:
 def load_subset(directory: str) -> tuple[SubsetPlan, dict]:
     """The plan of the recipe that made `directory`, on the inputs it read, and its books."""
     out = OutputDir(directory)
+    if not out.fs.isdir(out.path):
+        raise ValueError(f"no such folder: {directory}")
     job = out.job_of("subset")
     if job is None:
         raise ValueError(f"{directory} is not a `curate subset` output (no _job.json)")
     if not out.complete:
         raise ValueError(f"{directory} is not a complete `curate subset` output (no _SUCCESS: the job has not "
                          "finished; rerun it)")
-    plan = plan_subset(parse_recipe(job["recipe"], out.join("_job.json")), directory, job["inputs"])
+    plan = plan_subset(parse_recipe(job["recipe"], f"{out.join('_job.json')} (its recipe)"), directory,
+                       job["inputs"])
     return plan, out.read_json("_stats.json")
 
 
-def run_report(spark, directory: str) -> str:
+def run_report(spark, directory: str, progress: bool = True) -> str:
     """Write DIR/report.html; returns its path."""
+    plan, stats = load_subset(directory)
+    with TaskProgress(spark, "report", enabled=progress):
+        page = _page(spark, plan, stats)
+    out = OutputDir(directory)
+    out.write_text("report.html", page)
+    return out.join("report.html")
+
+
+def _page(spark, plan: SubsetPlan, stats: dict) -> str:
+    """The report's page, from the subset's inputs read again."""
     from pyspark.sql import functions as F
 
-    plan, stats = load_subset(directory)
     documents = read_inputs(spark, plan)
     frame = decisions(plan, documents).withColumn(KEPT, F.col(REASON).isNull())
     books = {row[REASON]: row["count"] for row in frame.groupBy(REASON).count().collect()}
@@ -73,16 +87,14 @@ def run_report(spark, directory: str) -> str:
     if warning:
         print(f"curate report: warning: {warning}", file=sys.stderr)
     names = set(plan.schema.names)
-    page = render_page(
+    return render_page(
         plan, stats, warning,
         histograms=histograms(documents, frame, [signal for signal in SIGNALS if signal[0] in names]),
         mixes={name: mix(frame, name, books) for name in MIX_COLUMNS if name in names},
         clusters=cluster_sizes(documents) if "dup_cluster" in names else None,
         examples=examples(documents, frame, names),
+        runs=signals_runs(output_roots(plan.inputs)),
     )
-    out = OutputDir(directory)
-    out.write_text("report.html", page)
-    return out.join("report.html")
 
 
 def _books_differ(stats: dict, books: dict) -> str | None:
@@ -212,7 +224,8 @@ code { background: #f3f3f3; padding: 0 3px; } .meta { font-size: 12px; color: #5
 
 
 def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: list[Histogram],
-                mixes: dict[str, list[tuple[str, int, int]]], clusters, examples: dict[str, list[dict]]) -> str:
+                mixes: dict[str, list[tuple[str, int, int]]], clusters, examples: dict[str, list[dict]],
+                runs: list[SignalsRun] = ()) -> str:
     recipe = plan.loaded.recipe
     removed = stats["read"] - stats["kept"]
     parts = [
@@ -234,7 +247,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
     ]
     if histograms:
         parts.append("<h2>Signals of the kept and the removed documents</h2><div class=\"grid\">")
-        parts += [_histogram(item) for item in histograms]
+        parts += [_histogram(item, runs) for item in histograms]
         parts.append("</div>")
     for name, rows in mixes.items():
         parts.append(f"<h2>{name.capitalize()} mix</h2>")
@@ -273,16 +286,17 @@ def _waterfall(stats: dict) -> list[tuple[str, list[Segment]]]:
     return rows + [("kept", [Segment("kept", 0, stats["kept"])])]
 
 
-def _histogram(item: Histogram) -> str:
+def _histogram(item: Histogram, runs: list[SignalsRun]) -> str:
     if not any(item.kept) and not any(item.removed):  # an empty chart would look like a broken one
         nulls = sum(item.nulls.values())
         return (f'<figure><div class="nodata"><span class="title">{escape(item.title)}</span><p>No values: '
                 f"<code>{escape(item.column)}</code> is null in all {nulls:,} documents. Likely cause: "
-                f"{_marked(likely_cause(item.column))}.</p></div></figure>")
+                f"{_marked(likely_cause(item.column, runs))}.</p></div></figure>")
     edges = [_short(10**edge if item.log else edge) for edge in item.edges]
     labels = [f"{edges[i]} to {edges[i + 1]}" for i in range(BINS)]
     axis = f"{item.column} (log scale)" if item.log else item.column
-    chart = column_chart(item.title, labels, {"kept": item.kept, "removed": item.removed}, axis, ticks=edges[:-1])
+    chart = column_chart(item.title, labels, {"kept": item.kept, "removed": item.removed}, axis,
+                         ticks=axis_ticks(item.edges[0], item.edges[-1], item.log))
     nulls = ", ".join(f"{count:,} {name}" for name, count in item.nulls.items() if count)
     caption = f"From the {RANGE[0]:.0%} to the {RANGE[1]:.0%} quantile; values beyond are in the end bars."
     return _figure(chart, caption + (f" Null: {nulls}." if nulls else ""))

@@ -33,7 +33,8 @@ from filters.expressions import (
 from pipeline.accounting import Stats
 from pipeline.commit import ROW_GROUP_ROWS, OutputDir
 from pipeline.inputs import expand_inputs, output_roots, overlapping
-from pipeline.null_columns import columns_without_values, leaf_columns, null_rule_warning
+from pipeline.null_columns import SignalsRun, columns_without_values, leaf_columns, null_rule_warning, signals_runs
+from pipeline.progress import TaskProgress
 from pipeline.remote import RetryPolicy, is_local, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, is_parquet, open_documents
@@ -125,7 +126,7 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
     _check_apart(output_error, [*locations, *files, *folders], target)
-    warnings = _null_warnings(footers, rules, line_rules, kinds)
+    warnings = _null_warnings(footers, rules, line_rules, kinds, signals_runs(folders))
     return SubsetPlan(loaded, files, format_, footers, schema, rules, line_rules, columns, target, warnings)
 
 
@@ -202,9 +203,9 @@ def _input_schema(inputs_error: Blame, footers: list[InputFile]) -> pa.Schema:
 
 
 def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line_rules: list[tuple[str, Node]],
-                   kinds: dict[str, str]) -> list[str]:
-    """For Parquet inputs, from their footers: the rules that read a column null in every document. Not refused:
-    SQL's nulls are documented, and a recipe may mean them."""
+                   kinds: dict[str, str], runs: list[SignalsRun]) -> list[str]:
+    """For Parquet inputs, from their footers: the rules that read a column null in every document (`runs`, the
+    signals jobs upstream, tell why). Not refused: SQL's nulls are documented, and a recipe may mean them."""
     named = [(("filters", name), node, "document") for name, node in rules]
     named += [(("line_filters", name), node, "line") for name, node in line_rules]
     wanted = {column for _, node, _ in named for column in columns_of(node)}
@@ -214,7 +215,7 @@ def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line
     warnings = []
     for path, node, unit in named:
         scalar = unit == "line" or not any(kinds[column].startswith("list of") for column in columns_of(node))
-        message = null_rule_warning(node, empty, scalar, unit)
+        message = null_rule_warning(node, empty, scalar, unit, runs)
         if message:
             warnings.append(f"{'.'.join(path)}: {message}")
     return warnings
@@ -583,18 +584,19 @@ def subset_job(plan: SubsetPlan) -> dict:
     return {"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}
 
 
-def run_subset(spark, plan: SubsetPlan, overwrite: bool = False) -> dict:
+def run_subset(spark, plan: SubsetPlan, overwrite: bool = False, progress: bool = True) -> dict:
     """Apply the recipe and write the dataset folder; returns the job's stats."""
     with OutputDir(plan.output).claimed(subset_job(plan), overwrite=overwrite) as out:
-        return _write_subset(spark, plan, out)
+        finished = finished_stats(out)
+        if finished is not None:
+            return finished
+        with TaskProgress(spark, "subset", enabled=progress):
+            return _write_subset(spark, plan, out)
 
 
 def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> dict:
     """The body of run_subset, in a claimed output."""
     recipe = plan.loaded.recipe
-    finished = finished_stats(out)
-    if finished is not None:
-        return finished
     frame = read_inputs(spark, plan)
     stats, mix, on_null = count_decisions(plan, frame)
     stats.check(plan.output)

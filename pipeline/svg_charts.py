@@ -3,6 +3,7 @@
 Every bar is a `<rect class="bar">` with `data-series`, `data-label` and `data-count`, and a `<title>` that a
 browser shows on hover; readers (and tests) can take the numbers back from the page."""
 
+import math
 from dataclasses import dataclass
 from html import escape
 
@@ -29,6 +30,34 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
+def axis_ticks(low: float, high: float, log: bool, most: int = 7) -> list[tuple[float, str]]:
+    """(place from 0 to 1, text) of ticks at round values of an axis from `low` to `high`, at most `most`: steps
+    of 1, 2 or 5 times a power of ten; on a log axis (`low`, `high` the log10 of the values), the values 1, 2 and
+    5 times a power of ten, the powers of ten alone when those are too many, steps when there are not two."""
+    if high <= low:
+        return []
+    if not log:
+        return [((value - low) / (high - low), _number(value)) for value in _steps(low, high, most)]
+    for digits in ((1, 2, 5), (1,)):
+        values = [digit * 10.0**power for power in range(math.floor(low), math.ceil(high) + 1)
+                  for digit in digits if low - 1e-9 <= power + math.log10(digit) <= high + 1e-9]
+        if len(values) <= most:
+            break
+    if len(values) < 2:
+        values = _steps(10**low, 10**high, most)
+    values = values[:: math.ceil(len(values) / most)]
+    return [((math.log10(value) - low) / (high - low), _number(value)) for value in values]
+
+
+def _steps(low: float, high: float, most: int) -> list[float]:
+    """The multiples from `low` to `high` of the smallest step of 1, 2 or 5 times a power of ten that gives at
+    most `most` of them."""
+    rough = (high - low) / (most - 1)
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = next(factor * power for factor in (1, 2, 5, 10) if factor * power >= rough * (1 - 1e-9))
+    return [round(k * step, 12) for k in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
+
+
 def _legend(series: list[str], x: float, y: float) -> str:
     parts = []
     for index, name in enumerate(series):
@@ -51,10 +80,11 @@ def _bar(x: float, y: float, width: float, height: float, series: str, count: in
 
 
 def column_chart(title: str, labels: list[str], series: dict[str, list[int]], axis_label: str = "",
-                 ticks: list[str] | None = None, width: int = 460, height: int = 240) -> str:
+                 ticks: list[tuple[float, str]] | None = None, width: int = 460, height: int = 240) -> str:
     """Vertical bars, one group per label, one bar per series in the group (a histogram when labels are bins).
 
-    `ticks`: the text under each group (default: the labels), shown for about six groups."""
+    `ticks`: (place from 0 to 1 along the axis, text) under the bars (default: the labels of about six groups,
+    under their middle)."""
     left, right, top, bottom = 48, 10, 34, 42
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([1, *(count for counts in series.values() for count in counts)])
@@ -73,11 +103,14 @@ def column_chart(title: str, labels: list[str], series: dict[str, list[int]], ax
             h = plot_h * counts[index] / peak
             x = left + index * group + group * 0.05 + number * bar
             parts.append(_bar(x, top + plot_h - h, bar, h, name, counts[index], label))
-    ticks = ticks or labels
-    for index in range(0, len(labels), max(1, len(labels) // 6)):
-        x = left + (index + 0.5) * group
-        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 14}" {FONT} text-anchor="middle">'
-                     f"{escape(ticks[index])}</text>")
+    if ticks is None:
+        ticks = [((index + 0.5) / len(labels), labels[index])
+                 for index in range(0, len(labels), max(1, len(labels) // 6))]
+    for place, text in ticks:
+        x = left + place * plot_w
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + plot_h}" y2="{top + plot_h + 3}" stroke="#999"/>'
+                     f'<text class="tick" x="{x:.1f}" y="{top + plot_h + 14}" {FONT} text-anchor="middle">'
+                     f"{escape(text)}</text>")
     parts.append(f'<text x="{left + plot_w / 2}" y="{height - 6}" {FONT} text-anchor="middle">'
                  f"{escape(axis_label)}</text></svg>")
     return "".join(parts)

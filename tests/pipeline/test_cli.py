@@ -6,8 +6,10 @@ import json
 import socket
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
@@ -133,6 +135,27 @@ def test_a_finished_subset_rerun_prints_its_rules_in_recipe_order(deduplicated, 
     assert printed[1].out == printed[0].out
 
 
+def test_ingest_says_its_documents_languages_and_every_command_prints_paths_as_typed(
+        shared_data, deduplicated, tmp_path, monkeypatch, capsys):
+    """Relative to the current folder, as the user typed them: subset and report printed absolute paths."""
+    monkeypatch.chdir(tmp_path)
+    warc = str(shared_data / "cc/resiliparse-warcfile.warc.gz")
+    assert main(["ingest", warc, "--output", "docs", "--extractor", "resiliparse", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    kept = json.loads((tmp_path / "docs" / "_stats.json").read_text())["kept"]
+    languages = Counter(pq.read_table(tmp_path / "docs", columns=["language"]).column("language").to_pylist())
+    lang, count = languages.most_common(1)[0]
+    assert "\noutput: docs\n" in printed and f"\n{kept:,} documents in docs/ (Parquet)\n" in printed
+    assert f"\nlanguages: {lang} {count:,}" in printed
+    (tmp_path / "r.yaml").write_text(subset_recipe(deduplicated, Path("out/subset")))
+    assert main(["subset", "r.yaml"]) == 0
+    printed = capsys.readouterr()
+    assert "\noutput: out/subset\n" in printed.out and "\n[subset] done in " in printed.err  # progress: its own
+    assert main(["report", "./out/subset"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "report: out/subset/report.html\n" and "[report] done in " in printed.err
+
+
 def test_inputs_of_one_file_name_are_refused_and_one_file_is_read_once(shared_data, tmp_path, capsys):
     """Ids come from the file's name: two copies would give documents of the same ids."""
     warc = shared_data / "cc/whirlwind.warc.gz"
@@ -166,7 +189,8 @@ def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path,
         main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", master])
     assert refused.value.code == 2
     err = capsys.readouterr().err
-    assert f"argument --master: {master!r} is not a Spark master: local[*], local[N], spark://HOST:PORT" in err
+    assert f"curate signals: error: --master {master!r} is not a Spark master: local[*], local[N], spark://HOST:PORT" \
+        in err
     assert "Traceback" not in err and "Exception" not in err
 
 
@@ -295,11 +319,23 @@ def test_a_bad_input_fixed_in_place_is_read_on_the_rerun(spark, tmp_path):
     ("--extract-timeout", "-1", "-1 is not a number >= 0"),
     ("--retry-wait", "nan", "nan is not a number >= 0"),
 ])
-def test_numbers_out_of_range_are_refused_by_name(tmp_path, capsys, option, value, said):
+def test_numbers_out_of_range_are_refused_by_name_in_one_line(tmp_path, capsys, option, value, said):
     with pytest.raises(SystemExit) as refused:
         main(["ingest", str(tmp_path / "x.warc.gz"), "--output", str(tmp_path / "o"), option, value])
     assert refused.value.code == 2
-    assert f"curate ingest: error: argument {option}: {said}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"curate ingest: error: {option} {said}") and err.endswith("(see curate ingest --help)\n")
+    assert err.count("\n") == 1  # not the usage block of every option
+
+
+def test_an_unknown_command_or_option_is_said_in_one_line(capsys):
+    for argv, said in ((["ingst"], "curate: error: command: invalid choice: 'ingst'"),
+                       (["subset", "r.yaml", "--bogus"], "curate: error: unrecognized arguments: --bogus")):
+        with pytest.raises(SystemExit) as refused:
+            main(argv)
+        assert refused.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(said) and err.count("\n") == 1
 
 
 def test_version_is_the_installed_distributions(capsys):

@@ -1,8 +1,13 @@
-"""Progress lines count committed units and units still running."""
+"""Progress lines count committed units and units still running, or the Spark tasks of a one-query job."""
+
+import re
+import time
+
+import pytest
 
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
-from pipeline.progress import UnitProgress, reporting
+from pipeline.progress import TaskProgress, UnitProgress, reporting
 
 
 def test_progress_counts_committed_and_running_units(tmp_path, capsys):
@@ -29,3 +34,17 @@ def test_a_unit_counts_as_running_from_its_start(tmp_path, capsys):
         next(tables)  # the unit's first batch is out; no report is due for an hour
         progress.report()
     assert "[ingest] files 0/2 (1 running)  records read 0" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_one_query_job_reports_its_spark_tasks_while_it_runs(spark, capsys):
+    def slow(row):
+        time.sleep(1.5)
+        return row
+
+    with TaskProgress(spark, "subset", interval=0.3):
+        spark.sparkContext.parallelize(range(4), 4).map(slow).collect()
+    lines = capsys.readouterr().err.splitlines()
+    assert any(re.fullmatch(r"\[subset\] Spark tasks [0-3]/4 \([12] running\)  elapsed \d+s  ETA of this step "
+                            r"(-|\d\d:\d\d:\d\d)", line) for line in lines), lines
+    assert re.fullmatch(r"\[subset\] done in \d+s", lines[-1])

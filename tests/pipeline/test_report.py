@@ -1,6 +1,8 @@
 """`curate report` of a real subset, rendered by headless Chromium: the charts are there and say what happened."""
 
 import json
+import math
+import re
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -155,6 +157,16 @@ def test_report_refuses_a_folder_that_is_not_a_subset(parity_signals, capsys):
     assert "holds the output of `curate signals`, not of `curate subset`" in capsys.readouterr().err
 
 
+def test_report_on_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
+    from pipeline.cli import main
+
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err == f"curate report: error: no such folder: {tmp_path / 'nope'}\n"
+    assert main(["report", str(tmp_path / "empty")]) == 2
+    assert "is not a `curate subset` output (no _job.json)" in capsys.readouterr().err
+
+
 def test_report_on_an_unfinished_subset_says_what_is_missing(tmp_path, capsys):
     from pipeline.cli import main
     from pipeline.commit import OutputDir
@@ -163,6 +175,35 @@ def test_report_on_an_unfinished_subset_says_what_is_missing(tmp_path, capsys):
     assert main(["report", str(tmp_path / "killed")]) == 2
     assert "is not a complete `curate subset` output (no _SUCCESS: the job has not finished; rerun it)" \
         in capsys.readouterr().err
+
+
+def round_value(text: str) -> bool:
+    """1, 2 or 5 times a power of ten (`20`, `0.5`, `1,000`)."""
+    return re.fullmatch(r"0\.0*[125]|[125]0*", text.replace(",", "")) is not None
+
+
+def test_ticks_on_the_log_scale_fall_on_1_2_5_and_steps_on_round_values(report):
+    page = report.read_text()
+    chart = re.search(r'<svg[^>]*aria-label="Words per document".*?</svg>', page).group(0)
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]*)</text>', chart)
+    assert len(ticks) >= 2 and all(round_value(tick) for tick in ticks), ticks
+
+
+@pytest.mark.parametrize(("low", "high", "log", "said"), [
+    (math.log10(8), math.log10(46), True, ["10", "20"]),  # the report's 8, 16.3, 33.1 before
+    (math.log10(8), math.log10(50_000), True, ["10", "100", "1,000", "10,000"]),
+    (math.log10(120), math.log10(190), True, ["120", "140", "160", "180"]),  # no 1-2-5 value inside
+    (0.0123, 0.4567, False, ["0.1", "0.2", "0.3", "0.4"]),
+    (0, 1, False, ["0", "0.2", "0.4", "0.6", "0.8", "1"]),
+])
+def test_axis_ticks_are_round_values_at_their_place(low, high, log, said):
+    from pipeline.svg_charts import axis_ticks
+
+    ticks = axis_ticks(low, high, log)
+    assert [text for _, text in ticks] == said
+    for place, text in ticks:
+        value = float(text.replace(",", ""))
+        assert place == pytest.approx(((math.log10(value) if log else value) - low) / (high - low))
 
 
 def test_a_long_rule_name_is_shortened_in_its_row_and_whole_in_the_bar_tooltip():

@@ -452,6 +452,19 @@ def test_a_rule_that_keeps_nulls_or_reads_values_is_not_warned_of(deduplicated, 
     assert plan_subset(parse_recipe(recipe_text(inputs, tmp_path / "out", rules), "t.yaml")).warnings == []
 
 
+def test_the_null_column_hint_says_what_the_signals_job_upstream_was_given(parity_signals, shared_data, tmp_path):
+    """--artifacts was given: the hint names the folder and the files it lacked (it blamed a missing --artifacts),
+    and for CCNet's signals where the models come from (recipes/rpv2-example.yaml removes everything without)."""
+    rules = {"head_middle": "ccnet_bucket IN (0, 1)"}
+    warnings = plan_subset(parse_recipe(recipe_text(parity_signals, tmp_path / "out", rules), "t.yaml")).warnings
+    missing = json.loads((parity_signals / "_stats.json").read_text())["missing_artifacts"]
+    assert "lm/" in missing and len(missing) > 1  # the others are not named: they leave other columns null
+    assert len(warnings) == 1 and warnings[0].startswith("filters.head_middle: `ccnet_bucket` is null in every ")
+    assert f"`curate signals` ran with --artifacts {shared_data / 'artifacts'}, which lacks the file" in warnings[0]
+    assert "(missing: lm/);" in warnings[0] and "without --artifacts" not in warnings[0]
+    assert "http://dl.fbaipublicfiles.com/cc_net/lm/{lang}.arpa.bin" in warnings[0]
+
+
 def test_a_glob_of_a_curate_outputs_files_is_checked_as_the_folder_is(deduplicated, tmp_path):
     import shutil
 

@@ -240,8 +240,8 @@ def test_report_refuses_a_recipe_with_aliases_in_its_job_record(tmp_path, capsys
     (tmp_path / "_job.json").write_text(json.dumps({"stage": "subset", "inputs": [], "recipe": laughs()}))
     (tmp_path / "_SUCCESS").write_text("")
     assert main(["report", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == f"curate report: error: {tmp_path / '_job.json'}:11: &a: anchors and " \
-        "aliases are not read (a few lines of them can expand to gigabytes); write the value out\n"
+    assert capsys.readouterr().err == f"curate report: error: {tmp_path / '_job.json'} (its recipe):11: &a: " \
+        "anchors and aliases are not read (a few lines of them can expand to gigabytes); write the value out\n"
 
 
 @pytest.mark.parametrize(("value", "refused"), [
