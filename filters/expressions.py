@@ -7,7 +7,7 @@ functions of FUNCTIONS. A rule never reaches Spark's SQL parser, so nothing outs
 import difflib
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 # name -> (least, most) number of arguments; `most` None means any number
@@ -19,6 +19,10 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 }
 KEYWORDS = {"and", "or", "not", "between", "in", "is", "null", "true", "false", "like"}
 COMPARISONS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+# How deep a rule may nest (parentheses, NOT, minus signs, function calls, operators; a chain of ANDs or ORs counts
+# as log2 of its length): parsing, checking and Spark's planner recurse once or more per level, and Spark's
+# overflowed its stack at 300 levels.
+MAX_DEPTH = 50
 
 
 class RuleError(ValueError):
@@ -114,11 +118,13 @@ def _tokens(rule: str) -> list[_Token]:
 
 
 class _Parser:
-    """Recursive descent, loosest binding first: OR, AND, NOT, predicates, + -, * / %, unary minus."""
+    """Recursive descent, loosest binding first: OR, AND, NOT, predicates, + -, * / %, unary minus. Chains of
+    terms are loops; only nesting recurses, and it is refused past MAX_DEPTH levels."""
 
     def __init__(self, rule: str):
         self.tokens = _tokens(rule)
         self.index = 0
+        self.depth = 0
 
     @property
     def token(self) -> _Token:
@@ -143,6 +149,16 @@ class _Parser:
         found = self.token.text or "the end of the rule"
         return RuleError(f"{message} at position {self.token.position + 1} (found {found!r})")
 
+    def nested(self, inner: Callable[[], Node]) -> Node:
+        """`inner()` one level deeper than the token just taken opened, refused past MAX_DEPTH (before Python's
+        recursion limit is reached)."""
+        if self.depth == MAX_DEPTH:
+            raise RuleError(_too_deep(f" at position {self.tokens[self.index - 1].position + 1}"))
+        self.depth += 1
+        node = inner()
+        self.depth -= 1
+        return node
+
     def parse(self) -> Node:
         node = self.disjunction()
         if self.token.kind != "end":
@@ -150,20 +166,20 @@ class _Parser:
         return node
 
     def disjunction(self) -> Node:
-        node = self.conjunction()
+        terms = [self.conjunction()]
         while self.accept("keyword", "or"):
-            node = Binary("or", node, self.conjunction())
-        return node
+            terms.append(self.conjunction())
+        return _balanced("or", terms)
 
     def conjunction(self) -> Node:
-        node = self.negation()
+        terms = [self.negation()]
         while self.accept("keyword", "and"):
-            node = Binary("and", node, self.negation())
-        return node
+            terms.append(self.negation())
+        return _balanced("and", terms)
 
     def negation(self) -> Node:
         if self.accept("keyword", "not"):
-            return Unary("not", self.negation())
+            return Unary("not", self.nested(self.negation))
         return self.predicate()
 
     def predicate(self) -> Node:
@@ -217,7 +233,7 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.accept("op", "-"):
-            return Unary("-", self.unary())
+            return Unary("-", self.nested(self.unary))
         return self.primary()
 
     def primary(self) -> Node:
@@ -233,12 +249,12 @@ class _Parser:
         if self.accept("op", "("):
             if self.token.kind == "name" and self.token.text.lower() == "select":
                 raise self.error("subqueries are not allowed")
-            node = self.disjunction()
+            node = self.nested(self.disjunction)
             self.expect("op", ")")
             return node
         if self.accept("name"):
             if self.accept("op", "("):
-                return Call(token.text.lower(), self.arguments())
+                return Call(token.text.lower(), self.nested(self.arguments))
             if token.text.lower() == "select":
                 raise RuleError("subqueries are not allowed: a rule is an expression over one document's columns")
             return Column(token.text)
@@ -254,9 +270,35 @@ class _Parser:
         return tuple(args)
 
 
+def _balanced(op: str, terms: list) -> Node:
+    """`a op b op c ...` as a tree of depth log2 of the terms, in their order: AND and OR are associative (with
+    SQL's NULL too), and a chain of 300 ORs as a left-deep tree overflowed Spark's stack."""
+    while len(terms) > 1:
+        terms = [Binary(op, *terms[i:i + 2]) if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+    return terms[0]
+
+
+def _too_deep(where: str = "") -> str:
+    return (f"the rule nests more than {MAX_DEPTH} levels deep{where} (parentheses, NOT, minus signs, function calls, "
+            "operators); split it into several rules, which must all be true")
+
+
+def depth(node: Node) -> int:
+    """The levels of the tree, counted without recursion (a chain of arithmetic can be as long as the rule)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(item))
+    return deepest
+
+
 def parse(rule: str) -> Node:
-    """The tree of one rule; RuleError says where it stops making sense."""
-    return _Parser(rule).parse()
+    """The tree of one rule; RuleError says where it stops making sense, or that it nests too deep."""
+    node = _Parser(rule).parse()
+    if depth(node) > MAX_DEPTH:
+        raise RuleError(_too_deep())
+    return node
 
 
 def children(node: Node) -> tuple:

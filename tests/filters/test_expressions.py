@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from filters.expressions import RuleError, compile_rule, evaluate
+from filters.expressions import MAX_DEPTH, RuleError, compile_rule, depth, evaluate
 
 COLUMNS = {"rps_doc_word_count", "rps_doc_frac_chars_top_2gram", "language", "url", "ccnet_perplexity",
            "rps_lines_num_words"}
@@ -171,3 +171,34 @@ def test_a_like_pattern_is_a_quoted_string():
     with pytest.raises(RuleError, match="LIKE takes a quoted pattern at position 15 .found 'url'."):
         compile_rule("language LIKE url", KINDS)
 
+
+def test_long_chains_of_and_or_are_balanced_and_keep_their_meaning():
+    terms = [f"rps_doc_word_count = {n}" for n in range(1_200)]
+    node = compile_rule(" OR ".join(terms), KINDS)
+    assert depth(node) == 13  # 1 + log2(1,200) rounded up + the comparison's two levels
+    assert [evaluate(node, {"rps_doc_word_count": n}) for n in (0, 599, 1_199, 1_200, None)] == [
+        True, True, True, False, None]
+    node = compile_rule(" AND ".join(f"rps_doc_word_count != {n}" for n in range(1_200)), KINDS)
+    assert [evaluate(node, {"rps_doc_word_count": n}) for n in (0, 1_200)] == [False, True]
+
+
+@pytest.mark.parametrize("rule", [
+    "(" * 2_000 + "rps_doc_word_count > 1" + ")" * 2_000,
+    "NOT " * 2_000 + "rps_doc_word_count > 1",
+    "-" * 2_000 + "rps_doc_word_count > 1",
+    "abs(" * 2_000 + "rps_doc_word_count" + ")" * 2_000 + " > 1",
+    " - ".join(["rps_doc_word_count"] * 1_200) + " > 1",
+    "NOT " * MAX_DEPTH + "rps_doc_word_count > 1",
+])
+def test_nesting_deeper_than_the_limit_is_refused_by_name(rule):
+    with pytest.raises(RuleError, match=f"the rule nests more than {MAX_DEPTH} levels deep"):
+        compile_rule(rule, KINDS)
+
+
+@pytest.mark.parametrize("rule", [
+    "(" * MAX_DEPTH + "rps_doc_word_count > 1" + ")" * MAX_DEPTH,
+    "NOT " * (MAX_DEPTH - 2) + "rps_doc_word_count > 1",
+    "abs(" * (MAX_DEPTH - 2) + "rps_doc_word_count" + ")" * (MAX_DEPTH - 2) + " > 1",
+])
+def test_nesting_up_to_the_limit_is_a_rule(rule):
+    assert evaluate(compile_rule(rule, KINDS), {"rps_doc_word_count": 3}) is True
