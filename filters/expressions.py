@@ -6,7 +6,8 @@ functions of FUNCTIONS. A rule never reaches Spark's SQL parser, so nothing outs
 
 import difflib
 import re
-from collections.abc import Mapping
+import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 # name -> (least, most) number of arguments; `most` None means any number
@@ -18,6 +19,10 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 }
 KEYWORDS = {"and", "or", "not", "between", "in", "is", "null", "true", "false", "like"}
 COMPARISONS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+# How deep a rule may nest (parentheses, NOT, minus signs, function calls, operators; a chain of ANDs or ORs counts
+# as log2 of its length): parsing, checking and Spark's planner recurse once or more per level, and Spark's
+# overflowed its stack at 300 levels.
+MAX_DEPTH = 50
 
 
 class RuleError(ValueError):
@@ -113,11 +118,13 @@ def _tokens(rule: str) -> list[_Token]:
 
 
 class _Parser:
-    """Recursive descent, loosest binding first: OR, AND, NOT, predicates, + -, * / %, unary minus."""
+    """Recursive descent, loosest binding first: OR, AND, NOT, predicates, + -, * / %, unary minus. Chains of
+    terms are loops; only nesting recurses, and it is refused past MAX_DEPTH levels."""
 
     def __init__(self, rule: str):
         self.tokens = _tokens(rule)
         self.index = 0
+        self.depth = 0
 
     @property
     def token(self) -> _Token:
@@ -142,6 +149,16 @@ class _Parser:
         found = self.token.text or "the end of the rule"
         return RuleError(f"{message} at position {self.token.position + 1} (found {found!r})")
 
+    def nested(self, inner: Callable[[], Node]) -> Node:
+        """`inner()` one level deeper than the token just taken opened, refused past MAX_DEPTH (before Python's
+        recursion limit is reached)."""
+        if self.depth == MAX_DEPTH:
+            raise RuleError(_too_deep(f" at position {self.tokens[self.index - 1].position + 1}"))
+        self.depth += 1
+        node = inner()
+        self.depth -= 1
+        return node
+
     def parse(self) -> Node:
         node = self.disjunction()
         if self.token.kind != "end":
@@ -149,20 +166,20 @@ class _Parser:
         return node
 
     def disjunction(self) -> Node:
-        node = self.conjunction()
+        terms = [self.conjunction()]
         while self.accept("keyword", "or"):
-            node = Binary("or", node, self.conjunction())
-        return node
+            terms.append(self.conjunction())
+        return _balanced("or", terms)
 
     def conjunction(self) -> Node:
-        node = self.negation()
+        terms = [self.negation()]
         while self.accept("keyword", "and"):
-            node = Binary("and", node, self.negation())
-        return node
+            terms.append(self.negation())
+        return _balanced("and", terms)
 
     def negation(self) -> Node:
         if self.accept("keyword", "not"):
-            return Unary("not", self.negation())
+            return Unary("not", self.nested(self.negation))
         return self.predicate()
 
     def predicate(self) -> Node:
@@ -186,12 +203,21 @@ class _Parser:
             self.expect("op", ")")
             return In(left, tuple(options), negated)
         if self.accept("keyword", "like"):
-            pattern = self.sum()
-            node = Binary("like", left, pattern)
+            node = Binary("like", left, self.like_pattern())
             return Unary("not", node) if negated else node
         if negated:
             raise self.error("expected BETWEEN, IN or LIKE after NOT")
         return left
+
+    def like_pattern(self) -> Literal:
+        if self.token.kind != "string":
+            raise self.error("LIKE takes a quoted pattern")
+        pattern = self.primary()
+        try:
+            _like_pieces(pattern.value)
+        except RuleError as exc:
+            raise RuleError(f"{exc} at position {self.tokens[self.index - 1].position + 1}") from None
+        return pattern
 
     def sum(self) -> Node:
         node = self.product()
@@ -207,7 +233,7 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.accept("op", "-"):
-            return Unary("-", self.unary())
+            return Unary("-", self.nested(self.unary))
         return self.primary()
 
     def primary(self) -> Node:
@@ -223,12 +249,12 @@ class _Parser:
         if self.accept("op", "("):
             if self.token.kind == "name" and self.token.text.lower() == "select":
                 raise self.error("subqueries are not allowed")
-            node = self.disjunction()
+            node = self.nested(self.disjunction)
             self.expect("op", ")")
             return node
         if self.accept("name"):
             if self.accept("op", "("):
-                return Call(token.text.lower(), self.arguments())
+                return Call(token.text.lower(), self.nested(self.arguments))
             if token.text.lower() == "select":
                 raise RuleError("subqueries are not allowed: a rule is an expression over one document's columns")
             return Column(token.text)
@@ -244,9 +270,35 @@ class _Parser:
         return tuple(args)
 
 
+def _balanced(op: str, terms: list) -> Node:
+    """`a op b op c ...` as a tree of depth log2 of the terms, in their order: AND and OR are associative (with
+    SQL's NULL too), and a chain of 300 ORs as a left-deep tree overflowed Spark's stack."""
+    while len(terms) > 1:
+        terms = [Binary(op, *terms[i:i + 2]) if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+    return terms[0]
+
+
+def _too_deep(where: str = "") -> str:
+    return (f"the rule nests more than {MAX_DEPTH} levels deep{where} (parentheses, NOT, minus signs, function calls, "
+            "operators); split it into several rules, which must all be true")
+
+
+def depth(node: Node) -> int:
+    """The levels of the tree, counted without recursion (a chain of arithmetic can be as long as the rule)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(item))
+    return deepest
+
+
 def parse(rule: str) -> Node:
-    """The tree of one rule; RuleError says where it stops making sense."""
-    return _Parser(rule).parse()
+    """The tree of one rule; RuleError says where it stops making sense, or that it nests too deep."""
+    node = _Parser(rule).parse()
+    if depth(node) > MAX_DEPTH:
+        raise RuleError(_too_deep())
+    return node
 
 
 def children(node: Node) -> tuple:
@@ -519,7 +571,7 @@ def _binary(op: str, left, right):
         case ">=":
             return left >= right
         case "like":
-            return re.fullmatch(_like_pattern(right), left, re.DOTALL) is not None
+            return re.match(like_regex(right), left) is not None
     raise TypeError(op)
 
 
@@ -529,8 +581,48 @@ def _remainder(left, right):
     return -result if left < 0 else result
 
 
-def _like_pattern(pattern: str) -> str:
-    return "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+def like_regex(pattern: str) -> str:
+    """A LIKE pattern as a regular expression that Python's `re` and Java's (Spark's `rlike`) read alike, matched
+    in time linear in the text (times the pattern's length).
+
+    The pieces between `%` are found greedily left to right, each from the end of the one before: the leftmost
+    match of each piece leaves the most text to the pieces after it, so this decides LIKE exactly. Each search is
+    an atomic group, which is never re-entered: a plain `.*a.*b.*c` (Spark's own LIKE) backtracks through every
+    combination of positions (7.8 s on a 120,000-character page for `%lorem%ipsum%dolor%`, issue 15). The first
+    piece is anchored at the start (`\\A`), the last at the end (`(?!.)`: `$` and `\\Z` differ between the two)."""
+    first, *rest = _like_pieces(pattern)
+    if not rest:
+        return rf"(?s)\A{first}(?!.)"
+    *middle, last = rest
+    found = "".join(f"(?>.*?{piece})" for piece in middle if piece)
+    return rf"(?s)\A{first}{found}" + (f".*{last}(?!.)" if last else "")
+
+
+def _like_pieces(pattern: str) -> list[str]:
+    """The regular expressions of the pattern's pieces between `%`: `_` any one character, a backslash before `%`,
+    `_` or a backslash that character itself (as in Spark SQL); RuleError for a backslash before anything else."""
+    pieces, piece, chars = [], "", iter(pattern)
+    for char in chars:
+        if char == "%":
+            pieces.append(piece)
+            piece = ""
+        elif char == "_":
+            piece += "."
+        elif char == "\\":
+            escaped = next(chars, "")
+            if escaped not in ("%", "_", "\\"):
+                raise RuleError(f"LIKE pattern {pattern!r}: a backslash escapes only %, _ or a backslash "
+                                "(write \\\\ for a backslash itself)")
+            piece += _literal(escaped)
+        else:
+            piece += _literal(char)
+    return [*pieces, piece]
+
+
+def _literal(char: str) -> str:
+    """One character as a regular expression: ASCII punctuation escaped (literal so in Python and Java alike),
+    anything else as itself."""
+    return "\\" + char if char in string.punctuation else char
 
 
 def _call(function: str, args: list):

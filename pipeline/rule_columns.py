@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import functions as F
 
-from filters.expressions import Between, Binary, Call, Column, In, IsNull, Literal, Node, Unary
+from filters.expressions import Between, Binary, Call, Column, In, IsNull, Literal, Node, Unary, like_regex
 
 _ARITHMETIC = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__"}
 _COMPARE = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
@@ -47,7 +47,8 @@ def _build(node: Node, resolve: Callable[[str], SparkColumn]) -> SparkColumn:
         case Binary(op="/", left=left, right=right):
             return F.try_divide(_build(left, resolve), _build(right, resolve))
         case Binary(op="like", left=left, right=right):
-            return _build(left, resolve).like(_literal_text(right))
+            # not Spark's LIKE, which backtracks without bound on a long text (like_regex says why and how)
+            return _build(left, resolve).rlike(like_regex(_literal_text(right)))
         case Binary(op=op, left=left, right=right) if op in _ARITHMETIC:
             return getattr(_double(_build(left, resolve)), _ARITHMETIC[op])(_double(_build(right, resolve)))
         case Binary(op=op, left=left, right=right):

@@ -1,8 +1,13 @@
 """Rule expressions: what a recipe author writes, what it keeps, and what is refused by name."""
 
-import pytest
+import itertools
+import operator
 
-from filters.expressions import RuleError, compile_rule, evaluate
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filters.expressions import MAX_DEPTH, RuleError, compile_rule, depth, evaluate
 
 COLUMNS = {"rps_doc_word_count", "rps_doc_frac_chars_top_2gram", "language", "url", "ccnet_perplexity",
            "rps_lines_num_words"}
@@ -99,3 +104,101 @@ def test_well_typed_rules_pass_the_type_check():
                  "lower(language) LIKE 'e%' AND url IS NOT NULL", "meta IS NULL",
                  "greatest(rps_doc_word_count, 2) < 5 OR language IN ('en', NULL)"):
         compile_rule(rule, KINDS)
+
+
+def like_reference(pattern: str, text: str) -> bool:
+    """LIKE by its definition, a table of which pattern prefixes match which text prefixes: no regular expression."""
+    items, chars = [], iter(pattern)
+    for char in chars:
+        items.append(("literal", next(chars)) if char == "\\" else ("any",) if char == "%" else
+                     ("one",) if char == "_" else ("literal", char))
+    matched = [True] + [False] * len(text)  # pattern prefix so far against each text prefix
+    for item in items:
+        if item == ("any",):
+            matched = list(itertools.accumulate(matched, operator.or_))
+        else:
+            matched = [False] + [matched[i] and (item == ("one",) or text[i] == item[1]) for i in range(len(text))]
+    return matched[-1]
+
+
+def like(pattern: str, text: str | None) -> bool | None:
+    quoted = pattern.replace("'", "''")
+    return evaluate(compile_rule(f"t LIKE '{quoted}'", {"t"}), {"t": text})
+
+
+PATTERN_PARTS = ["a", "b", "ab", "%", "%", "_", "\\%", "\\_", "\\\\", ".", "*", "(", "'", "\n", "😀", "é"]
+TEXTS = st.text("ab%_\\.*('\n😀é", max_size=6)
+
+
+def instance(parts: list[str], data) -> str:
+    """A text the pattern of these parts matches: each wildcard drawn, each literal as itself."""
+    return "".join(data.draw(TEXTS) if part == "%" else data.draw(st.sampled_from("ab%_😀\n")) if part == "_"
+                   else part.removeprefix("\\") for part in parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PATTERN_PARTS), max_size=8), st.data())
+def test_like_is_what_its_definition_says(parts, data):
+    pattern = "".join(parts)
+    # a text drawn from the pattern, then one cut, extended or changed, so that as many match as do not
+    text = data.draw(st.one_of(TEXTS, st.builds(str.__add__, st.just(instance(parts, data)), TEXTS)))
+    if data.draw(st.booleans()) and text:
+        cut = data.draw(st.integers(0, len(text) - 1))
+        text = text[:cut] + text[cut + 1:]
+    assert like(pattern, text) is like_reference(pattern, text)
+    assert like(pattern, instance(parts, data)) is True
+    assert like(pattern, None) is None
+
+
+def test_like_on_a_long_hostile_text_is_decided_by_the_leftmost_matches():
+    page = "lorem " * 20_000  # 120,000 characters: Spark's own LIKE backtracked 7.8 s on it
+    assert like("%lorem%ipsum%dolor%", page) is False
+    assert like("%lorem%ipsum%dolor%", page + "ipsum dolor") is True
+    assert like("lorem%_orem %", page) is True and like("%m _", page) is False
+
+
+@pytest.mark.parametrize(("pattern", "refused"), [
+    ("C:\\temp%", "LIKE pattern 'C:\\\\temp%': a backslash escapes only %, _ or a backslash"),
+    ("100\\", "a backslash escapes only %, _ or a backslash (write \\\\ for a backslash itself) at position 8"),
+])
+def test_a_backslash_before_anything_but_a_wildcard_or_itself_is_refused(pattern, refused):
+    with pytest.raises(RuleError) as caught:
+        like(pattern, "x")
+    assert refused in str(caught.value)
+
+
+def test_a_like_pattern_is_a_quoted_string():
+    with pytest.raises(RuleError, match="LIKE takes a quoted pattern at position 15 .found 'url'."):
+        compile_rule("language LIKE url", KINDS)
+
+
+def test_long_chains_of_and_or_are_balanced_and_keep_their_meaning():
+    terms = [f"rps_doc_word_count = {n}" for n in range(1_200)]
+    node = compile_rule(" OR ".join(terms), KINDS)
+    assert depth(node) == 13  # 1 + log2(1,200) rounded up + the comparison's two levels
+    assert [evaluate(node, {"rps_doc_word_count": n}) for n in (0, 599, 1_199, 1_200, None)] == [
+        True, True, True, False, None]
+    node = compile_rule(" AND ".join(f"rps_doc_word_count != {n}" for n in range(1_200)), KINDS)
+    assert [evaluate(node, {"rps_doc_word_count": n}) for n in (0, 1_200)] == [False, True]
+
+
+@pytest.mark.parametrize("rule", [
+    "(" * 2_000 + "rps_doc_word_count > 1" + ")" * 2_000,
+    "NOT " * 2_000 + "rps_doc_word_count > 1",
+    "-" * 2_000 + "rps_doc_word_count > 1",
+    "abs(" * 2_000 + "rps_doc_word_count" + ")" * 2_000 + " > 1",
+    " - ".join(["rps_doc_word_count"] * 1_200) + " > 1",
+    "NOT " * MAX_DEPTH + "rps_doc_word_count > 1",
+])
+def test_nesting_deeper_than_the_limit_is_refused_by_name(rule):
+    with pytest.raises(RuleError, match=f"the rule nests more than {MAX_DEPTH} levels deep"):
+        compile_rule(rule, KINDS)
+
+
+@pytest.mark.parametrize("rule", [
+    "(" * MAX_DEPTH + "rps_doc_word_count > 1" + ")" * MAX_DEPTH,
+    "NOT " * (MAX_DEPTH - 2) + "rps_doc_word_count > 1",
+    "abs(" * (MAX_DEPTH - 2) + "rps_doc_word_count" + ")" * (MAX_DEPTH - 2) + " > 1",
+])
+def test_nesting_up_to_the_limit_is_a_rule(rule):
+    assert evaluate(compile_rule(rule, KINDS), {"rps_doc_word_count": 3}) is True
