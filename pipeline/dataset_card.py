@@ -5,6 +5,7 @@ Everything in it that comes from a recipe or the data (names, descriptions, lang
 card is published, and a recipe or a web page must not write Markdown or HTML into it."""
 
 import json
+import os
 import posixpath
 import re
 
@@ -13,7 +14,8 @@ import yaml
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.inputs import output_root
-from pipeline.remote import is_local
+from pipeline.messages import shown
+from pipeline.remote import is_local, local_path
 from pipeline.subset import FIRST_FAILED, kept_size, null_notes
 from recipes.schema import LANGUAGE_CODE
 
@@ -127,6 +129,12 @@ def provenance(inputs: list[str]) -> list[str]:
     return [head, "", *lines]
 
 
+def shown_path(location: str) -> str:
+    """A location as the card names it: a local one relative to the folder curate runs in, as a user types it
+    (the card is published: it names no home folder of this machine); a remote one as it is."""
+    return os.path.relpath(local_path(location)) if is_local(location) else location
+
+
 def _upstream(files: list[str], depth: int, seen: set[str], crawls: set[str]) -> list[str]:
     """The list lines for the curate outputs `files` lie in, each followed by its own inputs', and a line for the
     files that lie in none (read as they are: nothing recorded further up)."""
@@ -135,20 +143,19 @@ def _upstream(files: list[str], depth: int, seen: set[str], crawls: set[str]) ->
     lines, indent = [], "  " * depth
     for root in sorted({root for root in roots.values() if root}):
         if root in seen:
-            lines.append(f"{indent}- {code(root)}, above")
+            lines.append(f"{indent}- {code(shown_path(root))}, above")
             continue
         seen.add(root)
         job = OutputDir(root).job() or {}
         stats = OutputDir(root).read_json("_stats.json") if OutputDir(root).complete else {}
         said = "; ".join(part for part in (_options(job), _books(stats)) if part)
-        lines.append(f"{indent}- {code('curate ' + str(job.get('stage')))} in {code(root)}" + (f": {said}" if said
-                                                                                               else ""))
+        stage = code(f"curate {job.get('stage')}")
+        lines.append(f"{indent}- {stage} in {code(shown_path(root))}" + (f": {said}" if said else ""))
         lines += _upstream([str(item) for item in job.get("inputs", [])], depth + 1, seen, crawls)
     loose = [file for file, root in roots.items() if root is None]
     crawls.update(match for file in loose for match in CRAWL_ID.findall(file))
     if loose:
-        named = ", ".join(code(file) for file in loose[:3]) + (f" and {len(loose) - 3:,} more" if len(loose) > 3
-                                                               else "")
+        named = shown([code(shown_path(file)) for file in loose])
         lines.append(f"{indent}- {len(loose):,} input file{'s' if len(loose) > 1 else ''} made by no curate job: "
                      f"{named}")
     return lines

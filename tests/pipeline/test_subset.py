@@ -665,9 +665,10 @@ def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spar
     assert "dedup" in json.loads((out / "_stats.json").read_text())["dropped"]  # built-in recipes drop duplicates
     provenance = card.split("## Provenance\n")[1].split("\n## ")[0]
     dedup_stats = json.loads((marked / "_stats.json").read_text())
-    assert (f"- `curate dedup` in `{marked}`: mode \"exact\", prefer \"newest\"; {dedup_stats['read']:,} read, "
-            f"{dedup_stats['kept']:,} kept, {dedup_stats['duplicates']:,} marked as duplicates") in provenance
-    assert f"\n  - `curate signals` in `{signals}`: artifacts " in provenance
+    assert (f"- `curate dedup` in `{os.path.relpath(marked)}`: mode \"exact\", prefer \"newest\"; "
+            f"{dedup_stats['read']:,} read, {dedup_stats['kept']:,} kept, {dedup_stats['duplicates']:,} marked as "
+            "duplicates") in provenance
+    assert f"\n  - `curate signals` in `{os.path.relpath(signals)}`: artifacts " in provenance
     assert "\n    - 1 input file made by no curate job: `" in provenance and "public.jsonl`" in provenance
     assert "## License\n\n`license: other`: curate gives the documents no licence of its own" in card
 
@@ -687,6 +688,6 @@ def test_provenance_names_the_crawls_of_the_warcs_upstream(tmp_path):
         (folder / "part-a.parquet").write_bytes(b"")
     lines = provenance([str(signals_out / "part-a.parquet")])
     assert lines[0] == "Crawls: CC-MAIN-2023-50, CC-MAIN-2024-10."
-    assert lines[2:4] == [f"- `curate signals` in `{signals_out}`: artifacts null, export null",
-                          f"  - `curate ingest` in `{ingest}`: extractor \"resiliparse\""]
+    assert lines[2:4] == [f"- `curate signals` in `{os.path.relpath(signals_out)}`: artifacts null, export null",
+                          f"  - `curate ingest` in `{os.path.relpath(ingest)}`: extractor \"resiliparse\""]
     assert lines[4].startswith("    - 3 input files made by no curate job: `https://data.commoncrawl.org/crawl-data/")
