@@ -40,6 +40,7 @@ from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.signals_stage import DOCUMENT_SUFFIXES, is_parquet, open_documents
 from pipeline.units import absolute_output, finished_stats
 from recipes.loader import LoadedRecipe, RecipeError
+from recipes.schema import Dedup
 
 Blame = Callable[[str], RecipeError]  # a message -> the error naming where it comes from (recipe line or flag)
 LINE_PREFIX = "rps_lines_"  # the line-level signals: one value per line of `line_spans` (docs/signals.md)
@@ -68,7 +69,9 @@ class SubsetPlan:
     line_rules: list[tuple[str, Node]]
     columns: list[str]  # written to the shards
     output: str
-    warnings: list[str]  # rules that read a column null in every document (`filters.NAME: message`)
+    warnings: list[str]  # said before the work and in the card (`filters.NAME: message`, `dedup: message`)
+    given_inputs: list[str] | None = None  # --input and --output, for the card's recipe as run
+    given_output: str | None = None
 
 
 def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[str] | None = None) -> SubsetPlan:
@@ -114,7 +117,7 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
                 raise loaded.error(("line_filters", name), f"{other[0]!r} is {what}; a line filter tests each line "
                                    f"by the line-level list columns ({LINE_PREFIX}*, one value per line of line_spans)")
             line_rules.append((name, _compile(loaded, ("line_filters", name), rule, line_kinds)))
-    if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) and "is_duplicate" not in names:
+    if recipe.dedup.mode and "is_duplicate" not in names:
         raise loaded.error(("dedup",), "the inputs have no `is_duplicate` column: run `curate dedup` on them first")
     folders = output_roots(files)  # the curate outputs a glob's or a named file's documents lie in
     _check_dedup_mode(loaded, [*locations, *folders])
@@ -126,8 +129,10 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
     _check_apart(output_error, [*locations, *files, *folders], target)
-    warnings = _null_warnings(footers, rules, line_rules, kinds, signals_runs(folders))
-    return SubsetPlan(loaded, files, format_, footers, schema, rules, line_rules, columns, target, warnings)
+    warnings = _dedup_warnings(loaded, names, rules, line_rules) + _null_warnings(footers, rules, line_rules, kinds,
+                                                                                  signals_runs(folders))
+    return SubsetPlan(loaded, files, format_, footers, schema, rules, line_rules, columns, target, warnings,
+                      given_inputs=inputs, given_output=output)
 
 
 def kind_of_type(type_: pa.DataType) -> str:
@@ -221,6 +226,18 @@ def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line
     return warnings
 
 
+def _dedup_warnings(loaded: LoadedRecipe, names: set[str], rules: list[tuple[str, Node]],
+                    line_rules: list[tuple[str, Node]]) -> list[str]:
+    """A recipe that says nothing of the duplicates its inputs mark: it keeps them, which is seldom meant."""
+    read = {column for _, node in [*rules, *line_rules] for column in columns_of(node)}
+    if "is_duplicate" not in names or loaded.recipe.dedup != Dedup() or any(
+            column.startswith("is_duplicate") for column in read):
+        return []
+    return ["dedup: the inputs carry `is_duplicate` (marked by `curate dedup`) and this recipe neither drops nor "
+            "keeps duplicates by name, so they stay in the subset: write `dedup: drop` to drop them, or "
+            "`dedup: keep` to keep them"]
+
+
 # `curate dedup --mode` -> the recipe's dedup key it answers (a WARC payload digest marks exact copies)
 _DEDUP_KEYS = {"fuzzy": "fuzzy", "exact": "exact", "digest": "exact", "url": "url"}
 
@@ -274,7 +291,7 @@ def _first_failed(plan: SubsetPlan, value: Callable):
 
     recipe = plan.loaded.recipe
     checks: list[tuple[str, object]] = []
-    if recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url:
+    if recipe.dedup.drops("is_duplicate" in plan.schema.names):
         checks.append(("dedup", ~F.coalesce(F.col("is_duplicate"), F.lit(False))))
     checks += [(name, to_column(node)) for name, node in plan.rules]
     if plan.line_rules:
@@ -419,10 +436,10 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
     return stats, mix, {name: nulls[name] for name in _rule_order(plan) if nulls[name]}
 
 
-def null_notes(stats: dict) -> list[str]:
+def null_notes(stats: dict, code: Callable[[str], str] = "`{}`".format) -> list[str]:
     """For each rule that removed documents on a null value, a sentence saying how many (SQL: a rule on a null
-    is not true, so it removes the document)."""
-    return [f"`{name}` removed {count:,} of its {stats['dropped'][name]:,} documents on a null value (a column it "
+    is not true, so it removes the document); `code` writes the rule's name."""
+    return [f"{code(name)} removed {count:,} of its {stats['dropped'][name]:,} documents on a null value (a column it "
             "reads has none there; `x IS NULL OR ...` or `coalesce(x, ...)` would keep them)"
             for name, count in stats.get("dropped_on_null", {}).items()]
 
@@ -649,7 +666,7 @@ def nothing_kept(stats: dict) -> str | None:
 
 def _rule_order(plan: SubsetPlan) -> list[str]:
     recipe = plan.loaded.recipe
-    order = ["dedup"] if (recipe.dedup.fuzzy or recipe.dedup.exact or recipe.dedup.url) else []
+    order = ["dedup"] if recipe.dedup.drops("is_duplicate" in plan.schema.names) else []
     order += [name for name, _ in plan.rules]
     order += ["line_filters"] if plan.line_rules else []
     return order + (["sample"] if recipe.sample else [])

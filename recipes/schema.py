@@ -38,11 +38,42 @@ class Input(Strict):
     format: Literal["auto", "parquet", "jsonl"] = "auto"
 
 
+DEDUP_WORDS = ("drop", "keep")
+
+
 class Dedup(Strict):
-    """Drop documents that `curate dedup` marked as duplicates (is_duplicate); the representative stays."""
+    """What to do with the documents `curate dedup` marked as duplicates (is_duplicate; the representative stays):
+    `dedup: drop` drops them whatever mode marked them, `dedup: keep` keeps them, and `{fuzzy|exact|url: true}`
+    drops them and requires the inputs to have been marked in that mode."""
     fuzzy: bool = False
     exact: bool = False
     url: bool = False
+    marked: Literal["drop", "keep"] | None = Field(None, description="set by the words `dedup: drop` / `dedup: keep`")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _word(cls, value):
+        if isinstance(value, str):
+            if value not in DEDUP_WORDS:
+                raise refusal((), f"{value!r}: write `dedup: drop`, `dedup: keep` or one mode, e.g. "
+                              "`dedup: {exact: true}`")
+            return {"marked": value}
+        return value
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if self.marked and self.mode:
+            raise refusal(("marked",), f"give `dedup: {self.marked}` or a mode ({self.mode}), not both")
+        return self
+
+    @property
+    def mode(self) -> str | None:
+        """The first mode key set (the subset refuses more than one, naming them)."""
+        return next((key for key in ("fuzzy", "exact", "url") if getattr(self, key)), None)
+
+    def drops(self, marked: bool) -> bool:
+        """Whether the subset drops duplicates, given whether its inputs carry `is_duplicate`."""
+        return self.mode is not None or (marked and self.marked == "drop")
 
 
 class Sample(Strict):
@@ -120,6 +151,11 @@ HUB_CARD_KEYS = ("language", "license", "license_name", "license_link", "license
 NEAR_MISS = 0.8
 
 
+# What the Hub's `language` key takes: "an ISO 639-1, 639-2 or 639-3 code (two/three letters)" (huggingface_hub's
+# DatasetCardData); a BCP-47 tag such as fr-FR belongs under `language_details` (hub-docs, datasetcard.md).
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
 class Card(BaseModel):
     """Dataset card fields; any other key goes into the card's front matter as given (the Hub keeps extra
     metadata), unless curate writes it itself or it is a near miss of a Hub key."""
@@ -127,6 +163,16 @@ class Card(BaseModel):
     license: str | None = None
     pretty_name: str | None = None
     language: list[str] | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _codes(cls, languages):
+        for index, code in enumerate(languages or []):
+            if not LANGUAGE_CODE.fullmatch(code):
+                raise refusal((index,), f"{code!r} is not a language code as the Hub's `language` takes them: "
+                              "ISO 639, two or three lower-case letters (en, de, nds); a BCP-47 tag such as "
+                              "fr-FR goes under language_details")
+        return languages
 
     @model_validator(mode="after")
     def _extra_keys(self):

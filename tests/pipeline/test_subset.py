@@ -2,15 +2,18 @@
 
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from filters.expressions import columns_of, compile_rule, evaluate
 from pipeline.cli import main
+from pipeline.dataset_card import escape
 from pipeline.session import session_conf
 from pipeline.subset import explain, plan_subset, run_subset
 from recipes.loader import RecipeError, parse_recipe
@@ -253,7 +256,7 @@ def test_a_dedup_key_other_than_the_mode_the_inputs_were_marked_in_is_refused(de
 def recipe_checks(recipe, columns) -> dict:
     """Rule name -> whether a row passes it, in the recipe's order, by the pure evaluator (apart from Spark's)."""
     checks = {}
-    if recipe.dedup.exact or recipe.dedup.fuzzy or recipe.dedup.url:
+    if recipe.dedup.drops("is_duplicate" in columns):
         checks["dedup"] = lambda row: row["is_duplicate"] is not True
     for name, node in ((name, compile_rule(rule, columns)) for name, rule in recipe.filters.items()):
         checks[name] = lambda row, node=node: evaluate(node, row) is True
@@ -313,8 +316,9 @@ def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, t
     stats = run_subset(spark, plan_subset(loaded, str(tmp_path / "out"), [str(tmp_path / "in")]))
 
     kept = {row["id"] for row in rows_of(tmp_path / "out" / "data" / "default")}
-    assert kept == {row["id"] for row in rows if licences[row["license"]]}
-    assert stats["dropped"] == {"open_licence": len(rows) - len(kept)}
+    assert kept == {row["id"] for row in rows if licences[row["license"]] and not row["is_duplicate"]}
+    duplicates = sum(row["is_duplicate"] for row in rows)
+    assert duplicates and stats["dropped"] == {"dedup": duplicates, "open_licence": len(rows) - duplicates - len(kept)}
 
 
 @pytest.fixture(scope="module")
@@ -435,10 +439,10 @@ def test_a_rule_on_a_column_null_everywhere_is_warned_of_and_an_empty_subset_sai
     assert warning in ran.err and "line_filters" not in ran.err  # the line signals have values
     assert ran.err.rstrip().splitlines()[-1].startswith("curate subset: warning: NOTHING KEPT: all ")
     stats = json.loads((out / "_stats.json").read_text())
-    assert stats["kept"] == 0 and stats["dropped"]["bad_words"] == stats["read"] == pq.read_metadata(
-        inputs / "part-00000.parquet").num_rows
+    assert stats["kept"] == 0 and stats["dropped"]["bad_words"] + stats["dropped"]["dedup"] == stats["read"] == \
+        pq.read_metadata(inputs / "part-00000.parquet").num_rows
     assert [text.split(": ", 1)[0] for text in stats["warnings"]] == ["filters.bad_words"]
-    assert stats["warnings"][0] in (out / "README.md").read_text()
+    assert escape(stats["warnings"][0]) in (out / "README.md").read_text()
     shard = pq.read_table(out / "data" / "default")
     assert shard.num_rows == 0 and shard.column_names == ["id", "text", "language"]
     assert main(["publish", str(out), "--repo-id", "curators/c4", "--dry-run"]) == 2
@@ -449,7 +453,8 @@ def test_a_rule_that_keeps_nulls_or_reads_values_is_not_warned_of(deduplicated, 
     inputs = without_artifacts(deduplicated, tmp_path / "in")
     rules = {"bad_words": "rps_doc_ldnoobw_words = 0 OR rps_doc_ldnoobw_words IS NULL",
              "word_count": RULES["word_count"]}
-    assert plan_subset(parse_recipe(recipe_text(inputs, tmp_path / "out", rules), "t.yaml")).warnings == []
+    text = recipe_text(inputs, tmp_path / "out", rules, "dedup: drop\n")
+    assert plan_subset(parse_recipe(text, "t.yaml")).warnings == []
 
 
 def test_the_null_column_hint_says_what_the_signals_job_upstream_was_given(parity_signals, shared_data, tmp_path):
@@ -543,3 +548,154 @@ def test_shards_without_text_say_their_characters_are_not_counted(spark, signals
     stats = run_subset(spark, plan_subset(parse_recipe(text, "test.yaml")))
     assert stats["kept"] > 0 and stats["chars_kept"] is None and stats["tokens_kept_estimate"] is None
     assert "characters not counted (the shards hold no `text` column)" in (out / "README.md").read_text()
+
+
+def test_a_recipe_silent_on_is_duplicate_is_warned_of_before_the_work_and_in_the_card(
+        spark, deduplicated, tmp_path, capsys):
+    """Inputs marked by `curate dedup` and a recipe that says nothing of duplicates: they stay, and it is said."""
+    copies = sum(pq.read_table(deduplicated, columns=["is_duplicate"]).column("is_duplicate").to_pylist())
+    rules = {"word_count": RULES["word_count"]}
+    silent, out = tmp_path / "silent.yaml", tmp_path / "out"
+    silent.write_text(recipe_text(deduplicated, out, rules))
+    warning = "dedup: the inputs carry `is_duplicate` (marked by `curate dedup`) and this recipe neither drops nor"
+    assert main(["subset", str(silent), "--explain", "--quiet"]) == 0
+    assert f"curate subset: warning: {silent}: {warning}" in capsys.readouterr().err  # said before Spark counts
+    assert main(["subset", str(silent), "--quiet"]) == 0
+    stats = json.loads((out / "_stats.json").read_text())
+    assert stats["warnings"][0].startswith(warning) and "dedup" not in stats["dropped"]
+    assert sum(row["id"].count("#copy") for row in rows_of(out / "data" / "default")) > 0  # kept, as warned
+    assert "- dedup: the inputs carry \\`is\\_duplicate\\`" in (out / "README.md").read_text()
+    for dedup, dropped in (("drop", copies), ("keep", None), ("{exact: true}", copies)):
+        plan = plan_subset(parse_recipe(recipe_text(deduplicated, out, rules, f"dedup: {dedup}\n"), "t.yaml"))
+        assert plan.warnings == []
+        stats, _ = explain(spark, plan, 10**6)
+        assert stats.dropped.get("dedup") == dropped, dedup
+    reading = {**rules, "originals": "is_duplicate = false"}  # a rule of its own on the column: no warning
+    assert plan_subset(parse_recipe(recipe_text(deduplicated, out, reading), "t.yaml")).warnings == []
+
+
+def test_dedup_drop_on_inputs_without_is_duplicate_drops_nothing_and_a_bad_word_is_refused(signals, tmp_path):
+    plan = plan_subset(parse_recipe(recipe_text(signals, tmp_path / "out", extra="dedup: drop\n"), "t.yaml"))
+    assert plan.warnings == [] and "dedup" not in plan_books(plan)
+    for dedup, refused in (("dropp", "t.yaml:9: dedup: 'dropp': write `dedup: drop`, `dedup: keep` or one mode"),
+                           ("{exact: true, marked: keep}", "t.yaml:9: dedup.marked: give `dedup: keep` or a mode "
+                            "(exact), not both")):
+        with pytest.raises(RecipeError) as caught:
+            parse_recipe(recipe_text(signals, tmp_path / "out", extra=f"dedup: {dedup}\n"), "t.yaml")
+        assert str(caught.value).startswith(refused)
+
+
+def plan_books(plan) -> list[str]:
+    from pipeline.subset import _rule_order
+
+    return _rule_order(plan)
+
+
+def markdown_outside_code(text: str) -> tuple[str, list[str]]:
+    """The Markdown outside fenced blocks and code spans, and the code spans' contents (CommonMark: a run of n
+    backticks opens a span that the next run of exactly n closes; one space of padding on each side is dropped)."""
+    text = re.sub(r"^(`{3,})[^\n]*\n.*?^\1\n", "", text, flags=re.S | re.M)
+    outside, spans, at = [], [], 0
+    for opening in re.finditer(r"(?<![`\\])`+(?!`)", text):
+        if opening.start() < at:
+            continue
+        fence = opening.group()
+        closing = re.compile(rf"(?<!`){fence}(?!`)").search(text, opening.end())
+        if closing is None:
+            break
+        outside.append(text[at:opening.start()])
+        inner = text[opening.end():closing.start()]
+        spans.append(inner[1:-1] if inner.startswith(" ") and inner.endswith(" ") and inner.strip() else inner)
+        at = closing.end()
+    outside.append(text[at:])
+    return "".join(outside), spans
+
+
+HOSTILE_NAME = "a`b<script>alert(1)</script>|c"
+
+
+def test_the_card_escapes_what_recipes_and_data_say_and_still_loads(spark, signals, tmp_path, monkeypatch):
+    """A recipe and documents written to break out of the card: shown as written, read as text, and the folder
+    still loads; only language codes reach the front matter."""
+    datasets = pytest.importorskip("datasets")
+    table = pq.read_table(signals)
+    languages = ["en", "de", "<b>x</b>", "EN", None]
+    table = table.set_column(table.schema.get_field_index("language"), "language",
+                             pa.array([languages[i % len(languages)] for i in range(table.num_rows)], pa.string()))
+    (tmp_path / "in").mkdir()
+    pq.write_table(table, tmp_path / "in" / "part-0.parquet")
+    out = tmp_path / "out"
+    rules = {HOSTILE_NAME: "rps_doc_word_count >= 0", "*not_em*": "rps_doc_word_count >= 0"}
+    text = recipe_text(tmp_path / "in", out, {}).replace(
+        "name: test-subset\n", "name: test-subset\ndescription: |\n  <img src=x onerror=alert(1)> [click](javascript:x)"
+        "\n\n  # not a heading\n  1. not a list\n").replace("filters:\n", "filters:\n" + "".join(
+            f"  {json.dumps(name)}: \"{rule}\"\n" for name, rule in rules.items())).replace(
+        "  license: odc-by\n", "  license: odc-by\n  pretty_name: \"<h1>x</h1>\\n---\\n# **y**\"\n")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(text)
+    assert main(["subset", str(recipe), "--quiet"]) == 0
+    card = (out / "README.md").read_text()
+    front = yaml.safe_load(card.split("\n---\n")[0].removeprefix("---\n"))
+    assert sorted(front["language"]) == ["de", "en"] and front["pretty_name"] == "<h1>x</h1>\n---\n# **y**"
+    body, spans = markdown_outside_code(card.split("\n---\n", 1)[1])
+    assert not re.search(r"(?<!\\)[<>*\[\]]", body.replace("|---|---:|", ""))  # no tag, emphasis or link is formed
+    assert "\n# \\<h1\\>x\\</h1\\> --- # \\*\\*y\\*\\*\n" in body  # one heading, as written
+    assert "\n\\# not a heading 1. not a list\n" in body  # one paragraph: no heading, no list
+    assert HOSTILE_NAME.replace("|", "\\|") in spans and "*not_em*" in spans  # in the rule table, as written
+    assert "| other | " in body and "| none | " in body
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    # a cache of its own: datasets reads HF_HOME when imported, and an earlier test may have imported it
+    assert datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf")).num_rows == table.num_rows
+
+
+def test_a_card_language_that_is_not_a_code_is_refused_at_its_line(signals, tmp_path):
+    text = recipe_text(signals, tmp_path / "out").replace("  license: odc-by\n",
+                                                          "  license: odc-by\n  language: [en, English]\n")
+    with pytest.raises(RecipeError) as caught:
+        parse_recipe(text, "t.yaml")
+    assert str(caught.value).startswith("t.yaml:14: card.language.1: 'English' is not a language code")
+
+
+def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spark, signals, tmp_path, monkeypatch):
+    """gopher.yaml with --input and --output on the output of a real `curate dedup`: the card's recipe names those
+    paths, its provenance walks dedup and signals up to their inputs, and `license: other` is explained."""
+    from tests.conftest import REPO
+
+    marked, out = tmp_path / "dedup", tmp_path / "gopher"
+    assert main(["dedup", str(signals), "--output", str(marked), "--mode", "exact", "--quiet"]) == 0
+    assert main(["subset", str(REPO / "recipes" / "gopher.yaml"), "--input", str(marked), "--output", str(out),
+                 "--quiet"]) == 0
+    card = (out / "README.md").read_text()
+    fence = re.search(r"As run, with the paths of `--input` and `--output`:\n\n```yaml\n(.*?)```\n", card, re.S)
+    as_run = yaml.safe_load(fence.group(1))
+    assert as_run["inputs"] == [{"path": str(marked)}] and as_run["output"]["path"] == str(out)
+    assert "# Thresholds: Rae et al. 2021" in fence.group(1)  # the recipe's comments (its sources) stay
+    assert "dedup" in json.loads((out / "_stats.json").read_text())["dropped"]  # built-in recipes drop duplicates
+    provenance = card.split("## Provenance\n")[1].split("\n## ")[0]
+    dedup_stats = json.loads((marked / "_stats.json").read_text())
+    assert (f"- `curate dedup` in `{os.path.relpath(marked)}`: mode \"exact\", prefer \"newest\"; "
+            f"{dedup_stats['read']:,} read, {dedup_stats['kept']:,} kept, {dedup_stats['duplicates']:,} marked as "
+            "duplicates") in provenance
+    assert f"\n  - `curate signals` in `{os.path.relpath(signals)}`: artifacts " in provenance
+    assert "\n    - 1 input file made by no curate job: `" in provenance and "public.jsonl`" in provenance
+    assert "## License\n\n`license: other`: curate gives the documents no licence of its own" in card
+
+
+def test_provenance_names_the_crawls_of_the_warcs_upstream(tmp_path):
+    from pipeline.dataset_card import provenance
+
+    warcs = [f"https://data.commoncrawl.org/crawl-data/{crawl}/segments/1707947473347.0/warc/"
+             f"CC-MAIN-20240220211055-20240221001055-0000{n}.warc.gz"
+             for n, crawl in enumerate(["CC-MAIN-2024-10", "CC-MAIN-2024-10", "CC-MAIN-2023-50"])]
+    ingest, signals_out = tmp_path / "ingest", tmp_path / "signals"
+    for folder, job in ((ingest, {"stage": "ingest", "inputs": warcs, "options": {"extractor": "resiliparse"}}),
+                        (signals_out, {"stage": "signals", "inputs": [str(ingest / "part-a.parquet")],
+                                       "artifacts": None, "export": None})):
+        folder.mkdir()
+        (folder / "_job.json").write_text(json.dumps(job))
+        (folder / "part-a.parquet").write_bytes(b"")
+    lines = provenance([str(signals_out / "part-a.parquet")])
+    assert lines[0] == "Crawls: CC-MAIN-2023-50, CC-MAIN-2024-10."
+    assert lines[2:4] == [f"- `curate signals` in `{os.path.relpath(signals_out)}`: artifacts null, export null",
+                          f"  - `curate ingest` in `{os.path.relpath(ingest)}`: extractor \"resiliparse\""]
+    assert lines[4].startswith("    - 3 input files made by no curate job: `https://data.commoncrawl.org/crawl-data/")
