@@ -187,8 +187,8 @@ def _refuse_no_warc(inputs: list[str]) -> None:
     junk = [x for x in inputs if is_local(x) and _exists(x) and not looks_like_warc(local_path(x))]
     if junk:
         more = f" (and {len(junk) - 1} more)" if len(junk) > 1 else ""
-        raise ValueError(f"{junk[0]}{more}: not a WARC/WET file (no `WARC/` record header, plain or gzipped, in "
-                         "its first MiB)")
+        raise ValueError(f"{junk[0]}{more}: not a WARC/WET file (no record header line such as `WARC/1.0`, "
+                         "plain or gzipped, in its first MiB)")
 
 
 def _exists(location: str) -> bool:
@@ -276,7 +276,7 @@ def print_documents(output: str, stats: dict) -> None:
     languages = pq.read_table(out.root, columns=["language"], filesystem=out.fs).column("language").value_counts()
     common = sorted(((item["counts"], item["values"]) for item in languages.to_pylist()),
                     key=lambda x: (-x[0], str(x[1])))
-    print(f"\n{stats['kept']:,} documents in {where}/ (Parquet)")
+    print(f"\n{stats['kept']:,} document{'' if stats['kept'] == 1 else 's'} in {where}/ (Parquet)")
     print("languages: " + (", ".join(f"{lang} {n:,}" for n, lang in common[:12]) or "none"))
     print(f'read them with spark.read.parquet("{where}") or pandas.read_parquet("{where}")')
 
@@ -611,22 +611,25 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pipeline.commit import OutputConflict
     from pipeline.remote import InputMissing, InputUnreachable
+    from pipeline.session import interrupted, settle_interrupt
     from pipeline.units import Interrupted, StageFailed
 
     try:
         return args.run(args)
-    except KeyboardInterrupt as exc:
-        from pipeline.session import settle_interrupt
-
-        settle_interrupt()
-        sys.stdout.flush()
-        done = f": {exc}; rerun the same command to resume" if isinstance(exc, Interrupted) else \
-            "; rerun the same command to start again"
-        print(f"curate {args.command}: interrupted{done}", file=sys.stderr)
-        return 130  # 128 + SIGINT, as a shell reports a process Ctrl-C ended
-    except (StageFailed, OutputConflict, InputMissing, InputUnreachable, ValueError, FileNotFoundError) as exc:
-        print(f"curate {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except BaseException as exc:
+        # After a Ctrl-C, whatever else fails (a call into the JVM the same Ctrl-C stopped) is the interrupt too.
+        if isinstance(exc, KeyboardInterrupt) or (isinstance(exc, Exception) and interrupted()):
+            settle_interrupt()
+            sys.stdout.flush()
+            done = f": {exc}; rerun the same command to resume" if isinstance(exc, Interrupted) else \
+                "; rerun the same command to start again"
+            print(f"curate {args.command}: interrupted{done}", file=sys.stderr)
+            return 130  # 128 + SIGINT, as a shell reports a process Ctrl-C ended
+        if isinstance(exc, (StageFailed, OutputConflict, InputMissing, InputUnreachable, ValueError,
+                            FileNotFoundError)):
+            print(f"curate {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -114,7 +114,11 @@ def get_session(master: str | None = None, app_name: str = "curate"):
         # defaultJavaOptions: the user's own extraJavaOptions (spark-defaults.conf) still apply after it
         builder = builder.config("spark.driver.defaultJavaOptions",
                                  f"-Dlog4j2.configurationFile={LOG4J_CONF.as_uri()}")
-    session = builder.getOrCreate()
+    if submitted:
+        session = builder.getOrCreate()
+    else:
+        with _relayed_stderr():  # the JVM starts here, and its Python workers from it: their stderr is relayed
+            session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("CURATE_SPARK_LOG_LEVEL", "ERROR"))
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_interrupt)  # in place of PySpark's, which calls into Java from here
@@ -124,6 +128,29 @@ def get_session(master: str | None = None, app_name: str = "curate"):
 
 
 _quieting: threading.Thread | None = None  # set by the first Ctrl-C once Spark runs
+
+
+@contextmanager
+def _relayed_stderr():
+    """Processes started inside the block (the JVM, and the Python workers it starts) write their stderr into a
+    pipe that a thread copies to this process's stderr, until Ctrl-C: from then on, what a JVM being stopped logs
+    (log4j is reset by its own shutdown hook, so a log level set earlier no longer holds) is dropped."""
+    reader, writer = os.pipe()
+    ours = os.dup(2)
+    threading.Thread(target=_relay, args=(reader, ours), daemon=True, name="curate-jvm-stderr").start()
+    os.dup2(writer, 2)
+    try:
+        yield
+    finally:
+        os.dup2(ours, 2)
+        os.close(writer)
+
+
+def _relay(reader: int, target: int) -> None:
+    """Copy the pipe to `target` until its writers are gone, dropping what comes after a Ctrl-C."""
+    while chunk := os.read(reader, 1 << 16):
+        if _quieting is None:
+            os.write(target, chunk)
 
 
 def _on_interrupt(signum: int, frame) -> None:
@@ -151,6 +178,12 @@ def _quiet_spark() -> None:
         context.stop()  # now, while quiet: stopped by the JVM's exit, it logs again (log4j is reset by then)
     except Exception:  # the JVM may be gone already: nothing is left to quiet
         pass
+
+
+def interrupted() -> bool:
+    """Whether Ctrl-C was pressed once Spark ran: what fails after it (a call into the JVM that the same Ctrl-C
+    stopped) is the interrupt's doing, not an error of its own."""
+    return _quieting is not None
 
 
 def settle_interrupt(timeout: float = 30.0) -> None:

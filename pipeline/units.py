@@ -17,6 +17,7 @@ from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
 from pipeline.progress import UnitProgress
 from pipeline.remote import is_local, local_path
+from pipeline.session import interrupted
 
 RESULT_SCHEMA = "unit string, input string, status string, message string"
 RETRYABLE = ("missing", "unreachable")  # a rerun may find these inputs; a bad input stays bad
@@ -73,7 +74,9 @@ def _run_claimed(spark, out: OutputDir, stage: str, inputs: list[str], process: 
         try:
             with UnitProgress(out, stage, total=len(units), enabled=progress):
                 results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
-        except KeyboardInterrupt:
+        except BaseException as exc:
+            if not (isinstance(exc, KeyboardInterrupt) or interrupted()):
+                raise
             committed = sum(out.unit_record(unit) is not None for unit in units)
             raise Interrupted(f"{committed} of {len(units)} units committed") from None
         failures = [r for r in results if r["status"] in fail_on]

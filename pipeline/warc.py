@@ -22,6 +22,8 @@ SNIFF_CHUNK = 1 << 16
 SNIFF_SLICE = 1 << 10
 CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d+)")
 RECORD_VERSION = b"WARC/"  # a record's first line: WARC/1.0, WARC/1.1, or WARC/0.18 in ClueWeb09
+# That line whole: "WARC/" alone is also in text about WARC files (a README saying "WARC/WET").
+VERSION_LINE = re.compile(rb"(?:^|\n)WARC/\d+\.\d+\r?\n")
 
 
 @dataclass
@@ -116,12 +118,12 @@ def looks_like_warc(path: str) -> bool:
     there (not only the first, so that a damaged first member does not hide the records after it)."""
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
-    if RECORD_VERSION in head:
+    if VERSION_LINE.search(head):
         return True
     start = head.find(GZIP_MAGIC)
     while start >= 0:
         try:
-            if RECORD_VERSION in zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head[start:], SNIFF_BYTES):
+            if VERSION_LINE.search(zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head[start:], SNIFF_BYTES)):
                 return True
         except zlib.error:
             pass

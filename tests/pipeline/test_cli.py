@@ -150,7 +150,7 @@ def test_ingest_says_its_documents_languages_and_every_command_prints_paths_as_t
     (tmp_path / "r.yaml").write_text(subset_recipe(deduplicated, Path("out/subset")))
     assert main(["subset", "r.yaml"]) == 0
     printed = capsys.readouterr()
-    assert "\noutput: out/subset\n" in printed.out and "\n[subset] done in " in printed.err  # progress: its own
+    assert "\noutput: out/subset\n" in printed.out and "\n[subset] done in " in "\n" + printed.err  # progress
     assert main(["report", "./out/subset"]) == 0
     printed = capsys.readouterr()
     assert printed.out == "report: out/subset/report.html\n" and "[report] done in " in printed.err
@@ -234,21 +234,21 @@ def test_a_file_that_is_no_language_model_is_refused_before_spark_starts(shared_
 def test_inputs_none_of_which_is_a_warc_are_refused_before_spark_starts(shared_data, tmp_path, capsys):
     documents = str(shared_data / "cc/dolma-cc_en_head-0091.jsonl.gz")
     assert main(["ingest", documents, "--output", str(tmp_path / "o")]) == 2
-    assert (f"curate ingest: error: {documents}: not a WARC/WET file (no `WARC/` record header, plain or gzipped, "
-            "in its first MiB)") in capsys.readouterr().err
+    assert (f"curate ingest: error: {documents}: not a WARC/WET file (no record header line such as "
+            "`WARC/1.0`, plain or gzipped, in its first MiB)") in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
 def test_every_local_input_that_is_no_warc_is_refused_before_spark_starts(shared_data, tmp_path, capsys):
     """`curate ingest README.md` beside a real WARC used to run and seal `not_a_warc 1`: each input is checked."""
     readme = tmp_path / "README.md"
-    readme.write_text("# curate\n\nOpen dataset curation.\n")
+    readme.write_text("# curate\n\nStatus: the ingest stage (WARC/WET to documents) is built.\nWARC/1.0 records\n")
     png = tmp_path / "logo.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     warc, wet = str(shared_data / "cc/whirlwind.warc.gz"), str(shared_data / "cc/ccnet-sample.warc.wet.txt")
     assert main(["ingest", warc, wet, str(readme), str(png), "--output", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err == (f"curate ingest: error: {readme} (and 1 more): not a WARC/WET file (no "
-                                       "`WARC/` record header, plain or gzipped, in its first MiB)\n")
+                                       "record header line such as `WARC/1.0`, plain or gzipped, in its first MiB)\n")
     assert not (tmp_path / "o").exists()
 
 
