@@ -32,7 +32,7 @@ from dedup.minhash import NUM_PERM
 from dedup.signatures import signature_from_bands, signatures
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
-from pipeline.progress import reporting
+from pipeline.progress import UnitReport
 from pipeline.remote import InputMissing, InputUnreachable, open_input
 from pipeline.signals_stage import BadDocuments, decompressed, document_columns, is_parquet, open_documents
 from pipeline.units import StageFailed, absolute_output, finished_stats, run_units
@@ -392,6 +392,7 @@ def dedup_unit(location: str, unit: str, job: DedupJob) -> dict:
     if schema is not None:
         # a rerun on dedup output replaces its columns, those of other thresholds too
         kept_fields = [field for field in schema if not DEDUP_COLUMN.match(field.name)]
+        report = UnitReport(out, unit, stats)
 
         def tables():
             start = 0
@@ -404,9 +405,9 @@ def dedup_unit(location: str, unit: str, job: DedupJob) -> dict:
                 start += batch.num_rows
                 stats.keep(batch.num_rows)
                 yield pa.Table.from_arrays(arrays, schema=pa.schema(kept_fields + fields))
+                report.advance(start, batches.rows)
 
-        entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables(), stats, out, unit),
-                                  pa.schema(kept_fields + fields))
+        entry = out.write_parquet(f"part-{unit}.parquet", tables(), pa.schema(kept_fields + fields))
         files = [{**entry, "input": location}]
     stats.check(location)
     record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict(),

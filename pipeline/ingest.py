@@ -7,7 +7,7 @@ from functools import partial
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.langid import LanguageIdentifier
-from pipeline.progress import reporting
+from pipeline.progress import UnitReport
 from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.units import absolute_output, run_units, unreadable_unit
@@ -44,10 +44,11 @@ def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> di
     stats = Stats()
     try:
         lid = _language_identifier(model_path, job.options.lid_chars)
+        report = UnitReport(out, unit, stats)
         tables = warc_documents(
-            lambda offset: open_input(location, offset, job.retry), location, job.options, lid, stats
+            report.opener(lambda offset: open_input(location, offset, job.retry)), location, job.options, lid, stats
         )
-        entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables, stats, out, unit), DOCUMENT_SCHEMA)
+        entry = out.write_parquet(f"part-{unit}.parquet", report.tables(tables), DOCUMENT_SCHEMA)
     except (InputMissing, InputUnreachable) as exc:
         status = "missing" if isinstance(exc, InputMissing) else "unreachable"
         return unreadable_unit(out, unit, location, status, str(exc), skip=job.on_missing == "skip")

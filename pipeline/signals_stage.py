@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.messages import shown
-from pipeline.progress import reporting
+from pipeline.progress import UnitReport
 from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.rpv2_export import export_unit
 from pipeline.shipping import ship_directory
@@ -54,8 +54,21 @@ class SignalsJob:
     export: str | None = None  # "rpv2": also write RedPajama-V2's published layout
 
 
+class DocumentBatches:
+    """The rows of a documents file in batches, knowing how many rows the file holds (`rows`)."""
+
+    def __init__(self, batches: Iterator[pa.RecordBatch], rows: int):
+        self._batches, self.rows = batches, rows
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        return self
+
+    def __next__(self) -> pa.RecordBatch:
+        return next(self._batches)
+
+
 def open_documents(location: str, select: Callable[[list[str]], list[str]] | None = None
-                   ) -> tuple[pa.Schema | None, Iterator[pa.RecordBatch]]:
+                   ) -> tuple[pa.Schema | None, DocumentBatches]:
     """The schema and the rows, in batches, of a Parquet or JSON-lines (optionally compressed) file.
 
     `select`, given the column names, names the columns to read (all by default; the schema stays whole).
@@ -66,17 +79,17 @@ def open_documents(location: str, select: Callable[[list[str]], list[str]] | Non
             parquet = pq.ParquetFile(stream)
             columns = select(parquet.schema_arrow.names) if select else None
             batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
-            return parquet.schema_arrow, _closing(batches, stream, location)
+            return parquet.schema_arrow, DocumentBatches(_closing(batches, stream, location), parquet.metadata.num_rows)
         data = decompressed(stream, location).read()
         stream.close()
         if not data.strip():
-            return None, iter(())
+            return None, DocumentBatches(iter(()), 0)
         try:
             table = pajson.read_json(pa.BufferReader(data))
         except pa.ArrowInvalid as exc:
             raise BadDocuments(f"{location}: cannot be read as documents: {_bad_json_line(data, exc)}") from exc
         selected = table.select(select(table.schema.names)) if select else table
-        return table.schema, iter(selected.to_batches(max_chunksize=BATCH_ROWS))
+        return table.schema, DocumentBatches(iter(selected.to_batches(max_chunksize=BATCH_ROWS)), table.num_rows)
     except (pa.ArrowInvalid, OSError, EOFError, lzma.LZMAError) as exc:
         stream.close()
         raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
@@ -196,6 +209,7 @@ def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str |
         files = []
         if schema is not None:  # an empty JSON-lines file has nothing to write
             schema = documents_schema(location, schema)
+            report = UnitReport(out, unit, stats)
 
             def tables():
                 read = 0
@@ -204,9 +218,9 @@ def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str |
                     read += batch.num_rows
                     stats.keep(checked.num_rows)
                     yield pa.Table.from_batches([with_signals(checked, artifacts)])
+                    report.advance(read, batches.rows)
 
-            entry = out.write_parquet(f"part-{unit}.parquet", reporting(tables(), stats, out, unit),
-                                      signals_schema(schema))
+            entry = out.write_parquet(f"part-{unit}.parquet", tables(), signals_schema(schema))
             files = [entry]
             if job.export == "rpv2":
                 files += export_unit(out, entry["file"], unit, posixpath.basename(location))
