@@ -37,9 +37,11 @@ constraints:
 	  .venv-constraints/bin/python -m pip freeze --exclude-editable; } > constraints.txt
 	rm -rf .venv-constraints
 
-# The project's code as one zip for `spark-submit --py-files dist/curate.zip jobs/ingest.py ...`
+# The project's code as one zip for `spark-submit --py-files dist/curate.zip jobs/ingest.py ...`, and the Spark log
+# config `curate` runs with, for spark-submit's --driver-java-options (README, Real use)
 dist: $(STAMP)
 	$(PY) -c "from pipeline.session import build_code_zip; print(build_code_zip('dist'))"
+	cp pipeline/log4j2.properties dist/log4j2.properties
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

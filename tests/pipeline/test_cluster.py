@@ -2,6 +2,8 @@
 
 import json
 import os
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -144,6 +146,35 @@ def test_subset_and_report_run_under_spark_submit(shared_data, tmp_path):
     assert sorted(kept) == sorted(d["id"] for d in documents if len(d["text"]) >= 1000)
     assert 0 < len(kept) < len(documents)
     assert (tmp_path / "long" / "report.html").is_file()
+
+
+def readme_spark_submit() -> list[str]:
+    """The README's first spark-submit command, up to its job script (jobs/X.py)."""
+    text = (REPO / "README.md").read_text().replace("\\\n", " ")
+    words = shlex.split(next(line for line in text.splitlines() if line.startswith("spark-submit ")))
+    return words[:next(i for i, word in enumerate(words) if word.startswith("jobs/")) + 1]
+
+
+def test_spark_submit_as_the_readme_says_prints_no_spark_info_line(shared_data, tmp_path):
+    """spark-submit starts Spark before any of our code, on Spark's default log profile (some 45 INFO lines ahead
+    of the job's own): the README's command gives it the log config `make dist` puts beside the code zip."""
+    command = readme_spark_submit()
+    dist = tmp_path / "dist"
+    build_code_zip(str(dist))
+    shutil.copy(REPO / "pipeline" / "log4j2.properties", dist)  # as `make dist`
+    command[0] = str(SPARK_HOME / "bin" / "spark-submit")
+    command[command.index("--master") + 1] = "local[1]"
+    command[-1] = str(REPO / command[-1])
+    env = {**{k: v for k, v in os.environ.items() if k != "SPARK_CONF_DIR"}, "SPARK_HOME": str(SPARK_HOME),
+           "PYSPARK_PYTHON": sys.executable}
+    submitted = subprocess.run(
+        [*command, str(shared_data / "cc/warcio-example.warc.gz"), "--output", str(tmp_path / "docs"), "--quiet"],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)  # dist/ relative, as from the repo
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    assert "kept" in submitted.stdout
+    console = submitted.stdout + submitted.stderr
+    assert [line for line in console.splitlines() if " INFO " in line] == []
+    assert "Using Spark's default log4j profile" not in console
 
 
 def test_signals_with_artifacts_on_a_standalone_cluster_equal_local_mode(cluster, shared_data, tmp_path):

@@ -269,6 +269,24 @@ def test_a_row_without_an_id_is_named_by_its_line_in_one_line(tmp_path):
     assert "Traceback" not in done.stderr and "\tat org.apache" not in done.stderr
 
 
+def test_a_dedup_whose_every_input_fails_exits_2_and_one_of_empty_inputs_0(spark, tmp_path, capsys):
+    """The exit rule of ingest and signals: dedup marks and never drops, so a job whose inputs all fail is one
+    whose inputs are all refused (dedup fails on any unreadable input), found here in Spark tasks; inputs that
+    hold no document fail nothing."""
+    bad = [tmp_path / f"bad-{n}.jsonl" for n in range(2)]
+    for path in bad:
+        path.write_text('{"id": "a", "text": "one"}\n{"id": null, "text": "two"}\n')
+    assert main(["dedup", *map(str, bad), "--mode", "exact", "--output", str(tmp_path / "out"), "--quiet"]) == 2
+    said = capsys.readouterr().err  # one line, naming the first bad input found
+    assert said in {f"curate dedup: error: an input cannot be read as documents: {path}: line 2 has no id\n"
+                    for path in bad}
+    assert not (tmp_path / "out" / "_stats.json").exists()
+    (tmp_path / "empty.jsonl").write_text("\n")
+    assert main(["dedup", str(tmp_path / "empty.jsonl"), "--mode", "exact", "--output", str(tmp_path / "none"),
+                 "--quiet"]) == 0
+    assert json.loads((tmp_path / "none" / "_stats.json").read_text())["read"] == 0
+
+
 def test_a_rerun_in_another_mode_replaces_the_columns_of_every_threshold(spark, fuzzy_run, tmp_path):
     root, _, _ = fuzzy_run
     parts = [str(path) for path in sorted((root / "out").glob("part-*.parquet"))]
