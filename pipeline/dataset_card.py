@@ -129,7 +129,7 @@ def provenance(inputs: list[str]) -> list[str]:
     return [head, "", *lines]
 
 
-def shown_path(location: str) -> str:
+def card_path(location: str) -> str:
     """A location as the card names it: a local one relative to the folder curate runs in, as a user types it
     (the card is published: it names no home folder of this machine); a remote one as it is."""
     return os.path.relpath(local_path(location)) if is_local(location) else location
@@ -143,19 +143,19 @@ def _upstream(files: list[str], depth: int, seen: set[str], crawls: set[str]) ->
     lines, indent = [], "  " * depth
     for root in sorted({root for root in roots.values() if root}):
         if root in seen:
-            lines.append(f"{indent}- {code(shown_path(root))}, above")
+            lines.append(f"{indent}- {code(card_path(root))}, above")
             continue
         seen.add(root)
         job = OutputDir(root).job() or {}
         stats = OutputDir(root).read_json("_stats.json") if OutputDir(root).complete else {}
         said = "; ".join(part for part in (_options(job), _books(stats)) if part)
         stage = code(f"curate {job.get('stage')}")
-        lines.append(f"{indent}- {stage} in {code(shown_path(root))}" + (f": {said}" if said else ""))
+        lines.append(f"{indent}- {stage} in {code(card_path(root))}" + (f": {said}" if said else ""))
         lines += _upstream([str(item) for item in job.get("inputs", [])], depth + 1, seen, crawls)
     loose = [file for file, root in roots.items() if root is None]
     crawls.update(match for file in loose for match in CRAWL_ID.findall(file))
     if loose:
-        named = shown([code(shown_path(file)) for file in loose])
+        named = shown([code(card_path(file)) for file in loose])
         lines.append(f"{indent}- {len(loose):,} input file{'s' if len(loose) > 1 else ''} made by no curate job: "
                      f"{named}")
     return lines

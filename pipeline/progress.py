@@ -123,20 +123,17 @@ def stream_size(stream: BinaryIO) -> int | None:
         return None
 
 
-class UnitProgress:
-    """While the block runs, print a progress line every `interval` seconds (CURATE_PROGRESS_EVERY, else 5)."""
+class _Ticker:
+    """While the block runs, call `report` every `interval` seconds (if enabled), and `finish` when it ends well."""
 
-    def __init__(self, out: OutputDir, stage: str, total: int, enabled: bool = True, interval: float | None = None):
-        self.out, self.stage, self.total = out, stage, total
-        self.enabled, self.interval = enabled, report_interval(5.0) if interval is None else interval
+    def __init__(self, enabled: bool, interval: float):
+        self.enabled, self.interval = enabled, interval
         self._stop = threading.Event()
-        self._committed: dict[str, dict] = {}
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
         self._start = time.monotonic()
-        self._initial_read = sum(counts["read"] for counts in self._counts("_units", self._committed).values())
-        self._initial_units = len(self._committed)
+        self.begin()
         if self.enabled:
             self._thread.start()
         return self
@@ -146,7 +143,33 @@ class UnitProgress:
         if self._thread.is_alive():
             self._thread.join()
         if self.enabled and exc[0] is None:
+            self.finish()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
             self.report()
+
+    def begin(self) -> None:
+        """What to note when the block starts."""
+
+    def report(self) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        self.report()
+
+
+class UnitProgress(_Ticker):
+    """While the block runs, print a progress line every `interval` seconds (CURATE_PROGRESS_EVERY, else 5)."""
+
+    def __init__(self, out: OutputDir, stage: str, total: int, enabled: bool = True, interval: float | None = None):
+        super().__init__(enabled, report_interval(5.0) if interval is None else interval)
+        self.out, self.stage, self.total = out, stage, total
+        self._committed: dict[str, dict] = {}
+
+    def begin(self) -> None:
+        self._initial_read = sum(counts["read"] for counts in self._counts("_units", self._committed).values())
+        self._initial_units = len(self._committed)
 
     def _counts(self, folder: str, known: dict) -> dict[str, dict]:
         """Counts per unit from the JSON files of `folder` (read, kept, and for a running unit done and size);
@@ -188,10 +211,6 @@ class UnitProgress:
             flush=True,
         )
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.report()
-
 
 def _fraction(counts: dict) -> float:
     """How far through its input a running unit is, from 0 to 1; 0 where the input's size is unknown."""
@@ -199,29 +218,17 @@ def _fraction(counts: dict) -> float:
     return min(1.0, counts.get("done", 0) / size) if size else 0.0
 
 
-class TaskProgress:
+class TaskProgress(_Ticker):
     """While the block runs, print every `interval` seconds the tasks Spark's running stages have done, with an
     ETA for them; at the end, the time it took. For jobs that are one query rather than units (subset, report)."""
 
     def __init__(self, spark, stage: str, enabled: bool = True, interval: float = 5.0):
+        super().__init__(enabled, interval)
         self.tracker, self.stage = spark.sparkContext.statusTracker(), stage
-        self.enabled, self.interval = enabled, interval
         self._seen: dict[int, float] = {}  # stage id -> when a report first saw it running
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self):
-        self._start = time.monotonic()
-        if self.enabled:
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-        if self.enabled and exc[0] is None:
-            print(f"[{self.stage}] done in {time.monotonic() - self._start:,.0f}s", file=sys.stderr, flush=True)
+    def finish(self) -> None:
+        print(f"[{self.stage}] done in {time.monotonic() - self._start:,.0f}s", file=sys.stderr, flush=True)
 
     def report(self) -> None:
         stages = [info for info in map(self.tracker.getStageInfo, self.tracker.getActiveStageIds()) if info]
@@ -236,7 +243,3 @@ class TaskProgress:
             eta = time.strftime("%H:%M:%S", time.gmtime((time.monotonic() - began) / done * (total - done)))
         print(f"[{self.stage}] Spark tasks {done:,}/{total:,} ({running} running)  elapsed {elapsed:,.0f}s  "
               f"ETA of this step {eta}", file=sys.stderr, flush=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.report()
