@@ -8,7 +8,7 @@ from pipeline.accounting import Stats
 from pipeline.commit import OutputDir
 from pipeline.langid import LanguageIdentifier
 from pipeline.progress import UnitReport
-from pipeline.remote import InputMissing, InputUnreachable, RetryPolicy, open_input
+from pipeline.remote import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.units import absolute_output, run_units, unreadable_unit
 from pipeline.warc_documents import IngestOptions, file_name, warc_documents
@@ -26,6 +26,7 @@ class IngestJob:
 
 
 _models: dict[tuple[str, int], LanguageIdentifier] = {}
+RESTARTS = 2  # times a file that changed while it was read (over HTTP) is read again from its start
 
 
 def _language_identifier(path: str, max_chars: int) -> LanguageIdentifier:
@@ -41,17 +42,21 @@ def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> di
     done = out.unit_record(unit)
     if done is not None:
         return done
-    stats = Stats()
-    try:
-        lid = _language_identifier(model_path, job.options.lid_chars)
-        report = UnitReport(out, unit, stats)
-        tables = warc_documents(
-            report.opener(lambda offset: open_input(location, offset, job.retry)), location, job.options, lid, stats
-        )
-        entry = out.write_parquet(f"part-{unit}.parquet", report.tables(tables), DOCUMENT_SCHEMA)
-    except (InputMissing, InputUnreachable) as exc:
-        status = "missing" if isinstance(exc, InputMissing) else "unreachable"
-        return unreadable_unit(out, unit, location, status, str(exc), skip=job.on_missing == "skip")
+    for attempt in range(RESTARTS + 1):
+        stats = Stats()
+        try:
+            lid = _language_identifier(model_path, job.options.lid_chars)
+            report = UnitReport(out, unit, stats)
+            tables = warc_documents(
+                report.opener(lambda offset: open_input(location, offset, job.retry)), location, job.options, lid,
+                stats)
+            entry = out.write_parquet(f"part-{unit}.parquet", report.tables(tables), DOCUMENT_SCHEMA)
+            break
+        except (InputMissing, InputUnreachable) as exc:
+            if isinstance(exc, CannotResume) and attempt < RESTARTS:
+                continue  # the file changed while it was read: read the new one from its start
+            status = "missing" if isinstance(exc, InputMissing) else "unreachable"
+            return unreadable_unit(out, unit, location, status, str(exc), skip=job.on_missing == "skip")
     stats.check(location)
     if entry["rows"] != stats.kept:
         raise AssertionError(f"{location}: wrote {entry['rows']} rows but counted {stats.kept} kept")

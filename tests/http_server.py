@@ -12,6 +12,7 @@ class Faults:
     fail_first: int = 0          # answer the first N requests with `status`
     status: int = 503
     drop_after: int | None = None  # on the first full response, close the connection after this many bytes
+    drop_skip: int = 0             # full responses sent whole before the one `drop_after` cuts
     ignore_range: bool = False
     changes_to: bytes | None = None  # after the drop, the dropped file holds these bytes (a new version)
     etag: bool = True              # send a strong ETag
@@ -86,7 +87,9 @@ class LoopbackServer(ThreadedServer):
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Content-Type", "application/octet-stream")
                 self.end_headers()
-                if faults.drop_after is not None and start == 0:
+                if faults.drop_after is not None and start == 0 and faults.drop_skip:
+                    faults.drop_skip -= 1
+                elif faults.drop_after is not None and start == 0:
                     cut, faults.drop_after = faults.drop_after, None
                     if faults.changes_to is not None:
                         outer.files[self.path], outer.versions[self.path] = faults.changes_to, 1

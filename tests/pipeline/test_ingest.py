@@ -91,6 +91,22 @@ def test_same_warc_over_http_gives_the_same_documents(spark, shared_data, tmp_pa
     assert faults.requests[:2] == ["full", "full"] and any(r.startswith("bytes=") for r in faults.requests)
 
 
+def test_a_file_that_changes_while_read_over_http_is_read_again_from_its_start(spark, shared_data, tmp_path,
+                                                                              lid_model):
+    """A resumed read that finds another version of the file (its ETag changed) starts the unit over: the documents
+    are the new file's, none of the old one's first bytes spliced in."""
+    old = (shared_data / "cc/dolma-sample-0000.warc.gz").read_bytes()
+    new = (shared_data / "cc/resiliparse-warcfile.warc.gz").read_bytes()
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "f.warc.gz").write_bytes(new)
+    ingest(spark, [tmp_path / "copy" / "f.warc.gz"], tmp_path / "local", lid_model)
+    faults = Faults(drop_after=40_000, drop_skip=1, changes_to=new)  # the first answer serves the format's sniff
+    with LoopbackServer({"/f.warc.gz": old}, faults) as server:
+        ingest(spark, [server.url("/f.warc.gz")], tmp_path / "http", lid_model)
+    assert documents(tmp_path / "http") == documents(tmp_path / "local")
+    assert "bytes=40000-" in faults.requests and faults.if_ranges[faults.requests.index("bytes=40000-")]
+
+
 def test_missing_input_fails_after_committing_the_rest_then_skip_resumes(spark, shared_data, tmp_path, lid_model):
     good = shared_data / "cc/whirlwind.warc.gz"
     missing = tmp_path / "gone.warc.gz"
