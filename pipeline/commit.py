@@ -436,7 +436,8 @@ def _is_ours(holder: dict) -> bool:
 
 
 def _gone(holder: dict) -> bool:
-    """Whether the process holding a lock has ended; only one of this host can be looked up."""
+    """Whether the process holding a lock has ended; only one of this host can be looked up. A process of its
+    pid that started after the lock was taken is another one (pids are reused, after a restart above all)."""
     if holder["host"] != socket.gethostname():
         return False
     try:
@@ -445,7 +446,27 @@ def _gone(holder: dict) -> bool:
         return True
     except PermissionError:  # another user's process: alive
         pass
-    return False
+    started, taken = _process_start(holder["pid"]), _lock_time(holder)
+    return started is not None and taken is not None and started > taken + 1  # the lock's time has whole seconds
+
+
+def _process_start(pid: int) -> float | None:
+    """When a process started (seconds since the epoch), from Linux's /proc; None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            ticks = int(handle.read().rpartition(")")[2].split()[19])  # field 22, starttime: clock ticks since boot
+        with open("/proc/stat") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _lock_time(holder: dict) -> float | None:
+    try:
+        return datetime.fromisoformat(str(holder["started"])).timestamp()
+    except ValueError:
+        return None
 
 
 def _described(holder: dict) -> str:

@@ -183,9 +183,9 @@ def test_an_output_holding_the_jobs_inputs_is_refused(tmp_path):
     assert part.exists() and sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["part-0.parquet"]
 
 
-def write_lock(folder, pid: int, host: str | None = None) -> dict:
+def write_lock(folder, pid: int, host: str | None = None, started: str = "2099-01-01T00:00:00+00:00") -> dict:
     """The lock another run left in `folder`, as curate writes it."""
-    holder = {"host": host or socket.gethostname(), "pid": pid, "started": "2099-01-01T00:00:00+00:00"}
+    holder = {"host": host or socket.gethostname(), "pid": pid, "started": started}
     folder.mkdir(exist_ok=True)
     (folder / LOCK).write_text(json.dumps(holder))
     return holder
@@ -244,6 +244,15 @@ def test_the_lock_of_a_run_that_is_gone_is_taken_over_saying_so(tmp_path, capsys
     assert json.loads((tmp_path / "out" / LOCK).read_text())["pid"] == os.getpid()
     out.finish({"read": 0, "kept": 0, "dropped": {}, "errors": {}}, [])
     assert not (tmp_path / "out" / LOCK).exists()
+
+
+def test_a_lock_whose_pid_now_names_a_younger_process_is_taken_over(tmp_path, capsys, other_process):
+    """After a restart the pid of a killed run may be another process's: one that started after the lock was
+    taken cannot be the run that took it (it kept the folder locked for ever)."""
+    write_lock(tmp_path / "out", other_process, started="2001-01-01T00:00:00+00:00")
+    OutputDir(str(tmp_path / "out")).claim({"stage": "signals", "inputs": []})
+    assert "taking over the lock of a run that is gone" in capsys.readouterr().err
+    assert json.loads((tmp_path / "out" / LOCK).read_text())["pid"] == os.getpid()
 
 
 def test_the_lock_is_released_however_the_run_ends(tmp_path):
