@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 
+from pipeline.messages import shown_path
 from pipeline.remote import RetryPolicy
 
 
@@ -254,16 +255,6 @@ def ingest_status(output: str, stats: dict) -> int:
     if stats["kept"]:
         print_documents(output, stats)
     return failed_status("ingest", stats)
-
-
-def shown_path(path: str) -> str:
-    """A path as every command prints it: relative to the current folder when inside it, else as it is."""
-    from pipeline.remote import is_local, local_path
-
-    if not is_local(path):
-        return path
-    relative = os.path.relpath(local_path(path))
-    return path if relative.startswith(os.pardir) else relative
 
 
 def print_documents(output: str, stats: dict) -> None:

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.inputs import overlapping
-from pipeline.messages import shown
+from pipeline.messages import shown, shown_path
 from pipeline.remote import is_local, local_path
 
 ROW_GROUP_ROWS = 10_000
@@ -253,8 +253,8 @@ class OutputDir:
             if holder is not None and _is_ours(holder):
                 return
             if holder is not None:
-                print(f"curate: {self.path}: taking over the lock of a run that is gone ({_described(holder)})",
-                      file=sys.stderr)
+                print(f"curate: {shown_path(self.path)}: taking over the lock of a run that is gone "
+                      f"({_described(holder)})", file=sys.stderr)
                 self._remove_lock(holder)
 
     def unlock(self) -> None:

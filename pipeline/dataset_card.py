@@ -43,10 +43,11 @@ def size_category(rows: int) -> str:
     return next((name for limit, name in SIZE_CATEGORIES if rows < limit), "n>1T")
 
 
-def escape(text: str) -> str:
-    """Text as one line of Markdown that shows it as written: it forms no emphasis, code, link, table cell,
-    heading, list or HTML."""
-    return _LINE_START.sub(r"\\\1", _INLINE.sub(r"\\\1", " ".join(str(text).split())))
+def escape(text: str, line_start: bool = False) -> str:
+    """Text as one line of Markdown that shows it as written: it forms no emphasis, code, link, table cell or
+    HTML; at the start of a line (`line_start`), no heading or list either."""
+    inline = _INLINE.sub(r"\\\1", " ".join(str(text).split()))
+    return _LINE_START.sub(r"\\\1", inline) if line_start else inline
 
 
 def code(text: str) -> str:
@@ -170,7 +171,14 @@ def _options(job: dict) -> str:
             else:
                 yield key, value
     pairs = leaves({key: value for key, value in job.items() if key not in _NOT_OPTIONS})
-    return ", ".join(f"{escape(key)} {escape(json.dumps(value, ensure_ascii=False))}" for key, value in pairs)
+    return ", ".join(f"{escape(key)} {escape(json.dumps(_relative(value), ensure_ascii=False))}"
+                     for key, value in pairs)
+
+
+def _relative(value):
+    """An option's value as the card shows it: a local folder's absolute path (as `_job.json` records it)
+    relative to where curate runs, like every path of the card."""
+    return card_path(value) if isinstance(value, str) and os.path.isabs(value) else value
 
 
 def _books(stats: dict) -> str:
@@ -192,7 +200,8 @@ def card_text(plan, stats: dict) -> str:
     _, languages = card_languages(stats)
     table = "\n".join(f"| {cell(code(name) if name not in ('other', 'none') else name)} | {count:,} |"
                       for name, count in languages.items())
-    description = "\n\n".join(escape(part) for part in re.split(r"\n\s*\n", recipe.description.strip()) if part)
+    paragraphs = re.split(r"\n\s*\n", recipe.description.strip())
+    description = "\n\n".join(escape(part, line_start=True) for part in paragraphs if part)
     as_run = fenced(recipe_as_run(loaded.text, plan.given_inputs, plan.given_output), "yaml")
     flags = [flag for flag, given in (("`--input`", plan.given_inputs), ("`--output`", plan.given_output)) if given]
     parts = [

@@ -531,7 +531,8 @@ card:
 
 def run_demo_subset(spark, output: str, deduped: str, progress: bool = True) -> None:
     """The demo's last steps: a recipe over the deduplicated signals, its dataset folder and its report."""
-    from pipeline.cli import print_summary, shown_path
+    from pipeline.cli import print_summary
+    from pipeline.messages import shown_path
     from pipeline.report import run_report
     from pipeline.subset import plan_subset, run_subset
     from recipes.loader import load_recipe

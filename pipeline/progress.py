@@ -222,8 +222,8 @@ class TaskProgress(_Ticker):
     """While the block runs, print every `interval` seconds the tasks Spark's running stages have done, with an
     ETA for them; at the end, the time it took. For jobs that are one query rather than units (subset, report)."""
 
-    def __init__(self, spark, stage: str, enabled: bool = True, interval: float = 5.0):
-        super().__init__(enabled, interval)
+    def __init__(self, spark, stage: str, enabled: bool = True, interval: float | None = None):
+        super().__init__(enabled, report_interval(5.0) if interval is None else interval)
         self.tracker, self.stage = spark.sparkContext.statusTracker(), stage
         self._seen: dict[int, float] = {}  # stage id -> when a report first saw it running
 

@@ -12,6 +12,7 @@ from html import escape
 
 from pipeline.commit import OutputDir
 from pipeline.inputs import output_roots
+from pipeline.messages import shown_path
 from pipeline.null_columns import SignalsRun, likely_cause, signals_runs
 from pipeline.progress import TaskProgress
 from pipeline.subset import FIRST_FAILED, REASON, SubsetPlan, decisions, kept_size, null_notes, plan_subset, read_inputs
@@ -232,7 +233,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>curate report: {escape(recipe.name)}</title><style>{STYLE}</style></head><body>",
         f"<h1>Subset <code>{escape(recipe.name)}</code></h1>",
-        f'<p class="meta">{escape(recipe.description.strip())}<br>{escape(plan.output)}; '
+        f'<p class="meta">{escape(recipe.description.strip())}<br>{escape(shown_path(plan.output))}; '
         f"{len(plan.inputs):,} input file{'' if len(plan.inputs) == 1 else 's'}</p>",
         f'<p class="warning">{escape(warning)}</p>' if warning else "",
         *[f'<p class="warning">{_marked(rule)}</p>' for rule in stats.get("warnings", [])],

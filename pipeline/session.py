@@ -159,6 +159,7 @@ def _on_interrupt(signum: int, frame) -> None:
     ends the process at once."""
     global _quieting
     if _quieting is not None:
+        os.write(2, b"curate: interrupted again: stopped at once; rerun the same command to resume\n")
         os._exit(130)
     logging.disable(logging.CRITICAL)  # py4j logs the call the interrupt cut short as an error, with its stack
     _quieting = threading.Thread(target=_quiet_spark, daemon=True)

@@ -228,7 +228,12 @@ def _null_warnings(footers: list[InputFile], rules: list[tuple[str, Node]], line
 
 def _dedup_warnings(loaded: LoadedRecipe, names: set[str], rules: list[tuple[str, Node]],
                     line_rules: list[tuple[str, Node]]) -> list[str]:
-    """A recipe that says nothing of the duplicates its inputs mark: it keeps them, which is seldom meant."""
+    """A recipe that says nothing of the duplicates its inputs mark: it keeps them, which is seldom meant; one that
+    says `dedup: drop` of inputs nothing marked: it drops none (the built-in recipes on `curate signals` output)."""
+    if loaded.recipe.dedup.marked == "drop" and "is_duplicate" not in names:
+        return ["dedup: this recipe drops duplicates, but its inputs carry no `is_duplicate` (they are not the "
+                "output of `curate dedup`), so none is dropped: run `curate dedup` on them first and use its output "
+                "as the input"]
     read = {column for _, node in [*rules, *line_rules] for column in columns_of(node)}
     if "is_duplicate" not in names or loaded.recipe.dedup != Dedup() or any(
             column.startswith("is_duplicate") for column in read):

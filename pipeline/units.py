@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from pipeline.accounting import Stats
 from pipeline.commit import OutputDir, unit_id
+from pipeline.messages import shown_path
 from pipeline.progress import UnitProgress
 from pipeline.remote import is_local, local_path
 from pipeline.session import interrupted
@@ -102,7 +103,7 @@ def finished_stats(out: OutputDir) -> dict | None:
     """The stats of a complete output, saying on the console that there is nothing to do; None if there is."""
     if not out.complete:
         return None
-    print(f"{out.path} is already complete; nothing to do", file=sys.stderr)
+    print(f"{shown_path(out.path)} is already complete; nothing to do", file=sys.stderr)
     return out.read_json("_stats.json")
 
 

@@ -168,4 +168,6 @@ def test_a_second_ctrl_c_ends_the_process_at_once(shared_data, tmp_path):
                         "--master", "local[1]", "--quiet"]
     done = interrupt_when(command, lambda: (out / "_tmp").exists(), times=2)
     assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.stderr.splitlines()[-1].startswith(("curate ingest: interrupted", "curate: interrupted again")), \
+        done.stderr[-3000:]  # the second press (or the first, if the job had ended by then) says it too
     assert not (out / "_SUCCESS").exists()

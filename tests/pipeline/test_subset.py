@@ -575,8 +575,13 @@ def test_a_recipe_silent_on_is_duplicate_is_warned_of_before_the_work_and_in_the
 
 
 def test_dedup_drop_on_inputs_without_is_duplicate_drops_nothing_and_a_bad_word_is_refused(signals, tmp_path):
+    """`dedup: drop` (as the built-in recipes say) on inputs `curate dedup` never marked drops nothing, and says so:
+    the README's first subset runs gopher.yaml on `curate signals` output."""
     plan = plan_subset(parse_recipe(recipe_text(signals, tmp_path / "out", extra="dedup: drop\n"), "t.yaml"))
-    assert plan.warnings == [] and "dedup" not in plan_books(plan)
+    assert plan.warnings == ["dedup: this recipe drops duplicates, but its inputs carry no `is_duplicate` (they are "
+                             "not the output of `curate dedup`), so none is dropped: run `curate dedup` on them "
+                             "first and use its output as the input"]
+    assert "dedup" not in plan_books(plan)
     for dedup, refused in (("dropp", "t.yaml:9: dedup: 'dropp': write `dedup: drop`, `dedup: keep` or one mode"),
                            ("{exact: true, marked: keep}", "t.yaml:9: dedup.marked: give `dedup: keep` or a mode "
                             "(exact), not both")):
@@ -656,7 +661,8 @@ def test_a_card_language_that_is_not_a_code_is_refused_at_its_line(signals, tmp_
     assert str(caught.value).startswith("t.yaml:14: card.language.1: 'English' is not a language code")
 
 
-def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spark, signals, tmp_path, monkeypatch):
+def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spark, signals, shared_data, tmp_path,
+                                                                           monkeypatch):
     """gopher.yaml with --input and --output on the output of a real `curate dedup`: the card's recipe names those
     paths, its provenance walks dedup and signals up to their inputs, and `license: other` is explained."""
     from tests.conftest import REPO
@@ -676,7 +682,9 @@ def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spar
     assert (f"- `curate dedup` in `{os.path.relpath(marked)}`: mode \"exact\", prefer \"newest\"; "
             f"{dedup_stats['read']:,} read, {dedup_stats['kept']:,} kept, {dedup_stats['duplicates']:,} marked as "
             "duplicates") in provenance
-    assert f"\n  - `curate signals` in `{os.path.relpath(signals)}`: artifacts " in provenance
+    assert (f"\n  - `curate signals` in `{os.path.relpath(signals)}`: artifacts "
+            f"\"{os.path.relpath(shared_data / 'artifacts')}\"") in provenance  # no folder of this machine named
+    assert not re.search(r"\\\d", provenance)  # a number is no list item inside a line: shown without a backslash
     assert "\n    - 1 input file made by no curate job: `" in provenance and "public.jsonl`" in provenance
     assert "## License\n\n`license: other`: curate gives the documents no licence of its own" in card
 
