@@ -4,6 +4,7 @@ Every YAML file curate reads goes through `read_yaml` and `parse_yaml`. Anchors 
 anything is built: nine levels of aliases in 554 bytes expand to gigabytes, and `&r [*r]` is a list inside itself.
 """
 
+import re
 import sys
 from dataclasses import dataclass
 
@@ -145,7 +146,27 @@ def _error_line(exc: yaml.YAMLError, text: str) -> int:
     if context is not None and (problem is None or isinstance(exc, yaml.scanner.ScannerError)
                                 or problem.index >= len(text)):
         return context.line + 1
-    return problem.line + 1 if problem is not None else 1
+    line = problem.line + 1 if problem is not None else 1
+    return _unclosed_quote(text, context.line + 1 if context is not None else 1, line) or line
+
+
+# A value that opens with a quote: `key: "...` or `- "...`
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+|[^\s#'"-][^:#]*:\s+)(["'])(.*)$""")
+
+
+def _unclosed_quote(text: str, first: int, last: int) -> int | None:
+    """The first line from `first` to before `last` whose value opens a quote it does not close: a quote left
+    open runs on to the next one, and PyYAML gives up lines later, where the text no longer parses."""
+    lines = text.splitlines()
+    for number in range(first, min(last, len(lines) + 1)):
+        match = _QUOTED_VALUE.match(lines[number - 1])
+        if match is None:
+            continue
+        quote, rest = match.groups()
+        closed = re.search(r'(?<!\\)"', rest) if quote == '"' else rest.count("'") % 2 == 1  # '' is an escape
+        if not closed:
+            return number
+    return None
 
 
 def _error_text(exc: yaml.YAMLError, line: int) -> str:

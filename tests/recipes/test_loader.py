@@ -222,6 +222,20 @@ def test_the_line_of_an_unclosed_quote_is_where_it_opens(tmp_path, capsys):
         "5: not valid YAML: while scanning a quoted scalar, found unexpected end of stream (line 9)"
 
 
+def test_a_quote_left_open_before_other_quoted_values_is_named_where_it_opens():
+    """The quote runs on to the next value's opening quote and PyYAML gives up a line later; the line to fix is
+    the one whose value opens a quote it does not close (gopher.yaml with one closing quote removed)."""
+    from tests.conftest import REPO
+
+    lines = (REPO / "recipes" / "gopher.yaml").read_text().splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith("  symbol_to_word: "))
+    lines[number - 1] = lines[number - 1].replace('0.1"', "0.1")
+    with pytest.raises(RecipeError, match=rf"^g\.yaml:{number}: not valid YAML: while parsing a block mapping "):
+        parse_recipe("".join(lines), "g.yaml")
+    assert parse_recipe("name: x\ndescription: \"a value over\n  two lines\"\ninputs: [{path: d}]\n"
+                        "output: {path: o}\n", "ok.yaml").recipe.description == "a value over two lines"
+
+
 def test_a_misindented_key_is_named_at_its_own_line_not_its_mappings(tmp_path, capsys):
     misindented = RECIPE.replace("  shard_size", " shard_size")
     assert subset_refusal(tmp_path, misindented, capsys) == "8: not valid YAML: while parsing a block mapping " \
