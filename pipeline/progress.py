@@ -235,6 +235,9 @@ class TaskProgress(_Ticker):
         done, total = sum(info.numCompletedTasks for info in stages), sum(info.numTasks for info in stages)
         running = sum(info.numActiveTasks for info in stages)
         elapsed = time.monotonic() - self._start
+        if not stages:  # between two Spark steps (reading footers, planning, committing): no tasks to count
+            print(f"[{self.stage}] elapsed {elapsed:,.0f}s  (between Spark steps)", file=sys.stderr, flush=True)
+            return
         eta = "-"
         for info in stages:
             self._seen.setdefault(info.stageId, time.monotonic())
