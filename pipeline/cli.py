@@ -537,7 +537,7 @@ def _session(args: argparse.Namespace, name: str):
         refuse_unavailable_output(args.output)
     problem = java_problem() or (args.master and not under_spark_submit() and unreachable_master(args.master))
     if problem:
-        raise SystemExit(f"curate: {problem}")
+        raise ValueError(problem)  # said as every other refusal: `curate X: error: ...`, exit status 2
     return get_session(args.master, name)
 
 

@@ -194,15 +194,15 @@ def test_a_malformed_master_is_refused_in_one_line_before_spark_starts(tmp_path,
     assert "Traceback" not in err and "Exception" not in err
 
 
-def test_a_standalone_master_nobody_runs_is_named_before_spark_starts(tmp_path):
+def test_a_standalone_master_nobody_runs_is_named_before_spark_starts(tmp_path, capsys):
+    """In one line, and with the exit status and the form of every other refusal."""
     (tmp_path / "d.jsonl").write_text('{"id": "a", "text": "some words"}\n')
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         master = f"spark://127.0.0.1:{unused.getsockname()[1]}"
-    with pytest.raises(SystemExit) as refused:
-        main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", master])
-    assert str(refused.value) == (f"curate: cannot reach the Spark master {master}: nothing accepts a connection "
-                                  "there (is it running?)")
+    assert main(["signals", str(tmp_path / "d.jsonl"), "--output", str(tmp_path / "o"), "--master", master]) == 2
+    assert capsys.readouterr().err == (f"curate signals: error: cannot reach the Spark master {master}: nothing "
+                                       "accepts a connection there (is it running?)\n")
     assert not (tmp_path / "o").exists()
 
 
