@@ -29,7 +29,8 @@ class YamlDocument:
 def located(source: str, lines: dict[tuple, int], path: tuple, message: str) -> str:
     """`file:line: a.b: message`, the line of the nearest enclosing key that has one."""
     line = next(lines[path[:end]] for end in range(len(path), -1, -1) if path[:end] in lines)
-    dotted = ".".join(str(part) for part in path)
+    # a key with a line break or another control character is shown quoted, so that the message stays one line
+    dotted = ".".join(str(part) if str(part).isprintable() else repr(str(part)) for part in path)
     return f"{source}:{line}: {dotted}: {message}" if dotted else f"{source}:{line}: {message}"
 
 

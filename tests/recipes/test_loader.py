@@ -67,9 +67,11 @@ def test_a_filter_named_like_a_built_in_step_is_refused(name):
     assert message.startswith(f"my.yaml:5: filters.{name}: '{name}' is the name the books give the built-in step")
 
 
-def test_a_rule_name_with_a_control_character_is_refused():
+def test_a_rule_name_with_a_control_character_is_refused_in_one_line():
     assert refusal(RECIPE.replace("word_count:", '"word\\0count":')).startswith(
-        "my.yaml:5: filters.word\x00count: a rule's name is printed in the books, the card and the report")
+        "my.yaml:5: filters.'word\\x00count': a rule's name is printed in the books, the card and the report")
+    assert refusal(RECIPE.replace("word_count:", '"word\\ncount":')).startswith(
+        "my.yaml:5: filters.'word\\ncount': a rule's name is printed")
 
 
 def test_a_rule_name_in_any_script_or_with_a_no_break_space_loads():
