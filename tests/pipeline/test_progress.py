@@ -113,6 +113,6 @@ def test_a_one_query_job_reports_its_spark_tasks_while_it_runs(spark, capsys):
     with TaskProgress(spark, "subset", interval=0.3):
         spark.sparkContext.parallelize(range(4), 4).map(slow).collect()
     lines = capsys.readouterr().err.splitlines()
-    assert any(re.fullmatch(r"\[subset\] Spark tasks [0-3]/4 \([12] running\)  elapsed \d+s  ETA of this step "
+    assert any(re.fullmatch(r"\[subset\] Spark tasks [0-3]/4 \([1-4] running\)  elapsed \d+s  ETA of this step "
                             r"(-|\d\d:\d\d:\d\d)", line) for line in lines), lines
     assert re.fullmatch(r"\[subset\] done in \d+s", lines[-1])
