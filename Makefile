@@ -40,8 +40,8 @@ constraints:
 # The project's code as one zip for `spark-submit --py-files dist/curate.zip jobs/ingest.py ...`, and the Spark log
 # config `curate` runs with, for spark-submit's --driver-java-options (README, Real use)
 dist: $(STAMP)
-	$(PY) -c "from pipeline.session import build_code_zip; print(build_code_zip('dist'))"
-	cp pipeline/log4j2.properties dist/log4j2.properties
+	$(PY) -c "from pipeline.spark.session import build_code_zip; print(build_code_zip('dist'))"
+	cp pipeline/spark/log4j2.properties dist/log4j2.properties
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

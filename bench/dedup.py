@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.ingest import ChildUsage, children_cpu, descendants, machine, machine_busy, reset_peak_rss
-from dedup.synthetic import CorpusShape, near_duplicate_corpus
+from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 
 FILE_DOCUMENTS = 10_000
 SHAPE = CorpusShape(families=600, copies=5, unrelated=6400, words=290, max_edits=10)
@@ -49,7 +49,7 @@ def dataset(root: Path, size: int) -> list[str]:
 
 def run(spark, inputs: list[str], output: str) -> dict:
     """run_dedup timed, with the peak memory of the JVM, the Python workers and this process sampled meanwhile."""
-    from pipeline.dedup_stage import DedupOptions, run_dedup
+    from pipeline.stages.dedup import DedupOptions, run_dedup
 
     shutil.rmtree(output, ignore_errors=True)
     for pid in descendants(os.getpid()):
@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--data", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "curate-bench-dedup"))
     args = parser.parse_args()
-    from pipeline.session import get_session
+    from pipeline.spark.session import get_session
 
     sizes = [int(size) for size in args.sizes.split(",")]
     data = Path(args.data)

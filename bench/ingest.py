@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-import pipeline.warc_documents as warc_documents_module
+import pipeline.readers.warc.documents as warc_documents_module
 from pipeline.accounting import Stats
-from pipeline.charset import decode_html
-from pipeline.extract import EXTRACTORS, get_extractor
-from pipeline.langid import LanguageIdentifier, default_lid_model
-from pipeline.remote import open_input
-from pipeline.warc_documents import IngestOptions, warc_documents
-from pipeline.warc_write import http_response, warc_record, warcinfo, write_warc
+from pipeline.demo.warc_writer import http_response, warc_record, warcinfo, write_warc
+from pipeline.readers.html_text import EXTRACTORS, get_extractor
+from pipeline.readers.langid import LanguageIdentifier, default_lid_model
+from pipeline.readers.warc.charset import decode_html
+from pipeline.readers.warc.documents import IngestOptions, warc_documents
+from pipeline.storage.locations import open_input
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "html"
@@ -323,7 +323,7 @@ def time_spark(
     spark, warc_path: str, records: int, out_dir: str, options: IngestOptions, lid_model: str
 ) -> Run:
     """run_ingest alone is timed; the children's memory and CPU are sampled every 0.2 s meanwhile."""
-    from pipeline.ingest import run_ingest
+    from pipeline.stages.ingest import run_ingest
 
     stats, wall, usage = sampling_children(
         lambda: run_ingest(spark, [warc_path], out_dir, options, lid_model, progress=False, overwrite=True)
@@ -360,7 +360,7 @@ def bench_extractor(
     name: str, pages: list[bytes], repeat: int | None, rounds: int, spark, lid_model: str
 ) -> Result:
     """Every path `rounds` times, the order rotating from round to round so drift hits every path alike."""
-    from pipeline.ingest import run_ingest
+    from pipeline.stages.ingest import run_ingest
 
     extract = get_extractor(name)
     options = IngestOptions(extractor=name)
@@ -652,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"choose extractors among {', '.join(EXTRACTORS)} and at least one round")
     pages = load_pages(DATA)
     lid_model = default_lid_model()
-    from pipeline.session import get_session
+    from pipeline.spark.session import get_session
 
     spark = get_session("local[1]", "bench-ingest")
     results = [bench_extractor(name, pages, args.repeat, args.rounds, spark, lid_model) for name in names]

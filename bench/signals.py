@@ -26,9 +26,9 @@ import numpy as np
 import pyarrow as pa
 
 from bench.ingest import machine, machine_busy, mib, sampling_children
-from pipeline.signal_arrays import utf8_buffers
-from pipeline.signal_columns import signal_columns, with_signals
-from pipeline.signals_stage import BATCH_ROWS
+from pipeline.stages.signals.arrays import utf8_buffers
+from pipeline.stages.signals.columns import signal_columns, with_signals
+from pipeline.stages.signals.run import BATCH_ROWS
 from signals.artifacts import Artifacts
 from signals.fast.batch import PARTS, model_free_signals
 
@@ -94,7 +94,7 @@ def write_jsonl(path: str, documents: list[dict], repeat: int) -> None:
 
 def time_spark(spark, source: str, output: str, artifacts_dir: str, count: int) -> tuple[float, object, float]:
     """run_signals on `source`: wall seconds, the children's usage, the other processes' load meanwhile."""
-    from pipeline.signals_stage import run_signals
+    from pipeline.stages.signals.run import run_signals
 
     busy, own = machine_busy(), time.process_time()
     stats, wall, usage = sampling_children(lambda: run_signals(spark, [source], output, artifacts_dir, progress=False))
@@ -106,7 +106,7 @@ def time_spark(spark, source: str, output: str, artifacts_dir: str, count: int) 
 
 
 def bench(documents: list[dict], repeat: int, rounds: int, artifacts_dir: str) -> list[Round]:
-    from pipeline.session import get_session
+    from pipeline.spark.session import get_session
 
     artifacts = Artifacts(artifacts_dir)
     batches = batches_of(documents, repeat)

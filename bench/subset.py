@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.ingest import machine, machine_busy, sampling_children
-from pipeline.commit import ROW_GROUP_ROWS, column_options
-from pipeline.session import get_session
-from pipeline.subset import count_decisions, plan_subset, read_inputs, run_subset
+from pipeline.spark.session import get_session
+from pipeline.stages.subset.run import count_decisions, plan_subset, read_inputs, run_subset
+from pipeline.storage.output_dir import ROW_GROUP_ROWS, column_options
 from recipes.loader import load_recipe
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "gopher.yaml"

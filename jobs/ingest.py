@@ -8,7 +8,7 @@
 
 import sys
 
-from pipeline.cli import job_main
+from pipeline.cli.main import job_main
 
 if __name__ == "__main__":
     sys.exit(job_main("ingest", __file__))

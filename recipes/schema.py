@@ -135,7 +135,7 @@ class Output(Strict):
         return self
 
 
-# Front-matter keys that pipeline/dataset_card.py writes itself, and why a recipe's value may not replace them.
+# Front-matter keys that pipeline/stages/subset/card.py writes itself, and why a recipe's value may not replace them.
 GENERATED_CARD_KEYS = {
     "configs": "it lists the shards, data/{config}/train-*.parquet, for datasets.load_dataset",
     "data_files": "the shards are listed under configs, which curate subset writes for datasets.load_dataset",
@@ -187,7 +187,7 @@ class Card(BaseModel):
 
 
 # The names under which the books (_stats.json, the card's rule table) count the built-in steps, beside the filters
-# (pipeline/subset.py, _rule_order); the line filters are counted together, under `line_filters`.
+# (pipeline/stages/subset/run.py, _rule_order); the line filters are counted together, under `line_filters`.
 BUILT_IN_STEPS = ("dedup", "line_filters", "sample")
 
 

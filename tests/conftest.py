@@ -21,7 +21,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the whole suite: start-up costs seconds."""
-    from pipeline.session import get_session
+    from pipeline.spark.session import get_session
 
     session = get_session("local[2]", "curate-tests")
     yield session
@@ -30,7 +30,7 @@ def spark():
 
 @pytest.fixture(scope="session")
 def lid_model() -> str:
-    from pipeline.langid import default_lid_model
+    from pipeline.readers.langid import default_lid_model
 
     return default_lid_model()
 

@@ -7,7 +7,7 @@ import zlib
 import brotli
 import hypothesis.strategies as st
 
-from pipeline.warc_write import http_response, warc_record, warcinfo
+from pipeline.demo.warc_writer import http_response, warc_record, warcinfo
 
 SENTENCE = (
     "The river valley was quiet in the early morning, and the farmers walked slowly to their fields "

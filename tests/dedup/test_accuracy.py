@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dedup.synthetic import CorpusShape, near_duplicate_corpus
-from pipeline.dedup_stage import DedupOptions, run_dedup
+from pipeline.stages.dedup import DedupOptions, run_dedup
+from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 
 THRESHOLD = 0.8
 # The estimate from 128 permutations has a standard deviation of at most 0.035 around 0.8, so an edge can be

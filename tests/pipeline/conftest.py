@@ -19,7 +19,7 @@ SUBSET_RULES = {
 @pytest.fixture(scope="session")
 def parity_signals(spark, shared_data, tmp_path_factory) -> Path:
     """The parity documents (real web pages) with their signals, as `curate signals` writes them."""
-    from pipeline.signals_stage import run_signals
+    from pipeline.stages.signals.run import run_signals
 
     out = tmp_path_factory.mktemp("parity") / "signals"
     run_signals(spark, [str(SHARED / "parity" / "public.jsonl")], str(out), str(shared_data / "artifacts"),
@@ -60,7 +60,7 @@ def deduplicated(parity_signals, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def parity_subset(spark, deduplicated, tmp_path_factory) -> Path:
     """A complete `curate subset` output: dedup, three rules, the default columns, several shards."""
-    from pipeline.subset import plan_subset, run_subset
+    from pipeline.stages.subset.run import plan_subset, run_subset
     from recipes.loader import parse_recipe
 
     out = tmp_path_factory.mktemp("parity") / "subset"

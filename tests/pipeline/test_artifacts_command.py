@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.artifacts_command import UT1_URL, read_texts
-from pipeline.cli import main
-from pipeline.model_signal_columns import MODEL_SIGNAL_FIELDS
-from pipeline.signals_stage import run_signals
+from pipeline.cli.main import main
+from pipeline.stages.artifacts import UT1_URL, read_texts
+from pipeline.stages.signals.model_columns import MODEL_SIGNAL_FIELDS
+from pipeline.stages.signals.run import run_signals
 from signals.training.ut1_table import category_ids
 from tests.corpora import ENWIKI, WEB, web_documents, wiki_articles
 from tests.http_server import Faults, LoopbackServer
@@ -111,7 +111,7 @@ def test_signals_name_a_missing_artifact_once_under_its_folder(built, ccnet_mode
         inputs[-1].write_text("".join(json.dumps({"id": f"{language}{i}", "text": text, "language": language,
                                                   "url": "https://example.com/"}) + "\n"
                                       for i, text in enumerate(web[:5])))
-    with caplog.at_level(logging.WARNING, logger="pipeline.signals_stage"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.stages.signals.run"):
         stats = run_signals(spark, [str(i) for i in inputs], str(tmp_path / "out"), str(artifacts), progress=False)
     assert stats["missing_artifacts"] == ["classifiers/en/wikiref.model.bin"]
     warnings = [record.getMessage() for record in caplog.records]

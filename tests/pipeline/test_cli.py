@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
-from pipeline.crawl import listing_url, select_segments
+from pipeline.cli.main import main
+from pipeline.readers.warc.crawl_listing import listing_url, select_segments
 from tests.http_server import LoopbackServer
 from tests.pipeline.conftest import SUBSET_RULES, subset_recipe
 from tests.warc_fixtures import good_records, members, page_record
@@ -166,7 +166,7 @@ def test_inputs_of_one_file_name_are_refused_and_one_file_is_read_once(shared_da
             "are made from the file's name") in capsys.readouterr().err
     (tmp_path / "link").mkdir()
     (tmp_path / "link" / warc.name).symlink_to(warc)
-    from pipeline.inputs import expand_inputs
+    from pipeline.storage.inputs import expand_inputs
     spellings = [str(warc), str(tmp_path / "link"), f"{warc.parent}/../{warc.parent.name}/{warc.name}"]
     assert expand_inputs(spellings) == [str(warc)]
     assert not (tmp_path / "o").exists()
@@ -207,7 +207,7 @@ def test_a_standalone_master_nobody_runs_is_named_before_spark_starts(tmp_path, 
 
 
 def test_a_java_home_without_java_is_named(monkeypatch, tmp_path):
-    from pipeline.session import java_problem
+    from pipeline.spark.session import java_problem
 
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     assert java_problem() == f"JAVA_HOME={tmp_path} holds no bin/java: point it at a Java 17+ installation, or unset it"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyspark
 import pytest
 
-from pipeline.session import build_code_zip
+from pipeline.spark.session import build_code_zip
 from tests.pipeline.test_crash import outputs
 from tests.warc_fixtures import good_records, members
 
@@ -98,7 +98,7 @@ def test_dedup_on_a_standalone_cluster_equals_local_mode(cluster, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from dedup.synthetic import CorpusShape, near_duplicate_corpus
+    from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 
     master, env = cluster
     documents = near_duplicate_corpus(CorpusShape(families=20, copies=4, unrelated=100, words=300, max_edits=10))

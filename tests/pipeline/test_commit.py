@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.commit import LOCK, ROW_GROUP_BYTES, ROW_GROUP_ROWS, OutputConflict, OutputDir, unit_id
+from pipeline.storage.output_dir import LOCK, ROW_GROUP_BYTES, ROW_GROUP_ROWS, OutputConflict, OutputDir, unit_id
 
 
 def test_parquet_keeps_statistics_for_filtering_columns_and_writes_the_text_plain(tmp_path):

@@ -13,11 +13,11 @@ import pytest
 
 from dedup.clustering import BUCKET_HEADS
 from dedup.minhash import minhash_signatures
-from dedup.synthetic import CorpusShape, near_duplicate_corpus
-from pipeline.cli import main, print_clusters
-from pipeline.dedup_stage import DedupOptions, run_dedup, size_histogram
-from pipeline.units import StageFailed
+from pipeline.cli.main import main, print_clusters
+from pipeline.spark.stage import StageFailed
+from pipeline.stages.dedup import DedupOptions, run_dedup, size_histogram
 from signals.text import normalize
+from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 from tests.pipeline.test_crash import outputs
 
 SHAPE = CorpusShape(families=30, copies=5, unrelated=200, words=400, max_edits=12, seed=11)
@@ -151,9 +151,9 @@ def test_url_mode_matches_the_same_page_across_crawls(spark, tmp_path):
 
 
 def test_digest_mode_on_the_same_wet_record_in_two_crawls(spark, shared_data, tmp_path):
-    from pipeline.ingest import run_ingest
-    from pipeline.langid import default_lid_model
-    from pipeline.warc_documents import IngestOptions
+    from pipeline.readers.langid import default_lid_model
+    from pipeline.readers.warc.documents import IngestOptions
+    from pipeline.stages.ingest import run_ingest
 
     copies = []
     for crawl in ("CC-MAIN-2024-22", "CC-MAIN-2023-50"):

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dedup.lsh import jaccard
-from pipeline.demo import LANGUAGES, planted_copies, run_demo
+from pipeline.demo.run import LANGUAGES, planted_copies, run_demo
 from signals.text import normalize
 
 

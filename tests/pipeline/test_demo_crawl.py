@@ -7,11 +7,11 @@ import pyarrow as pa
 import pytest
 
 from pipeline.accounting import Stats
-from pipeline.demo import DEMO_FILE_NAME, LANGUAGES, write_demo_crawl
-from pipeline.langid import LanguageIdentifier, default_lid_model
-from pipeline.remote import open_input
-from pipeline.warc import WarcRecord, read_records
-from pipeline.warc_documents import IngestOptions, warc_documents
+from pipeline.demo.run import DEMO_FILE_NAME, LANGUAGES, write_demo_crawl
+from pipeline.readers.langid import LanguageIdentifier, default_lid_model
+from pipeline.readers.warc.documents import IngestOptions, warc_documents
+from pipeline.readers.warc.records import WarcRecord, read_records
+from pipeline.storage.locations import open_input
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.http_payload import PayloadError, PayloadTooLarge, decode_content, parse_http_response
-from pipeline.remote import open_input
-from pipeline.warc import WarcRecord, read_records
-from pipeline.warc_write import http_response
+from pipeline.demo.warc_writer import http_response
+from pipeline.readers.warc.http import PayloadError, PayloadTooLarge, decode_content, parse_http_response
+from pipeline.readers.warc.records import WarcRecord, read_records
+from pipeline.storage.locations import open_input
 from tests.warc_fixtures import brotli_zeros, damaged, page_html
 
 MiB = 2**20

@@ -6,14 +6,14 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
-from pipeline.commit import OutputConflict
-from pipeline.ingest import run_ingest
-from pipeline.remote import RetryPolicy
+from pipeline.cli.main import main
+from pipeline.demo.warc_writer import http_response, warc_record, write_warc
+from pipeline.readers.warc.documents import IngestOptions
 from pipeline.schema import DOCUMENT_COLUMNS
-from pipeline.units import StageFailed
-from pipeline.warc_documents import IngestOptions
-from pipeline.warc_write import http_response, warc_record, write_warc
+from pipeline.spark.stage import StageFailed
+from pipeline.stages.ingest import run_ingest
+from pipeline.storage.locations import RetryPolicy
+from pipeline.storage.output_dir import OutputConflict
 from tests.http_server import Faults, LoopbackServer
 from tests.warc_fixtures import bomb_record, good_records, members, page_html
 

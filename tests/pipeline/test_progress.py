@@ -14,11 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.accounting import Stats
-from pipeline.commit import OutputDir
-from pipeline.progress import PROGRESS_DIR, TaskProgress, UnitProgress, UnitReport, reporting
-from pipeline.remote import open_input
-from pipeline.signals_stage import SignalsJob, signals_unit
-from pipeline.warc import read_records
+from pipeline.readers.warc.records import read_records
+from pipeline.spark.progress import PROGRESS_DIR, TaskProgress, UnitProgress, UnitReport, reporting
+from pipeline.stages.signals.run import SignalsJob, signals_unit
+from pipeline.storage.locations import open_input
+from pipeline.storage.output_dir import OutputDir
 from tests.http_server import LoopbackServer
 
 CURATE = str(Path(sys.executable).parent / "curate")

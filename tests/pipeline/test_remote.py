@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.remote import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
+from pipeline.storage.locations import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
 from tests.http_server import Faults, LoopbackServer
 
 DATA = bytes(range(256)) * 4096  # 1 MiB

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from filters.expressions import compile_rule, evaluate
-from pipeline.report import EXAMPLE_CHARS, EXAMPLES, SIGNALS, run_report
+from pipeline.stages.report.page import EXAMPLE_CHARS, EXAMPLES, SIGNALS, run_report
 from tests.chromium import dump_dom, png_pixels, screenshot
 from tests.pipeline.conftest import SUBSET_RULES, planted_clusters, subset_recipe
 
@@ -135,7 +135,7 @@ def test_the_screenshot_shows_the_bars(report, tmp_path):
 
 
 def test_inputs_changed_since_the_subset_ran_are_reported(spark, deduplicated, tmp_path, capsys):
-    from pipeline.subset import plan_subset, run_subset
+    from pipeline.stages.subset.run import plan_subset, run_subset
     from recipes.loader import parse_recipe
 
     inputs, out = tmp_path / "inputs", tmp_path / "subset"
@@ -151,14 +151,14 @@ def test_inputs_changed_since_the_subset_ran_are_reported(spark, deduplicated, t
 
 
 def test_report_refuses_a_folder_that_is_not_a_subset(parity_signals, capsys):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     assert main(["report", str(parity_signals)]) == 2
     assert "holds the output of `curate signals`, not of `curate subset`" in capsys.readouterr().err
 
 
 def test_report_on_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     (tmp_path / "empty").mkdir()
     assert main(["report", str(tmp_path / "nope")]) == 2
@@ -168,8 +168,8 @@ def test_report_on_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
 
 
 def test_report_on_an_unfinished_subset_says_what_is_missing(tmp_path, capsys):
-    from pipeline.cli import main
-    from pipeline.commit import OutputDir
+    from pipeline.cli.main import main
+    from pipeline.storage.output_dir import OutputDir
 
     OutputDir(str(tmp_path / "killed")).claim({"stage": "subset", "inputs": []})
     assert main(["report", str(tmp_path / "killed")]) == 2
@@ -197,7 +197,7 @@ def test_ticks_on_the_log_scale_fall_on_1_2_5_and_steps_on_round_values(report):
     (0, 1, False, ["0", "0.2", "0.4", "0.6", "0.8", "1"]),
 ])
 def test_axis_ticks_are_round_values_at_their_place(low, high, log, said):
-    from pipeline.svg_charts import axis_ticks
+    from pipeline.stages.report.charts import axis_ticks
 
     ticks = axis_ticks(low, high, log)
     assert [text for _, text in ticks] == said
@@ -207,7 +207,7 @@ def test_axis_ticks_are_round_values_at_their_place(low, high, log, said):
 
 
 def test_a_long_rule_name_is_shortened_in_its_row_and_whole_in_the_bar_tooltip():
-    from pipeline.svg_charts import Segment, row_chart
+    from pipeline.stages.report.charts import Segment, row_chart
 
     name = "documents_whose_repetition_is_far_too_high"
     svg = row_chart("removed", [(name, [Segment("removed", 0, 5)])], total=10)

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.signals_stage import run_signals
+from pipeline.stages.signals.run import run_signals
 from signals.artifacts import Artifacts
 from signals.registry import CCNET, compute_signals
 from tests.conftest import SHARED

@@ -17,13 +17,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.accounting import Stats
-from pipeline.cli import main
-from pipeline.inputs import expand_inputs
-from pipeline.rpv2_export import minhash_table, signals_line
-from pipeline.rpv2_layout import document_id
-from pipeline.rpv2_reader import RPV2_SCHEMA, BadShard, read_shard, select_shards
-from pipeline.signal_columns import SIGNAL_FIELDS, registry_columns, signal_columns
-from pipeline.signals_stage import DOCUMENT_SUFFIXES, run_signals
+from pipeline.cli.main import main
+from pipeline.readers.rpv2.layout import document_id
+from pipeline.readers.rpv2.shards import RPV2_SCHEMA, BadShard, read_shard, select_shards
+from pipeline.stages.signals.columns import SIGNAL_FIELDS, registry_columns, signal_columns
+from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, run_signals
+from pipeline.storage.inputs import expand_inputs
+from pipeline.writers.rpv2_export import minhash_table, signals_line
 from signals.artifacts import Artifacts
 from signals.registry import FINEWEB, WITH_MODELS
 from tests.conftest import SHARED

@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from filters.expressions import MAX_DEPTH, compile_rule, evaluate
-from pipeline.cli import main
-from pipeline.rule_columns import to_column
+from pipeline.cli.main import main
+from pipeline.stages.subset.rules import to_column
 
 PIECES = ["a", "b", "ab", "%", "_", "\\%", "\\_", "\\\\", ".", "*", "$", "[", "(", "?", "|", "^", "'", "\n", " ",
           "😀", "é", "\t"]

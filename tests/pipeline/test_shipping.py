@@ -2,7 +2,7 @@
 
 import os
 
-from pipeline.shipping import ship_directory
+from pipeline.spark.shipping import ship_directory
 
 
 def files_on_executors(spark, name: str) -> dict[str, bytes]:

@@ -5,7 +5,7 @@ import json
 import pyarrow as pa
 import pytest
 
-from pipeline.signal_columns import (
+from pipeline.stages.signals.columns import (
     FINEWEB_FIELDS,
     MODEL_FREE_FIELDS,
     SIGNAL_FIELDS,

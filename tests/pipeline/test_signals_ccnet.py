@@ -6,8 +6,8 @@ import shutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.signal_columns import CCNET_FIELDS
-from pipeline.signals_stage import run_signals
+from pipeline.stages.signals.columns import CCNET_FIELDS
+from pipeline.stages.signals.run import run_signals
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import CCNET

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from filters.expressions import columns_of, compile_rule, evaluate
-from pipeline.cli import main
-from pipeline.dataset_card import escape
-from pipeline.session import session_conf
-from pipeline.subset import explain, plan_subset, run_subset
+from pipeline.cli.main import main
+from pipeline.spark.session import session_conf
+from pipeline.stages.subset.card import escape
+from pipeline.stages.subset.run import explain, plan_subset, run_subset
 from recipes.loader import RecipeError, parse_recipe
 
 RULES = {
@@ -107,7 +107,7 @@ def test_removals_on_a_null_are_counted_per_rule_and_said(spark, signals, tmp_pa
             "null value")
     assert note in capsys.readouterr().out
     assert note in (tmp_path / "out" / "README.md").read_text()
-    from pipeline.report import run_report
+    from pipeline.stages.report.page import run_report
 
     page = Path(run_report(spark, str(tmp_path / "out"))).read_text()
     assert note.replace("`stop_words`", "<code>stop_words</code>") in page
@@ -363,7 +363,7 @@ def test_max_docs_writes_the_documents_the_first_pass_counted(spark, signals, tm
     """The second pass keeps a `max_docs` sample by a cutoff: the same documents as the first pass's ranking."""
     from pyspark.sql import functions as F
 
-    from pipeline.subset import REASON, decisions, read_inputs
+    from pipeline.stages.subset.run import REASON, decisions, read_inputs
 
     out = tmp_path / "out"
     plan = plan_subset(parse_recipe(recipe_text(signals, out, {"word_count": RULES["word_count"]}, sample), "t.yaml"))
@@ -399,7 +399,7 @@ def test_an_output_folder_with_files_of_its_own_is_refused_and_kept(signals, tmp
 
 
 def test_a_part_ends_in_its_last_shard_rather_than_a_shard_of_a_few_rows():
-    from pipeline.subset import _Batches
+    from pipeline.stages.subset.run import _Batches
 
     def shards(slack: float) -> list[int]:
         part = _Batches([pa.record_batch({"text": ["x" * 100] * 10})] * 2, ratio=1.0)  # about 104 bytes a row
@@ -532,7 +532,7 @@ def test_arithmetic_beyond_a_long_does_not_overflow(spark, signals, tmp_path):
 
 
 def test_a_column_name_with_a_dot_is_read_from_the_footer_as_itself(tmp_path):
-    from pipeline.null_columns import columns_without_values
+    from pipeline.stages.signals.null_columns import columns_without_values
 
     pq.write_table(pa.table({"is_duplicate_0.9": [True, None], "is_duplicate_0": pa.array([None, None], pa.bool_()),
                              "meta": pa.array([[("k", "v")], None], pa.map_(pa.string(), pa.string()))}),
@@ -591,7 +591,7 @@ def test_dedup_drop_on_inputs_without_is_duplicate_drops_nothing_and_a_bad_word_
 
 
 def plan_books(plan) -> list[str]:
-    from pipeline.subset import _rule_order
+    from pipeline.stages.subset.run import _rule_order
 
     return _rule_order(plan)
 
@@ -690,7 +690,7 @@ def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spar
 
 
 def test_provenance_names_the_crawls_of_the_warcs_upstream(tmp_path):
-    from pipeline.dataset_card import provenance
+    from pipeline.stages.subset.card import provenance
 
     warcs = [f"https://data.commoncrawl.org/crawl-data/{crawl}/segments/1707947473347.0/warc/"
              f"CC-MAIN-20240220211055-20240221001055-0000{n}.warc.gz"

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.accounting import Stats
-from pipeline.langid import LanguageIdentifier
-from pipeline.warc_documents import IngestOptions, warc_documents
+from pipeline.readers.langid import LanguageIdentifier
+from pipeline.readers.warc.documents import IngestOptions, warc_documents
 from tests.warc_fixtures import damaged
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=400,

@@ -11,11 +11,11 @@ import pyarrow as pa
 import pytest
 
 from pipeline.accounting import Stats
-from pipeline.langid import LanguageIdentifier, model_languages
-from pipeline.remote import open_input
-from pipeline.warc import GZIP_MAGIC, looks_like_warc
-from pipeline.warc_documents import IngestOptions, warc_documents
-from pipeline.warc_write import http_response, warc_record
+from pipeline.demo.warc_writer import http_response, warc_record
+from pipeline.readers.langid import LanguageIdentifier, model_languages
+from pipeline.readers.warc.documents import IngestOptions, warc_documents
+from pipeline.readers.warc.records import GZIP_MAGIC, looks_like_warc
+from pipeline.storage.locations import open_input
 from tests.http_server import Faults, LoopbackServer
 from tests.warc_fixtures import bomb_record, good_records, members, page_html, page_record, split_members
 
@@ -262,7 +262,7 @@ def test_mislabelled_and_legacy_charsets_decode(tmp_path, lid):
 
 
 def test_a_declared_cjk_charset_is_followed_where_its_few_words_form_utf8():
-    from pipeline.charset import decode_html
+    from pipeline.readers.warc.charset import decode_html
 
     html = "<html><body><p>为什么</p></body></html>".encode("gbk")  # valid UTF-8 too, as mojibake
     assert decode_html(html, "gbk") == ("<html><body><p>为什么</p></body></html>", "gbk")

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from recipes.loader import RecipeError, load_recipe, parse_recipe
 from recipes.yaml_text import MAX_YAML_BYTES, MAX_YAML_DEPTH
 
@@ -177,7 +177,7 @@ def subset_refusal(tmp_path, text: str | bytes, capsys) -> str:
 
 
 def test_the_billion_laughs_is_refused_at_its_first_anchor_at_once(tmp_path, capsys):
-    import pipeline.subset  # noqa: F401  (the command's own imports are not the refusal's cost)
+    import pipeline.stages.subset.run  # noqa: F401  (the command's own imports are not the refusal's cost)
 
     assert len(laughs()) < 700
     tracemalloc.start()

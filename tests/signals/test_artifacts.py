@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from signals.artifacts import Artifacts, BrokenArtifact, check_artifacts
 from signals.registry import CLASSIFIERS, IMPORTANCE, compute_signals
 from tests.corpora import ENWIKI, WEB, wiki_articles

@@ -8,7 +8,7 @@ import fasttext
 import numpy as np
 import pytest
 
-from pipeline.langid import LanguageIdentifier, default_lid_model
+from pipeline.readers.langid import LanguageIdentifier, default_lid_model
 from signals.fasttext_model import DICTIONARY_OFFSET, FASTTEXT_MAGIC, NotAFastTextModel, check_model, load_compiled
 
 ODD_LINES = [

@@ -1,0 +1,113 @@
+"""Signals as typed Parquet columns beside the document columns.
+
+Document-level signals are scalar columns under their RedPajama-V2 names (null where the reference gives None;
+`rps_doc_word_count` is an integer); line-level signals are list columns aligned with one `line_spans` column;
+the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them,
+then FineWeb's three (`fw_*`, our addition beyond RedPajama-V2).
+
+`with_signals` computes the 28 model-free signals, MinHash, CCNet's length signals and FineWeb's for the whole
+batch in compiled loops (pipeline/stages/signals/arrays.py, signals/fast/); `signal_columns` computes the same
+document by document with the readable signals, the reference the compiled path is tested against. The families that
+need artifacts (UT1, classifiers, DSIR, CCNet's perplexity) are computed document by document through the registry."""
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
+from pipeline.stages.signals.arrays import model_free_arrays
+from pipeline.stages.signals.model_columns import MODEL_SIGNAL_FIELDS
+from signals.artifacts import Artifacts
+from signals.document import Document
+from signals.registry import CCNET, FINEWEB, MODEL_FREE, WITH_MODELS, Signal
+
+INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words", "rps_doc_ut1_blacklist"}
+LINE_SIGNALS = [name for name in MODEL_FREE if name.startswith("rps_lines_")]
+DOC_SIGNALS = [name for name in MODEL_FREE if not name.startswith("rps_lines_")]
+
+MODEL_FREE_FIELDS = (
+    [pa.field(name, pa.int64() if name in INT_SIGNALS else pa.float64()) for name in DOC_SIGNALS]
+    + [pa.field("line_spans", pa.list_(pa.list_(pa.int64(), 2)))]
+    + [pa.field(name, pa.list_(pa.int64() if name in INT_SIGNALS else pa.float64())) for name in LINE_SIGNALS]
+    + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
+)
+CCNET_FIELDS = [pa.field(name, pa.float64()) for name in CCNET]
+FINEWEB_FIELDS = [pa.field(name, pa.float64()) for name in FINEWEB]  # computed in the compiled pass too
+SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS + FINEWEB_FIELDS
+_SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
+# the signals computed document by document: those of model artifacts (none without the artifacts)
+PER_DOCUMENT: dict[str, Signal] = {**WITH_MODELS,
+                                   **{name: CCNET[name] for name in ("ccnet_perplexity", "ccnet_bucket")}}
+
+
+def signal_columns(texts: list[str | None], languages: list[str | None], artifacts: Artifacts) -> dict[str, list]:
+    """Column name -> values of the model-free signals and MinHash for a batch of documents (a null text is scored
+    as the empty text), document by document with the readable signals."""
+    columns: dict[str, list] = {field.name: [] for field in MODEL_FREE_FIELDS}
+    for text, language in zip(texts, languages, strict=True):
+        document = Document(text or "", language)
+        for name in DOC_SIGNALS:
+            columns[name].append(MODEL_FREE[name](document, artifacts)[0][2])
+        columns["line_spans"].append([[start, end] for start, end in document.lines])
+        for name in LINE_SIGNALS:
+            # the empty document has no lines; the reference's [[0, 0, None]] bullet entry belongs to its export
+            spans = MODEL_FREE[name](document, artifacts) if document.lines else []
+            columns[name].append([score for _, _, score in spans])
+        for name, bands in minhash_signatures(document.normalized).items():
+            columns[name].append(bands)
+    return columns
+
+
+def signals_schema(schema: pa.Schema) -> pa.Schema:
+    """The input's columns, less those the signals replace (an input that has signals already), then the signals."""
+    return pa.schema([f for f in schema if f.name not in _SIGNAL_NAMES] + SIGNAL_FIELDS)
+
+
+def registry_columns(texts: list[str | None], languages: list[str | None], urls: list[str | None],
+                     language_scores: list[float | None], artifacts: Artifacts,
+                     signals: dict[str, Signal]) -> dict[str, list]:
+    """Column name -> document-level values of registry signals, one Document per text (a null text as "")."""
+    columns: dict[str, list] = {name: [] for name in signals}
+    for text, language, url, score in zip(texts, languages, urls, language_scores, strict=True):
+        document = Document(text or "", language, language_score=score, url=url)
+        for name, signal in signals.items():
+            columns[name].append(signal(document, artifacts)[0][2])
+    return columns
+
+
+def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
+    """The batch with the signal columns appended (replacing input columns of the same names).
+
+    CCNet's fields are the exception: RedPajama-V2 copies them from CCNet's output, so an input that has them
+    (CCNet or RedPajama-V2 documents) keeps its values; only the missing ones (absent or null) are computed."""
+    names = batch.schema.names
+    texts = batch.column("text")
+
+    def column(name: str) -> list:
+        return batch.column(name).to_pylist() if name in names else [None] * len(texts)
+
+    languages = column("language")
+    columns: dict[str, pa.Array | list] = model_free_arrays(texts, languages, artifacts, INT_SIGNALS)
+    columns["ccnet_language_score"] = _language_scores(batch.column("language_score") if "language_score" in names
+                                                       else pa.nulls(len(texts), pa.float64()))
+    given = {name: batch.column(name).cast(pa.float64()) for name in CCNET if name in names}
+    whole = {name for name, values in given.items() if values.null_count == 0}
+    per_document = {name: signal for name, signal in PER_DOCUMENT.items() if name not in whole}
+    columns.update(registry_columns(texts.to_pylist(), languages, column("url"), column("language_score"),
+                                    artifacts, per_document))
+    columns.update({name: values if name in whole else pc.coalesce(values, _as_array(columns[name], pa.float64()))
+                    for name, values in given.items()})
+    kept = [batch.column(i) for i, name in enumerate(names) if name not in _SIGNAL_NAMES]
+    arrays = kept + [_as_array(columns[f.name], f.type) for f in SIGNAL_FIELDS]
+    return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))
+
+
+def _language_scores(scores: pa.Array) -> pa.Array:
+    """signals.ccnet.language_score of a column of scores: numpy's round to 2 decimals, null where null."""
+    scores = scores.cast(pa.float64())
+    values = np.round(scores.to_numpy(zero_copy_only=False), 2)
+    return pa.array(values, mask=scores.is_null().to_numpy(zero_copy_only=False))
+
+
+def _as_array(values: pa.Array | list, type_: pa.DataType) -> pa.Array:
+    return values if isinstance(values, pa.Array) else pa.array(values, type=type_)
