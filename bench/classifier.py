@@ -1,4 +1,4 @@
-"""Classifier training benchmark: fastText's own trainer against our numpy one, on the same corpus.
+"""Classifier training benchmark: fastText's own trainer with one thread and with two, on the same corpus.
 
 Run: python -m bench.classifier [--train 4000] [--held-out 600] [--rounds 3]   (make bench-classifier)
 
@@ -6,8 +6,8 @@ Corpus: the paragraphs (blocks of 20 words or more, shuffled) of the English Wik
 sample in ../shared/data (tests/corpora.py), as `curate artifacts build` turns documents into training lines
 (`classifier_text`): `--train` of each class are trained on, the next `--held-out` of each are scored and never
 trained on. Each trainer turns the (label, text) pairs into a saved `.bin` as the build does, `--rounds` times
-with the order rotated from round to round (the machine is shared): our numpy trainer, fastText with one thread
-and with two. Wall and CPU seconds are per run; CPU includes fastText's threads.
+with the order rotated from round to round (the machine is shared). Wall and CPU seconds are per run; CPU
+includes fastText's threads.
 
 Each model is scored as the signal scores it (`rps_doc_ml_palm_score` through `compute_signals`): held-out
 accuracy (score above 0.5 for Wikipedia, below for the web), ROC AUC, and between two models the share of
@@ -30,7 +30,7 @@ from bench.ingest import machine, machine_busy
 from signals.artifacts import CLASSIFIER, Artifacts
 from signals.classifiers import CC_LABEL, classifier_text
 from signals.registry import CLASSIFIERS, compute_signals
-from signals.training.fasttext_supervised import TrainingOptions, train_classifier, train_supervised
+from signals.training.fasttext_supervised import train_classifier
 from tests.corpora import ENWIKI, WEB, paragraphs, web_documents, wiki_articles
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -52,7 +52,6 @@ def corpus(train: int, held_out: int) -> tuple[list[tuple[str, str]], list[str],
 def trainers() -> dict[str, Callable[[list[tuple[str, str]], int], Callable]]:
     """name -> train(examples, seed), returning the model's save(out)."""
     return {
-        "numpy (ours)": lambda examples, seed: train_supervised(examples, TrainingOptions(seed=seed)).save,
         "fastText, thread=1": lambda examples, seed: train_classifier(examples, seed, threads=1).save,
         "fastText, thread=2": lambda examples, seed: train_classifier(examples, seed, threads=2).save,
     }
