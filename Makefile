@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-signals bench-subset bench-dedup clean
+.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-signals bench-subset bench-dedup bench-classifier clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -57,6 +57,9 @@ bench-subset: $(STAMP)
 
 bench-dedup: $(STAMP)
 	$(PY) -m bench.dedup
+
+bench-classifier: $(STAMP)
+	$(PY) -m bench.classifier
 
 clean:
 	rm -rf demo-out dist build *.egg-info .pytest_cache .venv-constraints

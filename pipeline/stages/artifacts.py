@@ -36,7 +36,7 @@ from signals.artifacts import (
 )
 from signals.classifiers import CC_LABEL, classifier_text
 from signals.training.dsir_counts import dsir_counts
-from signals.training.fasttext_supervised import TrainingOptions, train_supervised
+from signals.training.fasttext_supervised import train_classifier
 from signals.training.ut1_table import UT1_CATEGORIES, category_index, domain_category_ids
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def _build_classifier(request: BuildRequest, name: str, targets: list[list[str]]
             yield CC_LABEL, classifier_text(text)
 
     try:
-        model = train_supervised(examples(), TrainingOptions(seed=request.seed))
+        model = train_classifier(examples(), request.seed)
     except ValueError as exc:
         raise ValueError(f"classifier {name}: the target corpora have no documents") from exc
     path = os.path.join(request.directory, CLASSIFIER.format(language=request.language, name=name))

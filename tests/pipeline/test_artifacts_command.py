@@ -8,6 +8,8 @@ import logging
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tarfile
 
 import fasttext
@@ -57,6 +59,18 @@ def test_build_writes_the_reference_layout(built, shared_data, capsys):
     table = json.loads((built / "bad_urls/domain_to_category_id.json").read_text())
     assert table["0-casino.info"] == category_ids()[("gambling",)]
     assert len(json.loads((built / "bad_urls/category_index.json").read_text())) == 8191
+
+
+def test_a_build_is_reproducible(built, shared_data, tmp_path):
+    """The same corpora and --seed give the same classifier byte for byte, in a process of its own: fastText trains
+    on one thread (with more, its threads race on the weights)."""
+    again = tmp_path / "again"
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "artifacts", "build", "--artifacts", str(again),
+                    "--language", "en", "--cc", str(shared_data / WEB), "--wikipedia",
+                    str(built.parent / "enwiki.parquet"), "--classifier-samples", "40", "--dsir-samples", "300"],
+                   check=True, capture_output=True)
+    model = "classifiers/en/palm.model.bin"
+    assert (again / model).read_bytes() == (built / model).read_bytes()
 
 
 def test_signals_on_spark_fill_the_model_columns(built, spark, shared_data, tmp_path):

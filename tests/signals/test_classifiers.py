@@ -1,6 +1,8 @@
-"""fastText classifiers (spec §2.6): our numpy trainer writes models that fastText loads and predicts with
-exactly as our own forward pass does, and the signals read them as the reference does."""
+"""fastText classifiers (spec §2.6): what `curate artifacts build` trains with fastText separates its classes on
+held-out documents, loads in fastText and comes out the same for the same seed, and the signals read it as the
+reference does."""
 
+import hashlib
 import io
 
 import fasttext
@@ -9,7 +11,7 @@ import pytest
 from signals.artifacts import CLASSIFIER, Artifacts
 from signals.classifiers import CC_LABEL, classifier_text
 from signals.registry import CLASSIFIERS, compute_signals
-from signals.training.fasttext_supervised import EOS, train_supervised, words_of
+from signals.training.fasttext_supervised import train_classifier
 from tests.corpora import BGWIKI, ENWIKI, WEB, paragraphs, web_documents, wiki_articles
 
 TRAIN, HELD_OUT = 800, 150
@@ -29,11 +31,20 @@ def corpora(shared_data):
     return {"palm": (wiki[:TRAIN], wiki[TRAIN:TRAIN + HELD_OUT]), "cc": (web[:TRAIN], web[TRAIN:TRAIN + HELD_OUT])}
 
 
+def training_pairs(corpora) -> list[tuple[str, str]]:
+    return [(label, classifier_text(text)) for name, label in (("palm", "__label__palm"), ("cc", CC_LABEL))
+            for text in corpora[name][0]]
+
+
+def saved(classifier) -> bytes:
+    buffer = io.BytesIO()
+    classifier.save(buffer)
+    return buffer.getvalue()
+
+
 @pytest.fixture(scope="module")
 def model(corpora):
-    examples = [(label, classifier_text(text)) for name, label in (("palm", "__label__palm"), ("cc", CC_LABEL))
-                for text in corpora[name][0]]
-    return train_supervised(examples)
+    return train_classifier(training_pairs(corpora))
 
 
 @pytest.fixture(scope="module")
@@ -41,37 +52,50 @@ def model_file(model, tmp_path_factory):
     directory = tmp_path_factory.mktemp("artifacts")
     path = directory / CLASSIFIER.format(language="en", name="palm")
     path.parent.mkdir(parents=True)
-    with open(path, "wb") as out:
-        model.save(out)
+    path.write_bytes(saved(model))
     return directory, path
 
 
-def test_fasttext_predicts_what_our_forward_pass_predicts(corpora, model, model_file):
-    loaded = fasttext.load_model(str(model_file[1]))
-    texts = [classifier_text(t) for t in corpora["palm"][1] + corpora["cc"][1]]
-    for text in texts:
-        (probability, label), = loaded.f.predict(text + "\n", 1, 0.0, "replace")
-        ours = model.predict(text)
-        assert ours[0] == label
-        assert ours[1] == pytest.approx(probability, rel=1e-5, abs=1e-7)
-    # fastText reports p + 1e-5 per label (src/loss.cc std_log): both labels together sum to 1 + 2e-5
-    both = loaded.f.predict(texts[0] + "\n", 2, 0.0, "replace")
-    assert sum(p for p, _ in both) == pytest.approx(1 + 2e-5, abs=1e-6)
-    assert sorted(label for _, label in both) == sorted(model.labels)
+def test_the_classifier_scores_held_out_wikipedia_above_web_text(corpora, model_file):
+    artifacts = Artifacts(str(model_file[0]))
 
+    def scores(texts):
+        return [compute_signals(text, "en", artifacts, CLASSIFIERS)["rps_doc_ml_palm_score"][0][2] for text in texts]
 
-def test_the_classifier_separates_wikipedia_from_web_text(corpora, model):
-    held_out = [("__label__palm", t) for t in corpora["palm"][1]] + [(CC_LABEL, t) for t in corpora["cc"][1]]
-    accuracy = sum(model.predict(classifier_text(text))[0] == label for label, text in held_out) / len(held_out)
+    wiki, web = scores(corpora["palm"][1]), scores(corpora["cc"][1])
+    accuracy = (sum(score > 0.5 for score in wiki) + sum(score <= 0.5 for score in web)) / (len(wiki) + len(web))
     assert accuracy > 0.8  # chance is 0.5
+    # the chance that a held-out Wikipedia paragraph scores above a held-out web one (ROC AUC; chance is 0.5)
+    assert sum(a > b for a in wiki for b in web) / (len(wiki) * len(web)) > 0.9
 
 
-def test_vocabulary_as_fasttext_builds_it(model):
-    assert EOS in model.words  # every line ends with the end-of-line token, a word like the others
-    assert model.word_counts == sorted(model.word_counts, reverse=True)
-    assert sum(model.label_counts) == 2 * TRAIN
-    assert model.input.shape == (len(model.words), 100) and model.output.shape == (2, 100)
-    assert words_of("a\tb\u00a0c __label__x\x0bd") == ["a", "b\u00a0c", "d"]  # only fastText's separators split
+def test_the_model_is_fasttexts_with_the_reference_settings(model, model_file):
+    loaded = fasttext.load_model(str(model_file[1]))
+    assert sorted(loaded.get_labels()) == ["__label__cc", "__label__palm"]
+    args = model.model.f.getArgs()  # fastText's supervised defaults, as RedPajama-V2's ft_trainer.py trains
+    assert (args.dim, args.epoch, args.lr, args.minCount, args.wordNgrams, args.minn, args.maxn, args.bucket) == (
+        100, 5, 0.1, 1, 1, 0, 0, 0)
+    assert args.loss == fasttext.FastText.loss_name.softmax
+    assert 0.8 < model.training_accuracy <= 1
+    # fastText reports p + 1e-5 per label (src/loss.cc std_log): both labels together sum to 1 + 2e-5
+    both = loaded.f.predict("some text\n", 2, 0.0, "replace")
+    assert sum(p for p, _ in both) == pytest.approx(1 + 2e-5, abs=1e-6)
+
+
+def test_the_same_seed_gives_the_same_model(corpora, model):
+    pairs = training_pairs(corpora)
+    again = saved(train_classifier(pairs))
+    assert hashlib.sha256(again).digest() == hashlib.sha256(saved(model)).digest()
+    assert saved(train_classifier(pairs, seed=1)) != again
+
+
+def test_a_label_inside_a_text_is_no_label_of_the_model():
+    # fastText takes any token starting with `__label__` for a label of its line: such tokens are left out of the
+    # text (a no-break space joins a word, fastText splits on ASCII whitespace only), the model keeps the labels given
+    pairs = [("__label__palm", "an article about __label__x rivers"), (CC_LABEL, "buy\t__label__cc\u00a0now")]
+    model = train_classifier(pairs * 20).model
+    assert sorted(model.get_labels()) == ["__label__cc", "__label__palm"]
+    assert sorted(model.get_words()) == ["</s>", "about", "an", "article", "buy", "rivers"]
 
 
 def test_score_is_the_reference_formula_on_fasttexts_top_prediction(corpora, model_file):
@@ -112,13 +136,11 @@ def test_a_wikipedia_model_for_another_language(shared_data, tmp_path):
     # the Bulgarian sample (a UTF-16 dump) against web text: `wikipedia`, the non-English classifier (spec §6)
     bulgarian = paragraphs(wiki_articles(shared_data / BGWIKI), min_words=5)
     web = paragraphs(web_documents(shared_data / WEB))[: len(bulgarian)]
-    model = train_supervised([("__label__wikipedia", classifier_text(t)) for t in bulgarian]
+    model = train_classifier([("__label__wikipedia", classifier_text(t)) for t in bulgarian]
                              + [(CC_LABEL, classifier_text(t)) for t in web])
     path = tmp_path / CLASSIFIER.format(language="bg", name="wikipedia")
     path.parent.mkdir(parents=True)
-    buffer = io.BytesIO()
-    model.save(buffer)
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(saved(model))
     loaded, artifacts = fasttext.load_model(str(path)), Artifacts(str(tmp_path))
     for text in bulgarian[:10] + web[:10]:
         got = compute_signals(text, "bg", artifacts, CLASSIFIERS)
