@@ -25,7 +25,9 @@ import pyarrow.parquet as pq
 
 from bench.ingest import machine, machine_busy, sampling_children
 from pipeline.spark.session import get_session
-from pipeline.stages.subset.run import count_decisions, plan_subset, read_inputs, run_subset
+from pipeline.stages.subset.decisions import count_decisions, read_inputs
+from pipeline.stages.subset.plan import plan_subset
+from pipeline.stages.subset.run import run_subset
 from pipeline.storage.output_dir import ROW_GROUP_ROWS, column_options
 from recipes.loader import load_recipe
 

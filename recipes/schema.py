@@ -187,7 +187,7 @@ class Card(BaseModel):
 
 
 # The names under which the books (_stats.json, the card's rule table) count the built-in steps, beside the filters
-# (pipeline/stages/subset/run.py, _rule_order); the line filters are counted together, under `line_filters`.
+# (pipeline/stages/subset/decisions.py, rule_order); the line filters are counted together, under `line_filters`.
 BUILT_IN_STEPS = ("dedup", "line_filters", "sample")
 
 

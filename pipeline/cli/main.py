@@ -465,15 +465,9 @@ def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_subset_command(args: argparse.Namespace) -> int:
-    from pipeline.stages.subset.run import (
-        explain,
-        kept_size,
-        nothing_kept,
-        null_notes,
-        plan_subset,
-        run_subset,
-        subset_job,
-    )
+    from pipeline.stages.subset.plan import plan_subset
+    from pipeline.stages.subset.run import explain, run_subset, subset_job
+    from pipeline.stages.subset.summary import kept_size, nothing_kept, null_notes
     from pipeline.storage.output_dir import OutputDir
     from recipes.loader import load_recipe
 

@@ -534,7 +534,8 @@ def run_demo_subset(spark, output: str, deduped: str, progress: bool = True) -> 
     from pipeline.cli.main import print_summary
     from pipeline.console import shown_path
     from pipeline.stages.report.page import run_report
-    from pipeline.stages.subset.run import plan_subset, run_subset
+    from pipeline.stages.subset.plan import plan_subset
+    from pipeline.stages.subset.run import run_subset
     from recipes.loader import load_recipe
 
     subset = os.path.join(output, "subset")

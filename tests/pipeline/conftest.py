@@ -60,7 +60,8 @@ def deduplicated(parity_signals, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def parity_subset(spark, deduplicated, tmp_path_factory) -> Path:
     """A complete `curate subset` output: dedup, three rules, the default columns, several shards."""
-    from pipeline.stages.subset.run import plan_subset, run_subset
+    from pipeline.stages.subset.plan import plan_subset
+    from pipeline.stages.subset.run import run_subset
     from recipes.loader import parse_recipe
 
     out = tmp_path_factory.mktemp("parity") / "subset"

@@ -94,7 +94,8 @@ def test_refusals_and_failures_name_the_problem_and_never_the_token(parity_subse
 
 
 def test_a_second_publish_replaces_the_shards_of_the_first(spark, parity_subset, deduplicated, tmp_path):
-    from pipeline.stages.subset.run import plan_subset, run_subset
+    from pipeline.stages.subset.plan import plan_subset
+    from pipeline.stages.subset.run import run_subset
     from recipes.loader import parse_recipe
 
     fewer = tmp_path / "one-shard"

@@ -135,7 +135,8 @@ def test_the_screenshot_shows_the_bars(report, tmp_path):
 
 
 def test_inputs_changed_since_the_subset_ran_are_reported(spark, deduplicated, tmp_path, capsys):
-    from pipeline.stages.subset.run import plan_subset, run_subset
+    from pipeline.stages.subset.plan import plan_subset
+    from pipeline.stages.subset.run import run_subset
     from recipes.loader import parse_recipe
 
     inputs, out = tmp_path / "inputs", tmp_path / "subset"

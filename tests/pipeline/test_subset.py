@@ -15,7 +15,8 @@ from filters.expressions import columns_of, compile_rule, evaluate
 from pipeline.cli.main import main
 from pipeline.spark.session import session_conf
 from pipeline.stages.subset.card import escape
-from pipeline.stages.subset.run import explain, plan_subset, run_subset
+from pipeline.stages.subset.plan import plan_subset
+from pipeline.stages.subset.run import explain, run_subset
 from recipes.loader import RecipeError, parse_recipe
 
 RULES = {
@@ -363,7 +364,7 @@ def test_max_docs_writes_the_documents_the_first_pass_counted(spark, signals, tm
     """The second pass keeps a `max_docs` sample by a cutoff: the same documents as the first pass's ranking."""
     from pyspark.sql import functions as F
 
-    from pipeline.stages.subset.run import REASON, decisions, read_inputs
+    from pipeline.stages.subset.decisions import REASON, decisions, read_inputs
 
     out = tmp_path / "out"
     plan = plan_subset(parse_recipe(recipe_text(signals, out, {"word_count": RULES["word_count"]}, sample), "t.yaml"))
@@ -399,7 +400,7 @@ def test_an_output_folder_with_files_of_its_own_is_refused_and_kept(signals, tmp
 
 
 def test_a_part_ends_in_its_last_shard_rather_than_a_shard_of_a_few_rows():
-    from pipeline.stages.subset.run import _Batches
+    from pipeline.writers.hf_shards import _Batches
 
     def shards(slack: float) -> list[int]:
         part = _Batches([pa.record_batch({"text": ["x" * 100] * 10})] * 2, ratio=1.0)  # about 104 bytes a row
@@ -591,9 +592,9 @@ def test_dedup_drop_on_inputs_without_is_duplicate_drops_nothing_and_a_bad_word_
 
 
 def plan_books(plan) -> list[str]:
-    from pipeline.stages.subset.run import _rule_order
+    from pipeline.stages.subset.decisions import rule_order
 
-    return _rule_order(plan)
+    return rule_order(plan)
 
 
 def markdown_outside_code(text: str) -> tuple[str, list[str]]:

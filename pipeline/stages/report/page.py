@@ -14,16 +14,9 @@ from pipeline.console import shown_path
 from pipeline.spark.progress import TaskProgress
 from pipeline.stages.report.charts import Segment, axis_ticks, column_chart, row_chart
 from pipeline.stages.signals.null_columns import SignalsRun, likely_cause, signals_runs
-from pipeline.stages.subset.run import (
-    FIRST_FAILED,
-    REASON,
-    SubsetPlan,
-    decisions,
-    kept_size,
-    null_notes,
-    plan_subset,
-    read_inputs,
-)
+from pipeline.stages.subset.decisions import MIX_COLUMNS, REASON, decisions, read_inputs
+from pipeline.stages.subset.plan import SubsetPlan, plan_subset
+from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes
 from pipeline.storage.inputs import output_roots
 from pipeline.storage.output_dir import OutputDir
 from recipes.loader import parse_recipe
@@ -39,7 +32,6 @@ SIGNALS = [
 ]
 BINS = 24
 RANGE = (0.01, 0.99)  # histogram range: these quantiles; values outside land in the first or last bar
-MIX_COLUMNS = ("language", "source")
 TOP_VALUES = 12
 EXAMPLES = 3
 EXAMPLE_CHARS = 600

@@ -13,7 +13,8 @@ import yaml
 
 from pipeline.accounting import Stats
 from pipeline.console import shown
-from pipeline.stages.subset.run import FIRST_FAILED, kept_size, null_notes
+from pipeline.stages.subset.plan import SubsetPlan
+from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes
 from pipeline.storage.inputs import output_root
 from pipeline.storage.locations import is_local, local_path
 from pipeline.storage.output_dir import OutputDir
@@ -192,7 +193,7 @@ def _books(stats: dict) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def card_text(plan, stats: dict) -> str:
+def card_text(plan: SubsetPlan, stats: dict) -> str:
     loaded = plan.loaded
     recipe = loaded.recipe
     matter = front_matter(recipe, stats)
@@ -228,5 +229,5 @@ def card_text(plan, stats: dict) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def write_card(out: OutputDir, plan, stats: dict) -> None:
+def write_card(out: OutputDir, plan: SubsetPlan, stats: dict) -> None:
     out.write_text("README.md", card_text(plan, stats))

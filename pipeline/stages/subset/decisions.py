@@ -1,0 +1,209 @@
+"""Which documents a recipe keeps: for each one, the first rule it fails, and the sample; counted for the books.
+
+pyspark (and rules.py, built on it) loads in the functions that use it, not at import: `curate subset` checks
+a recipe before it loads."""
+
+import math
+from collections import Counter
+from collections.abc import Callable
+
+import pyarrow as pa
+
+from filters.expressions import columns_of
+from pipeline.accounting import Stats
+from pipeline.stages.subset.plan import SubsetPlan
+
+REASON = "_curate_reason"
+NULL_MARK = "\0null"  # after a rule's name in REASON: the rule was null, not false (no rule name holds \0)
+HASH_RANGE = float(1 << 53)
+
+
+def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None, mark_nulls: bool = False):
+    """The frame with REASON: the first rule a document fails (null when kept), followed by NULL_MARK when the
+    rule was null rather than false and `mark_nulls`.
+
+    `cutoffs` (from `sample_cutoffs`) replaces the window of a `max_docs` sample by a filter."""
+    from pyspark.sql import functions as F
+
+    def reason(name: str, check):
+        # evaluates the failed rule a second time, for the failed documents only (a second CASE over every
+        # document took 1.6 times as long on bench.subset's million rows)
+        return F.when(check.isNull(), F.lit(name + NULL_MARK)).otherwise(F.lit(name)) if mark_nulls else F.lit(name)
+
+    frame = frame.withColumn(REASON, _first_failed(plan, reason).cast("string"))
+    return _sample(plan, frame, cutoffs) if plan.loaded.recipe.sample else frame
+
+
+def _first_failed(plan: SubsetPlan, value: Callable):
+    """`value(name, check)` of the first check a document fails, in the order of FIRST_FAILED; null if none."""
+    from pyspark.sql import functions as F
+
+    from pipeline.stages.subset.rules import to_column
+
+    recipe = plan.loaded.recipe
+    checks: list[tuple[str, object]] = []
+    if recipe.dedup.drops("is_duplicate" in plan.schema.names):
+        checks.append(("dedup", ~F.coalesce(F.col("is_duplicate"), F.lit(False))))
+    checks += [(name, to_column(node)) for name, node in plan.rules]
+    if plan.line_rules:
+        checks.append(("line_filters", F.exists(_lines(plan), _line_keeps(plan))))
+    first = None
+    for name, check in checks:
+        failed = ~F.coalesce(check, F.lit(False))
+        first = F.when(failed, value(name, check)) if first is None else first.when(failed, value(name, check))
+    return first if first is not None else F.lit(None)
+
+
+def _lines(plan: SubsetPlan):
+    """One struct per line: its span and the line-level values the rules name."""
+    from pyspark.sql import functions as F
+
+    names = sorted(set().union(*(columns_of(node) for _, node in plan.line_rules)))
+    return F.arrays_zip(F.col("line_spans").alias("span"), *[F.col(f"`{name}`").alias(name) for name in names])
+
+
+def _line_keeps(plan: SubsetPlan):
+    """line struct -> whether every line rule keeps it (a null result drops the line, as in SQL WHERE)."""
+    from pyspark.sql import functions as F
+
+    from pipeline.stages.subset.rules import to_column
+
+    def keeps(line):
+        verdict = F.lit(True)
+        for _, node in plan.line_rules:
+            verdict = verdict & F.coalesce(to_column(node, lambda name: line[name]), F.lit(False))
+        return verdict
+
+    return keeps
+
+
+def _uniform(seed: int):
+    """A number in [0, 1) per document from its id and the seed: the same on any partitioning."""
+    from pyspark.sql import functions as F
+
+    return F.pmod(F.xxhash64(F.col("id"), F.lit(seed)), F.lit(1 << 53)) / F.lit(HASH_RANGE)
+
+
+def _sample(plan: SubsetPlan, frame, cutoffs: dict | None):
+    """Mark as `sample` the rule-passing documents the sample leaves out."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    sample = plan.loaded.recipe.sample
+    draw = _uniform(sample.seed)
+    candidate = F.col(REASON).isNull()
+    keep = F.lit(True)
+    if sample.fraction is not None:
+        keep = draw < F.lit(sample.fraction)
+    if sample.weights:
+        keep = keep & F.col(sample.by).isin(list(sample.weights))
+    frame = frame.withColumn("_draw", draw)
+    group = F.col(sample.by) if sample.weights else F.lit(0)
+    if sample.max_docs is not None and cutoffs is not None:
+        keep = keep & _within(cutoffs, group, F.col("_draw"))
+    elif sample.max_docs is not None:
+        order = Window.partitionBy(F.col(REASON).isNull() & keep, group).orderBy("_draw", "id")
+        frame = frame.withColumn("_rank", F.row_number().over(order))
+        keep = keep & (F.col("_rank") <= _quota(sample, group))
+    frame = frame.withColumn(REASON, F.when(candidate & ~keep, F.lit("sample")).otherwise(F.col(REASON)))
+    return frame.drop("_draw", "_rank")
+
+
+def sample_cutoffs(plan: SubsetPlan, frame) -> dict | None:
+    """For a `max_docs` sample: per group, the (draw, id) of the last document kept.
+
+    The kept are the lowest (draw, id) of their group, so `(draw, id) <= cutoff` keeps the same documents as
+    the window that ranks them, without a shuffle of every row. None when the recipe has no `max_docs`."""
+    from pyspark.sql import functions as F
+
+    sample = plan.loaded.recipe.sample
+    if not sample or sample.max_docs is None:
+        return None
+    group = F.col(sample.by) if sample.weights else F.lit(0)
+    last = F.max(F.struct(_uniform(sample.seed).alias("draw"), F.col("id").alias("id"))).alias("last")
+    rows = decisions(plan, frame).filter(F.col(REASON).isNull()).groupBy(group.alias("group")).agg(last).collect()
+    return {row["group"]: (row["last"]["draw"], row["last"]["id"]) for row in rows}
+
+
+def _within(cutoffs: dict, group, draw):
+    """Whether a document's (draw, id) is at most its group's cutoff (false in a group without one)."""
+    from pyspark.sql import functions as F
+
+    inside = F.lit(False)
+    for key, (last_draw, last_id) in cutoffs.items():
+        at_most = (draw < F.lit(last_draw)) | ((draw == F.lit(last_draw)) & (F.col("id") <= F.lit(last_id)))
+        inside = inside | ((group == F.lit(key)) & at_most)
+    return inside
+
+
+def _quota(sample, group):
+    """Documents each group may keep: max_docs shared by weight (largest remainders first), or max_docs."""
+    from pyspark.sql import functions as F
+
+    if not sample.weights:
+        return F.lit(sample.max_docs)
+    total = sum(sample.weights.values())
+    shares = {key: sample.max_docs * weight / total for key, weight in sample.weights.items()}
+    quotas = {key: math.floor(share) for key, share in shares.items()}
+    left = sample.max_docs - sum(quotas.values())
+    for key in sorted(shares, key=lambda k: (quotas[k] - shares[k], k))[:left]:
+        quotas[key] += 1
+    return F.create_map(*[F.lit(x) for kv in quotas.items() for x in kv])[group]
+
+
+def read_inputs(spark, plan: SubsetPlan):
+    if plan.format == "parquet":
+        return spark.read.parquet(*plan.inputs)
+    return spark.read.json(plan.inputs)
+
+
+MIX_COLUMNS = ("language", "source")
+
+
+def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
+    """The books (per rule: the documents it was the first to fail), the language/source mix of the kept, and per
+    rule how many of its removals were on a null value.
+
+    Reads only the columns the rules name, and the mix columns."""
+    from pyspark.sql import functions as F
+
+    mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
+    counts = (decisions(plan, frame, mark_nulls=True).groupBy(REASON, *mix_columns)
+              .agg(F.count(F.lit(1)).alias("n")).collect())
+    stats, mix = Stats(dropped=Counter(dict.fromkeys(rule_order(plan), 0))), {name: {} for name in mix_columns}
+    nulls = Counter()
+    for row in counts:
+        if row[REASON] is not None:
+            name = row[REASON].removesuffix(NULL_MARK)
+            stats.drop(name, row["n"])
+            if name != row[REASON]:
+                nulls[name] += row["n"]
+            continue
+        stats.keep(row["n"])
+        for name in mix_columns:
+            value = str(row[name])
+            mix[name][value] = mix[name].get(value, 0) + row["n"]
+    mix = {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for name, values in mix.items()}
+    return stats, mix, {name: nulls[name] for name in rule_order(plan) if nulls[name]}
+
+
+def kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
+    """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules."""
+    from pyspark.sql import functions as F
+
+    kept = decisions(plan, frame, cutoffs).filter(F.col(REASON).isNull())
+    if plan.line_rules and "text" in plan.columns:
+        lines = F.filter(_lines(plan), _line_keeps(plan))
+        text = F.concat_ws("", F.transform(lines, lambda line: F.substring(
+            F.col("text"), line["span"][0] + 1, line["span"][1] - line["span"][0])))
+        kept = kept.withColumn("text", text)
+    return kept.select(*[F.to_json(F.col(f"`{name}`")).alias(name) if pa.types.is_map(plan.schema.field(name).type)
+                         else F.col(f"`{name}`") for name in plan.columns])
+
+
+def rule_order(plan: SubsetPlan) -> list[str]:
+    recipe = plan.loaded.recipe
+    order = ["dedup"] if recipe.dedup.drops("is_duplicate" in plan.schema.names) else []
+    order += [name for name, _ in plan.rules]
+    order += ["line_filters"] if plan.line_rules else []
+    return order + (["sample"] if recipe.sample else [])
