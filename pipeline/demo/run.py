@@ -472,7 +472,7 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     printing what came out."""
     import pyarrow.parquet as pq
 
-    from pipeline.cli.main import print_clusters, print_documents, print_summary  # here, as the CLI imports this module
+    from pipeline.console import print_clusters, print_documents, print_summary
     from pipeline.readers.langid import default_lid_model
     from pipeline.readers.warc.documents import IngestOptions
     from pipeline.stages.dedup import DedupOptions, run_dedup
@@ -531,8 +531,7 @@ card:
 
 def run_demo_subset(spark, output: str, deduped: str, progress: bool = True) -> None:
     """The demo's last steps: a recipe over the deduplicated signals, its dataset folder and its report."""
-    from pipeline.cli.main import print_summary
-    from pipeline.console import shown_path
+    from pipeline.console import print_summary, shown_path
     from pipeline.stages.report.page import run_report
     from pipeline.stages.subset.run import plan_subset, run_subset
     from recipes.loader import load_recipe
