@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from filters.expressions import closest
+from filters.suggest import closest
 from signals.fasttext_model import load_compiled, read_dictionary
 
 
