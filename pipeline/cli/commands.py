@@ -1,7 +1,8 @@
 """The bodies of `curate`'s commands: check what was given, start Spark, run the stage, print what came out.
 
-A command imports its stage (and the readers only a stage needs) when it runs: each loads pyarrow, numba or
-Spark's modules, a second or more that `curate --help` and the other commands' refusals need not wait for."""
+What loads pyarrow, numba or Spark's modules (a stage, the readers only it needs, the output folder) is imported
+inside the command that uses it: a second or more that `curate --help` and the other commands' refusals need not
+wait for."""
 
 import argparse
 import glob
