@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from filters.expressions import closest
+from filters.suggest import closest
 from recipes.schema import Recipe
 from recipes.yaml_text import YamlError, located, parse_yaml, read_yaml
 

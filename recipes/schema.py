@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from filters.expressions import closest
+from filters.suggest import closest
 
 SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 # Below this a shard is mostly its Parquet footer (schema, statistics: a few KB) and the job runs a task per shard.
@@ -147,7 +147,7 @@ HUB_CARD_KEYS = ("language", "license", "license_name", "license_link", "license
                  "size_categories", "source_datasets", "task_categories", "task_ids", "paperswithcode_id",
                  "train-eval-index", "configs", "dataset_info", "viewer", "data_files")
 # A key this similar (difflib's ratio) to a Hub key, but not equal, is taken for a misspelling of it: a letter or
-# so off (licence, languages, tag); a difference of case only (License) is one too (filters.expressions.closest).
+# so off (licence, languages, tag); a difference of case only (License) is one too (filters.suggest.closest).
 NEAR_MISS = 0.8
 
 

@@ -5,6 +5,12 @@ import signal
 import threading
 from collections.abc import Callable
 
+import trafilatura
+from lxml.html import HTMLParser, fromstring
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+from trafilatura.utils import HTML_PARSER, load_html, repair_faulty_html
+
 EXTRACTORS = ("trafilatura", "resiliparse")
 
 # trafilatura logs every page it finds too short; that is our accounting's job.
@@ -18,9 +24,6 @@ class ExtractorTimeout(BaseException):
 
 
 def trafilatura_text(html: str, url: str | None = None) -> str:
-    import trafilatura
-    from trafilatura.utils import HTML_PARSER, load_html
-
     tree = load_html(html)  # what trafilatura.extract(html) parses, with the parser's error log at hand
     if tree is None:
         return ""
@@ -39,9 +42,6 @@ def _deep_tree(html: str):
     """The tree of a page nested deeper than libxml2's default limit, parsed as trafilatura parses (its parser's
     options, its repair of the first characters) but with huge_tree's limit of 2048 levels: what lies deeper still
     (often the unclosed tags of a footer) is left out, as trafilatura itself would leave out all below 255."""
-    from lxml.html import HTMLParser, fromstring
-    from trafilatura.utils import repair_faulty_html
-
     parser = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
                         remove_pis=True, huge_tree=True)
     html = repair_faulty_html(html, html[:50].lower())
@@ -58,9 +58,6 @@ _TOO_DEEP = "* > " * MAX_DEPTH + "*"
 
 
 def resiliparse_text(html: str, url: str | None = None) -> str:
-    from resiliparse.extract.html2text import extract_plain_text
-    from resiliparse.parse.html import HTMLTree
-
     tree = HTMLTree.parse(html)
     # A page with fewer tags than MAX_DEPTH cannot be that deep: skip the check (it costs ~15% of extraction).
     if html.count("<") > MAX_DEPTH and tree.document.query_selector(_TOO_DEEP) is not None:

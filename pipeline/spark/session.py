@@ -5,6 +5,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,8 +40,6 @@ def master_problem(master: str) -> str | None:
 def unreachable_master(master: str, timeout: float = 5.0) -> str | None:
     """For a standalone master: one line when none of its HOST:PORTs accepts a connection (Spark would retry for
     a minute and log Java stacks), else None."""
-    import socket
-
     if not STANDALONE_MASTER.fullmatch(master):
         return None
     for host, port in re.findall(_HOST_PORT, master):
@@ -83,6 +83,7 @@ def get_session(master: str | None = None, app_name: str = "curate"):
     """The active session, or a new one with this project's defaults (and its code shipped off-box).
 
     `master` None means spark-submit's --master when launched by it, else local[*]."""
+    # late: pyspark takes a second to import, and the CLI imports this module for its checks before Spark starts
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -168,7 +169,7 @@ def _on_interrupt(signum: int, frame) -> None:
 
 
 def _quiet_spark() -> None:
-    from pyspark import SparkContext
+    from pyspark import SparkContext  # late, as in get_session
 
     context = SparkContext._active_spark_context
     if context is None:
@@ -224,9 +225,6 @@ def build_code_zip(directory: str) -> str:
 
 def java_problem() -> str | None:
     """None when a Java 17+ runtime is on the PATH (or JAVA_HOME), else one line saying what is wrong."""
-    import re
-    import subprocess
-
     home = os.environ.get("JAVA_HOME")
     java = os.path.join(home, "bin", "java") if home else "java"
     if home and not shutil.which(java):

@@ -12,6 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import httpx2
+from huggingface_hub import HfApi, constants
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import HFValidationError, get_token, validate_repo_id
+
 from pipeline.console import shown
 from pipeline.storage.locations import RETRYABLE_STATUS, RetryPolicy
 from pipeline.storage.output_dir import OutputDir
@@ -85,8 +90,6 @@ def _books(path: str) -> dict:
 
 
 def check_repo_id(repo_id: str) -> None:
-    from huggingface_hub.utils import HFValidationError, validate_repo_id
-
     if repo_id.count("/") != 1:
         raise PublishError(f"--repo-id {repo_id!r}: expected NAMESPACE/NAME")
     try:
@@ -96,8 +99,6 @@ def check_repo_id(repo_id: str) -> None:
 
 
 def repo_url(repo_id: str) -> str:
-    from huggingface_hub import constants
-
     return f"{constants.ENDPOINT}/datasets/{repo_id}"
 
 
@@ -117,9 +118,6 @@ def publish(directory: str, repo_id: str, private: bool = False, retry: RetryPol
     huggingface_hub's upload_folder is resumable (a rerun skips what the repository already has) and retries
     its own preupload and commit calls on 408/429/5xx; create_repo is not retried there, so both run here under
     `retry` too."""
-    from huggingface_hub import HfApi
-    from huggingface_hub.utils import get_token
-
     files = publish_files(directory)
     check_repo_id(repo_id)
     if get_token() is None:
@@ -140,9 +138,6 @@ def publish(directory: str, repo_id: str, private: bool = False, retry: RetryPol
 
 def _retrying(call: Callable[[], T], retry: RetryPolicy) -> T:
     """The call, again after a backoff on 429, 5xx and broken connections; other errors at once, token-free."""
-    import httpx2
-    from huggingface_hub.errors import HfHubHTTPError
-
     for attempt in range(retry.attempts):
         try:
             return call()

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable
 
 from pipeline.console import shown
+from pipeline.readers.warc.records import looks_like_warc
 from pipeline.storage.locations import is_local, local_path
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,6 @@ def _identity(location: str) -> str:
 
 def _warc_by_content(path: str, suffixes: tuple[str, ...]) -> bool:
     """A local file named like none of `suffixes` (`ccnet-sample.warc.wet.txt`) that holds WARC records."""
-    from pipeline.readers.warc.records import looks_like_warc
-
     return is_local(path) and not path.lower().endswith(suffixes) and os.path.isfile(local_path(path)) \
         and looks_like_warc(local_path(path))
 
@@ -136,7 +135,7 @@ def _under(path: str, folder: str) -> bool:
 
 
 def _expand_remote(pattern: str) -> list[str]:
-    import fsspec
+    import fsspec  # late: it imports asyncio and more, which every command (--help too) would wait for
 
     fs, _ = fsspec.core.url_to_fs(pattern)
     protocol = pattern.split("://", 1)[0]

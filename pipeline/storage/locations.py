@@ -77,7 +77,7 @@ def open_input(location: str, offset: int = 0, retry: RetryPolicy = RetryPolicy(
 
 
 def _open_fsspec(location: str, offset: int, retry: RetryPolicy) -> BinaryIO:
-    import fsspec
+    import fsspec  # late: it imports asyncio and more, which every command (--help too) would wait for
 
     protocol = location.split("://", 1)[0]
     try:

@@ -13,7 +13,8 @@ import pytest
 
 from dedup.clustering import BUCKET_HEADS
 from dedup.minhash import minhash_signatures
-from pipeline.cli.main import main, print_clusters
+from pipeline.cli.main import main
+from pipeline.console import print_clusters
 from pipeline.spark.stage import StageFailed
 from pipeline.stages.dedup import DedupOptions, run_dedup, size_histogram
 from signals.text import normalize

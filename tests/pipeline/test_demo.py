@@ -6,7 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dedup.lsh import jaccard
-from pipeline.demo.run import LANGUAGES, planted_copies, run_demo
+from pipeline.demo.crawl import LANGUAGES, planted_copies
+from pipeline.demo.run import run_demo
 from signals.text import normalize
 
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.accounting import Stats
-from pipeline.demo.run import DEMO_FILE_NAME, LANGUAGES, write_demo_crawl
+from pipeline.demo.crawl import DEMO_FILE_NAME, LANGUAGES, write_demo_crawl
 from pipeline.readers.langid import LanguageIdentifier, default_lid_model
 from pipeline.readers.warc.documents import IngestOptions, warc_documents
 from pipeline.readers.warc.records import WarcRecord, read_records

@@ -10,7 +10,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from filters.expressions import compile_rule, evaluate
+from filters.evaluate import evaluate
+from filters.kinds import compile_rule
 from pipeline.stages.report.page import EXAMPLE_CHARS, EXAMPLES, SIGNALS, run_report
 from tests.chromium import dump_dom, png_pixels, screenshot
 from tests.pipeline.conftest import SUBSET_RULES, planted_clusters, subset_recipe

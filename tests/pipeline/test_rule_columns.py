@@ -7,7 +7,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from filters.expressions import MAX_DEPTH, compile_rule, evaluate
+from filters.evaluate import evaluate
+from filters.kinds import compile_rule
+from filters.parser import MAX_DEPTH
 from pipeline.cli.main import main
 from pipeline.stages.subset.rules import to_column
 

@@ -11,7 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from filters.expressions import columns_of, compile_rule, evaluate
+from filters.evaluate import evaluate
+from filters.kinds import compile_rule
+from filters.nodes import columns_of
 from pipeline.cli.main import main
 from pipeline.spark.session import session_conf
 from pipeline.stages.subset.card import escape

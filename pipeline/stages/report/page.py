@@ -10,6 +10,9 @@ import sys
 from dataclasses import dataclass
 from html import escape
 
+from pyspark.sql import Window
+from pyspark.sql import functions as F
+
 from pipeline.console import shown_path
 from pipeline.spark.progress import TaskProgress
 from pipeline.stages.report.charts import Segment, axis_ticks, column_chart, row_chart
@@ -80,8 +83,6 @@ def run_report(spark, directory: str, progress: bool = True) -> str:
 
 def _page(spark, plan: SubsetPlan, stats: dict) -> str:
     """The report's page, from the subset's inputs read again."""
-    from pyspark.sql import functions as F
-
     documents = read_inputs(spark, plan)
     frame = decisions(plan, documents).withColumn(KEPT, F.col(REASON).isNull())
     books = {row[REASON]: row["count"] for row in frame.groupBy(REASON).count().collect()}
@@ -111,8 +112,6 @@ def _books_differ(stats: dict, books: dict) -> str | None:
 
 def _value(name: str, log: bool):
     """The binned value of a signal: a double, NaN as null, log10 (of at least 1) when `log`."""
-    from pyspark.sql import functions as F
-
     value = F.col(f"`{name}`").cast("double")
     value = F.when(F.isnan(value), None).otherwise(value)
     # greatest() skips nulls (greatest(null, 1) is 1), so a null must stay null explicitly
@@ -121,8 +120,6 @@ def _value(name: str, log: bool):
 
 def histograms(documents, frame, signals: list[tuple[str, str, bool]]) -> list[Histogram]:
     """Per signal, BINS bars over its central range, counted for the kept and the removed documents."""
-    from pyspark.sql import functions as F
-
     if not signals:
         return []
     quantiles = documents.agg(*[F.percentile_approx(_value(name, log), list(RANGE), 10_000).alias(name)
@@ -149,16 +146,12 @@ def histograms(documents, frame, signals: list[tuple[str, str, bool]]) -> list[H
 
 def _bin(value, low: float, high: float):
     """The bar of a value: 0..BINS-1, clamped at the ends; -1 for null."""
-    from pyspark.sql import functions as F
-
     index = F.floor((value - F.lit(low)) / F.lit((high - low) / BINS)).cast("int")
     return F.when(value.isNull(), -1).otherwise(F.least(F.greatest(index, F.lit(0)), F.lit(BINS - 1)))
 
 
 def mix(frame, column: str, books: dict) -> list[tuple[str, int, int]]:
     """(value, kept, removed) for the TOP_VALUES most frequent values of `column`, then "other"."""
-    from pyspark.sql import functions as F
-
     rows = (frame.groupBy(F.coalesce(F.col(column).cast("string"), F.lit("(none)")).alias("value"))
             .agg(F.count_if(F.col(KEPT)).alias("kept"), F.count_if(~F.col(KEPT)).alias("removed"))
             .orderBy(F.desc(F.col("kept") + F.col("removed")), "value").limit(TOP_VALUES).collect())
@@ -171,8 +164,6 @@ def mix(frame, column: str, books: dict) -> list[tuple[str, int, int]]:
 def cluster_sizes(documents) -> tuple[list[tuple[str, int, int]], int]:
     """Duplicate clusters (rows sharing a `dup_cluster`) by size: (size range, clusters, documents), and the
     number of documents in no cluster. Sizes above 4 go in powers of two: 5-8, 9-16, ..."""
-    from pyspark.sql import functions as F
-
     sizes = documents.filter(F.col("dup_cluster").isNotNull()).groupBy("dup_cluster").count()
     # The power of two at or above the size: 2 ** (bit length of size - 1), exact in doubles.
     power = F.pow(F.lit(2), F.length(F.bin(F.col("count") - 1))).cast("long")
@@ -189,9 +180,6 @@ def _size_range(upper: int) -> str:
 
 def examples(documents, frame, names: set[str]) -> dict[str, list[dict]]:
     """Up to EXAMPLES removed documents per rule, the same ones on every run (lowest hash of the id)."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
     order = Window.partitionBy(REASON).orderBy(F.xxhash64("id"), "id")
     # First the ids, from the rule columns alone: a filter on row_number lets Spark keep the first rows of each
     # rule per task before the shuffle. Then the text of those few documents only.

@@ -9,7 +9,8 @@ from fnmatch import fnmatch
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from filters.expressions import Node, columns_of, evaluate
+from filters.evaluate import evaluate
+from filters.nodes import Node, columns_of
 from pipeline.console import shown
 from pipeline.stages.signals.columns import FINEWEB_FIELDS, PER_DOCUMENT
 from pipeline.stages.signals.run import ARTIFACT_SIGNALS as FOLDER_SIGNALS

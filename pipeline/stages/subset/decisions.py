@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pyarrow as pa
 
-from filters.expressions import columns_of
+from filters.nodes import columns_of
 from pipeline.accounting import Stats
 from pipeline.stages.subset.plan import SubsetPlan
 

@@ -8,19 +8,10 @@ from functools import partial
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from filters.expressions import (
-    ANY,
-    BOOLEAN,
-    NUMBER,
-    STRING,
-    Node,
-    RuleError,
-    closest,
-    columns_of,
-    compile_rule,
-    list_of,
-    parse,
-)
+from filters.kinds import ANY, BOOLEAN, NUMBER, STRING, compile_rule, list_of
+from filters.nodes import Node, RuleError, columns_of
+from filters.parser import parse
+from filters.suggest import closest
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.spark.stage import absolute_output
 from pipeline.stages.signals.null_columns import (
@@ -121,7 +112,7 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
 
 
 def kind_of_type(type_: pa.DataType) -> str:
-    """The kind of value (filters.expressions) a column of this Arrow type gives a rule."""
+    """The kind of value (filters.kinds) a column of this Arrow type gives a rule."""
     if pa.types.is_integer(type_) or pa.types.is_floating(type_) or pa.types.is_decimal(type_):
         return NUMBER
     if pa.types.is_string(type_) or pa.types.is_large_string(type_):

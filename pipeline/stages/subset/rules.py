@@ -1,11 +1,12 @@
-"""Recipe rules as Spark Columns: the checked tree of filters/expressions.py, built with pyspark functions."""
+"""Recipe rules as Spark Columns: the checked tree of filters/nodes.py, built with pyspark functions."""
 
 from collections.abc import Callable
 
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import functions as F
 
-from filters.expressions import Between, Binary, Call, Column, In, IsNull, Literal, Node, Unary, like_regex
+from filters.like import like_regex
+from filters.nodes import Between, Binary, Call, Column, In, IsNull, Literal, Node, Unary
 
 _ARITHMETIC = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__"}
 _COMPARE = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
@@ -15,7 +16,7 @@ _SIMPLE = {"abs": F.abs, "floor": F.floor, "ceil": F.ceil, "sqrt": F.sqrt, "ln":
 
 
 def to_column(node: Node, resolve: Callable[[str], SparkColumn] | None = None) -> SparkColumn:
-    """The Spark Column computing `node` with SQL null semantics, as filters.expressions.evaluate does.
+    """The Spark Column computing `node` with SQL null semantics, as filters.evaluate.evaluate does.
 
     `resolve` maps a column name to its Column (default: the DataFrame column; line rules map names to the
     fields of one line's struct)."""
