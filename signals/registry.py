@@ -1,12 +1,13 @@
 """Every signal under its RedPajama-V2 name (the misspelt `punctution` included), with what it is (level, type, the
 artifact it reads, the readable function, the compiled part that computes it for a batch), and computing them for a
-text. The output schema (pipeline/stages/signals/columns.py) and the null-column checks are derived from these
-entries."""
+text. The output schema (pipeline/stages/signals/columns.py), the null-column checks and the table of signals in
+docs/signals.md are derived from these entries."""
 
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from inspect import unwrap
 from typing import Literal
 
 from signals import ccnet, classifiers, content, fineweb, importance, lines, natural_language, ut1
@@ -135,3 +136,23 @@ def compute_signals(text: str, language: str | None, artifacts: Artifacts,
     """The signals of one text, each as RedPajama-V2 spans [[start, end, score], ...]."""
     document = Document(text, language, url=url)
     return {name: signal(document, artifacts) for name, signal in names.items()}
+
+
+def docs_table() -> str:
+    """The table of signals in docs/signals.md, in Markdown."""
+    rows = ["| column | level | type | reads in --artifacts | readable function | compiled part |",
+            "|---|---|---|---|---|---|"]
+    for entry in SIGNALS.values():
+        type_ = entry.type if entry.level == "document" else f"list<{entry.type}>"
+        artifact = f"`{entry.artifact}`" if entry.artifact else ""
+        rows.append(f"| `{entry.name}` | {entry.level} | {type_} | {artifact} | `{_readable(entry.function)}` | "
+                    f"{entry.compiled or ''} |")
+    return "\n".join(rows) + "\n"
+
+
+def _readable(function: Signal) -> str:
+    """The module and name of the function a signal calls, under its bound arguments."""
+    while isinstance(function, partial):
+        function = function.func
+    function = unwrap(function)
+    return f"{function.__module__}.{function.__name__}"

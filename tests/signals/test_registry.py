@@ -1,12 +1,25 @@
-"""The signal registry's metadata against the functions and the compiled pass."""
+"""The signal registry's metadata against the functions and the compiled pass, and the docs table it generates."""
+
+from pathlib import Path
 
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.fast.batch import DOC_COLUMNS, FINEWEB_COLUMNS, LINE_COLUMNS, PARTS
 from signals.fast.ccnet import CCNET_COLUMNS
-from signals.registry import ARTIFACT_SIGNALS, MODEL_FOLDERS, SIGNALS
+from signals.registry import ARTIFACT_SIGNALS, MODEL_FOLDERS, SIGNALS, docs_table
 
+SIGNALS_DOC = Path(__file__).resolve().parents[2] / "docs" / "signals.md"
 TEXT = "The first line of a short text.\nA second line, with 42 words or so...\n\n- and a bullet point at the end"
+
+
+def test_the_docs_table_is_the_registrys():
+    lines = SIGNALS_DOC.read_text().splitlines(keepends=True)
+    header = docs_table().splitlines(keepends=True)[0]
+    assert header in lines, f"{SIGNALS_DOC} has no table of signals; paste signals.registry.docs_table() there"
+    start = lines.index(header)
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    assert "".join(lines[start:end]) == docs_table(), \
+        f"{SIGNALS_DOC}'s table of signals differs from the registry's: paste signals.registry.docs_table() there"
 
 
 def test_the_compiled_parts_compute_the_signals_that_name_them():
