@@ -28,7 +28,7 @@ from pipeline.storage.output_dir import OutputDir
 from pipeline.writers.rpv2_export import export_unit
 from signals.artifacts import UT1_TABLE, Artifacts
 from signals.fast.batch import compiled_pass_cached
-from signals.registry import MODEL_FOLDERS, artifact_folder
+from signals.registry import MODEL_FOLDERS, UT1_DOMAINS, artifact_folder
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
@@ -269,7 +269,7 @@ def absent_artifacts(artifacts: str) -> list[str]:
     """The model folders (and the UT1 table) --artifacts lacks whatever the documents' languages, relative to it."""
     names = [f"{kind}/" for kind in MODEL_FOLDERS if not os.path.isdir(os.path.join(artifacts, kind))]
     if "bad_urls/" not in names and not os.path.exists(os.path.join(artifacts, UT1_TABLE)):
-        names.append(UT1_TABLE.replace(os.sep, "/"))
+        names.append(UT1_DOMAINS)
     return names
 
 
