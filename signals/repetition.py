@@ -1,6 +1,7 @@
 """Repetition signals on the normalised words (spec §2.4): top n-gram and duplicate n-gram character shares."""
 
 from collections import Counter
+from functools import wraps
 
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans, rounded
@@ -41,6 +42,7 @@ def frac_chars_dupe_ngrams(doc: Document, n: int) -> Spans:
 def named_signals(top, dupe) -> tuple[dict, dict]:
     """The nine repetition signals under their RedPajama-V2 names, from a top- and a duplicate-n-gram function."""
     def bind(function, n: int):
+        @wraps(function)  # named as the function it binds (signals.registry's docs table)
         def signal(doc: Document, artifacts: Artifacts) -> Spans:
             return function(doc, n)
         return signal

@@ -20,7 +20,7 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.stages.artifacts import UT1_URL, read_texts
-from pipeline.stages.signals.model_columns import MODEL_SIGNAL_FIELDS
+from pipeline.stages.signals.columns import MODEL_SIGNAL_FIELDS
 from pipeline.stages.signals.run import run_signals
 from signals.training.ut1_table import category_ids
 from tests.corpora import ENWIKI, WEB, web_documents, wiki_articles

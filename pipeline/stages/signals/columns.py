@@ -1,7 +1,7 @@
 """Signals as typed Parquet columns beside the document columns.
 
-Document-level signals are scalar columns under their RedPajama-V2 names (null where the reference gives None;
-`rps_doc_word_count` is an integer); line-level signals are list columns aligned with one `line_spans` column;
+Document-level signals are scalar columns under their RedPajama-V2 names, of the type signals/registry.py gives
+(null where the reference gives None); line-level signals are list columns aligned with one `line_spans` column;
 the MinHash signatures are lists of band bytes; the signals of model artifacts and CCNet's come after them,
 then FineWeb's three (`fw_*`, our addition beyond RedPajama-V2).
 
@@ -16,28 +16,36 @@ import pyarrow.compute as pc
 
 from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
 from pipeline.stages.signals.arrays import model_free_arrays
-from pipeline.stages.signals.model_columns import MODEL_SIGNAL_FIELDS
 from signals.artifacts import Artifacts
 from signals.document import Document
-from signals.registry import CCNET, FINEWEB, MODEL_FREE, WITH_MODELS, Signal
+from signals.registry import CCNET, FINEWEB, MODEL_FREE, SIGNALS, WITH_MODELS, Entry, Signal
 
-INT_SIGNALS = {"rps_doc_word_count", "rps_lines_num_words", "rps_doc_ut1_blacklist"}
-LINE_SIGNALS = [name for name in MODEL_FREE if name.startswith("rps_lines_")]
-DOC_SIGNALS = [name for name in MODEL_FREE if not name.startswith("rps_lines_")]
+INT_SIGNALS = {name for name, entry in SIGNALS.items() if entry.type == "int64"}
+LINE_SIGNALS = [name for name, entry in MODEL_FREE.items() if entry.level == "line"]
+DOC_SIGNALS = [name for name, entry in MODEL_FREE.items() if entry.level == "document"]
+
+
+def signal_field(entry: Entry) -> pa.Field:
+    """The column of a signal: its type, or for a line signal a list of it."""
+    type_ = pa.type_for_alias(entry.type)
+    return pa.field(entry.name, pa.list_(type_) if entry.level == "line" else type_)
+
 
 MODEL_FREE_FIELDS = (
-    [pa.field(name, pa.int64() if name in INT_SIGNALS else pa.float64()) for name in DOC_SIGNALS]
+    [signal_field(MODEL_FREE[name]) for name in DOC_SIGNALS]
     + [pa.field("line_spans", pa.list_(pa.list_(pa.int64(), 2)))]
-    + [pa.field(name, pa.list_(pa.int64() if name in INT_SIGNALS else pa.float64())) for name in LINE_SIGNALS]
+    + [signal_field(MODEL_FREE[name]) for name in LINE_SIGNALS]
     + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
 )
-CCNET_FIELDS = [pa.field(name, pa.float64()) for name in CCNET]
-FINEWEB_FIELDS = [pa.field(name, pa.float64()) for name in FINEWEB]  # computed in the compiled pass too
+MODEL_SIGNAL_FIELDS = [signal_field(entry) for entry in WITH_MODELS.values()]
+CCNET_FIELDS = [signal_field(entry) for entry in CCNET.values()]
+FINEWEB_FIELDS = [signal_field(entry) for entry in FINEWEB.values()]  # computed in the compiled pass too
 SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS + FINEWEB_FIELDS
 _SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
-# the signals computed document by document: those of model artifacts (none without the artifacts)
-PER_DOCUMENT: dict[str, Signal] = {**WITH_MODELS,
-                                   **{name: CCNET[name] for name in ("ccnet_perplexity", "ccnet_bucket")}}
+# the signals computed document by document: those of model artifacts (none without the artifacts); CCNet's
+# language score, the input's `language_score` rounded, is computed for the whole batch (_language_scores)
+PER_DOCUMENT: dict[str, Signal] = {name: entry for name, entry in SIGNALS.items()
+                                   if entry.compiled is None and name != "ccnet_language_score"}
 
 
 def signal_columns(texts: list[str | None], languages: list[str | None], artifacts: Artifacts) -> dict[str, list]:

@@ -4,7 +4,6 @@ and what a recipe rule that reads one does: SQL's nulls let it remove every docu
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatch
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -12,19 +11,14 @@ import pyarrow.parquet as pq
 from filters.evaluate import evaluate
 from filters.nodes import Node, columns_of
 from pipeline.console import shown
-from pipeline.stages.signals.columns import FINEWEB_FIELDS, PER_DOCUMENT
-from pipeline.stages.signals.run import ARTIFACT_SIGNALS as FOLDER_SIGNALS
 from pipeline.storage.inputs import output_roots
 from pipeline.storage.output_dir import OutputDir
+from signals.registry import ARTIFACT_SIGNALS, FINEWEB, MODEL_FOLDERS, artifact_folder
 
-# The signals `curate signals` leaves null without their file in --artifacts (docs/signals.md, "Artifacts"):
-# the two word lists, and the models' signals it computes document by document.
-ARTIFACT_SIGNALS = {"rps_doc_stop_word_fraction", "rps_doc_ldnoobw_words", *PER_DOCUMENT}
-CCNET_MODEL_SIGNALS = {"ccnet_perplexity", "ccnet_bucket"}
+CCNET_MODEL_SIGNALS = set(MODEL_FOLDERS["lm"])
 # where CCNet's models come from (docs/signals.md, "Models": cc_net's `make dl_lm lang=xx` downloads them there)
 CCNET_MODELS = ("CCNet's language models are http://dl.fbaipublicfiles.com/cc_net/lm/{lang}.arpa.bin and "
                 "{lang}.sp.model, to put in --artifacts' lm/ (docs/signals.md, Models)")
-FINEWEB_SIGNALS = {field.name for field in FINEWEB_FIELDS}
 PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a column name docs/recipes.md writes without backquotes
 
 
@@ -93,7 +87,7 @@ def likely_cause(column: str, runs: Sequence[SignalsRun] = ()) -> str:
     """Why a column is null in every document, as far as the column's name and the signals `runs` tell."""
     if column in ARTIFACT_SIGNALS:
         return _artifacts_cause(column, runs)
-    if column in FINEWEB_SIGNALS:
+    if column in FINEWEB:
         return "documents read with `curate ingest --rpv2` have it null until `curate signals` runs on them"
     if column == "license":
         return "documents without a stated licence have none: all of Common Crawl (docs/schema.md)"
@@ -117,9 +111,8 @@ def _artifacts_cause(column: str, runs: Sequence[SignalsRun]) -> str:
 
 
 def _makes_null(artifact: str, column: str) -> bool:
-    """Whether a missing artifact (`lm/en.sp.model`, `dsir/de/`) leaves `column` null."""
-    patterns = FOLDER_SIGNALS.get(artifact.split("/")[0], "").split(" and ")
-    return any(fnmatch(column, pattern) for pattern in patterns if pattern)
+    """Whether a missing model artifact (`lm/en.sp.model`, `dsir/de/`) leaves `column` null."""
+    return column in MODEL_FOLDERS.get(artifact_folder(artifact), ())
 
 
 def null_rule_warning(node: Node, empty: set[str], scalar: bool, unit: str = "document",

@@ -28,6 +28,7 @@ from pipeline.storage.output_dir import OutputDir
 from pipeline.writers.rpv2_export import export_unit
 from signals.artifacts import UT1_TABLE, Artifacts
 from signals.fast.batch import compiled_pass_cached
+from signals.registry import MODEL_FOLDERS, UT1_DOMAINS, artifact_folder
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
@@ -35,9 +36,6 @@ COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2", "
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 # matched without regard to case; JSON files hold one document per line, plain or compressed
 DOCUMENT_SUFFIXES = (".parquet", *(name + ext for name in JSON_SUFFIXES for ext in ("", *COMPRESSIONS)))
-# the signals of each top folder of the artifacts layout that a missing artifact can make null
-ARTIFACT_SIGNALS = {"bad_urls": "rps_doc_ut1_blacklist", "classifiers": "rps_doc_ml_*_score",
-                    "dsir": "rps_doc_*_importance*", "lm": "ccnet_perplexity and ccnet_bucket"}
 
 
 class BadDocuments(ValueError):
@@ -269,9 +267,9 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
 
 def absent_artifacts(artifacts: str) -> list[str]:
     """The model folders (and the UT1 table) --artifacts lacks whatever the documents' languages, relative to it."""
-    names = [f"{kind}/" for kind in ARTIFACT_SIGNALS if not os.path.isdir(os.path.join(artifacts, kind))]
+    names = [f"{kind}/" for kind in MODEL_FOLDERS if not os.path.isdir(os.path.join(artifacts, kind))]
     if "bad_urls/" not in names and not os.path.exists(os.path.join(artifacts, UT1_TABLE)):
-        names.append(UT1_TABLE.replace(os.sep, "/"))
+        names.append(UT1_DOMAINS)
     return names
 
 
@@ -287,7 +285,7 @@ def warn_artifacts(artifacts: str | None) -> None:
 
 def _warn_missing(artifacts: str, name: str) -> None:
     log.warning("--artifacts %s has no %s: null %s where it is needed", artifacts, name,
-                ARTIFACT_SIGNALS[name.split("/")[0]])
+                ", ".join(MODEL_FOLDERS[artifact_folder(name)]))
 
 
 def _missing_artifacts(records: list[dict]) -> dict:
