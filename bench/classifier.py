@@ -3,7 +3,7 @@
 Run: python -m bench.classifier [--train 4000] [--held-out 600] [--rounds 3]   (make bench-classifier)
 
 Corpus: the paragraphs (blocks of 20 words or more, shuffled) of the English Wikipedia sample and of the web
-sample in ../shared/data (tests/corpora.py), as `curate artifacts build` turns documents into training lines
+sample in ../shared/data (tests/helpers/corpora.py), as `curate artifacts build` turns documents into training lines
 (`classifier_text`): `--train` of each class are trained on, the next `--held-out` of each are scored and never
 trained on. Each trainer turns the (label, text) pairs into a saved `.bin` as the build does, `--rounds` times
 with the order rotated from round to round (the machine is shared). Wall and CPU seconds are per run; CPU
@@ -31,7 +31,7 @@ from signals.artifacts import CLASSIFIER, Artifacts
 from signals.classifiers import CC_LABEL, classifier_text
 from signals.registry import CLASSIFIERS, compute_signals
 from signals.training.fasttext_supervised import train_classifier
-from tests.corpora import ENWIKI, WEB, paragraphs, web_documents, wiki_articles
+from tests.helpers.corpora import ENWIKI, WEB, paragraphs, web_documents, wiki_articles
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TARGET = "__label__palm"

@@ -1,12 +1,10 @@
 """Shared test fixtures: the real data in ../shared and one Spark session for the whole suite."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CURATE_SHARED", REPO.parent / "shared"))
+from tests.helpers.paths import REPO, SHARED  # noqa: F401  (REPO: kept for fixtures below)
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +36,6 @@ def lid_model() -> str:
 @pytest.fixture(scope="session")
 def ccnet_models(shared_data, tmp_path_factory) -> Path:
     """A CCNet lm_sp directory for English (`en.sp.model`, `en.arpa`) built from the Wikipedia sample."""
-    from tests.ccnet_models import english_models
+    from tests.helpers.ccnet_models import english_models
 
     return english_models(shared_data, tmp_path_factory.mktemp("lm_sp"))

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.stages.dedup import DedupOptions, run_dedup
-from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
+from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus, shingle_sets
 
 THRESHOLD = 0.8
 # The estimate from 128 permutations has a standard deviation of at most 0.035 around 0.8, so an edge can be
@@ -17,15 +17,6 @@ THRESHOLD = 0.8
 # the "true near-duplicates" that may chain two dissimilar documents into one cluster.
 CHAIN = THRESHOLD - 0.1
 SHAPE = CorpusShape(families=150, copies=6, unrelated=1000, words=1500, max_edits=40, seed=7)
-
-
-def shingle_sets(texts: list[str]) -> list[set[int]]:
-    """Each text's word 13-grams (the texts are already normalised: lower-case words and single spaces)."""
-    sets = []
-    for text in texts:
-        words = text.split(" ")
-        sets.append({hash(gram) for gram in zip(*(words[i:] for i in range(13)), strict=False)})
-    return sets
 
 
 def true_jaccard(sets: list[set[int]]) -> dict[tuple[int, int], float]:

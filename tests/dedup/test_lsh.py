@@ -9,8 +9,8 @@ from dedup.lsh import band_buckets, candidate_banding, candidate_probability, es
 from dedup.minhash import minhash_signatures, shingle_hashes, signature
 from dedup.signatures import signature_from_bands, signatures
 from signals.text import normalize
-from tests.conftest import SHARED
 from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
+from tests.helpers.paths import SHARED
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9, 0.95])

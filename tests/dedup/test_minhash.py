@@ -8,8 +8,8 @@ import pytest
 
 from dedup.minhash import band_keys, minhash_signatures, permutations, shingle_hashes, signature
 from signals.text import normalize
-from tests.conftest import SHARED
-from tests.minhash_reference import datasketch_signature
+from tests.helpers.minhash_reference import datasketch_signature
+from tests.helpers.paths import SHARED
 
 
 def test_permutations_match_the_reference_checksum():

@@ -2,7 +2,7 @@
 
 from filters.evaluate import evaluate
 from filters.kinds import compile_rule
-from tests.filters.conftest import COLUMNS
+from tests.helpers.rule_columns import COLUMNS
 
 
 def keeps(rule: str, **row) -> bool | None:

@@ -4,7 +4,7 @@ import pytest
 
 from filters.kinds import compile_rule
 from filters.nodes import RuleError
-from tests.filters.conftest import COLUMNS, KINDS
+from tests.helpers.rule_columns import COLUMNS, KINDS
 
 
 @pytest.mark.parametrize(("rule", "named"), [

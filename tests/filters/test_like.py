@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from filters.evaluate import evaluate
 from filters.kinds import compile_rule
 from filters.nodes import RuleError
-from tests.filters.conftest import KINDS
+from tests.helpers.rule_columns import KINDS
 
 
 def like_reference(pattern: str, text: str) -> bool:

@@ -6,7 +6,7 @@ from filters.evaluate import evaluate
 from filters.kinds import compile_rule
 from filters.nodes import RuleError, depth
 from filters.parser import MAX_DEPTH
-from tests.filters.conftest import KINDS
+from tests.helpers.rule_columns import KINDS
 
 
 def test_long_chains_of_and_or_are_balanced_and_keep_their_meaning():

@@ -74,3 +74,12 @@ def near_duplicate_corpus(shape: CorpusShape = CorpusShape()) -> list[dict]:
     documents += [{"text": text(fresh()), "family": None, "edits": 0} for _ in range(shape.unrelated)]
     order = rng.permutation(len(documents))
     return [{"id": document_id(shape.seed, int(n)), **documents[i]} for n, i in enumerate(order)]
+
+
+def shingle_sets(texts: list[str]) -> list[set[int]]:
+    """Each text's word 13-grams (the texts are already normalised: lower-case words and single spaces)."""
+    sets = []
+    for text in texts:
+        words = text.split(" ")
+        sets.append({hash(gram) for gram in zip(*(words[i:] for i in range(13)), strict=False)})
+    return sets

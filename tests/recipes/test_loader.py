@@ -227,7 +227,7 @@ def test_the_line_of_an_unclosed_quote_is_where_it_opens(tmp_path, capsys):
 def test_a_quote_left_open_before_other_quoted_values_is_named_where_it_opens():
     """The quote runs on to the next value's opening quote and PyYAML gives up a line later; the line to fix is
     the one whose value opens a quote it does not close (gopher.yaml with one closing quote removed)."""
-    from tests.conftest import REPO
+    from tests.helpers.paths import REPO
 
     lines = (REPO / "recipes" / "gopher.yaml").read_text().splitlines(keepends=True)
     number = next(n for n, line in enumerate(lines, 1) if line.startswith("  symbol_to_word: "))

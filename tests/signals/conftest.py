@@ -3,7 +3,7 @@
 import pytest
 
 from signals.artifacts import Artifacts
-from tests.conftest import SHARED
+from tests.helpers.paths import SHARED
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from pipeline.cli.main import main
 from signals.artifacts import Artifacts, BrokenArtifact, check_artifacts
 from signals.registry import CLASSIFIERS, IMPORTANCE, compute_signals
-from tests.corpora import ENWIKI, WEB, wiki_articles
+from tests.helpers.corpora import ENWIKI, WEB, wiki_articles
 
 TEXT = "A short text with some words in it, for the models."
 

@@ -14,7 +14,7 @@ from signals.ccnet_text import UNICODE_PUNCT, dedup_keys, normalize
 from signals.document import Document
 from signals.perplexity import tokenized_perplexity
 from signals.registry import CCNET
-from tests.ccnet_models import ENWIKI, ENWIKI_ARPA, TEST_ARPA, TRAINING_PARAGRAPHS, Arpa, wikipedia_paragraphs
+from tests.helpers.ccnet_models import ENWIKI, ENWIKI_ARPA, TEST_ARPA, TRAINING_PARAGRAPHS, Arpa, wikipedia_paragraphs
 
 
 def ccnet(text: str, artifacts: Artifacts, language: str | None = "en", score: float | None = None) -> dict:

@@ -12,7 +12,7 @@ from signals.artifacts import CLASSIFIER, Artifacts
 from signals.classifiers import CC_LABEL, classifier_text
 from signals.registry import CLASSIFIERS, compute_signals
 from signals.training.fasttext_supervised import train_classifier
-from tests.corpora import BGWIKI, ENWIKI, WEB, paragraphs, web_documents, wiki_articles
+from tests.helpers.corpora import BGWIKI, ENWIKI, WEB, paragraphs, web_documents, wiki_articles
 
 TRAIN, HELD_OUT = 800, 150
 

@@ -12,7 +12,7 @@ import pytest
 
 from signals.cpython_hash import buckets, pair_hashes, str_hashes
 from signals.text import raw_words
-from tests.conftest import REPO, SHARED
+from tests.helpers.paths import REPO, SHARED
 
 # strings at the edges of CPython's representation and of SipHash's 8-byte blocks
 EDGE_TOKENS = ["", "a", "abcdefg", "abcdefgh", "abcdefghi", "x" * 16, "é", "café", "Ā", "Привет", "中文字",

@@ -10,7 +10,7 @@ import pytest
 from dedup.minhash import permutations
 from signals.fast.minhash import LANES, shingle_hashes, signature
 from signals.text import normalize, normalized_words
-from tests.minhash_reference import datasketch_signature
+from tests.helpers.minhash_reference import datasketch_signature
 
 
 def test_sha1_prefixes_equal_hashlib_across_block_boundaries():

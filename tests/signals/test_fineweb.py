@@ -8,8 +8,8 @@ import pytest
 from signals.document import Document
 from signals.fast.batch import FINEWEB_COLUMNS, model_free_signals
 from signals.registry import FINEWEB
-from tests.conftest import SHARED
-from tests.signals.test_fast_signals import _batch, _documents, _generated
+from tests.helpers.paths import SHARED
+from tests.helpers.signal_documents import generated_documents, parity_and_edge_documents, text_batch
 
 PUNCTUATION, DUPLICATES, SHORT = FINEWEB_COLUMNS
 
@@ -84,7 +84,7 @@ def test_real_pages_span_the_thresholds(pages):
 
 
 def _mismatches(documents, artifacts) -> list:
-    got = model_free_signals(*_batch(documents), artifacts)
+    got = model_free_signals(*text_batch(documents), artifacts)
     found = []
     for i, (text, _) in enumerate(documents):
         expected = fineweb(text)
@@ -101,13 +101,13 @@ EDGE_CASES = ["", "\n", "\n\n\n", " \n\t\n\u3000", "x", "x\n", "a.\r\nb.\r\n", "
 
 
 def test_compiled_equals_readable_on_real_and_edge_documents(artifacts):
-    documents = _documents() + [(text, "en") for text in EDGE_CASES]
+    documents = parity_and_edge_documents() + [(text, "en") for text in EDGE_CASES]
     assert _mismatches(documents, artifacts) == []
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_compiled_equals_readable_on_generated_documents(artifacts, seed):
-    assert _mismatches(_generated(150, seed), artifacts) == []
+    assert _mismatches(generated_documents(150, seed), artifacts) == []
 
 
 def test_compiled_on_many_repeated_and_distinct_lines(artifacts):

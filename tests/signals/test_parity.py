@@ -6,7 +6,7 @@ import pytest
 
 from signals.artifacts import Artifacts
 from signals.registry import MODEL_FREE, compute_signals
-from tests.conftest import SHARED
+from tests.helpers.paths import SHARED
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 import signals.repetition as readable
 import signals.repetition_fast as fast
 from signals.document import Document
-from tests.conftest import SHARED
+from tests.helpers.paths import SHARED
 
 
 def texts() -> list[str]:

@@ -19,7 +19,7 @@ from pipeline.spark.stage import StageFailed
 from pipeline.stages.dedup import DedupOptions, run_dedup, size_histogram
 from signals.text import normalize
 from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
-from tests.pipeline.test_crash import outputs
+from tests.helpers.output_files import outputs
 
 SHAPE = CorpusShape(families=30, copies=5, unrelated=200, words=400, max_edits=12, seed=11)
 
@@ -343,7 +343,7 @@ def test_verified_pairs_are_printed_in_threshold_order(spark, tmp_path, capsys):
 
 
 def test_exact_jaccard_verification_keeps_only_true_edges(spark, fuzzy_run, corpus, tmp_path):
-    from tests.dedup.test_accuracy import shingle_sets
+    from tests.helpers.near_duplicates import shingle_sets
 
     _, inputs, _ = fuzzy_run
     stats = run_dedup(spark, inputs, str(tmp_path / "out"), DedupOptions(verify="exact"), progress=False)

@@ -23,8 +23,8 @@ from pipeline.stages.artifacts import UT1_URL, read_texts
 from pipeline.stages.signals.columns import MODEL_SIGNAL_FIELDS
 from pipeline.stages.signals.run import run_signals
 from signals.training.ut1_table import category_ids
-from tests.corpora import ENWIKI, WEB, web_documents, wiki_articles
-from tests.http_server import Faults, LoopbackServer
+from tests.helpers.corpora import ENWIKI, WEB, web_documents, wiki_articles
+from tests.helpers.http_server import Faults, LoopbackServer
 
 LDNOOBW = ("en", "fr", "es", "it", "de")
 

@@ -14,9 +14,10 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.readers.warc.crawl_listing import listing_url, select_segments
-from tests.http_server import LoopbackServer
-from tests.pipeline.conftest import SUBSET_RULES, subset_recipe
-from tests.warc_fixtures import good_records, members, page_record
+from tests.helpers.http_server import LoopbackServer
+from tests.helpers.paths import REPO
+from tests.helpers.subsets import SUBSET_RULES, subset_recipe
+from tests.helpers.warc_fixtures import good_records, members, page_record
 
 CURATE = str(Path(sys.executable).parent / "curate")
 SEGMENTS = ["1700000000000.11", "1700000000000.22", "1700000000000.33"]
@@ -340,7 +341,7 @@ def test_an_unknown_command_or_option_is_said_in_one_line(capsys):
 
 def test_version_is_the_installed_distributions(capsys):
     setup = configparser.ConfigParser()
-    setup.read(Path(__file__).resolve().parents[2] / "setup.cfg")
+    setup.read(REPO / "setup.cfg")
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0

@@ -19,7 +19,7 @@ from pipeline.spark.progress import PROGRESS_DIR, TaskProgress, UnitProgress, Un
 from pipeline.stages.signals.run import SignalsJob, signals_unit
 from pipeline.storage.locations import open_input
 from pipeline.storage.output_dir import OutputDir
-from tests.http_server import LoopbackServer
+from tests.helpers.http_server import LoopbackServer
 
 CURATE = str(Path(sys.executable).parent / "curate")
 

@@ -275,7 +275,7 @@ def recipe_checks(recipe, columns) -> dict:
 
 def test_built_in_recipes_keep_exactly_what_their_rules_describe(spark, deduplicated, tmp_path):
     from recipes.loader import load_recipe
-    from tests.conftest import REPO
+    from tests.helpers.paths import REPO
 
     source = rows_of(deduplicated)
     paths = sorted((REPO / "recipes").glob("*.yaml"))
@@ -302,7 +302,7 @@ def test_built_in_recipes_keep_exactly_what_their_rules_describe(spark, deduplic
 
 def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, tmp_path):
     from recipes.loader import load_recipe
-    from tests.conftest import REPO
+    from tests.helpers.paths import REPO
 
     licences = {"CC-BY-SA-4.0": True, "CC0-1.0": True, "MIT": True, "CC-BY-4.0": True,
                 "CC-BY-NC-4.0": False, "CC-BY-NC-SA-4.0": False, "CC-BY-ND-4.0": False, "proprietary": False,
@@ -428,7 +428,7 @@ def without_artifacts(deduplicated, folder, column: str = "rps_doc_ldnoobw_words
 
 def test_a_rule_on_a_column_null_everywhere_is_warned_of_and_an_empty_subset_said_loudly(
         spark, deduplicated, tmp_path, capsys):
-    from tests.conftest import REPO
+    from tests.helpers.paths import REPO
 
     inputs, out = without_artifacts(deduplicated, tmp_path / "in"), tmp_path / "c4"
     c4 = ["subset", str(REPO / "recipes" / "c4.yaml"), "--input", str(inputs), "--output", str(out), "--quiet"]
@@ -668,7 +668,7 @@ def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spar
                                                                            monkeypatch):
     """gopher.yaml with --input and --output on the output of a real `curate dedup`: the card's recipe names those
     paths, its provenance walks dedup and signals up to their inputs, and `license: other` is explained."""
-    from tests.conftest import REPO
+    from tests.helpers.paths import REPO
 
     marked, out = tmp_path / "dedup", tmp_path / "gopher"
     assert main(["dedup", str(signals), "--output", str(marked), "--mode", "exact", "--quiet"]) == 0

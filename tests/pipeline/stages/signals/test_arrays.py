@@ -16,7 +16,7 @@ from pipeline.stages.signals.columns import (
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import CCNET, FINEWEB
-from tests.conftest import SHARED
+from tests.helpers.paths import SHARED
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ from pipeline.storage.inputs import expand_inputs
 from pipeline.writers.rpv2_export import minhash_table, signals_line
 from signals.artifacts import Artifacts
 from signals.registry import FINEWEB, WITH_MODELS
-from tests.conftest import SHARED
-from tests.http_server import LoopbackServer
+from tests.helpers.http_server import LoopbackServer
+from tests.helpers.paths import SHARED
 
 SNAPSHOT = "2020-16"
 FULL = f"{SNAPSHOT}/0091/en_head"  # documents (one line broken), signals, MinHash, duplicates

@@ -15,10 +15,10 @@ import pyspark
 import pytest
 
 from pipeline.spark.session import build_code_zip
-from tests.pipeline.test_crash import outputs
-from tests.warc_fixtures import good_records, members
+from tests.helpers.output_files import outputs
+from tests.helpers.paths import REPO
+from tests.helpers.warc_fixtures import good_records, members
 
-REPO = Path(__file__).resolve().parents[2]
 SPARK_HOME = Path(pyspark.__file__).parent
 
 

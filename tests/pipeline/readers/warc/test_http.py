@@ -17,7 +17,7 @@ from pipeline.demo.warc_writer import http_response
 from pipeline.readers.warc.http import PayloadError, PayloadTooLarge, decode_content, parse_http_response
 from pipeline.readers.warc.records import WarcRecord, read_records
 from pipeline.storage.locations import open_input
-from tests.warc_fixtures import brotli_zeros, damaged, page_html
+from tests.helpers.warc_fixtures import brotli_zeros, damaged, page_html
 
 MiB = 2**20
 BOMB = 64 * MiB

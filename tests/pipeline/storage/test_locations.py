@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.storage.locations import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
-from tests.http_server import Faults, LoopbackServer
+from tests.helpers.http_server import Faults, LoopbackServer
 
 DATA = bytes(range(256)) * 4096  # 1 MiB
 FAST = RetryPolicy(attempts=4, base_wait=0.01)

@@ -5,9 +5,9 @@ import shutil
 import subprocess
 import sys
 
-from tests.conftest import REPO
-from tests.hub_server import HubServer
-from tests.pipeline.conftest import subset_recipe
+from tests.helpers.hub_server import HubServer
+from tests.helpers.paths import REPO
+from tests.helpers.subsets import subset_recipe
 
 TOKEN = "hf_TestTokenThatMustNeverBePrinted0123"
 

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler
 
 import yaml
 
-from tests.http_server import ThreadedServer
+from tests.helpers.http_server import ThreadedServer
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pipeline.spark.stage import StageFailed
 from pipeline.stages.ingest import run_ingest
 from pipeline.storage.locations import RetryPolicy
 from pipeline.storage.output_dir import OutputConflict
-from tests.http_server import Faults, LoopbackServer
-from tests.warc_fixtures import bomb_record, good_records, members, page_html
+from tests.helpers.http_server import Faults, LoopbackServer
+from tests.helpers.warc_fixtures import bomb_record, good_records, members, page_html
 
 FAST = RetryPolicy(attempts=4, base_wait=0.01)
 

@@ -9,7 +9,7 @@ import pytest
 from pipeline.spark.stage import StageFailed
 from pipeline.stages.signals.columns import DOC_SIGNALS, LINE_SIGNALS
 from pipeline.stages.signals.run import run_signals
-from tests.conftest import SHARED
+from tests.helpers.paths import SHARED
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from pipeline.stages.signals.run import run_signals
 from signals.artifacts import Artifacts
 from signals.registry import CCNET, compute_signals
-from tests.conftest import SHARED
+from tests.helpers.paths import SHARED
 
 
 class SignalsLine(msgspec.Struct):

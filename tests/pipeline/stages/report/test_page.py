@@ -13,8 +13,8 @@ import pytest
 from filters.evaluate import evaluate
 from filters.kinds import compile_rule
 from pipeline.stages.report.page import EXAMPLE_CHARS, EXAMPLES, SIGNALS, run_report
-from tests.chromium import dump_dom, png_pixels, screenshot
-from tests.pipeline.conftest import SUBSET_RULES, planted_clusters, subset_recipe
+from tests.helpers.chromium import dump_dom, png_pixels, screenshot
+from tests.helpers.subsets import SUBSET_RULES, planted_clusters, subset_recipe
 
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "br", "code", "span", "table",
              "tbody", "tr", "th", "td", "figure", "figcaption", "svg", "text", "rect", "line", "div", "pre"}

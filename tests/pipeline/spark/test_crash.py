@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.warc_fixtures import good_records, members, page_record
+from tests.helpers.output_files import outputs
+from tests.helpers.warc_fixtures import good_records, members, page_record
 
 CURATE = [sys.executable, "-m", "pipeline.cli"]
 
@@ -30,12 +31,6 @@ def make_inputs(directory: Path, files: int = 5, pages: int = 120) -> list[str]:
 
 def ingest_command(inputs: list[str], out: Path) -> list[str]:
     return CURATE + ["ingest", *inputs, "--output", str(out), "--master", "local[1]", "--quiet"]
-
-
-def outputs(out: Path) -> dict[str, bytes]:
-    """Everything a reader sees: data files, stats, manifest, unit records."""
-    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    return {name: data for name, data in files.items() if not name.startswith("_tmp")}
 
 
 def start_until(command: list[str], ready, timeout: float = 240) -> subprocess.Popen:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pipeline.accounting import Stats
 from pipeline.readers.langid import LanguageIdentifier
 from pipeline.readers.warc.documents import IngestOptions, warc_documents
-from tests.warc_fixtures import damaged
+from tests.helpers.warc_fixtures import damaged
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=400,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

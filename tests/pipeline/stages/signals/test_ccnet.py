@@ -11,7 +11,7 @@ from pipeline.stages.signals.run import run_signals
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import CCNET
-from tests.ccnet_models import ENWIKI, TRAINING_PARAGRAPHS, wikipedia_paragraphs
+from tests.helpers.ccnet_models import ENWIKI, TRAINING_PARAGRAPHS, wikipedia_paragraphs
 
 
 def test_ccnet_columns_through_the_stage(spark, shared_data, ccnet_models, tmp_path):

@@ -16,8 +16,8 @@ from pipeline.readers.langid import LanguageIdentifier, model_languages
 from pipeline.readers.warc.documents import IngestOptions, warc_documents
 from pipeline.readers.warc.records import GZIP_MAGIC, looks_like_warc
 from pipeline.storage.locations import open_input
-from tests.http_server import Faults, LoopbackServer
-from tests.warc_fixtures import bomb_record, good_records, members, page_html, page_record, split_members
+from tests.helpers.http_server import Faults, LoopbackServer
+from tests.helpers.warc_fixtures import bomb_record, good_records, members, page_html, page_record, split_members
 
 
 @pytest.fixture(scope="module")
