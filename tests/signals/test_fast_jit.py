@@ -1,8 +1,5 @@
-"""The compiled path runs where numba cannot cache (a read-only install, a worker without a home directory), the
-disk cache tells whether a process would compile, and every compiled function is compiled the one way."""
-
-import ast
-from pathlib import Path
+"""The compiled path runs where numba cannot cache (a read-only install, a worker without a home directory), and
+the disk cache tells whether a process would compile."""
 
 import numpy as np
 from numba.core.caching import NullCache
@@ -51,29 +48,3 @@ def test_the_compiled_pass_is_cached_once_it_has_run(artifacts):
     text = np.frombuffer(b"Some words.", dtype=np.uint8)
     model_free_signals(text, np.array([0, len(text)]), ["en"], artifacts)
     assert compiled_pass_cached() == (jit.CACHE_DIRECTORY is not None)
-
-
-def _imports(path: Path) -> set[str]:
-    """The modules a source file imports, and for `from m import n` also m.n (n may be a module)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
-
-def test_every_compiled_function_takes_the_one_cache_policy():
-    # numba is reached through jit.compiled alone, and only from the sources whose digest names the cache directory:
-    # a compiled function elsewhere would be served from the cache after an edit of a function it calls
-    root = Path(jit.__file__).resolve().parents[2]
-    sources = [path for folder in root.iterdir()
-               if folder.is_dir() and not folder.name.startswith(".") and folder.name not in ("tests", "build", "dist")
-               for path in folder.rglob("*.py")]
-    imports = {path: _imports(path) for path in sources}
-    assert [path for path, names in imports.items() if any(name.split(".")[0] == "numba" for name in names)] == \
-        [Path(jit.__file__).resolve()]
-    users = [path for path, names in imports.items() if "signals.fast.jit" in names]
-    assert users and all(path.is_relative_to(jit._SOURCES) for path in users)
