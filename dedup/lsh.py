@@ -3,7 +3,7 @@ similarity an edge must show to be kept."""
 
 import numpy as np
 
-from dedup.minhash import BANDS, NGRAM, NUM_PERM
+from signals.minhash import BANDS, NGRAM, NUM_PERM
 
 CANDIDATE_RECALL = 0.99
 _FNV_PRIME = np.uint64(0x100000001B3)

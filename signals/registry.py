@@ -13,7 +13,7 @@ from typing import Literal
 from signals import ccnet, classifiers, content, fineweb, importance, lines, natural_language, ut1
 from signals.artifacts import CLASSIFIER, UT1_TABLE, Artifacts
 from signals.document import Document, Spans
-from signals.repetition_fast import DUPE_NGRAM_SIGNALS, TOP_NGRAM_SIGNALS
+from signals.repetition import DUPE_NGRAM_SIGNALS, TOP_NGRAM_SIGNALS
 
 Signal = Callable[[Document, Artifacts], Spans]
 Level = Literal["document", "line"]

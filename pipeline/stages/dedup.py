@@ -28,7 +28,6 @@ import pyarrow.parquet as pq
 
 from dedup.keys import digest_key, text_key, url_key
 from dedup.lsh import band_buckets, candidate_banding, rpv2_banding
-from dedup.minhash import NUM_PERM
 from dedup.signatures import signature_from_bands, signatures
 from pipeline.accounting import Stats
 from pipeline.spark.progress import UnitReport
@@ -36,6 +35,7 @@ from pipeline.spark.stage import StageFailed, absolute_output, finished_stats, r
 from pipeline.stages.signals.run import BadDocuments, decompressed, document_columns, is_parquet, open_documents
 from pipeline.storage.locations import InputMissing, InputUnreachable, open_input
 from pipeline.storage.output_dir import OutputDir, unit_id
+from signals.minhash import NUM_PERM
 from signals.text import normalize
 
 MODES = ("fuzzy", "exact", "digest", "url")

@@ -16,10 +16,10 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.minhash import SIGNATURE_COLUMNS
 from pipeline.readers.rpv2.layout import MINHASH_SCHEMA, QUALITY_SIGNALS, id_int, snapshot_id
 from pipeline.stages.signals.columns import LINE_SIGNALS
 from pipeline.storage.output_dir import OutputDir
+from signals.minhash import SIGNATURE_COLUMNS
 
 BATCH_ROWS = 1000
 EXPORT_FOLDER = "_rpv2"

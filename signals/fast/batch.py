@@ -9,7 +9,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedup.minhash import NUM_PERM, permutations
 from signals.artifacts import Artifacts
 from signals.fast.ccnet import CCNET_COLUMNS, ccnet_lengths
 from signals.fast.codepoints import Codepoints, Tables
@@ -28,6 +27,7 @@ from signals.fast.natural_language import (
 from signals.fast.repetition import repetition_signals
 from signals.fast.text import decode_utf8, encode_utf8, line_ends, normalize, raw_tokens, unknown_codepoints
 from signals.fast.word_sets import WordSet, slice_hashes, word_ids, word_set
+from signals.minhash import NUM_PERM, PERMUTATIONS
 
 # the columns of BatchSignals.values and .line_values, in the reference's order
 DOC_COLUMNS = (
@@ -80,7 +80,6 @@ class _Language:
 
 
 _codepoints = Codepoints()
-_PERMUTATIONS = permutations()
 
 
 @lru_cache(maxsize=64)
@@ -116,7 +115,7 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
         language = _language(artifacts.stop_words(code or None), artifacts.bad_words(code or None))
         _score(data, offsets, documents, tables, language.stop_words,
                language.has_stop_words, language.bad_words, language.bad_first_words, language.bad_sizes,
-               language.has_bad_words, *_PERMUTATIONS, out.values, out.nulls, out.line_offsets, out.line_ends,
+               language.has_bad_words, *PERMUTATIONS, out.values, out.nulls, out.line_offsets, out.line_ends,
                out.line_values, out.signatures, out.has_signature, out.ccnet, out.fineweb, out.fineweb_nulls,
                out.cycles)
     return out

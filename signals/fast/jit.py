@@ -1,9 +1,10 @@
-"""Compiling the batch path with numba, cached on disk under a name that changes with the code.
+"""Compiling with numba, cached on disk under a name that changes with the code: the one way every compiled
+function of the project is compiled (the signals' batch pass, the MinHash that dedup calls too, fastText).
 
 numba checks a cached function against the timestamp of its own file only, yet the machine code of the batch
 kernel holds every compiled function it calls, from other files: edit one of those and the cache would serve
-the old code. So the cache lives in a directory named after a digest of all the pure layers' sources
-(signals/, dedup/): any edit, and a fresh directory. The first writable place wins: NUMBA_CACHE_DIR, the
+the old code. So the cache lives in a directory named after a digest of the sources of signals/, where every
+compiled function lives: any edit, and a fresh directory. The first writable place wins: NUMBA_CACHE_DIR, the
 package's __pycache__, the user's cache directory; with none (a read-only install run by a Spark worker without
 a home), the code compiles in memory in each process (seconds, once per process)."""
 
@@ -20,15 +21,13 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 log = logging.getLogger(__name__)
-_ROOT = Path(__file__).resolve().parents[2]
-_SOURCES = ("signals", "dedup")
+_SOURCES = Path(__file__).resolve().parents[1]  # signals/
 
 
 def _source_digest() -> str:
     digest = hashlib.sha256()
-    for package in _SOURCES:
-        for path in sorted((_ROOT / package).rglob("*.py")):
-            digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in sorted(_SOURCES.rglob("*.py")):
+        digest.update(path.relative_to(_SOURCES).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

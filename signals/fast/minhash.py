@@ -1,4 +1,5 @@
-"""MinHash signatures in compiled loops: the same values as `dedup.minhash` (spec §3).
+"""MinHash signatures in compiled loops: the same values as `signals.minhash` (spec §3), for the signals' batch
+pass and for dedup, whichever permutations (a, b) the caller passes.
 
 Each shingle (13 words of the normalised text, a slice of its UTF-8 bytes) is hashed with SHA-1, written out here
 after FIPS 180-4 §6.1 and run on 64 shingles side by side so that the compiler turns each step into vector
@@ -7,10 +8,11 @@ read little-endian. The 128 permutations reduce modulo the Mersenne prime 2**61 
 
 import numpy as np
 
-from dedup.minhash import MAX_HASH, MERSENNE_PRIME, NGRAM
 from signals.fast.jit import compiled
+from signals.minhash import MAX_HASH, MERSENNE_PRIME, NGRAM
 
 LANES = 64
+_SPACE = 0x20
 _START = (0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0)
 
 
@@ -131,3 +133,21 @@ def signature(utf8: np.ndarray, word_starts: np.ndarray, word_ends: np.ndarray, 
             minimum[k] = min(minimum[k], np.uint32(v & MAX_HASH))
     out[:] = minimum
     return True
+
+
+@compiled
+def signatures(data: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The signatures of the normalised texts data[offsets[d]:offsets[d + 1]] (UTF-8, one space between words) as a
+    (documents, len(a)) uint32 array, and which documents have one (none below 13 words: that row stays 0)."""
+    count = len(offsets) - 1
+    out = np.zeros((count, len(a)), dtype=np.uint32)
+    present = np.zeros(count, dtype=np.bool_)
+    for d in range(count):
+        text = data[offsets[d]:offsets[d + 1]]
+        spaces = np.flatnonzero(text == _SPACE)
+        starts = np.zeros(len(spaces) + 1, dtype=np.int64)
+        starts[1:] = spaces + 1
+        ends = np.full(len(spaces) + 1, len(text), dtype=np.int64)
+        ends[:-1] = spaces
+        present[d] = signature(text, starts, ends, a, b, out[d])
+    return out, present

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from dedup.lsh import band_buckets, candidate_banding, candidate_probability, estimated_jaccard, jaccard, rpv2_banding
-from dedup.minhash import minhash_signatures, shingle_hashes, signature
 from dedup.signatures import signature_from_bands, signatures
+from signals.minhash import minhash_signatures, shingle_hashes, signature
 from signals.text import normalize
 from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 from tests.helpers.paths import SHARED

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dedup.minhash import NGRAM
+from signals.minhash import NGRAM
 from signals.text import normalized_words
 
 

@@ -7,8 +7,8 @@ import struct
 import numpy as np
 import pytest
 
-from dedup.minhash import permutations
 from signals.fast.minhash import LANES, shingle_hashes, signature
+from signals.minhash import PERMUTATIONS
 from signals.text import normalize, normalized_words
 from tests.helpers.minhash_reference import datasketch_signature
 
@@ -37,12 +37,12 @@ def test_signature_equals_datasketch_legacy(text):
     starts = np.cumsum([0] + [len(w.encode("utf-8")) + 1 for w in words[:-1]]).astype(np.int64)
     ends = starts + [len(w.encode("utf-8")) for w in words]
     out = np.zeros(128, dtype=np.uint32)
-    assert signature(np.frombuffer(utf8, dtype=np.uint8), starts, ends, *permutations(), out)
+    assert signature(np.frombuffer(utf8, dtype=np.uint8), starts, ends, *PERMUTATIONS, out)
     assert np.array_equal(out, reference)
 
 
 def test_fewer_than_13_words_have_no_signature():
     out = np.zeros(128, dtype=np.uint32)
     words = np.arange(12, dtype=np.int64) * 2
-    assert not signature(np.full(24, ord("a"), dtype=np.uint8), words, words + 1, *permutations(), out)
+    assert not signature(np.full(24, ord("a"), dtype=np.uint8), words, words + 1, *PERMUTATIONS, out)
     assert not out.any()

@@ -5,12 +5,12 @@ import random
 import numpy as np
 import pytest
 
-from dedup.minhash import minhash_signatures
 from signals.document import Document
 from signals.fast.batch import DOC_COLUMNS, LINE_COLUMNS, model_free_signals
 from signals.fast.ccnet import CCNET_COLUMNS
 from signals.fast.rounding import rounded
 from signals.fast.word_sets import FNV_OFFSET, contains, extend_hash, word_set
+from signals.minhash import minhash_signatures
 from signals.registry import CCNET, MODEL_FREE
 from tests.helpers.signal_documents import generated_documents, parity_and_edge_documents, text_batch
 

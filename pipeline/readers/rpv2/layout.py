@@ -9,7 +9,7 @@ import re
 
 import pyarrow as pa
 
-from dedup.minhash import SIGNATURE_COLUMNS
+from signals.minhash import SIGNATURE_COLUMNS
 
 # The 45 `quality_signals` keys in the order the reference's worker writes them: the CCNet fields, then each
 # family in the order the worker registers it (content, repetitions, natural language, lines, classifiers,

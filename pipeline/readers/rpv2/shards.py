@@ -17,7 +17,6 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.minhash import SIGNATURE_COLUMNS
 from pipeline.accounting import Stats
 from pipeline.readers.rpv2.layout import (
     BUCKETS,
@@ -31,6 +30,7 @@ from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.stages.signals.columns import INT_SIGNALS, LINE_SIGNALS, SIGNAL_FIELDS
 from pipeline.storage.locations import InputMissing, RetryPolicy, open_input
 from signals.ccnet import HEAD, MIDDLE, TAIL
+from signals.minhash import SIGNATURE_COLUMNS
 
 BATCH_ROWS = 1000
 SOURCE = "rpv2"

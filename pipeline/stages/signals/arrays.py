@@ -4,10 +4,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.minhash import BANDS
 from signals.artifacts import Artifacts
 from signals.fast.batch import DOC_COLUMNS, FINEWEB_COLUMNS, LINE_COLUMNS, BatchSignals, model_free_signals
 from signals.fast.ccnet import CCNET_COLUMNS
+from signals.minhash import BANDS
 
 
 def utf8_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:

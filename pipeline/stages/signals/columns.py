@@ -14,10 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.minhash import SIGNATURE_COLUMNS, minhash_signatures
 from pipeline.stages.signals.arrays import model_free_arrays
 from signals.artifacts import Artifacts
 from signals.document import Document
+from signals.minhash import SIGNATURE_COLUMNS, minhash_signatures
 from signals.registry import CCNET, FINEWEB, MODEL_FREE, SIGNALS, WITH_MODELS, Entry, Signal
 
 INT_SIGNALS = {name for name, entry in SIGNALS.items() if entry.type == "int64"}

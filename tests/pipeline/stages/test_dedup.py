@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from dedup.clustering import BUCKET_HEADS
-from dedup.minhash import minhash_signatures
 from pipeline.cli.main import main
 from pipeline.console import print_clusters
 from pipeline.spark.stage import StageFailed
 from pipeline.stages.dedup import DedupOptions, run_dedup, size_histogram
+from signals.minhash import minhash_signatures
 from signals.text import normalize
 from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 from tests.helpers.output_files import outputs

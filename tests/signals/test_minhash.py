@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from dedup.minhash import band_keys, minhash_signatures, permutations, shingle_hashes, signature
+from signals.minhash import band_keys, minhash_signatures, permutations, shingle_hashes, signature
 from signals.text import normalize
 from tests.helpers.minhash_reference import datasketch_signature
 from tests.helpers.paths import SHARED

@@ -1,7 +1,8 @@
-"""MinHash signatures and LSH band keys exactly as RedPajama-V2 computes them (spec §3).
+"""MinHash signatures and LSH band keys exactly as RedPajama-V2 computes them (spec §3), the readable version.
 
 Word 13-grams of the normalised words, a 32-bit SHA-1 prefix per shingle, 128 permutations drawn with
 numpy's RandomState(42): bit-identical to datasketch.MinHash(num_perm=128, seed=42, scheme="legacy").
+`signals.fast.minhash` computes the same values in compiled code, for the signals' batch pass and for dedup.
 Source: ../shared/specs/rpv2-signals.md §3."""
 
 import hashlib
@@ -31,7 +32,7 @@ def permutations(num_perm: int = NUM_PERM, seed: int = SEED) -> tuple[np.ndarray
     return pairs[:, 0].copy(), pairs[:, 1].copy()
 
 
-_A, _B = permutations()
+PERMUTATIONS = permutations()
 
 
 def shingle_hashes(normalized: str) -> np.ndarray:
@@ -56,7 +57,8 @@ def shingle_hashes(normalized: str) -> np.ndarray:
 
 def signature(hashes: np.ndarray) -> np.ndarray:
     """The 128 minimum permuted hashes (uint32); uint64 products wrap around as in datasketch."""
-    permuted = ((hashes[:, None] * _A[None, :] + _B[None, :]) % MERSENNE_PRIME) & MAX_HASH
+    a, b = PERMUTATIONS
+    permuted = ((hashes[:, None] * a[None, :] + b[None, :]) % MERSENNE_PRIME) & MAX_HASH
     return permuted.min(axis=0).astype(np.uint32)
 
 
