@@ -246,38 +246,45 @@ def _version() -> str:
         return "(not installed: run from a source folder)"
 
 
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", help="a complete `curate subset` output folder")
+    _common(parser)
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
+    parser.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")
+    parser.add_argument("--segments", default="0", help="with --crawl: segments to read (default 0)")
+    parser.add_argument("--limit-files", type=_at_least(1), default=1, help="with --crawl: files to read (default 1)")
+    parser.add_argument("--limit-records", type=_at_least(1), default=3000,
+                        help="with --crawl: records to read per file (default 3000)")
+    _common(parser)
+
+
+# name, help, arguments, body (None: the command's actions name their own), in the order of the pipeline
+COMMANDS = (
+    ("ingest", "Common Crawl WARC/WET files into documents (Parquet)", add_ingest_arguments, run_ingest_command),
+    ("signals", "RedPajama-V2 quality signals and MinHash for documents", add_signals_arguments,
+     run_signals_command),
+    ("dedup", "mark exact, URL and near-duplicate documents (MinHash LSH)", add_dedup_arguments, run_dedup_command),
+    ("artifacts", "build or download the model artifacts of the signals", add_artifacts_arguments, None),
+    ("subset", "a recipe's filtered subset as Hugging Face dataset shards", add_subset_arguments,
+     run_subset_command),
+    ("report", "an HTML page with plots of what a subset kept and removed", add_report_arguments,
+     run_report_command),
+    ("publish", "upload a subset to the Hugging Face Hub as a dataset repository", add_publish_arguments,
+     run_publish_command),
+    ("demo", "generate a small crawl offline and run the pipeline on it", add_demo_arguments, run_demo_command),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="curate", description="Open dataset curation pipeline on Spark")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    ingest = commands.add_parser("ingest", help="Common Crawl WARC/WET files into documents (Parquet)")
-    add_ingest_arguments(ingest)
-    ingest.set_defaults(run=run_ingest_command)
-    signals = commands.add_parser("signals", help="RedPajama-V2 quality signals and MinHash for documents")
-    add_signals_arguments(signals)
-    signals.set_defaults(run=run_signals_command)
-    dedup = commands.add_parser("dedup", help="mark exact, URL and near-duplicate documents (MinHash LSH)")
-    add_dedup_arguments(dedup)
-    dedup.set_defaults(run=run_dedup_command)
-    artifacts = commands.add_parser("artifacts", help="build or download the model artifacts of the signals")
-    add_artifacts_arguments(artifacts)
-    subset = commands.add_parser("subset", help="a recipe's filtered subset as Hugging Face dataset shards")
-    add_subset_arguments(subset)
-    subset.set_defaults(run=run_subset_command)
-    report = commands.add_parser("report", help="an HTML page with plots of what a subset kept and removed")
-    report.add_argument("directory", metavar="DIR", help="a complete `curate subset` output folder")
-    _common(report)
-    report.set_defaults(run=run_report_command)
-    publish = commands.add_parser("publish", help="upload a subset to the Hugging Face Hub as a dataset repository")
-    add_publish_arguments(publish)
-    publish.set_defaults(run=run_publish_command)
-    demo = commands.add_parser("demo", help="generate a small crawl offline and run the pipeline on it")
-    demo.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
-    demo.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")
-    demo.add_argument("--segments", default="0", help="with --crawl: segments to read (default 0)")
-    demo.add_argument("--limit-files", type=_at_least(1), default=1, help="with --crawl: files to read (default 1)")
-    demo.add_argument("--limit-records", type=_at_least(1), default=3000,
-                      help="with --crawl: records to read per file (default 3000)")
-    _common(demo)
-    demo.set_defaults(run=run_demo_command)
+    for name, summary, add_arguments, run in COMMANDS:
+        command = commands.add_parser(name, help=summary)
+        add_arguments(command)
+        if run is not None:
+            command.set_defaults(run=run)
     return parser
