@@ -1,6 +1,10 @@
-"""The document schema: the one Arrow schema every stage reads and writes."""
+"""The data contracts: the document schema every stage reads and writes, and the signal columns `curate signals`
+adds beside it (their names, levels and types come from signals/registry.py)."""
 
 import pyarrow as pa
+
+from signals.minhash import SIGNATURE_COLUMNS
+from signals.registry import CCNET, FINEWEB, MODEL_FREE, SIGNALS, WITH_MODELS, Entry
 
 DOCUMENT_SCHEMA = pa.schema(
     [
@@ -26,3 +30,32 @@ def documents_table(rows: list[dict]) -> pa.Table:
     columns = {name: [row.get(name) for row in rows] for name in DOCUMENT_COLUMNS}
     columns["meta"] = [sorted(m.items()) if m else None for m in columns["meta"]]
     return pa.Table.from_pydict(columns, schema=DOCUMENT_SCHEMA)
+
+
+INT_SIGNALS = {name for name, entry in SIGNALS.items() if entry.type == "int64"}
+LINE_SIGNALS = [name for name, entry in MODEL_FREE.items() if entry.level == "line"]
+DOC_SIGNALS = [name for name, entry in MODEL_FREE.items() if entry.level == "document"]
+
+
+def signal_field(entry: Entry) -> pa.Field:
+    """The column of a signal: its type, or for a line signal a list of it."""
+    type_ = pa.type_for_alias(entry.type)
+    return pa.field(entry.name, pa.list_(type_) if entry.level == "line" else type_)
+
+
+MODEL_FREE_FIELDS = (
+    [signal_field(MODEL_FREE[name]) for name in DOC_SIGNALS]
+    + [pa.field("line_spans", pa.list_(pa.list_(pa.int64(), 2)))]
+    + [signal_field(MODEL_FREE[name]) for name in LINE_SIGNALS]
+    + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
+)
+MODEL_SIGNAL_FIELDS = [signal_field(entry) for entry in WITH_MODELS.values()]
+CCNET_FIELDS = [signal_field(entry) for entry in CCNET.values()]
+FINEWEB_FIELDS = [signal_field(entry) for entry in FINEWEB.values()]  # computed in the compiled pass too
+SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS + FINEWEB_FIELDS
+SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
+
+
+def signals_schema(schema: pa.Schema) -> pa.Schema:
+    """The input's columns, less those the signals replace (an input that has signals already), then the signals."""
+    return pa.schema([f for f in schema if f.name not in SIGNAL_NAMES] + SIGNAL_FIELDS)

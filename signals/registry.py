@@ -1,6 +1,6 @@
 """Every signal under its RedPajama-V2 name (the misspelt `punctution` included), with what it is (level, type, the
 artifact it reads, the readable function, the compiled part that computes it for a batch), and computing them for a
-text. The output schema (pipeline/stages/signals/columns.py), the null-column checks and the table of signals in
+text. The output schema (pipeline/schema.py), the null-column checks and the table of signals in
 docs/signals.md are derived from these entries."""
 
 import os

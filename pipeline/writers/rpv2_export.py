@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.readers.rpv2.layout import MINHASH_SCHEMA, QUALITY_SIGNALS, id_int, snapshot_id
-from pipeline.stages.signals.columns import LINE_SIGNALS
+from pipeline.schema import LINE_SIGNALS
 from pipeline.storage.output_dir import OutputDir
 from signals.minhash import SIGNATURE_COLUMNS
 

@@ -26,8 +26,7 @@ from pipeline.readers.rpv2.layout import (
     listing_file,
     shard_file,
 )
-from pipeline.schema import DOCUMENT_SCHEMA
-from pipeline.stages.signals.columns import INT_SIGNALS, LINE_SIGNALS, SIGNAL_FIELDS
+from pipeline.schema import DOCUMENT_SCHEMA, INT_SIGNALS, LINE_SIGNALS, SIGNAL_FIELDS
 from pipeline.storage.locations import InputMissing, RetryPolicy, open_input
 from signals.ccnet import HEAD, MIDDLE, TAIL
 from signals.minhash import SIGNATURE_COLUMNS

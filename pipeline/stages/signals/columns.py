@@ -14,34 +14,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.schema import (
+    DOC_SIGNALS,
+    INT_SIGNALS,
+    LINE_SIGNALS,
+    MODEL_FREE_FIELDS,
+    SIGNAL_FIELDS,
+    SIGNAL_NAMES,
+    signals_schema,
+)
 from pipeline.stages.signals.arrays import model_free_arrays
 from signals.artifacts import Artifacts
 from signals.document import Document
-from signals.minhash import SIGNATURE_COLUMNS, minhash_signatures
-from signals.registry import CCNET, FINEWEB, MODEL_FREE, SIGNALS, WITH_MODELS, Entry, Signal
+from signals.minhash import minhash_signatures
+from signals.registry import CCNET, MODEL_FREE, SIGNALS, Signal
 
-INT_SIGNALS = {name for name, entry in SIGNALS.items() if entry.type == "int64"}
-LINE_SIGNALS = [name for name, entry in MODEL_FREE.items() if entry.level == "line"]
-DOC_SIGNALS = [name for name, entry in MODEL_FREE.items() if entry.level == "document"]
-
-
-def signal_field(entry: Entry) -> pa.Field:
-    """The column of a signal: its type, or for a line signal a list of it."""
-    type_ = pa.type_for_alias(entry.type)
-    return pa.field(entry.name, pa.list_(type_) if entry.level == "line" else type_)
-
-
-MODEL_FREE_FIELDS = (
-    [signal_field(MODEL_FREE[name]) for name in DOC_SIGNALS]
-    + [pa.field("line_spans", pa.list_(pa.list_(pa.int64(), 2)))]
-    + [signal_field(MODEL_FREE[name]) for name in LINE_SIGNALS]
-    + [pa.field(name, pa.list_(pa.binary())) for name in SIGNATURE_COLUMNS]
-)
-MODEL_SIGNAL_FIELDS = [signal_field(entry) for entry in WITH_MODELS.values()]
-CCNET_FIELDS = [signal_field(entry) for entry in CCNET.values()]
-FINEWEB_FIELDS = [signal_field(entry) for entry in FINEWEB.values()]  # computed in the compiled pass too
-SIGNAL_FIELDS = MODEL_FREE_FIELDS + MODEL_SIGNAL_FIELDS + CCNET_FIELDS + FINEWEB_FIELDS
-_SIGNAL_NAMES = {field.name for field in SIGNAL_FIELDS}
 # the signals computed document by document: those of model artifacts (none without the artifacts); CCNet's
 # language score, the input's `language_score` rounded, is computed for the whole batch (_language_scores)
 PER_DOCUMENT: dict[str, Signal] = {name: entry for name, entry in SIGNALS.items()
@@ -64,11 +51,6 @@ def signal_columns(texts: list[str | None], languages: list[str | None], artifac
         for name, bands in minhash_signatures(document.normalized).items():
             columns[name].append(bands)
     return columns
-
-
-def signals_schema(schema: pa.Schema) -> pa.Schema:
-    """The input's columns, less those the signals replace (an input that has signals already), then the signals."""
-    return pa.schema([f for f in schema if f.name not in _SIGNAL_NAMES] + SIGNAL_FIELDS)
 
 
 def registry_columns(texts: list[str | None], languages: list[str | None], urls: list[str | None],
@@ -105,7 +87,7 @@ def with_signals(batch: pa.RecordBatch, artifacts: Artifacts) -> pa.RecordBatch:
                                     artifacts, per_document))
     columns.update({name: values if name in whole else pc.coalesce(values, _as_array(columns[name], pa.float64()))
                     for name, values in given.items()})
-    kept = [batch.column(i) for i, name in enumerate(names) if name not in _SIGNAL_NAMES]
+    kept = [batch.column(i) for i, name in enumerate(names) if name not in SIGNAL_NAMES]
     arrays = kept + [_as_array(columns[f.name], f.type) for f in SIGNAL_FIELDS]
     return pa.RecordBatch.from_arrays(arrays, schema=signals_schema(batch.schema))
 

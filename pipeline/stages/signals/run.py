@@ -19,10 +19,11 @@ import pyarrow.parquet as pq
 
 from pipeline.accounting import Stats
 from pipeline.console import shown
+from pipeline.schema import signals_schema
 from pipeline.spark.progress import UnitReport
 from pipeline.spark.shipping import ship_directory
 from pipeline.spark.stage import absolute_output, run_units
-from pipeline.stages.signals.columns import signals_schema, with_signals
+from pipeline.stages.signals.columns import with_signals
 from pipeline.storage.locations import InputMissing, InputUnreachable, RetryPolicy, open_input
 from pipeline.storage.output_dir import OutputDir
 from pipeline.writers.rpv2_export import export_unit

@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli.main import main
+from pipeline.schema import MODEL_SIGNAL_FIELDS
 from pipeline.stages.artifacts import UT1_URL, read_texts
-from pipeline.stages.signals.columns import MODEL_SIGNAL_FIELDS
 from pipeline.stages.signals.run import run_signals
 from signals.training.ut1_table import category_ids
 from tests.helpers.corpora import ENWIKI, WEB, web_documents, wiki_articles

@@ -5,14 +5,8 @@ import json
 import pyarrow as pa
 import pytest
 
-from pipeline.stages.signals.columns import (
-    FINEWEB_FIELDS,
-    MODEL_FREE_FIELDS,
-    SIGNAL_FIELDS,
-    registry_columns,
-    signal_columns,
-    with_signals,
-)
+from pipeline.schema import FINEWEB_FIELDS, MODEL_FREE_FIELDS, SIGNAL_FIELDS
+from pipeline.stages.signals.columns import registry_columns, signal_columns, with_signals
 from signals.artifacts import Artifacts
 from signals.document import Document
 from signals.registry import CCNET, FINEWEB

@@ -6,7 +6,7 @@ import shutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.stages.signals.columns import CCNET_FIELDS
+from pipeline.schema import CCNET_FIELDS
 from pipeline.stages.signals.run import run_signals
 from signals.artifacts import Artifacts
 from signals.document import Document

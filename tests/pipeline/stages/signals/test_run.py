@@ -6,8 +6,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.schema import DOC_SIGNALS, LINE_SIGNALS
 from pipeline.spark.stage import StageFailed
-from pipeline.stages.signals.columns import DOC_SIGNALS, LINE_SIGNALS
 from pipeline.stages.signals.run import run_signals
 from tests.helpers.paths import SHARED
 
