@@ -9,12 +9,12 @@ import glob
 import os
 import sys
 
-from pipeline.console import print_clusters, print_documents, print_summary, shown_path
+from pipeline.console import print_clusters, print_documents, print_summary
 from pipeline.readers.warc.crawl_listing import crawl_files
-from pipeline.readers.warc.records import looks_like_warc
 from pipeline.spark.session import get_session, java_problem, under_spark_submit, unreachable_master
 from pipeline.storage.inputs import WARC_SUFFIXES, expand_inputs, overlapping
-from pipeline.storage.locations import RetryPolicy, is_local, local_path
+from pipeline.storage.locations import RetryPolicy, is_local, local_path, shown_path
+from pipeline.storage.sniff import looks_like_warc
 
 
 def _names(text: str | None) -> tuple[str, ...]:

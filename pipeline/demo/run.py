@@ -6,7 +6,7 @@ import os
 import pyarrow.parquet as pq
 
 from dedup.lsh import jaccard
-from pipeline.console import print_clusters, print_documents, print_summary, shown_path
+from pipeline.console import print_clusters, print_documents, print_summary
 from pipeline.demo.crawl import planted_copies, write_demo_crawl
 from pipeline.readers.langid import default_lid_model
 from pipeline.readers.warc.documents import IngestOptions
@@ -17,6 +17,7 @@ from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, run_signals
 from pipeline.stages.subset.plan import plan_subset
 from pipeline.stages.subset.run import run_subset
 from pipeline.storage.inputs import expand_inputs
+from pipeline.storage.locations import shown_path
 from recipes.loader import load_recipe
 from signals.text import normalize
 

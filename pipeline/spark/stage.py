@@ -14,10 +14,9 @@ from functools import partial
 import pyarrow as pa
 
 from pipeline.accounting import Stats
-from pipeline.console import shown_path
 from pipeline.spark.progress import UnitProgress
 from pipeline.spark.session import interrupted
-from pipeline.storage.locations import is_local, local_path
+from pipeline.storage.locations import is_local, local_path, shown_path
 from pipeline.storage.output_dir import OutputDir, unit_id
 
 RESULT_SCHEMA = "unit string, input string, status string, message string"

@@ -17,7 +17,7 @@ from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import HFValidationError, get_token, validate_repo_id
 
-from pipeline.console import shown
+from pipeline.messages import shown
 from pipeline.storage.locations import RETRYABLE_STATUS, RetryPolicy
 from pipeline.storage.output_dir import OutputDir
 

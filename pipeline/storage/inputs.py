@@ -6,9 +6,9 @@ import logging
 import os
 from collections.abc import Iterable
 
-from pipeline.console import shown
-from pipeline.readers.warc.records import looks_like_warc
+from pipeline.messages import shown
 from pipeline.storage.locations import is_local, local_path
+from pipeline.storage.sniff import looks_like_warc
 
 log = logging.getLogger(__name__)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet.gz", ".warc.wat.gz", ".wat.gz", ".arc.gz")

@@ -3,6 +3,7 @@
 import glob
 import io
 import logging
+import os
 import random
 import re
 import socket
@@ -56,6 +57,14 @@ def is_local(location: str) -> bool:
 
 def local_path(location: str) -> str:
     return location[len("file://"):] if location.startswith("file://") else location
+
+
+def shown_path(path: str) -> str:
+    """A path as every command prints it: relative to the current folder when inside it, else as it is."""
+    if not is_local(path):
+        return path
+    relative = os.path.relpath(local_path(path))
+    return path if relative.startswith(os.pardir) else relative
 
 
 def open_input(location: str, offset: int = 0, retry: RetryPolicy = RetryPolicy()) -> BinaryIO:

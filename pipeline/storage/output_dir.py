@@ -36,9 +36,9 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.console import shown, shown_path
+from pipeline.messages import shown
 from pipeline.storage.inputs import overlapping
-from pipeline.storage.locations import is_local, local_path
+from pipeline.storage.locations import is_local, local_path, shown_path
 
 ROW_GROUP_ROWS = 10_000
 ROW_GROUP_BYTES = 64 * 2**20  # of Arrow memory: bounds what a row group holds back

@@ -12,18 +12,16 @@ from typing import BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-GZIP_MAGIC = b"\x1f\x8b\x08"
+from pipeline.storage.sniff import GZIP_MAGIC, SNIFF_BYTES
+
 WARC_MAGIC = b"\nWARC/1."
 SCAN_CHUNK = 1 << 20
-SNIFF_BYTES = 1 << 20
 SNIFF_CHUNK = 1 << 16
 # The first member is inflated in slices this small, so that damage in it hides no more than a slice of the records
 # before it (zlib gives no output of a call that fails).
 SNIFF_SLICE = 1 << 10
 CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d+)")
 RECORD_VERSION = b"WARC/"  # a record's first line: WARC/1.0, WARC/1.1, or WARC/0.18 in ClueWeb09
-# That line whole: "WARC/" alone is also in text about WARC files (a README saying "WARC/WET").
-VERSION_LINE = re.compile(rb"(?:^|\n)WARC/\d+\.\d+\r?\n")
 
 
 @dataclass
@@ -111,24 +109,6 @@ def read_records(
         yield Damage(0, "not_a_warc", f"{name}: not a WARC file (no WARC record found)")
     elif pending is not None:
         yield pending
-
-
-def looks_like_warc(path: str) -> bool:
-    """Whether a local file holds a WARC record header in its first MiB: as it is, or in a gzip member starting
-    there (not only the first, so that a damaged first member does not hide the records after it)."""
-    with open(path, "rb") as handle:
-        head = handle.read(SNIFF_BYTES)
-    if VERSION_LINE.search(head):
-        return True
-    start = head.find(GZIP_MAGIC)
-    while start >= 0:
-        try:
-            if VERSION_LINE.search(zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head[start:], SNIFF_BYTES)):
-                return True
-        except zlib.error:
-            pass
-        start = head.find(GZIP_MAGIC, start + 1)
-    return False
 
 
 def _inflated_opener(open_at: Callable[[int], BinaryIO]) -> Callable[[int], BinaryIO] | None:

@@ -13,7 +13,6 @@ from html import escape
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from pipeline.console import shown_path
 from pipeline.spark.progress import TaskProgress
 from pipeline.stages.report.charts import Segment, axis_ticks, column_chart, row_chart
 from pipeline.stages.signals.null_columns import SignalsRun, likely_cause, signals_runs
@@ -21,6 +20,7 @@ from pipeline.stages.subset.decisions import MIX_COLUMNS, REASON, decisions, rea
 from pipeline.stages.subset.plan import SubsetPlan, plan_subset
 from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes
 from pipeline.storage.inputs import output_roots
+from pipeline.storage.locations import shown_path
 from pipeline.storage.output_dir import OutputDir
 from recipes.loader import parse_recipe
 

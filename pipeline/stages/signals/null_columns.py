@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from filters.evaluate import evaluate
 from filters.nodes import Node, columns_of
-from pipeline.console import shown
+from pipeline.messages import shown
 from pipeline.storage.inputs import output_roots
 from pipeline.storage.output_dir import OutputDir
 from signals.registry import ARTIFACT_SIGNALS, FINEWEB, MODEL_FOLDERS, artifact_folder

@@ -18,7 +18,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from pipeline.accounting import Stats
-from pipeline.console import shown
+from pipeline.messages import shown
 from pipeline.schema import signals_schema
 from pipeline.spark.progress import UnitReport
 from pipeline.spark.shipping import ship_directory

@@ -12,7 +12,7 @@ import re
 import yaml
 
 from pipeline.accounting import Stats
-from pipeline.console import shown
+from pipeline.messages import shown
 from pipeline.stages.subset.plan import SubsetPlan
 from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes
 from pipeline.storage.inputs import output_root

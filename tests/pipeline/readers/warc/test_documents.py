@@ -14,8 +14,8 @@ from pipeline.accounting import Stats
 from pipeline.demo.warc_writer import http_response, warc_record
 from pipeline.readers.langid import LanguageIdentifier, model_languages
 from pipeline.readers.warc.documents import IngestOptions, warc_documents
-from pipeline.readers.warc.records import GZIP_MAGIC, looks_like_warc
 from pipeline.storage.locations import open_input
+from pipeline.storage.sniff import GZIP_MAGIC, looks_like_warc
 from tests.helpers.http_server import Faults, LoopbackServer
 from tests.helpers.warc_fixtures import bomb_record, good_records, members, page_html, page_record, split_members
 
