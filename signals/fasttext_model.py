@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signals.fast.jit import compiled
+from signals.jit import compiled
 
 FASTTEXT_MAGIC = 793712314  # FASTTEXT_FILEFORMAT_MAGIC_INT32 of src/fasttext.h
 FASTTEXT_VERSION = 12

@@ -14,7 +14,6 @@ from signals.fast.ccnet import CCNET_COLUMNS, ccnet_lengths
 from signals.fast.codepoints import Codepoints, Tables
 from signals.fast.content import curly_bracket, ldnoobw_words, lorem_ipsum, stop_word_fraction
 from signals.fast.fineweb import fineweb_signals
-from signals.fast.jit import compiled, cycle_counter, is_cached
 from signals.fast.lines import line_signals
 from signals.fast.minhash import signature
 from signals.fast.natural_language import (
@@ -27,6 +26,7 @@ from signals.fast.natural_language import (
 from signals.fast.repetition import repetition_signals
 from signals.fast.text import decode_utf8, encode_utf8, line_ends, normalize, raw_tokens, unknown_codepoints
 from signals.fast.word_sets import WordSet, slice_hashes, word_ids, word_set
+from signals.jit import compiled, cycle_counter, is_cached
 from signals.minhash import NUM_PERM, PERMUTATIONS
 
 # the columns of BatchSignals.values and .line_values, in the reference's order

@@ -8,9 +8,9 @@ hash of their code points, as CCNet itself compares 64-bit SHA-1 prefixes of the
 import numpy as np
 
 from signals.fast.codepoints import CAPITAL_SIGMA, CCNET_DELETE, DIGIT, FINAL_SIGMA, SMALL_SIGMA, SPACE
-from signals.fast.jit import compiled
 from signals.fast.text import NEWLINE, sigma_is_final
 from signals.fast.word_sets import FNV_OFFSET, FNV_PRIME
+from signals.jit import compiled
 
 ZERO = 0x30
 # the columns of ccnet_lengths' result, as signals.registry names them

@@ -3,9 +3,9 @@
 import numpy as np
 
 from signals.fast.codepoints import LOREM_IPSUM
-from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
 from signals.fast.word_sets import FNV_OFFSET, WordSet, contains, equal, extend_hash
+from signals.jit import compiled
 
 _LOREM_IPSUM = np.array([ord(c) for c in LOREM_IPSUM], dtype=np.int32)
 

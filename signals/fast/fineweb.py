@@ -7,10 +7,10 @@ hash collision costs time, never a wrong answer."""
 import numpy as np
 
 from signals.fast.codepoints import SPACE
-from signals.fast.jit import compiled
 from signals.fast.lines import among
 from signals.fast.word_sets import FNV_OFFSET, FNV_PRIME, equal
 from signals.fineweb import SHORT_LINE_LENGTH, STOP_CHARS
+from signals.jit import compiled
 
 # positions in the output row, in the order of signals.registry.FINEWEB
 PUNCTUATION, DUPLICATE_CHARS, SHORT = range(3)

@@ -6,9 +6,9 @@ lowercasing and NFD never join words across a \\n), single-spaced."""
 import numpy as np
 
 from signals.fast.codepoints import NUMERIC, SPACE, UPPER
-from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
 from signals.fast.word_sets import equal
+from signals.jit import compiled
 
 # rows of `out`, in the reference's order
 TERMINAL, JAVASCRIPT, NUM_WORDS, NUMERICAL, BULLET, UPPERCASE = range(6)

@@ -8,7 +8,7 @@ read little-endian. The 128 permutations reduce modulo the Mersenne prime 2**61 
 
 import numpy as np
 
-from signals.fast.jit import compiled
+from signals.jit import compiled
 from signals.minhash import MAX_HASH, MERSENNE_PRIME, NGRAM
 
 LANES = 64

@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from signals.fast.codepoints import RE_WORD, SPACE
-from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
+from signals.jit import compiled
 
 _FULL_STOP, _EXCLAMATION, _QUESTION, _HASH, _ELLIPSIS = 0x2E, 0x21, 0x3F, 0x23, 0x2026
 

@@ -7,9 +7,9 @@ tie for the most frequent n-gram as the reference's Counter does (the first seen
 
 import numpy as np
 
-from signals.fast.jit import compiled
 from signals.fast.rounding import rounded
 from signals.fast.word_sets import table_bits
+from signals.jit import compiled
 
 TOP_SIZES = (2, 3, 4)
 DUPE_SIZES = (5, 6, 7, 8, 9, 10)

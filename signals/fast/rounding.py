@@ -3,7 +3,7 @@
 import math
 
 from signals.document import PRECISION
-from signals.fast.jit import compiled
+from signals.jit import compiled
 
 SCALE = 10.0 ** PRECISION
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant

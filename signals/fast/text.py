@@ -21,8 +21,8 @@ from signals.fast.codepoints import (
     TOKEN_WORD,
     UPPER,
 )
-from signals.fast.jit import compiled
 from signals.fast.word_sets import FNV_OFFSET, FNV_PRIME
+from signals.jit import compiled
 
 NEWLINE, BLANK = 10, 32
 

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from signals.fast.jit import compiled
+from signals.jit import compiled
 
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)

@@ -4,9 +4,9 @@ signals/ (it uses the signals' normalisation and MinHash), so signals/ never imp
 import ast
 from pathlib import Path
 
-import signals.fast.jit as jit
+import signals.jit as jit
 
-ROOT = Path(jit.__file__).resolve().parents[2]
+ROOT = Path(jit.__file__).resolve().parents[1]
 
 
 def _imports(path: Path) -> set[str]:
@@ -37,7 +37,7 @@ def test_every_compiled_function_takes_the_one_cache_policy():
     # a compiled function elsewhere would be served from the cache after an edit of a function it calls
     sources = _sources()
     assert [path for path, names in sources.items() if "numba" in _packages(names)] == [Path(jit.__file__).resolve()]
-    users = [path for path, names in sources.items() if "signals.fast.jit" in names]
+    users = [path for path, names in sources.items() if "signals.jit" in names]
     assert users and all(path.is_relative_to(jit._SOURCES) for path in users)
 
 

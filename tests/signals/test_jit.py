@@ -4,7 +4,7 @@ the disk cache tells whether a process would compile."""
 import numpy as np
 from numba.core.caching import NullCache
 
-import signals.fast.jit as jit
+import signals.jit as jit
 from signals.fast.batch import compiled_pass_cached, model_free_signals
 
 

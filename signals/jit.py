@@ -21,7 +21,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 log = logging.getLogger(__name__)
-_SOURCES = Path(__file__).resolve().parents[1]  # signals/
+_SOURCES = Path(__file__).resolve().parent  # signals/
 
 
 def _source_digest() -> str:
