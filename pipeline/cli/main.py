@@ -287,7 +287,8 @@ def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_signals_command(args: argparse.Namespace) -> int:
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, run_signals, warn_artifacts
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES
+    from pipeline.stages.signals.run import run_signals, warn_artifacts
     from signals.artifacts import check_artifacts
 
     inputs = input_files(args, DOCUMENT_SUFFIXES)
@@ -408,8 +409,8 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_dedup_command(args: argparse.Namespace) -> int:
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES
     from pipeline.stages.dedup import DedupOptions, check_columns, run_dedup
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES
 
     given = (("--threshold", args.threshold), ("--verify/--no-verify", args.verify))
     fuzzy_only = [name for name, value in given if value]

@@ -473,11 +473,12 @@ def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None
     import pyarrow.parquet as pq
 
     from pipeline.cli.main import print_clusters, print_documents, print_summary  # here, as the CLI imports this module
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES
     from pipeline.readers.langid import default_lid_model
     from pipeline.readers.warc.documents import IngestOptions
     from pipeline.stages.dedup import DedupOptions, run_dedup
     from pipeline.stages.ingest import run_ingest
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, run_signals
+    from pipeline.stages.signals.run import run_signals
     from pipeline.storage.inputs import expand_inputs
 
     if inputs is None:

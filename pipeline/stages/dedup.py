@@ -31,9 +31,9 @@ from dedup.lsh import band_buckets, candidate_banding, rpv2_banding
 from dedup.minhash import NUM_PERM
 from dedup.signatures import signature_from_bands, signatures
 from pipeline.accounting import Stats
+from pipeline.readers.documents import BadDocuments, decompressed, document_columns, is_parquet, open_documents
 from pipeline.spark.progress import UnitReport
 from pipeline.spark.stage import StageFailed, absolute_output, finished_stats, run_units
-from pipeline.stages.signals.run import BadDocuments, decompressed, document_columns, is_parquet, open_documents
 from pipeline.storage.locations import InputMissing, InputUnreachable, open_input
 from pipeline.storage.output_dir import OutputDir, unit_id
 from signals.text import normalize

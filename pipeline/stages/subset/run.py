@@ -31,6 +31,7 @@ from filters.expressions import (
     parse,
 )
 from pipeline.accounting import Stats
+from pipeline.readers.documents import DOCUMENT_SUFFIXES, is_parquet, open_documents
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.spark.progress import TaskProgress
 from pipeline.spark.stage import absolute_output, finished_stats
@@ -41,7 +42,6 @@ from pipeline.stages.signals.null_columns import (
     null_rule_warning,
     signals_runs,
 )
-from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, is_parquet, open_documents
 from pipeline.storage.inputs import expand_inputs, output_roots, overlapping
 from pipeline.storage.locations import RetryPolicy, is_local, open_input
 from pipeline.storage.output_dir import ROW_GROUP_ROWS, OutputDir
