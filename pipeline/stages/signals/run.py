@@ -5,17 +5,16 @@ import os
 import posixpath
 import sys
 from dataclasses import dataclass
-from functools import partial
+from typing import ClassVar
 
 import pyarrow as pa
 
 from pipeline.accounting import Stats
-from pipeline.readers.documents import BadDocuments, checked_documents, documents_schema, open_documents
+from pipeline.readers.documents import checked_documents, documents_schema, open_documents
 from pipeline.spark.progress import UnitReport
 from pipeline.spark.shipping import ship_directory
-from pipeline.spark.stage import absolute_output, run_units
+from pipeline.spark.stage import Done, Stage, Unit, run_stage
 from pipeline.stages.signals.columns import signals_schema, with_signals
-from pipeline.storage.locations import InputMissing, InputUnreachable
 from pipeline.storage.output_dir import OutputDir
 from pipeline.writers.rpv2_export import export_unit
 from signals.artifacts import UT1_TABLE, Artifacts
@@ -27,58 +26,48 @@ ARTIFACT_SIGNALS = {"bad_urls": "rps_doc_ut1_blacklist", "classifiers": "rps_doc
                     "dsir": "rps_doc_*_importance*", "lm": "ccnet_perplexity and ccnet_bucket"}
 
 
-_STATUS = {InputMissing: "missing", InputUnreachable: "unreachable", BadDocuments: "bad_input"}
-
-
 @dataclass(frozen=True)
-class SignalsJob:
-    output: str
-    artifacts: str | None  # the artifacts directory's name among SparkFiles
+class Signals(Stage):
+    """Each input file's documents with their signals, in one Parquet part."""
+
+    name: ClassVar[str] = "signals"
+    artifacts: str | None = None  # the driver's folder
+    shipped: str | None = None  # its name among SparkFiles
     export: str | None = None  # "rpv2": also write RedPajama-V2's published layout
 
+    def fingerprint(self) -> dict:
+        return {"artifacts": self.artifacts, "export": self.export}
 
-def signals_unit(location: str, unit: str, job: SignalsJob, artifacts_dir: str | None) -> dict:
-    """Add the signals to one input file's documents; returns the unit's commit record."""
-    out = OutputDir(job.output)
-    done = out.unit_record(unit)
-    if done is not None:
-        return done
-    artifacts, stats = Artifacts(artifacts_dir), Stats()
-    try:
-        schema, batches = open_documents(location)
+    def process(self, unit: Unit) -> Done:
+        from pyspark import SparkFiles  # on the executor: where the artifacts were shipped
+
+        artifacts, stats = Artifacts(SparkFiles.get(self.shipped) if self.shipped else None), Stats()
+        schema, batches = open_documents(unit.location)
         files = []
         if schema is not None:  # an empty JSON-lines file has nothing to write
-            schema = documents_schema(location, schema)
-            report = UnitReport(out, unit, stats)
+            schema = documents_schema(unit.location, schema)
+            report = UnitReport(unit.out, unit.id, stats)
 
             def tables():
                 read = 0
                 for batch in batches:
-                    checked = checked_documents(batch, schema, location, read, stats)
+                    checked = checked_documents(batch, schema, unit.location, read, stats)
                     read += batch.num_rows
                     stats.keep(checked.num_rows)
                     yield pa.Table.from_batches([with_signals(checked, artifacts)])
                     report.advance(read, batches.rows)
 
-            entry = out.write_parquet(f"part-{unit}.parquet", tables(), signals_schema(schema))
+            entry = unit.write_parquet(tables(), signals_schema(schema))
             files = [entry]
-            if job.export == "rpv2":
-                files += export_unit(out, entry["file"], unit, posixpath.basename(location))
-            files = [{**file, "input": location} for file in files]
-    except (InputMissing, InputUnreachable, BadDocuments) as exc:
-        return {"unit": unit, "input": location, "status": _STATUS[type(exc)], "message": str(exc)}
-    stats.check(location)
-    record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict(),
-              "missing_artifacts": artifacts.missing()}
-    out.commit_unit(unit, record)
-    return record
+            if self.export == "rpv2":
+                files += export_unit(unit.out, entry["file"], unit.id, posixpath.basename(unit.location))
+        return Done(files, stats, {"missing_artifacts": artifacts.missing()})
 
-
-def _signals_on_executor(location: str, unit: str, job: SignalsJob) -> dict:
-    from pyspark import SparkFiles
-
-    artifacts = SparkFiles.get(job.artifacts) if job.artifacts else None
-    return signals_unit(location, unit, job, artifacts)
+    def summarize(self, out: OutputDir, records: list[dict]) -> dict:
+        """`missing_artifacts`: the model artifacts some unit's documents needed and did not find, relative to
+        --artifacts."""
+        return {"missing_artifacts": sorted({name for record in records
+                                             for name in record.get("missing_artifacts", [])})}
 
 
 def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = None, overwrite: bool = False,
@@ -86,7 +75,6 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
     """Compute the signals of every document of `inputs` into `output`; returns the job's stats.
 
     `export="rpv2"` also writes each unit's signals and MinHash in RedPajama-V2's published format (`_rpv2/`)."""
-    output = absolute_output(output)
     if artifacts:
         artifacts = os.path.abspath(artifacts)
     # the driver's cache is the executors' only in local mode; elsewhere the check would say nothing about them
@@ -94,10 +82,8 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
         print("[signals] compiling the signal kernels (once after an install or an update: half a minute of CPU "
               "or more, no records until then)...", file=sys.stderr)
     shipped = ship_directory(spark, artifacts) if artifacts else None  # word lists and models reach executors
-    job = SignalsJob(output, shipped, export)
-    stats = run_units(spark, OutputDir(output), "signals", inputs, {"artifacts": artifacts, "export": export},
-                      partial(_signals_on_executor, job=job), overwrite=overwrite, progress=progress,
-                      fail_on=("missing", "unreachable", "bad_input"), summarize=_missing_artifacts)
+    stats = run_stage(spark, Signals(artifacts, shipped, export), inputs, output, overwrite=overwrite,
+                      progress=progress)
     # the rest is told once by the driver, after the units (the executors only note them): only the documents
     # show which languages need which models
     said = tuple(absent_artifacts(artifacts)) if artifacts else ()
@@ -129,8 +115,3 @@ def _warn_missing(artifacts: str, name: str) -> None:
     log.warning("--artifacts %s has no %s: null %s where it is needed", artifacts, name,
                 ARTIFACT_SIGNALS[name.split("/")[0]])
 
-
-def _missing_artifacts(records: list[dict]) -> dict:
-    """`missing_artifacts`: the model artifacts some unit's documents needed and did not find, relative to
-    --artifacts."""
-    return {"missing_artifacts": sorted({name for record in records for name in record.get("missing_artifacts", [])})}

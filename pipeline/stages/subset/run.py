@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -34,7 +35,7 @@ from pipeline.accounting import Stats
 from pipeline.readers.documents import DOCUMENT_SUFFIXES, is_parquet, open_documents
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.spark.progress import TaskProgress
-from pipeline.spark.stage import absolute_output, finished_stats
+from pipeline.spark.stage import Stage, absolute_output, job_record, run_stage
 from pipeline.stages.signals.null_columns import (
     SignalsRun,
     columns_without_values,
@@ -609,25 +610,34 @@ def shard_layout(plan: SubsetPlan, stats: Stats) -> tuple[float, dict[str, str]]
 
 def subset_job(plan: SubsetPlan) -> dict:
     """What the output's `_job.json` records: a rerun of the same job resumes, another is refused."""
-    return {"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}
+    return job_record(Subset(plan), plan.inputs)
+
+
+@dataclass(frozen=True)
+class Subset(Stage):
+    """The recipe applied to the whole input in one Spark query: no units."""
+
+    name: ClassVar[str] = "subset"
+    plan: SubsetPlan
+
+    def fingerprint(self) -> dict:
+        return {"recipe": self.plan.loaded.text}
+
+    def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
+        with TaskProgress(spark, "subset", enabled=progress):
+            return _write_subset(spark, self.plan, out)
 
 
 def run_subset(spark, plan: SubsetPlan, overwrite: bool = False, progress: bool = True) -> dict:
     """Apply the recipe and write the dataset folder; returns the job's stats."""
-    with OutputDir(plan.output).claimed(subset_job(plan), overwrite=overwrite) as out:
-        finished = finished_stats(out)
-        if finished is not None:
-            return finished
-        with TaskProgress(spark, "subset", enabled=progress):
-            return _write_subset(spark, plan, out)
+    return run_stage(spark, Subset(plan), plan.inputs, plan.output, overwrite=overwrite, progress=progress)
 
 
-def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> dict:
-    """The body of run_subset, in a claimed output."""
+def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[dict]]:
+    """The dataset's stats and files, in a claimed output."""
     recipe = plan.loaded.recipe
     frame = read_inputs(spark, plan)
     stats, mix, on_null = count_decisions(plan, frame)
-    stats.check(plan.output)
     from pipeline.spark.session import session_conf
 
     cutoffs = sample_cutoffs(plan, frame)
@@ -653,8 +663,7 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> dict:
     from pipeline.stages.subset.card import write_card
 
     write_card(out, plan, result)
-    out.finish(result, files)
-    return result
+    return result, files
 
 
 def kept_size(stats: dict) -> str:
