@@ -26,9 +26,9 @@ import numpy as np
 import pyarrow as pa
 
 from bench.ingest import machine, machine_busy, mib, sampling_children
+from pipeline.readers.documents import BATCH_ROWS
 from pipeline.stages.signals.arrays import utf8_buffers
 from pipeline.stages.signals.columns import signal_columns, with_signals
-from pipeline.stages.signals.run import BATCH_ROWS
 from signals.artifacts import Artifacts
 from signals.fast.batch import PARTS, model_free_signals
 

@@ -134,7 +134,8 @@ def ingest_status(output: str, stats: dict) -> int:
 
 
 def run_signals_command(args: argparse.Namespace) -> int:
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, run_signals, warn_artifacts  # late (module docstring)
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES  # late (module docstring)
+    from pipeline.stages.signals.run import run_signals, warn_artifacts
     from signals.artifacts import check_artifacts
 
     inputs = input_files(args, DOCUMENT_SUFFIXES)
@@ -177,8 +178,8 @@ def run_artifacts_fetch(args: argparse.Namespace) -> int:
 
 
 def run_dedup_command(args: argparse.Namespace) -> int:
-    from pipeline.stages.dedup import DedupOptions, check_columns, run_dedup  # late (module docstring)
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES  # late (module docstring)
+    from pipeline.stages.dedup import DedupOptions, check_columns, run_dedup
 
     given = (("--threshold", args.threshold), ("--verify/--no-verify", args.verify))
     fuzzy_only = [name for name, value in given if value]

@@ -8,12 +8,13 @@ import pyarrow.parquet as pq
 from dedup.lsh import jaccard
 from pipeline.console import print_clusters, print_documents, print_summary
 from pipeline.demo.crawl import planted_copies, write_demo_crawl
+from pipeline.readers.documents import DOCUMENT_SUFFIXES
 from pipeline.readers.langid import default_lid_model
 from pipeline.readers.warc.documents import IngestOptions
 from pipeline.stages.dedup import DedupOptions, run_dedup
 from pipeline.stages.ingest import run_ingest
 from pipeline.stages.report.page import run_report
-from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, run_signals
+from pipeline.stages.signals.run import run_signals
 from pipeline.stages.subset.plan import plan_subset
 from pipeline.stages.subset.run import run_subset
 from pipeline.storage.inputs import expand_inputs

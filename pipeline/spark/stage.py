@@ -1,25 +1,32 @@
-"""Running a stage as work units on Spark: one partition per input file, each unit committed on its own.
+"""The stage base: a stage says what to do with one unit (one input file); `run_stage` does the rest.
 
-A stage gives a `process(location, unit) -> commit record` function that runs on the executors; this module
-claims the output (its lock held until the job ends, however it ends), skips units an earlier run committed, runs
-the rest through `mapInArrow`, names the inputs that failed, and seals the output when every unit is committed and
-the books balance."""
+It claims the output (its lock held until the job ends, however it ends), says so when the output is already
+complete, skips units an earlier run committed, runs the rest on the executors through `mapInArrow` (one partition
+per unit, each unit committed on its own), turns the exceptions of an input that cannot be read into the unit's
+status, names the inputs that failed, and seals the output when every unit is committed and the books balance.
+A stage whose work is not per unit (dedup's clustering, subset's whole-output write) overrides `Stage.write`; the
+base still claims, checks, accounts and seals around it, once. docs/architecture.md shows a whole stage."""
 
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import partial
+from typing import ClassVar
 
 import pyarrow as pa
 
 from pipeline.accounting import Stats
 from pipeline.spark.progress import UnitProgress
 from pipeline.spark.session import interrupted
-from pipeline.storage.locations import is_local, local_path, shown_path
+from pipeline.storage.locations import BadInput, InputMissing, InputUnreachable, is_local, local_path, shown_path
 from pipeline.storage.output_dir import OutputDir, unit_id
 
-RESULT_SCHEMA = "unit string, input string, status string, message string"
+RESULT_FIELDS = ("unit", "input", "status", "message")
+RESULT_SCHEMA = ", ".join(f"{name} string" for name in RESULT_FIELDS)
+# the exceptions that make an input unreadable, by the status its unit gets (the first that matches)
+UNREADABLE = {InputMissing: "missing", InputUnreachable: "unreachable", BadInput: "bad_input"}
 RETRYABLE = ("missing", "unreachable")  # a rerun may find these inputs; a bad input stays bad
 
 
@@ -31,59 +38,155 @@ class Interrupted(KeyboardInterrupt):
     """Ctrl-C during the units: says how many are committed (a rerun resumes from them)."""
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One unit of a stage as an executor works on it: its input, its id, its place among the inputs."""
+
+    location: str
+    id: str
+    index: int
+    out: OutputDir
+
+    def write_parquet(self, tables, schema: pa.Schema) -> dict:
+        """Write the unit's part of the data, `part-<unit>.parquet`; returns its manifest entry."""
+        return self.out.write_parquet(f"part-{self.id}.parquet", tables, schema)
+
+
+@dataclass
+class Done:
+    """A unit's work: the files it wrote, its books, and what else its record keeps (`counts`, tallies beside the
+    books that the seal sums; any key of the stage's own, for its `summarize`)."""
+
+    files: list[dict]
+    stats: Stats
+    record: dict = field(default_factory=dict)
+
+
+class Stage:
+    """What a stage is to the base: subclass it as a frozen dataclass of what the executors need (it is pickled to
+    them), set `name`, and write `process`; the rest is optional."""
+
+    name: ClassVar[str]
+    errors: ClassVar[dict[type[Exception], str]] = UNREADABLE  # exceptions of an unreadable input -> unit status
+    hint: ClassVar[str] = ""  # what else to do about an unreadable input, said after the failures
+    skip_unreadable: bool = False  # commit an unreadable input with one `<status>_input` error, and go on
+
+    def fingerprint(self) -> dict:
+        """The options that shape the output's bytes, recorded in `_job.json` beside the stage and its inputs:
+        a rerun with others is refused (what to do about a failed input, retries and the console are not)."""
+        return {}
+
+    def process(self, unit: Unit) -> Done:
+        """One unit's work, on an executor: its files written into `unit.out`, its books."""
+        raise NotImplementedError
+
+    def summarize(self, out: OutputDir, records: list[dict]) -> dict:
+        """More fields for `_stats.json`, from the committed unit records (or StageFailed)."""
+        return {}
+
+    def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
+        """The output's stats and files, in a claimed output not yet complete: by default each input is a unit.
+        Whole-job steps go here, before the units (then `run_units`) or instead of them."""
+        return run_units(spark, self, out, inputs, progress)
+
+
+def run_stage(spark, stage: Stage, inputs: list[str], output: str, overwrite: bool = False,
+              progress: bool = True) -> dict:
+    """Run `stage` over `inputs` into `output` and seal it; returns the job's stats. Committed units of an earlier
+    run of the same job are kept; a complete output is left as it is."""
+    if not inputs:
+        raise ValueError(f"no input files for {stage.name}")
+    out = OutputDir(absolute_output(output))
+    with out.claimed(job_record(stage, inputs), overwrite=overwrite):
+        done = finished_stats(out)
+        if done is not None:
+            return done
+        stats, files = stage.write(spark, out, inputs, progress)
+        Stats.from_dict(stats).check(out.path)
+        out.finish(stats, files)
+        return stats
+
+
+def job_record(stage: Stage, inputs: list[str]) -> dict:
+    """What `_job.json` records of a job: a rerun of the same job resumes, another is refused."""
+    return {"stage": stage.name, "inputs": inputs, **stage.fingerprint()}
+
+
 def absolute_output(output: str) -> str:
     """Local output paths made absolute: executors resolve paths from their own working directory."""
     return os.path.abspath(local_path(output)) if is_local(output) else output
 
 
-def _run(batches, process: Callable[[str, str], dict]):
-    for batch in batches:
-        for row in batch.to_pylist():
-            record = process(row["input"], row["unit"])
-            yield pa.RecordBatch.from_pylist(
-                [{k: record.get(k, "") for k in ("unit", "input", "status", "message")}]
-            )
+def finished_stats(out: OutputDir) -> dict | None:
+    """The stats of a complete output, saying on the console that there is nothing to do; None if there is."""
+    if not out.complete:
+        return None
+    print(f"{shown_path(out.path)} is already complete; nothing to do", file=sys.stderr)
+    return out.read_json("_stats.json")
 
 
-def run_units(spark, out: OutputDir, stage: str, inputs: list[str], job: dict, process: Callable[[str, str], dict],
-              overwrite: bool = False, progress: bool = True, fail_on: tuple[str, ...] = ("missing", "unreachable"),
-              hint: str = "", summarize: Callable[[list[dict]], dict] | None = None) -> dict:
-    """Run `process` over the inputs not yet committed, then seal; returns the job's stats.
-
-    `job` holds the options that shape the committed bytes, recorded in `_job.json`: what to do about a failed
-    input, retries and the console are not among them, so a rerun that changes only those resumes.
-    `summarize`, given the committed unit records, returns fields to add to `_stats.json` (or raises)."""
-    if not inputs:
-        raise ValueError(f"no input files for {stage}")
-    with out.claimed({"stage": stage, "inputs": inputs, **job}, overwrite=overwrite):
-        return _run_claimed(spark, out, stage, inputs, process, progress, fail_on, hint, summarize)
-
-
-def _run_claimed(spark, out: OutputDir, stage: str, inputs: list[str], process: Callable[[str, str], dict],
-                 progress: bool, fail_on: tuple[str, ...], hint: str,
-                 summarize: Callable[[list[dict]], dict] | None) -> dict:
-    """run_units in its claimed output."""
+def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
+    """Process the inputs not yet committed, one partition each; the stats and files of the committed units."""
     units = [unit_id(location) for location in inputs]
-    done = finished_stats(out)
-    if done is not None:
-        return done
-    todo = [{"input": location, "unit": unit} for location, unit in zip(inputs, units, strict=True)
-            if out.unit_record(unit) is None]
+    todo = [{"input": location, "unit": unit, "index": index}
+            for index, (location, unit) in enumerate(zip(inputs, units, strict=True)) if out.unit_record(unit) is None]
     if todo:
-        frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)), "input string, unit string")
+        frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)),
+                                      "input string, unit string, index int")
         try:
-            with UnitProgress(out, stage, total=len(units), enabled=progress):
-                results = frame.mapInArrow(partial(_run, process=process), RESULT_SCHEMA).collect()
+            with UnitProgress(out, stage.name, total=len(units), enabled=progress):
+                results = frame.mapInArrow(partial(_run, stage=stage, output=out.path), RESULT_SCHEMA).collect()
         except BaseException as exc:
             if not (isinstance(exc, KeyboardInterrupt) or interrupted()):
                 raise
             committed = sum(out.unit_record(unit) is not None for unit in units)
             raise Interrupted(f"{committed} of {len(units)} units committed") from None
-        failures = [r for r in results if r["status"] in fail_on]
+        failures = [] if stage.skip_unreadable else [r for r in results if r["status"] != "ok"]
         if failures:
             out.release()  # when nothing was committed: the corrected command may go into the same folder
-            raise StageFailed(failure_message(failures, len(units), hint))
-    return seal(out, units, stage, summarize)
+            raise StageFailed(failure_message(failures, len(units), stage.hint))
+    return summed(out, units, stage)
+
+
+def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str) -> Iterator[pa.RecordBatch]:
+    out = OutputDir(output)
+    for batch in batches:
+        for row in batch.to_pylist():
+            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out))
+            yield pa.RecordBatch.from_pylist([{name: record.get(name, "") for name in RESULT_FIELDS}])
+
+
+def process_unit(stage: Stage, unit: Unit) -> dict:
+    """Process one unit and commit it; returns its commit record (an earlier one if it is committed already).
+
+    An input that cannot be read gives a record of its status, committed only when the stage skips such inputs."""
+    done = unit.out.unit_record(unit.id)
+    if done is not None:
+        return done
+    try:
+        result = stage.process(unit)
+    except tuple(stage.errors) as exc:
+        status = next(status for kind, status in stage.errors.items() if isinstance(exc, kind))
+        return unreadable_unit(unit, status, str(exc), skip=stage.skip_unreadable)
+    result.stats.check(unit.location)
+    record = {"unit": unit.id, "input": unit.location, "status": "ok", **result.record,
+              "files": [{**entry, "input": unit.location} for entry in result.files], "stats": result.stats.to_dict()}
+    unit.out.commit_unit(unit.id, record)
+    return record
+
+
+def unreadable_unit(unit: Unit, status: str, message: str, skip: bool) -> dict:
+    """The record of an input that could not be read (status `missing`, `unreachable`, `bad_input`).
+
+    With `skip` it is committed with one `<status>_input` error, so the job goes on; otherwise it stays
+    uncommitted for run_units to name, and a rerun tries it again."""
+    record = {"unit": unit.id, "input": unit.location, "status": status, "message": message}
+    if skip:
+        skipped = Stats()
+        skipped.error(f"{status}_input", message)
+        record.update(files=[], stats=skipped.to_dict())
+        unit.out.commit_unit(unit.id, record)
+    return record
 
 
 def failure_message(failures: list[dict], total: int, hint: str = "") -> str:
@@ -98,33 +201,9 @@ def failure_message(failures: list[dict], total: int, hint: str = "") -> str:
     return f"{what} could not be read{why}:\n" + "\n".join(f"  {f['message']}" for f in failures)
 
 
-def finished_stats(out: OutputDir) -> dict | None:
-    """The stats of a complete output, saying on the console that there is nothing to do; None if there is."""
-    if not out.complete:
-        return None
-    print(f"{shown_path(out.path)} is already complete; nothing to do", file=sys.stderr)
-    return out.read_json("_stats.json")
-
-
-def unreadable_unit(out: OutputDir, unit: str, location: str, status: str, message: str, skip: bool) -> dict:
-    """The record of an input that could not be read (status `missing`, `unreachable`, `bad_input`).
-
-    With `skip` it is committed with one `<status>_input` error, so the job goes on; otherwise it stays
-    uncommitted for run_units to name, and a rerun tries it again."""
-    record = {"unit": unit, "input": location, "status": status, "message": message}
-    if skip:
-        skipped = Stats()
-        skipped.error(f"{status}_input", message)
-        record.update(files=[], stats=skipped.to_dict())
-        out.commit_unit(unit, record)
-    return record
-
-
-def seal(out: OutputDir, units: list[str], stage: str, summarize: Callable[[list[dict]], dict] | None = None) -> dict:
-    """Sum the committed units in order, check the books and write _stats.json, the manifest and _SUCCESS.
-
-    A unit record's optional `counts` (tallies beside the books, such as missing companion files) are summed too;
-    `summarize`, given the unit records, returns more fields for `_stats.json`."""
+def summed(out: OutputDir, units: list[str], stage: Stage) -> tuple[dict, list[dict]]:
+    """The committed units summed in order: the job's stats (with the units' `counts` and the stage's
+    `summarize`) and its files."""
     total, files, missing, counts, records = Stats(), [], [], Counter(), []
     for unit in units:
         record = out.unit_record(unit)
@@ -136,11 +215,8 @@ def seal(out: OutputDir, units: list[str], stage: str, summarize: Callable[[list
         counts.update(record.get("counts", {}))
         if record["status"] != "ok":
             missing.append(record["input"])
-    total.check(out.path)
-    stats = {"stage": stage, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
+    stats = {"stage": stage.name, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
     if counts:
         stats["counts"] = dict(sorted(counts.items()))
-    if summarize is not None:
-        stats.update(summarize(records))
-    out.finish(stats, files)
-    return stats
+    stats.update(stage.summarize(out, records))
+    return stats, files

@@ -22,7 +22,7 @@ from typing import BinaryIO
 import numpy as np
 
 from pipeline.messages import shown
-from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, open_documents
+from pipeline.readers.documents import DOCUMENT_SUFFIXES, open_documents
 from pipeline.storage.inputs import expand_inputs
 from pipeline.storage.locations import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
 from signals.artifacts import (

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -30,11 +31,11 @@ from dedup.keys import digest_key, text_key, url_key
 from dedup.lsh import band_buckets, candidate_banding, rpv2_banding
 from dedup.signatures import signature_from_bands, signatures
 from pipeline.accounting import Stats
+from pipeline.readers.documents import BadDocuments, decompressed, document_columns, is_parquet, open_documents
 from pipeline.spark.progress import UnitReport
-from pipeline.spark.stage import StageFailed, absolute_output, finished_stats, run_units
-from pipeline.stages.signals.run import BadDocuments, decompressed, document_columns, is_parquet, open_documents
+from pipeline.spark.stage import Done, Stage, StageFailed, Unit, run_stage, run_units
 from pipeline.storage.locations import InputMissing, InputUnreachable, open_input
-from pipeline.storage.output_dir import OutputDir, unit_id
+from pipeline.storage.output_dir import OutputDir
 from signals.minhash import NUM_PERM
 from signals.text import normalize
 
@@ -94,13 +95,6 @@ class DedupOptions:
         if not self.fuzzy:
             return {"mode": self.mode, "prefer": self.prefer}
         return {"mode": self.mode, "thresholds": list(self.thresholds), "verify": self.verify}
-
-
-@dataclass(frozen=True)
-class DedupJob:
-    output: str
-    options: DedupOptions
-    units: dict[str, int]  # unit id -> index of its input
 
 
 def key_schema(options: DedupOptions) -> pa.Schema:
@@ -373,47 +367,68 @@ def size_histogram(by_size: dict[int, int]) -> dict[str, int]:
     return bins
 
 
-def dedup_unit(location: str, unit: str, job: DedupJob) -> dict:
-    """Phase 2 for one input file: its rows with the dedup columns; returns the unit's commit record."""
-    out = OutputDir(job.output)
-    done = out.unit_record(unit)
-    if done is not None:
-        return done
-    clustered = _clustered_rows(out, job.units[unit])
-    columns = job.options.columns()
-    fields = [pa.field(name, pa.string()) if i % 2 == 0 else pa.field(name, pa.bool_())
-              for pair in columns for i, name in enumerate(pair)]
-    stats, duplicates = Stats(), [0] * len(columns)
-    try:
-        schema, batches = open_documents(location)
-    except (InputMissing, BadDocuments) as exc:
-        return {"unit": unit, "input": location, "status": "bad_input", "message": str(exc)}
-    files = []
-    if schema is not None:
-        # a rerun on dedup output replaces its columns, those of other thresholds too
-        kept_fields = [field for field in schema if not DEDUP_COLUMN.match(field.name)]
-        report = UnitReport(out, unit, stats)
+@dataclass(frozen=True)
+class Dedup(Stage):
+    """Phase 1 once, on the whole input; then each input file a unit of phase 2 (see the module's docstring)."""
 
-        def tables():
-            start = 0
-            for batch in batches:
-                arrays = [batch.column(field.name) for field in kept_fields]
-                for t in range(len(columns)):
-                    cluster_ids, flags = _fill(clustered.get(t), start, batch.num_rows)
-                    duplicates[t] += int(flags.sum())
-                    arrays += [pa.array(cluster_ids, type=pa.string()), pa.array(flags)]
-                start += batch.num_rows
-                stats.keep(batch.num_rows)
-                yield pa.Table.from_arrays(arrays, schema=pa.schema(kept_fields + fields))
-                report.advance(start, batches.rows)
+    name: ClassVar[str] = "dedup"
+    options: DedupOptions
 
-        entry = out.write_parquet(f"part-{unit}.parquet", tables(), pa.schema(kept_fields + fields))
-        files = [{**entry, "input": location}]
-    stats.check(location)
-    record = {"unit": unit, "input": location, "status": "ok", "files": files, "stats": stats.to_dict(),
-              "duplicates": duplicates}
-    out.commit_unit(unit, record)
-    return record
+    def fingerprint(self) -> dict:
+        return self.options.fingerprint()
+
+    def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
+        if not out.fs.exists(out.join(SUMMARY)):
+            cluster(spark, inputs, out, self.options, progress)
+        return run_units(spark, self, out, inputs, progress)
+
+    def process(self, unit: Unit) -> Done:
+        """Phase 2 for one input file: its rows with the dedup columns."""
+        clustered = _clustered_rows(unit.out, unit.index)
+        columns = self.options.columns()
+        fields = [pa.field(name, pa.string()) if i % 2 == 0 else pa.field(name, pa.bool_())
+                  for pair in columns for i, name in enumerate(pair)]
+        stats, duplicates = Stats(), [0] * len(columns)
+        schema, batches = open_documents(unit.location)
+        files = []
+        if schema is not None:
+            # a rerun on dedup output replaces its columns, those of other thresholds too
+            kept_fields = [field for field in schema if not DEDUP_COLUMN.match(field.name)]
+            report = UnitReport(unit.out, unit.id, stats)
+
+            def tables():
+                start = 0
+                for batch in batches:
+                    arrays = [batch.column(field.name) for field in kept_fields]
+                    for t in range(len(columns)):
+                        cluster_ids, flags = _fill(clustered.get(t), start, batch.num_rows)
+                        duplicates[t] += int(flags.sum())
+                        arrays += [pa.array(cluster_ids, type=pa.string()), pa.array(flags)]
+                    start += batch.num_rows
+                    stats.keep(batch.num_rows)
+                    yield pa.Table.from_arrays(arrays, schema=pa.schema(kept_fields + fields))
+                    report.advance(start, batches.rows)
+
+            files = [unit.write_parquet(tables(), pa.schema(kept_fields + fields))]
+        return Done(files, stats, {"duplicates": duplicates})
+
+    def summarize(self, out: OutputDir, records: list[dict]) -> dict:
+        """The clusters for _stats.json, after checking that the rewrite saw the rows the clustering saw."""
+        summary = out.read_json(SUMMARY)
+        read = sum(record["stats"]["read"] for record in records)
+        if read != summary["documents"]:
+            raise StageFailed(f"the inputs changed since they were clustered ({summary['documents']} documents, "
+                              f"now {read}): rerun with --overwrite")
+        by_threshold = summary["by_threshold"]
+        for t, (name, found) in enumerate(by_threshold.items()):
+            marked = sum(record["duplicates"][t] for record in records)
+            if marked != found["duplicates"]:
+                raise StageFailed(f"{name}: {marked} rows marked as duplicates, but the clusters hold "
+                                  f"{found['duplicates']}: rerun with --overwrite")
+        first = next(iter(by_threshold.values()))
+        return {"mode": self.options.mode, "documents": read, "clusters": first["clusters"],
+                "duplicates": first["duplicates"], "cluster_sizes": first["cluster_sizes"],
+                **{k: v for k, v in summary.items() if k != "documents"}}
 
 
 def _clustered_rows(out: OutputDir, index: int) -> dict[int, tuple[np.ndarray, list, np.ndarray]]:
@@ -444,39 +459,7 @@ def _fill(clustered: tuple | None, start: int, count: int) -> tuple[list, np.nda
     return cluster_ids, flags
 
 
-def _summarize(records: list[dict], summary: dict, options: DedupOptions) -> dict:
-    """The clusters for _stats.json, after checking that the rewrite saw the rows the clustering saw."""
-    read = sum(record["stats"]["read"] for record in records)
-    if read != summary["documents"]:
-        raise StageFailed(f"the inputs changed since they were clustered ({summary['documents']} documents, "
-                          f"now {read}): rerun with --overwrite")
-    by_threshold = summary["by_threshold"]
-    for t, (name, found) in enumerate(by_threshold.items()):
-        marked = sum(record["duplicates"][t] for record in records)
-        if marked != found["duplicates"]:
-            raise StageFailed(f"{name}: {marked} rows marked as duplicates, but the clusters hold "
-                              f"{found['duplicates']}: rerun with --overwrite")
-    first = next(iter(by_threshold.values()))
-    return {"mode": options.mode, "documents": read, "clusters": first["clusters"],
-            "duplicates": first["duplicates"], "cluster_sizes": first["cluster_sizes"],
-            **{k: v for k, v in summary.items() if k != "documents"}}
-
-
 def run_dedup(spark, inputs: list[str], output: str, options: DedupOptions = DedupOptions(), overwrite: bool = False,
               progress: bool = True) -> dict:
     """Deduplicate the documents of `inputs` into `output`; returns the job's stats."""
-    if not inputs:
-        raise ValueError("no input files for dedup")
-    output = absolute_output(output)
-    out = OutputDir(output)
-    with out.claimed({"stage": "dedup", "inputs": inputs, **options.fingerprint()}, overwrite=overwrite):
-        done = finished_stats(out)
-        if done is not None:
-            return done
-        if not out.fs.exists(out.join(SUMMARY)):
-            cluster(spark, inputs, out, options, progress)
-        summary = out.read_json(SUMMARY)
-        job = DedupJob(output, options, {unit_id(location): i for i, location in enumerate(inputs)})
-        return run_units(spark, out, "dedup", inputs, options.fingerprint(), partial(dedup_unit, job=job),
-                         progress=progress, fail_on=("bad_input",),
-                         summarize=partial(_summarize, summary=summary, options=options))
+    return run_stage(spark, Dedup(options), inputs, output, overwrite=overwrite, progress=progress)

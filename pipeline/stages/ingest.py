@@ -2,28 +2,15 @@
 
 import os
 from dataclasses import dataclass
-from functools import partial
+from typing import ClassVar
 
 from pipeline.accounting import Stats
 from pipeline.readers.langid import LanguageIdentifier
 from pipeline.readers.warc.documents import IngestOptions, file_name, warc_documents
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.spark.progress import UnitReport
-from pipeline.spark.stage import absolute_output, run_units, unreadable_unit
-from pipeline.storage.locations import CannotResume, InputMissing, InputUnreachable, RetryPolicy, open_input
-from pipeline.storage.output_dir import OutputDir
-
-
-@dataclass(frozen=True)
-class IngestJob:
-    """What every executor needs to process a unit (the model arrives through SparkFiles)."""
-
-    output: str
-    options: IngestOptions
-    lid_model_file: str
-    retry: RetryPolicy
-    on_missing: str = "fail"
-
+from pipeline.spark.stage import Done, Stage, Unit, run_stage
+from pipeline.storage.locations import CannotResume, RetryPolicy, open_input
 
 _models: dict[tuple[str, int], LanguageIdentifier] = {}
 RESTARTS = 2  # times a file that changed while it was read (over HTTP) is read again from its start
@@ -36,40 +23,41 @@ def _language_identifier(path: str, max_chars: int) -> LanguageIdentifier:
     return _models[path, max_chars]
 
 
-def ingest_unit(location: str, unit: str, job: IngestJob, model_path: str) -> dict:
-    """Read one input file into one committed Parquet part; returns the unit's commit record."""
-    out = OutputDir(job.output)
-    done = out.unit_record(unit)
-    if done is not None:
-        return done
-    for attempt in range(RESTARTS + 1):
+@dataclass(frozen=True)
+class Ingest(Stage):
+    """Each input file read into one Parquet part of documents (the model reaches the executors as a SparkFile)."""
+
+    name: ClassVar[str] = "ingest"
+    hint: ClassVar[str] = "pass --on-missing skip"
+    options: IngestOptions
+    lid_model: str  # the driver's path
+    retry: RetryPolicy
+    skip_unreadable: bool = False
+
+    def fingerprint(self) -> dict:
+        return {"options": self.options.fingerprint(),
+                "lid_model": [os.path.basename(self.lid_model), os.path.getsize(self.lid_model)]}
+
+    def process(self, unit: Unit) -> Done:
+        from pyspark import SparkFiles  # on the executor: where the model was shipped
+
+        lid = _language_identifier(SparkFiles.get(os.path.basename(self.lid_model)), self.options.lid_chars)
+        for _ in range(RESTARTS):
+            try:
+                return self._read(unit, lid)
+            except CannotResume:  # the file changed while it was read: read the new one from its start
+                pass
+        return self._read(unit, lid)
+
+    def _read(self, unit: Unit, lid: LanguageIdentifier) -> Done:
         stats = Stats()
-        try:
-            lid = _language_identifier(model_path, job.options.lid_chars)
-            report = UnitReport(out, unit, stats)
-            tables = warc_documents(
-                report.opener(lambda offset: open_input(location, offset, job.retry)), location, job.options, lid,
-                stats)
-            entry = out.write_parquet(f"part-{unit}.parquet", report.tables(tables), DOCUMENT_SCHEMA)
-            break
-        except (InputMissing, InputUnreachable) as exc:
-            if isinstance(exc, CannotResume) and attempt < RESTARTS:
-                continue  # the file changed while it was read: read the new one from its start
-            status = "missing" if isinstance(exc, InputMissing) else "unreachable"
-            return unreadable_unit(out, unit, location, status, str(exc), skip=job.on_missing == "skip")
-    stats.check(location)
-    if entry["rows"] != stats.kept:
-        raise AssertionError(f"{location}: wrote {entry['rows']} rows but counted {stats.kept} kept")
-    entry["input"] = location
-    record = {"unit": unit, "input": location, "status": "ok", "files": [entry], "stats": stats.to_dict()}
-    out.commit_unit(unit, record)
-    return record
-
-
-def _ingest_on_executor(location: str, unit: str, job: IngestJob) -> dict:
-    from pyspark import SparkFiles
-
-    return ingest_unit(location, unit, job, SparkFiles.get(job.lid_model_file))
+        report = UnitReport(unit.out, unit.id, stats)
+        tables = warc_documents(report.opener(lambda offset: open_input(unit.location, offset, self.retry)),
+                                unit.location, self.options, lid, stats)
+        entry = unit.write_parquet(report.tables(tables), DOCUMENT_SCHEMA)
+        if entry["rows"] != stats.kept:
+            raise AssertionError(f"{unit.location}: wrote {entry['rows']} rows but counted {stats.kept} kept")
+        return Done([entry], stats)
 
 
 def refuse_shared_names(inputs: list[str]) -> None:
@@ -98,12 +86,6 @@ def run_ingest(
     """Ingest `inputs` into `output`; returns the job's stats. Committed units of an earlier run are kept."""
     if not os.path.exists(lid_model):
         raise FileNotFoundError(f"language-ID model not found: {lid_model}")
-    output = absolute_output(output)
-    job = IngestJob(output, options, os.path.basename(lid_model), retry, on_missing)
     spark.sparkContext.addFile(lid_model)
-    return run_units(
-        spark, OutputDir(output), "ingest", inputs,
-        {"options": options.fingerprint(), "lid_model": [os.path.basename(lid_model), os.path.getsize(lid_model)]},
-        partial(_ingest_on_executor, job=job), overwrite=overwrite, progress=progress,
-        fail_on=() if on_missing == "skip" else ("missing", "unreachable"), hint="pass --on-missing skip",
-    )
+    stage = Ingest(options, lid_model, retry, skip_unreadable=on_missing == "skip")
+    return run_stage(spark, stage, inputs, output, overwrite=overwrite, progress=progress)

@@ -28,6 +28,10 @@ class InputUnreachable(Exception):
     """The input could not be read after all retries."""
 
 
+class BadInput(ValueError):
+    """The input is there but cannot be read as what the stage reads (damaged, another format, missing columns)."""
+
+
 class CannotResume(InputUnreachable):
     """A read cut short cannot go on where it stopped: the input changed between requests, or the server answered
     another range than the one asked for. What was read so far is not part of the current file: read it again."""

@@ -27,7 +27,7 @@ from pipeline.readers.rpv2.layout import (
     shard_file,
 )
 from pipeline.schema import DOCUMENT_SCHEMA, INT_SIGNALS, LINE_SIGNALS, SIGNAL_FIELDS
-from pipeline.storage.locations import InputMissing, RetryPolicy, open_input
+from pipeline.storage.locations import BadInput, InputMissing, RetryPolicy, open_input
 from signals.ccnet import HEAD, MIDDLE, TAIL
 from signals.minhash import SIGNATURE_COLUMNS
 
@@ -52,7 +52,7 @@ _CCNET_FIELDS = {"ccnet_length": "length", "ccnet_original_length": "original_le
 _CCNET_BUCKETS = {"head": HEAD, "middle": MIDDLE, "tail": TAIL}  # "all" (no cutoffs) gives None (spec §2.1)
 
 
-class BadShard(ValueError):
+class BadShard(BadInput):
     """A file of a shard that cannot be read (corrupt gzip, records of another shard, out of order)."""
 
 

@@ -12,6 +12,7 @@ from filters.kinds import ANY, BOOLEAN, NUMBER, STRING, compile_rule, list_of
 from filters.nodes import Node, RuleError, columns_of
 from filters.parser import parse
 from filters.suggest import closest
+from pipeline.readers.documents import DOCUMENT_SUFFIXES, is_parquet, open_documents
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.spark.stage import absolute_output
 from pipeline.stages.signals.null_columns import (
@@ -21,7 +22,6 @@ from pipeline.stages.signals.null_columns import (
     null_rule_warning,
     signals_runs,
 )
-from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, is_parquet, open_documents
 from pipeline.storage.inputs import expand_inputs, output_roots, overlapping
 from pipeline.storage.locations import RetryPolicy, is_local, open_input
 from pipeline.storage.output_dir import OutputDir

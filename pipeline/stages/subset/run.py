@@ -5,12 +5,14 @@ the first to fail; the second reads the kept rows' output columns (the text only
 straight from the parts Spark reads the inputs in, in the order it reads them: no shuffle, so the write costs
 little more than reading the inputs and compressing the shards."""
 
+from dataclasses import dataclass
 from functools import partial
+from typing import ClassVar
 
 from pipeline.accounting import Stats
 from pipeline.spark.progress import TaskProgress
 from pipeline.spark.session import session_conf
-from pipeline.spark.stage import finished_stats
+from pipeline.spark.stage import Stage, job_record, run_stage
 from pipeline.stages.subset.card import write_card
 from pipeline.stages.subset.decisions import count_decisions, kept_rows, read_inputs, rule_order, sample_cutoffs
 from pipeline.stages.subset.plan import SubsetPlan, input_bytes
@@ -28,25 +30,34 @@ from pipeline.writers.hf_shards import (
 
 def subset_job(plan: SubsetPlan) -> dict:
     """What the output's `_job.json` records: a rerun of the same job resumes, another is refused."""
-    return {"stage": "subset", "inputs": plan.inputs, "recipe": plan.loaded.text}
+    return job_record(Subset(plan), plan.inputs)
+
+
+@dataclass(frozen=True)
+class Subset(Stage):
+    """The recipe applied to the whole input in one Spark query: no units."""
+
+    name: ClassVar[str] = "subset"
+    plan: SubsetPlan
+
+    def fingerprint(self) -> dict:
+        return {"recipe": self.plan.loaded.text}
+
+    def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
+        with TaskProgress(spark, "subset", enabled=progress):
+            return _write_subset(spark, self.plan, out)
 
 
 def run_subset(spark, plan: SubsetPlan, overwrite: bool = False, progress: bool = True) -> dict:
     """Apply the recipe and write the dataset folder; returns the job's stats."""
-    with OutputDir(plan.output).claimed(subset_job(plan), overwrite=overwrite) as out:
-        finished = finished_stats(out)
-        if finished is not None:
-            return finished
-        with TaskProgress(spark, "subset", enabled=progress):
-            return _write_subset(spark, plan, out)
+    return run_stage(spark, Subset(plan), plan.inputs, plan.output, overwrite=overwrite, progress=progress)
 
 
-def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> dict:
-    """The body of run_subset, in a claimed output."""
+def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[dict]]:
+    """The dataset's stats and files, in a claimed output."""
     recipe = plan.loaded.recipe
     frame = read_inputs(spark, plan)
     stats, mix, on_null = count_decisions(plan, frame)
-    stats.check(plan.output)
     cutoffs = sample_cutoffs(plan, frame)
     ratio, conf = shard_layout(input_bytes(plan), stats, recipe.output.shard_size)
     write = partial(write_shards, output=plan.output, compression=recipe.output.compression,
@@ -68,8 +79,7 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> dict:
               "tokens_kept_estimate": chars // CHARS_PER_TOKEN if "text" in plan.columns else None, "mix": mix,
               "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings}
     write_card(out, plan, result)
-    out.finish(result, files)
-    return result
+    return result, files
 
 
 def explain(spark, plan: SubsetPlan, rows: int) -> tuple[Stats, dict]:

@@ -16,7 +16,8 @@ import pytest
 from pipeline.accounting import Stats
 from pipeline.readers.warc.records import read_records
 from pipeline.spark.progress import PROGRESS_DIR, TaskProgress, UnitProgress, UnitReport, reporting
-from pipeline.stages.signals.run import SignalsJob, signals_unit
+from pipeline.spark.stage import Unit, process_unit
+from pipeline.stages.signals.run import Signals
 from pipeline.storage.locations import open_input
 from pipeline.storage.output_dir import OutputDir
 from tests.helpers.http_server import LoopbackServer
@@ -99,7 +100,7 @@ def test_a_signals_unit_reports_the_rows_done_of_its_file(tmp_path, monkeypatch)
     jsonl.write_text("".join(json.dumps(row) + "\n" for row in rows))
     for location in (parquet, jsonl):
         out = tmp_path / f"out-{location.suffix[1:]}"
-        assert signals_unit(str(location), "u", SignalsJob(str(out), None), None)["status"] == "ok"
+        assert process_unit(Signals(), Unit(str(location), "u", 0, OutputDir(str(out))))["status"] == "ok"
         report = json.loads((out / PROGRESS_DIR / "u.json").read_text())
         assert (report["read"], report["done"], report["size"]) == (2500, 2500, 2500), location
 

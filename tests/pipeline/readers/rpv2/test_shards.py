@@ -18,11 +18,12 @@ import pytest
 
 from pipeline.accounting import Stats
 from pipeline.cli.main import main
+from pipeline.readers.documents import DOCUMENT_SUFFIXES
 from pipeline.readers.rpv2.layout import document_id
 from pipeline.readers.rpv2.shards import RPV2_SCHEMA, BadShard, read_shard, select_shards
 from pipeline.schema import SIGNAL_FIELDS
 from pipeline.stages.signals.columns import registry_columns, signal_columns
-from pipeline.stages.signals.run import DOCUMENT_SUFFIXES, run_signals
+from pipeline.stages.signals.run import run_signals
 from pipeline.storage.inputs import expand_inputs
 from pipeline.writers.rpv2_export import minhash_table, signals_line
 from signals.artifacts import Artifacts

@@ -68,10 +68,10 @@ def test_compressed_jsonl_from_another_pipeline(spark, shared_data, tmp_path):
 
 def test_signals_on_an_ingest_output_with_an_empty_part(spark, shared_data, tmp_path):
     # the WAT file has no documents, so its part file is empty: the stage must take it as zero documents
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES
     from pipeline.readers.langid import default_lid_model
     from pipeline.readers.warc.documents import IngestOptions
     from pipeline.stages.ingest import run_ingest
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES
     from pipeline.storage.inputs import expand_inputs
 
     cc = shared_data / "cc"
@@ -134,7 +134,7 @@ def test_a_folder_of_documents_in_every_named_format_is_read_whole(spark, tmp_pa
         stream.write(chunks[6])
     pq.write_table(pajson.read_json(pa.BufferReader(chunks[7])), folder / "h.parquet")
     (folder / "notes.txt").write_text("not documents")
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES
     from pipeline.storage.inputs import expand_inputs
 
     with caplog.at_level("WARNING"):
@@ -147,7 +147,7 @@ def test_a_folder_of_documents_in_every_named_format_is_read_whole(spark, tmp_pa
 
 
 def test_a_wet_file_under_another_name_is_refused_as_a_crawl_file(shared_data):
-    from pipeline.stages.signals.run import DOCUMENT_SUFFIXES
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES
     from pipeline.storage.inputs import expand_inputs
 
     with pytest.raises(ValueError, match=r"ccnet-sample\.warc\.wet\.txt is a WARC/WET file, not documents"):
