@@ -12,9 +12,10 @@ import pytest
 from pipeline.spark.stage import StageFailed, Unit, process_unit
 from pipeline.storage.output_dir import OutputConflict, OutputDir
 from tests.helpers import word_counts
+from tests.helpers.paths import REPO
 from tests.helpers.word_counts import WordCounts, run_word_counts
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+DOCS = REPO / "docs" / "architecture.md"
 
 
 def test_the_page_shows_the_example_as_it_is():
