@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from functools import cache, lru_cache
 
+import fasttext
 import numpy as np
 
 from signals.fasttext_model import check_model
@@ -148,8 +149,6 @@ def _read_domain_table(path: str) -> dict[str, int]:
 
 
 def _read_fasttext(path: str):
-    import fasttext
-
     check_model(path)  # a cut or garbage file makes the library allocate what its sizes say, or hang
     return fasttext.load_model(path)
 

@@ -11,6 +11,8 @@ import gzip
 import os
 from functools import cache
 
+import sentencepiece
+
 from signals.ccnet_text import normalize
 
 LM_SUFFIXES = (".arpa.bin", ".arpa", ".arpa.gz")  # KenLM binary first (CCNet's), then ARPA, plain or gzipped
@@ -35,8 +37,6 @@ class LanguageModel:
 
 def load_pieces(path: str):
     """A SentencePiece model (ValueError naming the file if it is none)."""
-    import sentencepiece
-
     try:
         return sentencepiece.SentencePieceProcessor(model_file=path)
     except (OSError, RuntimeError) as exc:

@@ -26,7 +26,11 @@ from typing import ClassVar
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+from pyspark.sql.pandas.types import from_arrow_schema
 
+from dedup import clustering
 from dedup.keys import digest_key, text_key, url_key
 from dedup.lsh import band_buckets, candidate_banding, rpv2_banding
 from dedup.signatures import signature_from_bands, signatures
@@ -272,12 +276,6 @@ class _Steps:
 
 def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, progress: bool = True) -> dict:
     """Phase 1: the clusters of the whole input, written per input file under _clusters/; returns the summary."""
-    from pyspark import StorageLevel
-    from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    from dedup import clustering
-
     if out.fs.exists(out.join(CLUSTERS)):
         out.fs.rm(out.join(CLUSTERS), recursive=True)  # an interrupted run's part of the table
     listing = spark.createDataFrame(

@@ -1,17 +1,17 @@
-"""Which documents a recipe keeps: for each one, the first rule it fails, and the sample; counted for the books.
-
-pyspark (and rules.py, built on it) loads in the functions that use it, not at import: `curate subset` checks
-a recipe before it loads."""
+"""Which documents a recipe keeps: for each one, the first rule it fails, and the sample; counted for the books."""
 
 import math
 from collections import Counter
 from collections.abc import Callable
 
 import pyarrow as pa
+from pyspark.sql import Window
+from pyspark.sql import functions as F
 
 from filters.nodes import columns_of
 from pipeline.accounting import Stats
 from pipeline.stages.subset.plan import SubsetPlan
+from pipeline.stages.subset.rules import to_column
 
 REASON = "_curate_reason"
 NULL_MARK = "\0null"  # after a rule's name in REASON: the rule was null, not false (no rule name holds \0)
@@ -23,8 +23,6 @@ def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None, mark_nulls: 
     rule was null rather than false and `mark_nulls`.
 
     `cutoffs` (from `sample_cutoffs`) replaces the window of a `max_docs` sample by a filter."""
-    from pyspark.sql import functions as F
-
     def reason(name: str, check):
         # evaluates the failed rule a second time, for the failed documents only (a second CASE over every
         # document took 1.6 times as long on bench.subset's million rows)
@@ -36,10 +34,6 @@ def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None, mark_nulls: 
 
 def _first_failed(plan: SubsetPlan, value: Callable):
     """`value(name, check)` of the first check a document fails, in the order of FIRST_FAILED; null if none."""
-    from pyspark.sql import functions as F
-
-    from pipeline.stages.subset.rules import to_column
-
     recipe = plan.loaded.recipe
     checks: list[tuple[str, object]] = []
     if recipe.dedup.drops("is_duplicate" in plan.schema.names):
@@ -56,18 +50,12 @@ def _first_failed(plan: SubsetPlan, value: Callable):
 
 def _lines(plan: SubsetPlan):
     """One struct per line: its span and the line-level values the rules name."""
-    from pyspark.sql import functions as F
-
     names = sorted(set().union(*(columns_of(node) for _, node in plan.line_rules)))
     return F.arrays_zip(F.col("line_spans").alias("span"), *[F.col(f"`{name}`").alias(name) for name in names])
 
 
 def _line_keeps(plan: SubsetPlan):
     """line struct -> whether every line rule keeps it (a null result drops the line, as in SQL WHERE)."""
-    from pyspark.sql import functions as F
-
-    from pipeline.stages.subset.rules import to_column
-
     def keeps(line):
         verdict = F.lit(True)
         for _, node in plan.line_rules:
@@ -79,16 +67,11 @@ def _line_keeps(plan: SubsetPlan):
 
 def _uniform(seed: int):
     """A number in [0, 1) per document from its id and the seed: the same on any partitioning."""
-    from pyspark.sql import functions as F
-
     return F.pmod(F.xxhash64(F.col("id"), F.lit(seed)), F.lit(1 << 53)) / F.lit(HASH_RANGE)
 
 
 def _sample(plan: SubsetPlan, frame, cutoffs: dict | None):
     """Mark as `sample` the rule-passing documents the sample leaves out."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
     sample = plan.loaded.recipe.sample
     draw = _uniform(sample.seed)
     candidate = F.col(REASON).isNull()
@@ -114,8 +97,6 @@ def sample_cutoffs(plan: SubsetPlan, frame) -> dict | None:
 
     The kept are the lowest (draw, id) of their group, so `(draw, id) <= cutoff` keeps the same documents as
     the window that ranks them, without a shuffle of every row. None when the recipe has no `max_docs`."""
-    from pyspark.sql import functions as F
-
     sample = plan.loaded.recipe.sample
     if not sample or sample.max_docs is None:
         return None
@@ -127,8 +108,6 @@ def sample_cutoffs(plan: SubsetPlan, frame) -> dict | None:
 
 def _within(cutoffs: dict, group, draw):
     """Whether a document's (draw, id) is at most its group's cutoff (false in a group without one)."""
-    from pyspark.sql import functions as F
-
     inside = F.lit(False)
     for key, (last_draw, last_id) in cutoffs.items():
         at_most = (draw < F.lit(last_draw)) | ((draw == F.lit(last_draw)) & (F.col("id") <= F.lit(last_id)))
@@ -138,8 +117,6 @@ def _within(cutoffs: dict, group, draw):
 
 def _quota(sample, group):
     """Documents each group may keep: max_docs shared by weight (largest remainders first), or max_docs."""
-    from pyspark.sql import functions as F
-
     if not sample.weights:
         return F.lit(sample.max_docs)
     total = sum(sample.weights.values())
@@ -165,8 +142,6 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
     rule how many of its removals were on a null value.
 
     Reads only the columns the rules name, and the mix columns."""
-    from pyspark.sql import functions as F
-
     mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
     counts = (decisions(plan, frame, mark_nulls=True).groupBy(REASON, *mix_columns)
               .agg(F.count(F.lit(1)).alias("n")).collect())
@@ -189,8 +164,6 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
 
 def kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
     """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules."""
-    from pyspark.sql import functions as F
-
     kept = decisions(plan, frame, cutoffs).filter(F.col(REASON).isNull())
     if plan.line_rules and "text" in plan.columns:
         lines = F.filter(_lines(plan), _line_keeps(plan))
