@@ -25,7 +25,8 @@ def text_key(text: str | None) -> bytes | None:
 
 
 def digest_key(digest: str | None) -> str | None:
-    """A WARC digest without its `sha1:` prefix, as RedPajama-V2's exact dedup keys documents (spec §3.2)."""
+    """A WARC digest without its `sha1:` prefix, as RedPajama-V2's exact dedup keys documents (RedPajama-Data
+    app/src/bloomfilter.py)."""
     value = (digest or "").strip()
     if not value:
         return None

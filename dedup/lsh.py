@@ -28,7 +28,7 @@ def candidate_banding(threshold: float, num_perm: int = NUM_PERM, recall: float 
 
 
 def rpv2_banding(threshold: float) -> tuple[int, int]:
-    """RedPajama-V2's (bands, rows) for its four thresholds (spec §3)."""
+    """RedPajama-V2's (bands, rows) for its four thresholds (RedPajama-Data app/src/dedupe/utils.py `optimal_param`)."""
     banding = BANDS.get(f"{threshold:.1f}") if round(threshold, 1) == threshold else None
     if banding is None:
         raise ValueError(f"RedPajama-V2 bands exist only for thresholds {', '.join(BANDS)}, not {threshold}")

@@ -13,8 +13,8 @@ def like_regex(pattern: str) -> str:
     The pieces between `%` are found greedily left to right, each from the end of the one before: the leftmost
     match of each piece leaves the most text to the pieces after it, so this decides LIKE exactly. Each search is
     an atomic group, which is never re-entered: a plain `.*a.*b.*c` (Spark's own LIKE) backtracks through every
-    combination of positions (7.8 s on a 120,000-character page for `%lorem%ipsum%dolor%`, issue 15). The first
-    piece is anchored at the start (`\\A`), the last at the end (`(?!.)`: `$` and `\\Z` differ between the two)."""
+    combination of positions (issue 15; the time it took is in docs/benchmarks.md). The first piece is
+    anchored at the start (`\\A`), the last at the end (`(?!.)`: `$` and `\\Z` differ between the two)."""
     first, *rest = like_pieces(pattern)
     if not rest:
         return rf"(?s)\A{first}(?!.)"

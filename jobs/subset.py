@@ -1,6 +1,6 @@
 """spark-submit entry point of `curate subset`: the same arguments, the same code.
 
-    spark-submit --master spark://HOST:7077 --driver-java-options -Dlog4j2.configurationFile=dist/log4j2.properties \
+    spark-submit --master spark://HOST:7077 --driver-java-options -Dlog4j2.configurationFile=dist/log4j2.properties \\
         --py-files dist/curate.zip jobs/subset.py my-recipe.yaml --output s3://bucket/subsets/my-recipe
 """
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import yaml
 
-# A built-in recipe is under 2 KB. PyYAML takes up to ~150 MB and ~10 s on a loaded core for 256 KiB of tiny
-# nested items (measured), four times that for 1 MiB
+# A built-in recipe is under 2 KB; PyYAML's memory and time grow with the size of tiny nested items (as measured
+# in docs/benchmarks.md)
 MAX_YAML_BYTES = 256 << 10
 MAX_YAML_DEPTH = 64  # lists and mappings inside each other; a recipe nests four deep
 

@@ -2,7 +2,8 @@
 
 CCNet's language models sit in `lm/` as CCNet's lm_sp directory has them (`{lang}.sp.model` and `{lang}.arpa.bin`,
 `.arpa` or `.arpa.gz`), with an optional `lm/cutoff.csv` in the format of CCNet's perplexity cutoffs.
-The model artifacts (spec §4.2) sit beside them: the UT1 domain table, fastText classifiers and DSIR counts."""
+The model artifacts sit beside them: the UT1 domain table, fastText classifiers and DSIR counts, where
+RedPajama-Data app/src/pipeline.py (`RPSignalJob`, 6d2cee9) reads them under its --artifacts_dir."""
 
 import csv
 import glob
@@ -32,7 +33,8 @@ DSIR_COUNTS = os.path.join("dsir", "{language}", "{dataset}.{language}.{buckets}
 DSIR_LAMBDA = os.path.join("dsir", "{language}", "{dataset}.{language}.lambda.npy")
 NPY_MAGIC = b"\x93NUMPY"  # numpy.lib.format.MAGIC_PREFIX
 DSIR_SOURCE = "ccnet"  # the dataset name of the web sample the targets are compared with
-# The models RedPajama-V2 has per language (spec §6): palm and wikiref for English, wikipedia for the others;
+# The models RedPajama-V2 has per language (RedPajama-Data app/src/prep_artifacts.py and its downloaders, the
+# README for wikiref): palm and wikiref for English, wikipedia for the others;
 # DSIR counts of books and OpenWebText for English only; classifiers and DSIR for its five languages only.
 # One it never has is not reported missing.
 ENGLISH_CLASSIFIERS, OTHER_CLASSIFIERS = ("palm", "wikiref"), ("wikipedia",)

@@ -1,4 +1,5 @@
-"""The seven CCNet signals (spec §2.1), computed here for documents that did not come out of CCNet.
+"""The seven CCNet signals, computed here for documents that did not come out of CCNet (RedPajama-V2's worker
+copies them from CCNet's output: RedPajama-Data app/src/core/worker.py, `Worker.__process_record`, 6d2cee9).
 
 CCNet (facebookresearch/cc_net) removes a document's repeated lines before anything else (cc_net/dedup.py,
 `finalize_doc`): lines are split on "\\n", keyed by `normalize_for_dedup`, and a line whose key was seen earlier in

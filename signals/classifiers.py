@@ -1,7 +1,8 @@
-"""fastText quality classifiers (spec §2.6): the probability that a document looks like the target corpus.
+"""fastText quality classifiers: the probability that a document looks like the target corpus.
 
 `classifiers/{lang}/{name}.model.bin` are supervised fastText models with the labels `__label__cc` (the web
-sample) and one target label; the score is the target's probability, read off the top-1 prediction."""
+sample) and one target label; the score is the target's probability, read off the top-1 prediction.
+Source: RedPajama-Data app/src/core/quality_signals/classifiers.py, `BaseMLSignal` (6d2cee9)."""
 
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans, rounded

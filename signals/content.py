@@ -1,4 +1,6 @@
-"""Content signals (spec §2.2): curly brackets, lorem ipsum, stop words, LDNOOBW words."""
+"""Content signals: curly brackets, lorem ipsum, stop words, LDNOOBW words.
+
+Source: RedPajama-Data app/src/core/quality_signals/content.py (6d2cee9)."""
 
 import re
 from functools import lru_cache

@@ -1,7 +1,9 @@
 """CPython 3.11's `hash()` of str and of str pairs under a fixed PYTHONHASHSEED, whatever this process's seed.
 
 RedPajama-V2's DSIR features bucket tokens with the salted builtin `hash` run under PYTHONHASHSEED=42 on
-CPython 3.11 (spec §2.7). A process cannot change its own seed, so this module recomputes that hash:
+CPython 3.11 (RedPajama-Data app/src/core/quality_signals/utils/dsir.py, `compute_hash`, run in the image of
+app/Dockerfile: python:3.11.5 with PYTHONHASHSEED 42; 6d2cee9). A process cannot change its own seed, so this
+module recomputes that hash:
 - the key: `lcg_urandom(seed)` fills the 24-byte `_Py_HashSecret`; SipHash's k0, k1 are its first 16 bytes
   (CPython Python/bootstrap_hash.c, Include/pyhash.h);
 - str: SipHash-1-3 (the default from CPython 3.11 on; 2-4 before) of the string's internal buffer, which is

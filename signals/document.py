@@ -1,4 +1,6 @@
-"""A document as the signals see it: its raw text and the shared pieces computed once (spec §1)."""
+"""A document as the signals see it: its raw text and the shared pieces computed once.
+
+Source: RedPajama-Data app/src/core/document.py, `Document` (6d2cee9)."""
 
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,7 +50,7 @@ class Document:
 
     @cached_property
     def domain(self) -> str | None:
-        """CCNet's `source_domain`: the URL's netloc, `www.` and any port kept (spec §1.1)."""
+        """CCNet's `source_domain`: the URL's netloc, `www.` and any port kept (cc_net/process_wet_file.py)."""
         if not self.url:
             return None
         try:

@@ -1,9 +1,10 @@
-"""DSIR importance weights (spec §2.7): how much likelier a document's hashed word 1- and 2-grams are under a
+"""DSIR importance weights: how much likelier a document's hashed word 1- and 2-grams are under a
 target corpus (Wikipedia, books, OpenWebText) than under the web sample (`ccnet`).
 
 Features are counts over DSIR_BUCKETS buckets of `abs(hash(token)) % B` for each WordPunct token and of
 `abs(hash((a, b))) % B` for each pair of consecutive tokens, with CPython 3.11's hash under PYTHONHASHSEED=42
-(`signals.cpython_hash`), so the values match artifacts built by the reference."""
+(`signals.cpython_hash`), so the values match artifacts built by the reference.
+Source: RedPajama-Data app/src/core/quality_signals/importance_weights.py and utils/dsir.py beside it (6d2cee9)."""
 
 import math
 from functools import cache
@@ -34,8 +35,9 @@ def importance(doc: Document, artifacts: Artifacts, dataset: str) -> Spans:
 def importance_length_correction(doc: Document, artifacts: Artifacts, dataset: str) -> Spans:
     """The importance plus log(Poisson(L; lambda_target) / Poisson(L; lambda_web)).
 
-    The reference's bug is kept (spec §8.8): lambda is a mean count of tokens while L counts characters, so
-    both probabilities underflow to 0 and the correction to exactly 0 unless L is close to lambda."""
+    The reference's bug is kept: lambda is a mean count of tokens (app/src/artifacts/hash_dist.py) while L
+    counts characters (`Base_Importance.__add_length_penalty`), so both probabilities underflow to 0 and the
+    correction to exactly 0 unless L is close to lambda."""
     log_ratio = _log_ratio(artifacts, doc.language, dataset)
     if log_ratio is None or not doc.raw:
         return doc.whole(None)

@@ -1,4 +1,6 @@
-"""Line-level signals (spec §2.5): one [start, end, score] per line, with the raw line's offsets."""
+"""Line-level signals: one [start, end, score] per line, with the raw line's offsets.
+
+Source: RedPajama-Data app/src/core/quality_signals/lines.py (6d2cee9)."""
 
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans, rounded

@@ -1,9 +1,9 @@
-"""MinHash signatures and LSH band keys exactly as RedPajama-V2 computes them (spec §3), the readable version.
+"""MinHash signatures and LSH band keys exactly as RedPajama-V2 computes them, the readable version.
 
 Word 13-grams of the normalised words, a 32-bit SHA-1 prefix per shingle, 128 permutations drawn with
 numpy's RandomState(42): bit-identical to datasketch.MinHash(num_perm=128, seed=42, scheme="legacy").
 `signals.fast.minhash` computes the same values in compiled code, for the signals' batch pass and for dedup.
-Source: ../shared/specs/rpv2-signals.md §3."""
+Source: RedPajama-Data app/src/dedupe/minhash.py, app/src/dedupe/utils.py (6d2cee9)."""
 
 import hashlib
 
@@ -16,7 +16,7 @@ MERSENNE_PRIME = np.uint64((1 << 61) - 1)
 MAX_HASH = np.uint64((1 << 32) - 1)
 
 # (bands, rows) per similarity threshold: datasketch's _optimal_param(t, 128) with equal false-positive and
-# false-negative weights, as RedPajama-V2 uses them (spec §3).
+# false-negative weights, as RedPajama-V2 uses them (RedPajama-Data app/src/dedupe/utils.py, `optimal_param`).
 BANDS = {"1.0": (1, 128), "0.9": (5, 25), "0.8": (9, 13), "0.7": (14, 9)}
 SIGNATURE_COLUMNS = tuple(f"signature_sim{threshold}" for threshold in BANDS)
 

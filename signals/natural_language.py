@@ -1,4 +1,6 @@
-"""Natural-language signals (spec §2.3): sentences, words, symbols, ellipses, alphabetic and capital words."""
+"""Natural-language signals: sentences, words, symbols, ellipses, alphabetic and capital words.
+
+Source: RedPajama-Data app/src/core/quality_signals/natural_language.py (6d2cee9)."""
 
 import math
 import re

@@ -75,7 +75,8 @@ MODEL_FREE: dict[str, Entry] = _named(
     Entry("rps_lines_uppercase_letter_fraction", lines.uppercase_letter_fraction, level="line", compiled="lines"),
 )
 
-# The signals that need a built or downloaded model (spec §2.2, §2.6, §2.7).
+# The signals that need a built or downloaded model (in RedPajama-Data app/src/core/quality_signals/: content.py's
+# UT1 blacklist, classifiers.py, importance_weights.py).
 UT1: dict[str, Entry] = _named(
     Entry("rps_doc_ut1_blacklist", ut1.ut1_blacklist, type="int64", artifact=UT1_DOMAINS))
 CLASSIFIERS: dict[str, Entry] = _named(*(
@@ -89,7 +90,8 @@ IMPORTANCE: dict[str, Entry] = _named(*(
                              ("_length_correction", importance.importance_length_correction))))
 WITH_MODELS: dict[str, Entry] = {**UT1, **CLASSIFIERS, **IMPORTANCE}
 
-# The seven CCNet signals (spec §2.1) in the reference's order, computed from the document (signals/ccnet.py).
+# The seven CCNet signals in the reference's order (RedPajama-Data app/src/core/schema/rp.py), computed from the
+# document (signals/ccnet.py).
 CCNET: dict[str, Entry] = _named(
     Entry("ccnet_length", ccnet.length, compiled="CCNet line dedup"),
     Entry("ccnet_original_length", ccnet.original_length, compiled="CCNet line dedup"),

@@ -1,4 +1,6 @@
-"""Repetition signals on the normalised words (spec §2.4): top n-gram and duplicate n-gram character shares."""
+"""Repetition signals on the normalised words: top n-gram and duplicate n-gram character shares.
+
+Source: RedPajama-Data app/src/core/quality_signals/repetitions.py (6d2cee9)."""
 
 from collections import Counter
 from functools import wraps

@@ -1,6 +1,7 @@
-"""The shared text primitives of the RedPajama-V2 signals (spec §1): normalisation, word lists, lines.
+"""The shared text primitives of the RedPajama-V2 signals: normalisation, word lists, lines.
 
-Source: ../shared/specs/rpv2-signals.md, which documents the RedPajama-V2 reference implementation."""
+Source: RedPajama-Data app/src/utilities/text/normalization.py (`normalize`), app/src/core/document.py
+(`Document`, `split_paragraphs`) (6d2cee9)."""
 
 import re
 import string

@@ -1,4 +1,6 @@
-"""The UT1 blacklist signal (spec §2.2): the id of the combination of UT1 categories of the document's domain."""
+"""The UT1 blacklist signal: the id of the combination of UT1 categories of the document's domain.
+
+Source: RedPajama-Data app/src/core/quality_signals/content.py, `RPS_Doc_UT1_Blacklist` (6d2cee9)."""
 
 from signals.artifacts import Artifacts
 from signals.document import Document, Spans

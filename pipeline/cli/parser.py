@@ -150,7 +150,7 @@ def add_artifacts_arguments(parser: argparse.ArgumentParser) -> None:
                            help=f"{target} documents: DSIR counts and a classifier target")
     build.add_argument("--ut1", metavar="DIR", help="a UT1 blacklist folder (category folders with `domains` "
                        "files): bad_urls/domain_to_category_id.json and category_index.json")
-    # the reference's sample sizes: CLASSIFIERS_NUM_SAMPLES, DSIR_NUM_SAMPLES (spec §2.7)
+    # the reference's sample sizes: CLASSIFIERS_NUM_SAMPLES, DSIR_NUM_SAMPLES (RedPajama-Data configs/rp_v2.0.conf)
     build.add_argument("--classifier-samples", type=_at_least(1), default=75000,
                        help="target documents for the classifier, split evenly over the targets; as many web "
                             "documents (default 75000)")

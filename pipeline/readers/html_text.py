@@ -51,7 +51,7 @@ def _deep_tree(html: str):
         return fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
 
 
-# resiliparse's main-content heuristics take time quadratic in nesting depth (20,000 levels: 20 s) inside C,
+# resiliparse's main-content heuristics take time quadratic in nesting depth (docs/benchmarks.md) inside C,
 # where no signal can stop them; such pages are refused. The selector matches an element that deep.
 MAX_DEPTH = 1000
 _TOO_DEEP = "* > " * MAX_DEPTH + "*"
@@ -78,7 +78,7 @@ class TimeLimit:
     `seconds` <= 0, no limit).
 
     The SIGALRM handler installed by the first block stays until `release()`, so that a file's pages only start
-    and stop the timer: swapping the handler for every page cost about 10 us a page."""
+    and stop the timer: swapping the handler for every page cost more (as measured in docs/benchmarks.md)."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds

@@ -1,5 +1,6 @@
 """`curate artifacts build` and `curate artifacts fetch`: the model artifacts of the signals, in RedPajama-V2's
-layout (spec §4.2, §5), built from corpora the user names or downloaded from the lists' homes.
+layout (RedPajama-Data app/src/prep_artifacts.py, app/src/artifacts/update_resources.py, 6d2cee9), built from
+corpora the user names or downloaded from the lists' homes.
 
 Both run on the machine they are started on (no Spark): building reads at most a few hundred thousand documents
 per corpus and trains one fastText model, as the reference's prep_artifacts.py does."""

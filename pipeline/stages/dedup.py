@@ -45,7 +45,7 @@ from signals.text import normalize
 
 MODES = ("fuzzy", "exact", "digest", "url")
 VERIFY = ("minhash", "exact", "none")
-SIGNATURE_COLUMN = "signature_sim1.0"  # all 128 values in one band (spec §3)
+SIGNATURE_COLUMN = "signature_sim1.0"  # all 128 values in one band (RedPajama-Data app/src/dedupe/utils.py)
 ROW_BITS = 40
 BAND_ROWS_PER_PARTITION = 4_000_000  # the band shuffle's partitions grow with the data (a few hundred MB each)
 CLUSTERS = "_clusters"

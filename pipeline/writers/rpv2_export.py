@@ -4,7 +4,9 @@ One `*.signals.json.gz` line per document, `{id, id_int, metadata, quality_signa
 ...]}}` with the 45 signals in the reference's order, serialised as the reference does (msgspec: compact, floats
 in their shortest round-trip form such as `0.0000723`), and one `*.minhash.parquet` row per document.
 A signal without a column here (the models' and CCNet's, until they are computed) is written as the reference
-writes a signal whose artifact is missing: `[[0, L, null]]`. Source: ../shared/specs/rpv2-signals.md §1.6, §4.1, §7.
+writes a signal whose artifact is missing: `[[0, L, null]]`. Source: RedPajama-Data app/src/core/worker.py,
+app/src/core/schema/rp.py, app/src/utilities/io/writer.py and the signals' classes in app/src/core/quality_signals/
+(6d2cee9).
 """
 
 import posixpath
@@ -23,7 +25,8 @@ from signals.minhash import SIGNATURE_COLUMNS
 
 BATCH_ROWS = 1000
 EXPORT_FOLDER = "_rpv2"
-# the one line-level signal that the reference gives a span, [[0, 0, null]], for a document without lines (spec §7)
+# the one line-level signal that the reference gives a span, [[0, 0, null]], for a document without lines
+# (RedPajama-Data app/src/core/quality_signals/lines.py, `RPS_Lines_Start_With_Bulletpoint`)
 SPAN_WITHOUT_LINES = "rps_lines_start_with_bulletpoint"
 _LINE_SIGNALS = set(LINE_SIGNALS)
 _encoder = msgspec.json.Encoder()

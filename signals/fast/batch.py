@@ -1,5 +1,5 @@
-"""The 28 model-free signals, the MinHash signature and CCNet's length signals of a whole batch of documents, in
-one compiled pass.
+"""The 28 model-free signals, the MinHash signature, CCNet's length signals and FineWeb's three line-based signals (our
+addition, `FINEWEB_COLUMNS`) of a whole batch of documents, in one compiled pass.
 
 Input: the batch's texts as one UTF-8 buffer with offsets (an Arrow string column's own buffers), their languages
 and the word lists. Output: numpy arrays, equal value for value to the readable signals (`signals.registry`)."""
@@ -122,7 +122,8 @@ def model_free_signals(data: np.ndarray, offsets: np.ndarray, languages: list[st
 
 
 def compiled_pass_cached() -> bool:
-    """Whether this machine's disk cache holds the compiled pass: if not, its first run compiles it (about 25 s)."""
+    """Whether this machine's disk cache holds the compiled pass: if not, its first run compiles it (for the time
+    docs/benchmarks.md gives)."""
     return is_cached(_score)
 
 

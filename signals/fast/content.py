@@ -1,4 +1,4 @@
-"""Content signals (spec §2.2) in compiled loops; the same values as `signals.content`."""
+"""Content signals in compiled loops; the same values as `signals.content`."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Line-level signals (spec §2.5) in compiled loops; the same values as `signals.lines`.
+"""Line-level signals in compiled loops; the same values as `signals.lines`.
 
 The normalised text of a line is the run of the document's normalised words that started in it (white space,
 lowercasing and NFD never join words across a \\n), single-spaced."""

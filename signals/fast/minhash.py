@@ -1,4 +1,4 @@
-"""MinHash signatures in compiled loops: the same values as `signals.minhash` (spec §3), for the signals' batch
+"""MinHash signatures in compiled loops: the same values as `signals.minhash`, for the signals' batch
 pass and for dedup, whichever permutations (a, b) the caller passes.
 
 Each shingle (13 words of the normalised text, a slice of its UTF-8 bytes) is hashed with SHA-1, written out here

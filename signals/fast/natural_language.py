@@ -1,4 +1,4 @@
-"""Natural-language signals (spec §2.3) in compiled loops; the same values as `signals.natural_language`.
+"""Natural-language signals in compiled loops; the same values as `signals.natural_language`.
 
 A null (the reference's None) is NaN here."""
 

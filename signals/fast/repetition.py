@@ -1,4 +1,4 @@
-"""Repetition signals (spec §2.4) in compiled loops; the same values as `signals.repetition`.
+"""Repetition signals in compiled loops; the same values as `signals.repetition`.
 
 An n-gram is numbered by the pair (number of its (n-1)-gram prefix, id of its last word): exact integer keys in a
 hash table, so no n-gram is ever confused with another. Numbers go in order of first appearance, which settles a

@@ -1,4 +1,4 @@
-"""The shared text pieces of the signals (spec §1) as code point arrays, in compiled loops.
+"""The shared text pieces of the signals as code point arrays, in compiled loops.
 
 Same results as `signals.text` (the readable version): the normalisation deletes ASCII punctuation, lowercases
 (with str.lower's final-sigma rule), strips and collapses white space, then decomposes (NFD) and orders combining

@@ -1,4 +1,6 @@
-"""DSIR artifacts of a corpus (spec §5, the reference's hash_dist.py): summed hash features and lambda."""
+"""DSIR artifacts of a corpus: summed hash features and lambda.
+
+Source: RedPajama-Data app/src/artifacts/hash_dist.py, `HashDist` (6d2cee9)."""
 
 from collections.abc import Iterable
 

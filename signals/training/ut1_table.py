@@ -1,5 +1,7 @@
-"""The UT1 blacklist as RedPajama-V2 uses it (spec §5, the reference's update_resources.py): every domain of
-the blocked categories mapped to the id of its combination of categories."""
+"""The UT1 blacklist as RedPajama-V2 uses it: every domain of the blocked categories mapped to the id of its
+combination of categories.
+
+Source: RedPajama-Data app/src/artifacts/update_resources.py, `create_bad_urls_index` (6d2cee9)."""
 
 import logging
 import os

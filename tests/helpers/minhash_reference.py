@@ -1,4 +1,5 @@
-"""The MinHash signature datasketch gives for a text, the reference the tests check ours against (spec §3)."""
+"""The MinHash signature datasketch gives for a text, the reference the tests check ours against (RedPajama-Data
+app/src/dedupe/utils.py adapts datasketch's)."""
 
 import numpy as np
 import pytest

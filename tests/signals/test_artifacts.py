@@ -122,7 +122,8 @@ def test_a_non_utf8_word_list_is_named_on_the_workers(intact, tmp_path):
 
 
 def test_models_redpajama_never_has_for_a_language_are_not_reported_missing(intact):
-    # spec §6: classifiers and DSIR exist for en, de, fr, es, it only; for en the directory has them all but wikiref
+    # classifiers and DSIR exist for en, de, fr, es, it only (LANGUAGES in RedPajama-Data configs/rp_v2.0.conf);
+    # for en the directory has them all but wikiref
     artifacts = Artifacts(str(intact))
     for language in ("zh", "ru", "nl", "en"):
         got = compute_signals(TEXT, language, artifacts, {**CLASSIFIERS, **IMPORTANCE})

@@ -165,7 +165,7 @@ def test_wikipedia_prose_scores_lower_than_its_words_shuffled(english, held_out)
 
 
 def test_bucket_boundaries_at_ccnet_cutoffs():
-    # CCNet's cutoffs (30th and 60th percentiles of cutoff.csv) as the spec lists them
+    # CCNet's cutoffs: rows 30 and 60 of cc_net/data/cutoff.csv (vendored in RedPajama-Data's rp_v1 branch)
     assert {lang: CUTOFFS[lang] for lang in ("en", "de", "fr", "es", "it")} == {
         "en": (340, 520), "de": (370, 590), "fr": (180, 330), "es": (180, 290), "it": (220, 360)}
     en = CUTOFFS["en"]

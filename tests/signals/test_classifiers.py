@@ -1,6 +1,6 @@
-"""fastText classifiers (spec §2.6): what `curate artifacts build` trains with fastText separates its classes on
-held-out documents, loads in fastText and comes out the same for the same seed, and the signals read it as the
-reference does."""
+"""fastText classifiers: what `curate artifacts build` trains with fastText separates its classes on held-out
+documents, loads in fastText and comes out the same for the same seed, and the signals read it as the reference
+(RedPajama-Data app/src/core/quality_signals/classifiers.py, 6d2cee9) does."""
 
 import hashlib
 import io
@@ -105,7 +105,7 @@ def test_score_is_the_reference_formula_on_fasttexts_top_prediction(corpora, mod
     for text in corpora["palm"][1][:20] + corpora["cc"][1][:20]:
         got = compute_signals(text, "en", artifacts, CLASSIFIERS)
         assert got["rps_doc_ml_palm_score"] == [[0, len(text), reference_score(loaded, text)]]
-        # spec §6: English has no `wikipedia` model; no wikiref.model.bin was placed here
+        # RedPajama-Data's prep_artifacts.py trains no English `wikipedia` model; no wikiref.model.bin was placed here
         assert got["rps_doc_ml_wikipedia_score"][0][2] is None and got["rps_doc_ml_wikiref_score"][0][2] is None
 
 
@@ -124,7 +124,7 @@ def test_empty_documents_missing_models_and_no_language_are_null(model_file, tmp
     for _ in range(3):
         got = compute_signals("Ein Text.", "de", artifacts, CLASSIFIERS)
     assert all(spans == [[0, 9, None]] for spans in got.values())
-    # what is missing, relative to the folder (its first absent folder); not English's `wikipedia` (spec §6)
+    # what is missing, relative to the folder (its first absent folder); not English's `wikipedia` (prep_artifacts.py)
     assert artifacts.missing() == ["classifiers/de/", "classifiers/en/wikiref.model.bin"]
     (tmp_path / "classifiers" / "fr").mkdir(parents=True)
     french = Artifacts(str(tmp_path))
@@ -133,7 +133,7 @@ def test_empty_documents_missing_models_and_no_language_are_null(model_file, tmp
 
 
 def test_a_wikipedia_model_for_another_language(shared_data, tmp_path):
-    # the Bulgarian sample (a UTF-16 dump) against web text: `wikipedia`, the non-English classifier (spec §6)
+    # the Bulgarian sample (a UTF-16 dump) against web text: `wikipedia`, the non-English classifier (prep_artifacts.py)
     bulgarian = paragraphs(wiki_articles(shared_data / BGWIKI), min_words=5)
     web = paragraphs(web_documents(shared_data / WEB))[: len(bulgarian)]
     model = train_classifier([("__label__wikipedia", classifier_text(t)) for t in bulgarian]

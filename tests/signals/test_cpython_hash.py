@@ -1,5 +1,6 @@
 """CPython 3.11's str and pair hash under PYTHONHASHSEED=42, recomputed in-process, equals what an interpreter
-started with that seed computes (spec §2.7: the DSIR buckets depend on it)."""
+started with that seed computes (the DSIR buckets depend on it: RedPajama-Data
+app/src/core/quality_signals/utils/dsir.py, 6d2cee9)."""
 
 import json
 import os
@@ -52,8 +53,8 @@ def test_hashes_equal_an_interpreter_started_with_seed_42(parity_tokens):
     assert signed(pair_hashes(hashes[:-1], hashes[1:])) == expected_pairs
 
 
-def test_buckets_of_the_spec():
-    # spec §2.7, measured with PYTHONHASHSEED=42 on CPython 3.11.7 and 3.12.1
+def test_buckets_measured_under_seed_42():
+    # `compute_hash` of RedPajama-Data's dsir.py, measured with PYTHONHASHSEED=42 on CPython 3.11.7 and 3.12.1
     the, of = str_hashes(["the"]), str_hashes(["of"])
     assert buckets(the, 10000).tolist() == [2820]
     assert buckets(pair_hashes(of, the), 10000).tolist() == [1616]

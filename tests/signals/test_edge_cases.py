@@ -1,4 +1,5 @@
-"""Edge cases of the model-free signals as the spec records the reference's behaviour (§2, §7)."""
+"""Edge cases of the model-free signals: what the reference (RedPajama-Data app/src/core/quality_signals/,
+6d2cee9) returns for them when run."""
 
 
 from signals.registry import compute_signals

@@ -1,4 +1,5 @@
-"""DSIR importance weights (spec §2.7): features, counts and scores as the reference computes them."""
+"""DSIR importance weights: features, counts and scores as the reference computes them (RedPajama-Data
+app/src/core/quality_signals/importance_weights.py, app/src/artifacts/hash_dist.py, 6d2cee9)."""
 
 import gzip
 import json
@@ -105,7 +106,8 @@ def test_length_correction_is_scipys_poisson_term(dsir_artifacts, web_texts):
 
 
 def test_length_correction_mixes_units_as_the_reference(tmp_path, web_texts):
-    # spec §2.7: lambda_t = 600, lambda_s = 450 tokens; L = 3000 characters gives 0.0, L = 700 gives +6.3
+    # the reference's `Base_Importance.__add_length_penalty` run with lambda_t = 600, lambda_s = 450 tokens:
+    # L = 3000 characters gives 0.0, L = 700 gives +6.3
     counts, _, _ = dsir_counts(web_texts[:50])
     write_dsir(tmp_path, "en", "books", counts, 600.0)
     write_dsir(tmp_path, "en", "ccnet", counts, 450.0)
@@ -128,7 +130,7 @@ def test_missing_counts_empty_documents_and_other_languages_are_null(dsir_artifa
     assert all(spans == [[0, 0, None]] for spans in compute_signals("", "en", artifacts, IMPORTANCE).values())
     (dsir_artifacts / "dsir" / "fr").mkdir()
     assert all(spans[0][2] is None for spans in compute_signals("Du texte.", "fr", artifacts, IMPORTANCE).values())
-    # French has wikipedia counts in RedPajama-V2, not books or OpenWebText ones (spec §2.7)
+    # French has wikipedia counts in RedPajama-V2, not books or OpenWebText ones (their downloaders skip it)
     assert [name for name in artifacts.missing() if "/fr/" in name] == [
         "dsir/fr/ccnet.fr.10000.counts.npy", "dsir/fr/wikipedia.fr.10000.counts.npy"]
     assert all(spans[0][2] is None for spans in compute_signals("Text.", "en", Artifacts(None), IMPORTANCE).values())

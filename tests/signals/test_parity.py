@@ -1,4 +1,5 @@
-"""The 28 model-free signals against the RedPajama-V2 reference output on ../shared/parity (spec §9)."""
+"""The 28 model-free signals against the output of the RedPajama-V2 reference (RedPajama-Data app/src/core/,
+6d2cee9) for the documents of ../shared/parity."""
 
 import json
 

@@ -1,4 +1,5 @@
-"""The shared text primitives, on the examples the RedPajama-V2 spec gives (../shared/specs/rpv2-signals.md §1, §7)."""
+"""The shared text primitives, on examples whose values the reference gives (RedPajama-Data
+app/src/utilities/text/normalization.py, app/src/core/document.py, 6d2cee9)."""
 
 from signals.text import line_spans, normalize, normalized_words, raw_words
 

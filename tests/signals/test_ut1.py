@@ -1,4 +1,5 @@
-"""The UT1 table (spec §5) and `rps_doc_ut1_blacklist` (spec §2.2): exact netloc, ids of category combinations."""
+"""The UT1 table and `rps_doc_ut1_blacklist`: exact netloc, ids of category combinations (RedPajama-Data
+app/src/artifacts/update_resources.py, app/src/core/quality_signals/content.py, 6d2cee9)."""
 
 import json
 
@@ -12,7 +13,7 @@ from signals.training.ut1_table import UT1_CATEGORIES, category_ids, category_in
 def test_ids_enumerate_the_combinations_of_the_13_categories():
     ids = category_ids()
     assert len(ids) == 2**13 - 1 == 8191
-    # spec §5: 0 = adult, 1 = agressif, ..., 12 = violence, then the pairs
+    # update_resources.py `_build_category_index`: 0 = adult, 1 = agressif, ..., 12 = violence, then the pairs
     assert ids[("adult",)] == 0 and ids[("agressif",)] == 1 and ids[("violence",)] == 12
     assert ids[("adult", "agressif")] == 13
     assert ids[tuple(sorted(UT1_CATEGORIES))] == 8190

@@ -1,7 +1,8 @@
 """RedPajama-V2's published layout: where its files lie, how it names documents, and what its records hold.
 
-Source: ../shared/specs/rpv2-signals.md §3 and §4.1, and the reference's writer (togethercomputer/RedPajama-Data
-`app/src/core/worker.py`)."""
+Source: the published data (data.together.xyz/redpajama-data-v2/v1.0.0, laid out as the dataset card
+huggingface.co/datasets/togethercomputer/RedPajama-Data-V2 describes) and the reference's writer: RedPajama-Data
+app/src/core/worker.py, app/src/core/schema/rp.py, app/src/utilities/io/reader.py (6d2cee9)."""
 
 import hashlib
 import posixpath

@@ -1,10 +1,11 @@
 """Reading published RedPajama-V2: a shard's documents joined with its quality signals, MinHash and duplicate ids.
 
-A shard `<snapshot>/<shard>/<lang>_<bucket>` has up to four files under a root (spec §4.1): the CCNet documents
+A shard `<snapshot>/<shard>/<lang>_<bucket>` has up to four files under a root (see `layout`): the CCNet documents
 (JSON lines), and, for head and middle only, one signals line and one MinHash row per decodable document, in the
 documents' order, under the document id `<shard>.json.gz/<line index>`, plus the ids of its exact duplicates.
 The documents come out in our schema (`docs/schema.md`) with the signals as the typed columns `curate signals`
-writes, so recipes treat both alike, and `is_duplicate`. Source: ../shared/specs/rpv2-signals.md §3.2, §4.1."""
+writes, so recipes treat both alike, and `is_duplicate`. Source: the published data (see `layout`) and
+RedPajama-Data app/src/core/worker.py, app/src/bloomfilter.py (6d2cee9)."""
 
 import gzip
 import io
@@ -49,7 +50,7 @@ _json = msgspec.json.Encoder()
 _CCNET_FIELDS = {"ccnet_length": "length", "ccnet_original_length": "original_length", "ccnet_nlines": "nlines",
                  "ccnet_original_nlines": "original_nlines", "ccnet_language_score": "language_score",
                  "ccnet_perplexity": "perplexity"}
-_CCNET_BUCKETS = {"head": HEAD, "middle": MIDDLE, "tail": TAIL}  # "all" (no cutoffs) gives None (spec §2.1)
+_CCNET_BUCKETS = {"head": HEAD, "middle": MIDDLE, "tail": TAIL}  # "all" (no cutoffs) gives None (worker.py)
 
 
 class BadShard(BadInput):
@@ -130,8 +131,8 @@ def read_shard(root: str, shard: str, stats: Stats, counts: Counter, retry: Retr
 
 def _document(record: dict, shard: str, doc_id: str) -> dict:
     """A CCNet record in our document schema; its other fields go to `meta` (non-strings as JSON). Its CCNet fields
-    also fill the `ccnet_*` signals as RedPajama-V2's worker copies them (spec §2.1), for the documents without a
-    signals record (every tail shard); a signals record, where there is one, takes precedence."""
+    also fill the `ccnet_*` signals as RedPajama-V2's worker copies them (RedPajama-Data app/src/core/worker.py) for the
+    documents without a signals record (every tail shard); a signals record, where there is one, takes precedence."""
     meta = {key: value if isinstance(value, str) else _json.encode(value).decode()
             for key, value in record.items() if key not in _DOCUMENT_FIELDS and value is not None}
     meta["cc_net_source"] = f"{shard}.json.gz"

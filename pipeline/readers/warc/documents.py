@@ -109,7 +109,7 @@ def warc_documents(
                 stats.drop("too_short")
                 continue
             meta.update({"warc_file": name, "warc_offset": str(item.offset)})
-            # what `curate dedup --mode digest` keys on: for WET the text's own digest, as RedPajama-V2 (spec §3.2)
+            # what `curate dedup --mode digest` keys on: for WET the text's own digest, as RedPajama-V2's bloomfilter.py
             digest = item.header("WARC-Payload-Digest") or item.header("WARC-Block-Digest")
             if digest:
                 meta["digest"] = digest

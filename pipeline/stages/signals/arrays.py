@@ -55,7 +55,8 @@ def _line_starts(computed: BatchSignals) -> np.ndarray:
 
 
 def _signature_columns(computed: BatchSignals) -> dict[str, pa.Array]:
-    """signature_sim{t}: the bands of each signature as big-endian bytes (null below 13 words), spec §3."""
+    """signature_sim{t}: the bands of each signature as big-endian bytes (null below 13 words), as RedPajama-Data
+    app/src/dedupe/minhash.py (`compute_banded_signatures`) writes them."""
     signed = computed.signatures[computed.has_signature].astype(">u4")
     columns = {}
     for threshold, (bands, rows) in BANDS.items():

@@ -25,7 +25,7 @@ def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None, mark_nulls: 
     `cutoffs` (from `sample_cutoffs`) replaces the window of a `max_docs` sample by a filter."""
     def reason(name: str, check):
         # evaluates the failed rule a second time, for the failed documents only (a second CASE over every
-        # document took 1.6 times as long on bench.subset's million rows)
+        # document took longer on bench.subset's million rows, as measured in docs/benchmarks.md)
         return F.when(check.isNull(), F.lit(name + NULL_MARK)).otherwise(F.lit(name)) if mark_nulls else F.lit(name)
 
     frame = frame.withColumn(REASON, _first_failed(plan, reason).cast("string"))

@@ -104,7 +104,7 @@ def test_signals_on_spark_fill_the_model_columns(built, spark, shared_data, tmp_
 def test_signals_name_a_missing_artifact_once_under_its_folder(built, ccnet_models, spark, shared_data, tmp_path,
                                                                 caplog):
     """Everything RedPajama-V2 has for English and German but wikiref: one warning for the job, naming wikiref
-    under --artifacts, none for the models RedPajama-V2 never has (spec §6)."""
+    under --artifacts, none for the models RedPajama-V2 never has (RedPajama-Data app/src/prep_artifacts.py)."""
     artifacts = tmp_path / "artifacts-but-wikiref"
     shutil.copytree(built, artifacts)
     # stand-ins under the other names (the values do not matter here, only which files exist)

@@ -73,7 +73,7 @@ def parity_ccnet(documents: list[dict], bucket: str) -> list[dict]:
 
 def published_rows(shard: str, records: dict[int, dict], artifacts: Artifacts) -> list[dict]:
     """What the reference computes per document: our signal columns, plus CCNet's fields as the worker copies them
-    (spec §2.1), under the document's id."""
+    (RedPajama-Data app/src/core/worker.py), under the document's id."""
     texts = [record["raw_content"] for record in records.values()]
     languages = [record["language"] for record in records.values()]
     columns = {**signal_columns(texts, languages, artifacts),

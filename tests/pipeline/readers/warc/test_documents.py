@@ -66,7 +66,7 @@ def test_real_wet_passes_its_page_through(shared_data, lid):
     assert row["crawl"] == "CC-MAIN-2024-22"
     assert dict(row["meta"])["extractor"] == "wet"
     assert "Escopete" in row["text"]
-    # the WET record's block digest: RedPajama-V2's exact-dedup key (spec §3.2)
+    # the WET record's block digest: RedPajama-V2's exact-dedup key (RedPajama-Data app/src/bloomfilter.py)
     assert dict(row["meta"])["digest"] == "sha1:RDTSR52RUHWDA7QK4BK7OUHU3EXTXYUL"
 
 
