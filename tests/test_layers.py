@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.helpers.paths import REPO
 
 PURE = ("signals", "filters", "dedup", "recipes", "translate")
-SPARK_IN_PURE = ("dedup/clustering.py",)  # the one clustering module (DESIGN.md)
+SPARK_IN_PURE = ("dedup/clustering.py",)  # the one clustering module
 # pipeline/'s floors, from the ground up (docs/architecture.md, "The layers and what each may import")
 FLOORS = {"accounting": 1, "schema": 1, "messages": 1, "storage": 2, "console": 3, "spark": 4, "readers": 4,
           "writers": 5, "stages": 6, "demo": 7, "cli": 8}
