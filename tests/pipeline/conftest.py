@@ -24,8 +24,8 @@ def parity_signals(spark, shared_data, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def deduplicated(parity_signals, tmp_path_factory) -> Path:
-    """The signals as `curate dedup` leaves them (docs/architecture.md's contract): planted exact copies of some documents,
-    every member of a cluster with `dup_cluster` = the original's id, `is_duplicate` true for the copies."""
+    """The signals as `curate dedup` leaves them (docs/architecture.md's contract): planted exact copies of some
+    documents, every member of a cluster with `dup_cluster` = the original's id, `is_duplicate` true for the copies."""
     table = pa.concat_tables(pq.read_table(path) for path in sorted(parity_signals.glob("*.parquet")))
     ids = table.column("id").to_pylist()
     copies = planted_clusters(table.num_rows)
