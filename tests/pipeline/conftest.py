@@ -18,12 +18,14 @@ SUBSET_RULES = {
 
 @pytest.fixture(scope="session")
 def parity_signals(spark, shared_data, tmp_path_factory) -> Path:
-    """The parity documents (real web pages) with their signals, as `curate signals` writes them."""
+    """The parity documents (real web pages) with their signals, as `curate signals --export rpv2` writes them:
+    computed once for the signal, export, subset and report tests (the export only adds files under `_rpv2/`,
+    which readers of the documents skip)."""
     from pipeline.signals_stage import run_signals
 
     out = tmp_path_factory.mktemp("parity") / "signals"
     run_signals(spark, [str(SHARED / "parity" / "public.jsonl")], str(out), str(shared_data / "artifacts"),
-                progress=False)
+                progress=False, export="rpv2")
     return out
 
 
