@@ -7,6 +7,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CURATE_SHARED", REPO.parent / "shared"))
+# Every JVM the suite starts (its session, the CLI and spark-submit runs, the cluster's executors) reads it
+os.environ.setdefault("SPARK_CONF_DIR", str(REPO / "tests" / "spark-conf"))
 
 
 @pytest.fixture(scope="session")
