@@ -1,10 +1,14 @@
 """Shared test fixtures: the real data in ../shared and one Spark session for the whole suite."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.paths import REPO, SHARED  # noqa: F401  (REPO: kept for fixtures below)
+from tests.helpers.paths import REPO, SHARED
+
+# Every JVM the suite starts (its session, the CLI and spark-submit runs, the cluster's executors) reads it
+os.environ.setdefault("SPARK_CONF_DIR", str(REPO / "tests" / "spark-conf"))
 
 
 @pytest.fixture(scope="session")

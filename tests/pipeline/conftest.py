@@ -13,12 +13,14 @@ from tests.helpers.subsets import planted_clusters, subset_recipe
 
 @pytest.fixture(scope="session")
 def parity_signals(spark, shared_data, tmp_path_factory) -> Path:
-    """The parity documents (real web pages) with their signals, as `curate signals` writes them."""
+    """The parity documents (real web pages) with their signals, as `curate signals --export rpv2` writes them:
+    computed once for the signal, export, subset and report tests (the export only adds files under `_rpv2/`,
+    which readers of the documents skip)."""
     from pipeline.stages.signals.run import run_signals
 
     out = tmp_path_factory.mktemp("parity") / "signals"
     run_signals(spark, [str(SHARED / "parity" / "public.jsonl")], str(out), str(shared_data / "artifacts"),
-                progress=False)
+                progress=False, export="rpv2")
     return out
 
 

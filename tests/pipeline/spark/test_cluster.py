@@ -1,4 +1,7 @@
-"""A real Spark standalone cluster on 127.0.0.1: master, worker, spark-submit with the code as a zip."""
+"""A real Spark standalone cluster on 127.0.0.1: master, worker, spark-submit with the code as a zip.
+
+The cluster and the zip are made once for the module; the local runs each cluster run is compared with run in this
+process, on the suite's Spark session (local[2], as `curate --master local[2]` would)."""
 
 import json
 import os
@@ -14,6 +17,7 @@ from pathlib import Path
 import pyspark
 import pytest
 
+from pipeline.cli.main import main
 from pipeline.spark.session import build_code_zip
 from tests.helpers.output_files import outputs
 from tests.helpers.paths import REPO
@@ -72,29 +76,52 @@ def cluster(tmp_path_factory):
                 process.kill()
 
 
-def test_spark_submit_on_a_standalone_cluster_equals_local_mode(cluster, shared_data, tmp_path):
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    """What `make dist` writes: the code zip and the Spark log config beside it."""
+    folder = tmp_path_factory.mktemp("code") / "dist"
+    build_code_zip(str(folder))
+    shutil.copy(REPO / "pipeline" / "log4j2.properties", folder)
+    return folder
+
+
+def readme_spark_submit() -> list[str]:
+    """The README's first spark-submit command, up to its job script (jobs/X.py)."""
+    text = (REPO / "README.md").read_text().replace("\\\n", " ")
+    words = shlex.split(next(line for line in text.splitlines() if line.startswith("spark-submit ")))
+    return words[:next(i for i, word in enumerate(words) if word.startswith("jobs/")) + 1]
+
+
+def test_spark_submit_as_the_readme_says_on_a_standalone_cluster_equals_local_mode(cluster, dist, spark, shared_data,
+                                                                                    tmp_path):
+    """The README's command, with the master and the paths of this machine. spark-submit starts Spark before any
+    of our code, on Spark's default log profile (some 45 INFO lines ahead of the job's own): the README's command
+    gives it the log config `make dist` puts beside the code zip."""
     master, env = cluster
     inputs = [str(shared_data / "cc/resiliparse-warcfile.warc.gz"), str(shared_data / "cc/whirlwind.warc.wet.gz")]
     fixture = tmp_path / "CC-MAIN-2099-01-00000.warc.gz"
     fixture.write_bytes(b"".join(members(good_records(30))))
     inputs.append(str(fixture))
-    code = build_code_zip(str(tmp_path / "dist"))
+    command = readme_spark_submit()
+    command[0] = str(SPARK_HOME / "bin" / "spark-submit")
+    command[command.index("--master") + 1] = master
+    command[-1] = str(REPO / command[-1])
     submitted = subprocess.run(
-        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", code,
-         str(REPO / "jobs" / "ingest.py"), *inputs, "--output", str(tmp_path / "cluster"), "--quiet"],
-        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+        [*command, *inputs, "--output", str(tmp_path / "cluster"), "--quiet"],
+        env={k: v for k, v in env.items() if k != "SPARK_CONF_DIR"}, capture_output=True, text=True,
+        cwd=dist.parent, timeout=600)  # dist/ relative, as from the repo
     assert submitted.returncode == 0, submitted.stderr[-3000:]
     assert "kept" in submitted.stdout
-    local = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "ingest", *inputs, "--output", str(tmp_path / "local"),
-         "--master", "local[2]", "--quiet"], capture_output=True, text=True, timeout=600)
-    assert local.returncode == 0, local.stderr[-3000:]
+    console = submitted.stdout + submitted.stderr
+    assert [line for line in console.splitlines() if " INFO " in line] == []
+    assert "Using Spark's default log4j profile" not in console
+    assert main(["ingest", *inputs, "--output", str(tmp_path / "local"), "--master", "local[2]", "--quiet"]) == 0
     assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
     stats = json.loads((tmp_path / "cluster" / "_stats.json").read_text())
     assert stats["kept"] == 16 + 1 + 30
 
 
-def test_dedup_on_a_standalone_cluster_equals_local_mode(cluster, tmp_path):
+def test_dedup_on_a_standalone_cluster_equals_local_mode(cluster, dist, spark, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -107,22 +134,18 @@ def test_dedup_on_a_standalone_cluster_equals_local_mode(cluster, tmp_path):
         path = tmp_path / f"docs-{part}.parquet"
         pq.write_table(pa.Table.from_pylist([{"id": d["id"], "text": d["text"]} for d in documents[part::2]]), path)
         inputs.append(str(path))
-    code = build_code_zip(str(tmp_path / "dist"))
     submitted = subprocess.run(
-        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", code,
+        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", str(dist / "curate.zip"),
          str(REPO / "jobs" / "dedup.py"), *inputs, "--output", str(tmp_path / "cluster"), "--quiet"],
         env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert submitted.returncode == 0, submitted.stderr[-3000:]
-    local = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "dedup", *inputs, "--output", str(tmp_path / "local"),
-         "--master", "local[2]", "--quiet"], capture_output=True, text=True, timeout=600)
-    assert local.returncode == 0, local.stderr[-3000:]
+    assert main(["dedup", *inputs, "--output", str(tmp_path / "local"), "--master", "local[2]", "--quiet"]) == 0
     assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
     stats = json.loads((tmp_path / "cluster" / "_stats.json").read_text())
     assert stats["documents"] == len(documents) and stats["duplicates"] > 0
 
 
-def test_subset_and_report_run_under_spark_submit(shared_data, tmp_path):
+def test_subset_and_report_run_under_spark_submit(dist, shared_data, tmp_path):
     """jobs/subset.py and jobs/report.py import the dedup and signals packages, which jobs/dedup.py and
     jobs/signals.py would hide if the jobs folder stayed first on sys.path."""
     import gzip
@@ -133,11 +156,10 @@ def test_subset_and_report_run_under_spark_submit(shared_data, tmp_path):
     recipe = tmp_path / "long.yaml"
     recipe.write_text(f"name: long\ninputs:\n{''.join(f'  - path: {path}{chr(10)}' for path in inputs)}"
                       "filters:\n  long: \"length(text) >= 1000\"\noutput:\n  path: long\n")
-    code = build_code_zip(str(tmp_path / "dist"))
     env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable}
     for job, arguments in (("subset", [str(recipe)]), ("report", [str(tmp_path / "long")])):
         submitted = subprocess.run(
-            [str(SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]", "--py-files", code,
+            [str(SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]", "--py-files", str(dist / "curate.zip"),
              str(REPO / "jobs" / f"{job}.py"), *arguments, "--quiet"],
             env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
         assert submitted.returncode == 0, submitted.stderr[-3000:]
@@ -148,36 +170,7 @@ def test_subset_and_report_run_under_spark_submit(shared_data, tmp_path):
     assert (tmp_path / "long" / "report.html").is_file()
 
 
-def readme_spark_submit() -> list[str]:
-    """The README's first spark-submit command, up to its job script (jobs/X.py)."""
-    text = (REPO / "README.md").read_text().replace("\\\n", " ")
-    words = shlex.split(next(line for line in text.splitlines() if line.startswith("spark-submit ")))
-    return words[:next(i for i, word in enumerate(words) if word.startswith("jobs/")) + 1]
-
-
-def test_spark_submit_as_the_readme_says_prints_no_spark_info_line(shared_data, tmp_path):
-    """spark-submit starts Spark before any of our code, on Spark's default log profile (some 45 INFO lines ahead
-    of the job's own): the README's command gives it the log config `make dist` puts beside the code zip."""
-    command = readme_spark_submit()
-    dist = tmp_path / "dist"
-    build_code_zip(str(dist))
-    shutil.copy(REPO / "pipeline" / "log4j2.properties", dist)  # as `make dist`
-    command[0] = str(SPARK_HOME / "bin" / "spark-submit")
-    command[command.index("--master") + 1] = "local[1]"
-    command[-1] = str(REPO / command[-1])
-    env = {**{k: v for k, v in os.environ.items() if k != "SPARK_CONF_DIR"}, "SPARK_HOME": str(SPARK_HOME),
-           "PYSPARK_PYTHON": sys.executable}
-    submitted = subprocess.run(
-        [*command, str(shared_data / "cc/warcio-example.warc.gz"), "--output", str(tmp_path / "docs"), "--quiet"],
-        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)  # dist/ relative, as from the repo
-    assert submitted.returncode == 0, submitted.stderr[-3000:]
-    assert "kept" in submitted.stdout
-    console = submitted.stdout + submitted.stderr
-    assert [line for line in console.splitlines() if " INFO " in line] == []
-    assert "Using Spark's default log4j profile" not in console
-
-
-def test_signals_with_artifacts_on_a_standalone_cluster_equal_local_mode(cluster, shared_data, tmp_path):
+def test_signals_with_artifacts_on_a_standalone_cluster_equal_local_mode(cluster, dist, spark, shared_data, tmp_path):
     """The artifacts folder reaches executors that share no filesystem path with the driver's SparkFiles."""
     import pyarrow.parquet as pq
 
@@ -186,16 +179,12 @@ def test_signals_with_artifacts_on_a_standalone_cluster_equal_local_mode(cluster
     documents = tmp_path / "docs.jsonl"
     documents.write_text("\n".join(lines) + "\n")
     common = [str(documents), "--artifacts", str(shared_data / "artifacts"), "--quiet"]
-    code = build_code_zip(str(tmp_path / "dist"))
     submitted = subprocess.run(
-        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", code,
+        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", str(dist / "curate.zip"),
          str(REPO / "jobs" / "signals.py"), *common, "--output", str(tmp_path / "cluster")],
         env=env, capture_output=True, text=True, cwd=tmp_path, timeout=900)
     assert submitted.returncode == 0, submitted.stderr[-3000:]
-    local = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "signals", *common, "--output", str(tmp_path / "local"),
-         "--master", "local[2]"], capture_output=True, text=True, timeout=900)
-    assert local.returncode == 0, local.stderr[-3000:]
+    assert main(["signals", *common, "--output", str(tmp_path / "local"), "--master", "local[2]"]) == 0
     assert outputs(tmp_path / "cluster") == outputs(tmp_path / "local")
     table = pq.read_table(tmp_path / "cluster", columns=["rps_doc_stop_word_fraction", "rps_doc_ldnoobw_words"])
     assert table.num_rows == 20

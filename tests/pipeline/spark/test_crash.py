@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli.main import main
 from tests.helpers.output_files import outputs
 from tests.helpers.warc_fixtures import good_records, members, page_record
 
@@ -29,8 +30,12 @@ def make_inputs(directory: Path, files: int = 5, pages: int = 120) -> list[str]:
     return paths
 
 
+def ingest_arguments(inputs: list[str], out: Path) -> list[str]:
+    return ["ingest", *inputs, "--output", str(out), "--master", "local[1]", "--quiet"]
+
+
 def ingest_command(inputs: list[str], out: Path) -> list[str]:
-    return CURATE + ["ingest", *inputs, "--output", str(out), "--master", "local[1]", "--quiet"]
+    return CURATE + ingest_arguments(inputs, out)
 
 
 def start_until(command: list[str], ready, timeout: float = 240) -> subprocess.Popen:
@@ -54,12 +59,14 @@ def kill_when(command: list[str], ready, timeout: float = 240) -> int:
     return process.pid
 
 
+# The clean runs and the reruns run in this process, on the suite's Spark session (a JVM fewer each); only the
+# runs that are killed, interrupted or held need a process of their own.
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory):
+def clean_run(spark, tmp_path_factory):
     directory = tmp_path_factory.mktemp("crash")
     inputs = make_inputs(directory)
     out = directory / "clean"
-    subprocess.run(ingest_command(inputs, out), check=True, capture_output=True)
+    assert main(ingest_arguments(inputs, out)) == 0
     return inputs, outputs(out)
 
 
@@ -72,7 +79,7 @@ def committed_units(out: Path) -> int:
     "moment",
     ["before_any_commit", "while_writing", "after_two_units"],
 )
-def test_killed_and_rerun_equals_a_clean_run(tmp_path, clean_run, moment):
+def test_killed_and_rerun_equals_a_clean_run(tmp_path, clean_run, capsys, moment):
     inputs, clean = clean_run
     out = tmp_path / "out"
     ready = {
@@ -84,9 +91,9 @@ def test_killed_and_rerun_equals_a_clean_run(tmp_path, clean_run, moment):
     assert not (out / "_SUCCESS").exists()
     left = json.loads((out / "_lock.json").read_text())
     assert (left["host"], left["pid"]) == (socket.gethostname(), killed)
-    rerun = subprocess.run(ingest_command(inputs, out), check=True, capture_output=True, text=True)
+    assert main(ingest_arguments(inputs, out)) == 0
     assert (f"curate: {out}: taking over the lock of a run that is gone (host {socket.gethostname()}, pid {killed}, "
-            f"started {left['started']})") in rerun.stderr.splitlines()
+            f"started {left['started']})") in capsys.readouterr().err.splitlines()
     assert outputs(out) == clean  # the lock too is gone
 
 
@@ -136,7 +143,7 @@ def interrupt_when(command: list[str], ready, times: int = 1, timeout: float = 2
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
-def test_ctrl_c_ends_in_one_line_and_a_rerun_resumes(shared_data, tmp_path):
+def test_ctrl_c_ends_in_one_line_and_a_rerun_resumes(spark, shared_data, tmp_path):
     """Ctrl-C in the middle of an ingest of real WARCs: exit status 130, one line saying what is committed and
     what to do, none of py4j's, Python's or Java's stacks; the rerun reads only the files not committed."""
     inputs = [str(shared_data / "cc" / name) for name in REAL_WARCS]
@@ -151,8 +158,7 @@ def test_ctrl_c_ends_in_one_line_and_a_rerun_resumes(shared_data, tmp_path):
     assert all(line.startswith(("[ingest] files", "WARNING: Using incubator modules")) for line in lines[:-1]), \
         done.stderr[-3000:]
     units = {path: path.stat().st_mtime_ns for path in (out / "_units").glob("*.json")}
-    rerun = subprocess.run(command + ["--quiet"], capture_output=True, text=True, timeout=600)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert main(command[len(CURATE):] + ["--quiet"]) == 0
     assert {path: path.stat().st_mtime_ns for path in units} == units  # the committed units were not redone
     assert (out / "_SUCCESS").exists() and committed_units(out) == len(inputs)
 

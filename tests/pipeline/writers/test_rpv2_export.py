@@ -6,9 +6,7 @@ import json
 import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
-from pipeline.stages.signals.run import run_signals
 from signals.artifacts import Artifacts
 from signals.registry import CCNET, compute_signals
 from tests.helpers.paths import SHARED
@@ -22,16 +20,6 @@ class SignalsLine(msgspec.Struct):
     quality_signals: dict[str, msgspec.Raw]
 
 
-@pytest.fixture(scope="module")
-def exported(spark, tmp_path_factory):
-    documents = SHARED / "parity" / "public.jsonl"
-    if not documents.exists():
-        pytest.skip(f"{documents} is absent (it ships beside the repository in CI)")
-    out = tmp_path_factory.mktemp("export") / "out"
-    run_signals(spark, [str(documents)], str(out), str(SHARED / "data" / "artifacts"), progress=False, export="rpv2")
-    return out
-
-
 def _expected_lines() -> dict[str, bytes]:
     """The reference's output line of each document, by id."""
     lines = (SHARED / "parity" / "public.expected.jsonl").read_bytes().splitlines()
@@ -42,8 +30,8 @@ def _documents() -> list[dict]:
     return [json.loads(line) for line in (SHARED / "parity" / "public.jsonl").open()]
 
 
-def test_spans_are_the_bytes_the_reference_wrote(exported):
-    [signals_file] = (exported / "_rpv2").glob("*.signals.json.gz")
+def test_spans_are_the_bytes_the_reference_wrote(parity_signals):
+    [signals_file] = (parity_signals / "_rpv2").glob("*.signals.json.gz")
     ours = [msgspec.json.decode(line, type=SignalsLine) for line in gzip.open(signals_file).read().splitlines()]
     expected = {key: msgspec.json.decode(line, type=SignalsLine) for key, line in _expected_lines().items()}
     assert [line.id for line in ours] == [document["id"] for document in _documents()]  # the documents' order
@@ -58,8 +46,8 @@ def test_spans_are_the_bytes_the_reference_wrote(exported):
     assert not mismatches, f"{len(mismatches)} mismatches, first: {mismatches[:3]}"
 
 
-def test_records_carry_all_45_signals_and_the_metadata(exported):
-    [signals_file] = (exported / "_rpv2").glob("*.signals.json.gz")
+def test_records_carry_all_45_signals_and_the_metadata(parity_signals):
+    [signals_file] = (parity_signals / "_rpv2").glob("*.signals.json.gz")
     records = [json.loads(line) for line in gzip.open(signals_file)]
     computed = set(json.loads(next(iter(_expected_lines().values())))["quality_signals"])
     for record, document in zip(records, _documents(), strict=True):
@@ -74,8 +62,8 @@ def test_records_carry_all_45_signals_and_the_metadata(exported):
                                       "source_domain": None, "language": document["language"], "snapshot_id": None}
 
 
-def test_minhash_parquet_has_the_published_schema_and_bands(exported):
-    [minhash_file] = (exported / "_rpv2").glob("*.minhash.parquet")
+def test_minhash_parquet_has_the_published_schema_and_bands(parity_signals):
+    [minhash_file] = (parity_signals / "_rpv2").glob("*.minhash.parquet")
     table = pq.read_table(minhash_file)
     published = pa.schema([("shard_id", pa.string()), ("id", pa.string()), ("id_int", pa.uint64())]
                           + [(f"signature_sim{s}", pa.list_(pa.binary())) for s in ("1.0", "0.9", "0.8", "0.7")])
@@ -89,11 +77,11 @@ def test_minhash_parquet_has_the_published_schema_and_bands(exported):
             assert (row[column] and [band.hex() for band in row[column]]) == bands, (row["id"], column)
 
 
-def test_export_files_sit_beside_the_documents_without_disturbing_them(exported):
-    manifest = json.loads((exported / "_manifest.json").read_text())["files"]
+def test_export_files_sit_beside_the_documents_without_disturbing_them(parity_signals):
+    manifest = json.loads((parity_signals / "_manifest.json").read_text())["files"]
     exports = [entry for entry in manifest if entry.get("export") == "rpv2"]
     names = sorted(entry["file"] for entry in exports)
     assert len(names) == 2 and names[0].endswith(".minhash.parquet") and names[1].endswith(".signals.json.gz")
     for entry in exports:
-        assert entry["rows"] == 274 and (exported / entry["file"]).stat().st_size == entry["bytes"]
-    assert pq.read_table(str(exported)).num_rows == 274  # readers of the documents skip the `_rpv2` folder
+        assert entry["rows"] == 274 and (parity_signals / entry["file"]).stat().st_size == entry["bytes"]
+    assert pq.read_table(str(parity_signals)).num_rows == 274  # readers of the documents skip the `_rpv2` folder

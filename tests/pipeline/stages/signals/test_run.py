@@ -12,14 +12,10 @@ from pipeline.stages.signals.run import run_signals
 from tests.helpers.paths import SHARED
 
 
-@pytest.fixture(scope="module")
-def parity_out(spark, tmp_path_factory):
-    documents = SHARED / "parity" / "public.jsonl"
-    if not documents.exists():
-        pytest.skip(f"{documents} is absent (it ships beside the repository in CI)")
-    out = tmp_path_factory.mktemp("signals") / "out"
-    stats = run_signals(spark, [str(documents)], str(out), str(SHARED / "data" / "artifacts"), progress=False)
-    return out, stats
+@pytest.fixture
+def parity_out(parity_signals):
+    """The parity documents' signals (tests/pipeline/conftest.py, computed once a session) and their stats."""
+    return parity_signals, json.loads((parity_signals / "_stats.json").read_text())
 
 
 def test_signal_columns_carry_the_reference_values(parity_out):
