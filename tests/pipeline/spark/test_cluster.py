@@ -18,7 +18,7 @@ import pyspark
 import pytest
 
 from pipeline.cli.main import main
-from pipeline.spark.session import build_code_zip
+from pipeline.spark.session import LOG4J_CONF, build_code_zip
 from tests.helpers.output_files import outputs
 from tests.helpers.paths import REPO
 from tests.helpers.warc_fixtures import good_records, members
@@ -81,7 +81,7 @@ def dist(tmp_path_factory) -> Path:
     """What `make dist` writes: the code zip and the Spark log config beside it."""
     folder = tmp_path_factory.mktemp("code") / "dist"
     build_code_zip(str(folder))
-    shutil.copy(REPO / "pipeline" / "log4j2.properties", folder)
+    shutil.copy(LOG4J_CONF, folder)
     return folder
 
 
