@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.helpers.paths import REPO
 
-PURE = ("signals", "filters", "dedup", "recipes", "translate")
+PURE = ("signals", "filters", "dedup", "recipes", "translate", "licenses")
 SPARK_IN_PURE = ("dedup/clustering.py",)  # the one clustering module
 # pipeline/'s floors, from the ground up (docs/architecture.md, "The layers and what each may import")
 FLOORS = {"accounting": 1, "schema": 1, "messages": 1, "storage": 2, "console": 3, "spark": 4, "readers": 4,

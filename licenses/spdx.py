@@ -1,0 +1,60 @@
+"""The licences a document can carry, as SPDX ids (spdx.org/licenses), each with its tier.
+
+The tiers follow the Open License Corpus (Min et al. 2023, "SILO Language Models", arXiv 2308.04430:
+public domain, permissively licensed software, attribution), with share-alike split from attribution and the
+licences that are not open (NonCommercial, NoDerivatives) named for what stops them. `unknown` is every document
+without a licence, and every licence not in the table."""
+
+import re
+
+TIERS = ("public_domain", "permissive", "attribution", "share_alike", "non_commercial", "no_derivatives", "unknown")
+
+# Not every public-domain statement has an SPDX id: a volume whose rights say "public domain" gets this one
+# (SPDX's LicenseRef- form is for licences outside the list).
+PUBLIC_DOMAIN = "LicenseRef-Public-Domain"
+
+_CC_VERSIONS = ("1.0", "2.0", "2.5", "3.0", "4.0")
+_CC_KINDS = {"BY": "attribution", "BY-SA": "share_alike", "BY-NC": "non_commercial", "BY-NC-SA": "non_commercial",
+             "BY-NC-ND": "non_commercial", "BY-ND": "no_derivatives"}
+
+LICENSES: dict[str, str] = {
+    "CC0-1.0": "public_domain",
+    "CC-PDM-1.0": "public_domain",  # the Public Domain Mark (SPDX license list 3.24)
+    "CC-PDDC": "public_domain",
+    "PDDL-1.0": "public_domain",
+    "Unlicense": "public_domain",
+    PUBLIC_DOMAIN: "public_domain",
+    "MIT": "permissive",
+    "Apache-2.0": "permissive",
+    "BSD-2-Clause": "permissive",
+    "BSD-3-Clause": "permissive",
+    "ISC": "permissive",
+    "Zlib": "permissive",
+    "ODC-By-1.0": "attribution",
+    "ODbL-1.0": "share_alike",
+    "GFDL-1.3-or-later": "share_alike",
+    **{f"CC-{kind}-{version}": tier for kind, tier in _CC_KINDS.items() for version in _CC_VERSIONS},
+}
+
+_BY_KEY = {re.sub(r"[^a-z0-9.]", "", name.lower()): name for name in LICENSES}
+_ALIASES = {
+    "publicdomain": PUBLIC_DOMAIN, "pd": PUBLIC_DOMAIN, "publicdomainmark": "CC-PDM-1.0", "pdm": "CC-PDM-1.0",
+    "cc0": "CC0-1.0", "mitlicense": "MIT", "apache2": "Apache-2.0", "apache2.0": "Apache-2.0",
+    "apachelicense2.0": "Apache-2.0", "odcby": "ODC-By-1.0", "odbl": "ODbL-1.0",
+}
+
+
+def spdx_id(name: str | None) -> str | None:
+    """The SPDX id of a licence as sources write it ("CC BY-SA 4.0", "cc-by-sa-4.0", "MIT License", "public
+    domain"): case, spaces, dashes and underscores do not matter; None when it is not in the table."""
+    if name is None:
+        return None
+    key = re.sub(r"[^a-z0-9.]", "", name.lower())
+    if key.startswith("creativecommons"):
+        key = "cc" + key.removeprefix("creativecommons")
+    return _BY_KEY.get(key) or _ALIASES.get(key)
+
+
+def tier(license: str | None) -> str:
+    """The tier of an SPDX id from this table; `unknown` for None and for ids outside it."""
+    return LICENSES.get(license, "unknown") if license is not None else "unknown"
