@@ -6,28 +6,43 @@ kernel holds every compiled function it calls, from other files: edit one of tho
 the old code. So the cache lives in a directory named after a digest of the sources of signals/, where every
 compiled function lives: any edit, and a fresh directory. The first writable place wins: NUMBA_CACHE_DIR, the
 package's __pycache__, the user's cache directory; with none (a read-only install run by a Spark worker without
-a home), the code compiles in memory in each process (seconds, once per process)."""
+a home), the code compiles in memory in each process (seconds, once per process).
+
+Code imported from a zip (`spark-submit --py-files curate.zip`) has a locator of its own, `ArchiveLocator`: numba's
+keys the cache on the zip's path and modification time, which Spark makes new for every application, so every
+executor of every application compiled the kernels afresh (some 20 s of CPU each)."""
 
 import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from importlib.abc import Traversable
+from importlib.resources import files
 from pathlib import Path
 
 import numba
 from llvmlite import ir
 from numba.core import cgutils, types
+from numba.core.caching import ZipCacheLocator
 from numba.extending import intrinsic
 
 log = logging.getLogger(__name__)
-_SOURCES = Path(__file__).resolve().parent  # signals/
+
+
+def _python_sources(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, bytes]]:
+    """The `.py` files under `folder` (a directory or a folder in a zip), by path, in a stable order."""
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if entry.is_dir():
+            yield from _python_sources(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".py"):
+            yield prefix + entry.name, entry.read_bytes()
 
 
 def _source_digest() -> str:
     digest = hashlib.sha256()
-    for path in sorted(_SOURCES.rglob("*.py")):
-        digest.update(path.relative_to(_SOURCES).as_posix().encode() + b"\0" + path.read_bytes())
+    for path, data in _python_sources(files("signals")):
+        digest.update(path.encode() + b"\0" + data)
     return digest.hexdigest()[:16]
 
 
@@ -63,16 +78,34 @@ def cache_directory(candidates: list[Path]) -> str | None:
 CACHE_DIRECTORY = cache_directory(_candidates())
 
 
+class ArchiveLocator(ZipCacheLocator):
+    """Where numba caches a function imported from a zip: CACHE_DIRECTORY, named after the sources' digest, which
+    is then also the stamp the cache is checked against (not the zip's path and time)."""
+
+    def __init__(self, py_func, py_file):
+        super().__init__(py_func, py_file)
+        self._cache_path = os.path.join(CACHE_DIRECTORY, "archive", os.path.dirname(self._internal_path))
+
+    def get_source_stamp(self):
+        return CACHE_DIRECTORY
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        return cls(py_func, py_file) if CACHE_DIRECTORY is not None and ".zip" in py_file else None
+
+
 def compiled(function: Callable) -> Callable:
     """`function` compiled to machine code on its first call, cached in CACHE_DIRECTORY when there is one."""
     if CACHE_DIRECTORY is None:
         return numba.njit(function)
-    previous = numba.config.CACHE_DIR
-    numba.config.CACHE_DIR = CACHE_DIRECTORY  # read once, when the function's cache is set up
+    # both read once, when the function's cache is set up
+    previous = numba.config.CACHE_DIR, getattr(numba.config, "CACHE_LOCATOR_CLASSES", "")
+    numba.config.CACHE_DIR = CACHE_DIRECTORY
+    numba.config.CACHE_LOCATOR_CLASSES = f"{__name__}.ArchiveLocator,UserProvidedCacheLocator"
     try:
         return numba.njit(cache=True)(function)
     finally:
-        numba.config.CACHE_DIR = previous
+        numba.config.CACHE_DIR, numba.config.CACHE_LOCATOR_CLASSES = previous
 
 
 def is_cached(function: Callable) -> bool:

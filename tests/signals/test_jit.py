@@ -1,11 +1,19 @@
 """The compiled path runs where numba cannot cache (a read-only install, a worker without a home directory), and
 the disk cache tells whether a process would compile."""
 
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
 import numpy as np
 from numba.core.caching import NullCache
 
 import signals.jit as jit
 from signals.fast.batch import compiled_pass_cached, model_free_signals
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_no_writable_cache_directory_means_no_cache(tmp_path, caplog):
@@ -48,3 +56,38 @@ def test_the_compiled_pass_is_cached_once_it_has_run(artifacts):
     text = np.frombuffer(b"Some words.", dtype=np.uint8)
     model_free_signals(text, np.array([0, len(text)]), ["en"], artifacts)
     assert compiled_pass_cached() == (jit.CACHE_DIRECTORY is not None)
+
+
+PROBE = """
+import sys
+
+import numpy as np
+from signals import jit
+from signals.jit import compiled
+
+def tripled_sum(values):
+    return values.sum() * 3
+
+function = compiled(tripled_sum)
+print(jit.__file__.startswith(sys.argv[1]), jit.is_cached(function), function(np.arange(4)), jit.is_cached(function))
+"""
+
+
+def _zipped_signals(path: Path) -> str:
+    """What `spark-submit --py-files` gives each application: the code as a zip at a path of its own."""
+    path.parent.mkdir(parents=True)
+    with zipfile.ZipFile(path, "w") as zipped:
+        zipped.writestr("probe.py", PROBE)
+        for source in (REPO / "signals").rglob("*.py"):
+            zipped.write(source, source.relative_to(REPO).as_posix())
+    return str(path)
+
+
+def test_code_from_a_zip_at_another_path_loads_the_machine_code_an_earlier_one_compiled(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import probe",
+                            archive], env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+            for archive in (_zipped_signals(tmp_path / "app-1" / "curate.zip"),
+                            _zipped_signals(tmp_path / "app-2" / "curate.zip"))]
+    # from the zip; the first application compiles and caches, the second finds it cached before its first call
+    assert runs == [["True", "False", "18", "True"], ["True", "True", "18", "True"]]

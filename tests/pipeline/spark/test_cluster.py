@@ -26,10 +26,16 @@ from tests.helpers.warc_fixtures import good_records, members
 SPARK_HOME = Path(pyspark.__file__).parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Ports free now and distinct (each socket held until all are chosen: one closed at once can come back)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for held in sockets:
+            held.bind(("127.0.0.1", 0))
+        return [held.getsockname()[1] for held in sockets]
+    finally:
+        for held in sockets:
+            held.close()
 
 
 def wait_for(check, what: str, timeout: float = 90) -> None:
@@ -53,7 +59,7 @@ def alive_workers(ui_port: int) -> int:
 def cluster(tmp_path_factory):
     env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable,
            "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOG_DIR": str(tmp_path_factory.mktemp("spark-logs"))}
-    port, ui_port, worker_ui = free_port(), free_port(), free_port()
+    port, ui_port, worker_ui = free_ports(3)
     spark_class = str(SPARK_HOME / "bin" / "spark-class")
     master = subprocess.Popen(
         [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
