@@ -2,8 +2,9 @@
 families of a base document and copies carrying 0 to 40 word edits, plus unrelated documents."""
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -20,13 +21,22 @@ SHAPE = CorpusShape(families=150, copies=6, unrelated=1000, words=1500, max_edit
 
 
 def true_jaccard(sets: list[set[int]]) -> dict[tuple[int, int], float]:
-    """The exact Jaccard of every pair that shares a shingle (every other pair has Jaccard 0)."""
-    owners = defaultdict(set)
-    for doc, shingles in enumerate(sets):
-        for shingle in shingles:
-            owners[shingle].add(doc)
-    pairs = {pair for docs in owners.values() if len(docs) > 1 for pair in itertools.combinations(sorted(docs), 2)}
-    return {(a, b): len(sets[a] & sets[b]) / len(sets[a] | sets[b]) for a, b in pairs}
+    """The exact Jaccard of every pair that shares a shingle (every other pair has Jaccard 0): the shingles sorted
+    with their documents, each shingle's group of documents counted once per set of documents."""
+    shingles = np.fromiter(itertools.chain.from_iterable(sets), dtype=np.int64)
+    docs = np.repeat(np.arange(len(sets)), [len(shingles_of) for shingles_of in sets])
+    order = np.lexsort((docs, shingles))
+    shingles, docs = shingles[order], docs[order]
+    starts = np.flatnonzero(np.r_[True, shingles[1:] != shingles[:-1]])
+    sizes = np.diff(np.r_[starts, len(shingles)])
+    many = sizes > 1
+    groups = Counter(tuple(docs[start:start + size].tolist())
+                     for start, size in zip(starts[many], sizes[many], strict=True))
+    shared: Counter = Counter()
+    for group, count in groups.items():
+        for pair in itertools.combinations(group, 2):
+            shared[pair] += count
+    return {(a, b): n / (len(sets[a]) + len(sets[b]) - n) for (a, b), n in shared.items()}
 
 
 @pytest.fixture(scope="module")
