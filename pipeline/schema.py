@@ -3,6 +3,7 @@ adds beside it (their names, levels and types come from signals/registry.py)."""
 
 import pyarrow as pa
 
+from licenses.spdx import tier
 from signals.minhash import SIGNATURE_COLUMNS
 from signals.registry import CCNET, FINEWEB, MODEL_FREE, SIGNALS, WITH_MODELS, Entry
 
@@ -18,6 +19,8 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("language", pa.string()),
         pa.field("language_score", pa.float32()),
         pa.field("license", pa.string()),
+        pa.field("license_tier", pa.string()),
+        pa.field("tdm_reserved", pa.bool_()),
         pa.field("meta", pa.map_(pa.string(), pa.string())),
     ]
 )
@@ -26,8 +29,10 @@ DOCUMENT_COLUMNS = DOCUMENT_SCHEMA.names
 
 
 def documents_table(rows: list[dict]) -> pa.Table:
-    """Build a document table from row dicts (missing columns are null, meta as a dict)."""
+    """Build a document table from row dicts (missing columns are null, meta as a dict; the tier from the
+    licence)."""
     columns = {name: [row.get(name) for row in rows] for name in DOCUMENT_COLUMNS}
+    columns["license_tier"] = [tier(license) for license in columns["license"]]
     columns["meta"] = [sorted(m.items()) if m else None for m in columns["meta"]]
     return pa.Table.from_pydict(columns, schema=DOCUMENT_SCHEMA)
 
