@@ -70,10 +70,6 @@ class Ct2Engine(Engine):
     model: str
     license: str | None
 
-    @property
-    def max_segment_tokens(self) -> int:
-        return int(self.options["max_segment_tokens"])
-
     def settings(self) -> dict:
         return {**self.decoding, "compute_type": self.options["compute_type"],
                 "max_segment_tokens": self.max_segment_tokens, "retry": self._retry()}
