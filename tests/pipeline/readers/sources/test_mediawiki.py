@@ -12,6 +12,7 @@ from pipeline.accounting import Stats
 from pipeline.readers.sources import mediawiki
 from pipeline.readers.sources.spec import Piece, parse_source
 from pipeline.storage.sniff import decompressed
+from tests.helpers.http_server import LoopbackServer
 from tests.helpers.mediawiki_dumps import article, disambiguation, dump_xml, redirect, write_multistream
 
 MARKUP = ("{{", "}}", "[[", "]]", "<ref", "{|", "|}")
@@ -124,6 +125,20 @@ def test_a_multistream_dump_read_in_slices_equals_it_read_whole(tmp_path):
     for _, stats in parts:
         total.merge(stats)
     assert total.to_dict() == whole_stats.to_dict()
+
+
+def test_a_multistream_dump_over_http_is_sliced_by_its_index_and_read_by_ranges(tmp_path):
+    pages = [article(i, f"Article {i}") for i in range(1, 13)]
+    dump, index = write_multistream(tmp_path, "wiki", pages, per_stream=2)
+    source = wiki_source("options: {slice_bytes: 1500}\n")
+    files = {f"/{dump.name}": dump.read_bytes(), f"/{index.name}": index.read_bytes()}
+    with LoopbackServer(files) as server:
+        url = server.url(f"/{dump.name}")
+        slices = mediawiki.split(url, source, Piece(url).retry)
+        assert slices == mediawiki.split(str(dump), source, Piece(str(dump)).retry) and len(slices) > 1
+        over_http = [row for span in slices for row in read(url, source, span)[0]]
+    assert [row["text"] for row in over_http] == [row["text"] for row in read(dump, source)[0]]
+    assert {row["meta"]["dump"] for row in over_http} == {dump.name}
 
 
 def test_a_dump_without_an_index_is_read_whole_and_a_truncated_one_is_an_error(tmp_path):
