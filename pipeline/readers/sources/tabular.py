@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
+from importlib.util import find_spec
 
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
@@ -43,6 +44,8 @@ def inputs(source: Source) -> list[str]:
         return expand_inputs(source.paths, tuple(s for s in DOCUMENT_SUFFIXES if s != ".parquet"))
     if source.reader == "parquet":
         return expand_inputs(source.paths, (".parquet",))
+    if find_spec("datasets") is None:
+        raise ValueError("reader: hf_dataset reads with the `datasets` library: pip install 'curate[hf]'")
     return [_dataset(path) for path in source.paths]
 
 
