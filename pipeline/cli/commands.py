@@ -42,9 +42,12 @@ def run_source_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.readers.sources.spec import load_source
     from pipeline.stages.ingest_source import run_source_ingest, source_inputs
 
-    given = [flag for flag, value in (("INPUT", args.inputs), ("--crawl", args.crawl), ("--rpv2", args.rpv2)) if value]
+    given = [flag for flag, value in (("INPUT", args.inputs), ("--crawl", args.crawl), ("--rpv2", args.rpv2),
+                                      ("--languages", args.languages), ("--limit-records", args.limit_records))
+             if value]
     if given:
-        raise ValueError(f"--source reads the files its source file names: no {' or '.join(given)} beside it")
+        raise ValueError(f"{' and '.join(given)}: not with --source, which reads the files its source file names "
+                         "(docs/sources.md lists the options that apply)")
     source = load_source(args.source)
     inputs = checked_inputs(args, source_inputs(source), source.paths)
     if args.limit_files is not None:

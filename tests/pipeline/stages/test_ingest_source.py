@@ -82,5 +82,6 @@ def test_mistakes_are_refused_before_spark_starts(tmp_path, capsys):
     (tmp_path / "good.yaml").write_text("name: ex\nreader: jsonl\npaths: [absent.jsonl]\nlicense: MIT\n")
     assert main(["ingest", "--source", str(tmp_path / "good.yaml"), "--output", str(tmp_path / "o")]) == 2
     assert "input not found: " in capsys.readouterr().err
-    assert main(["ingest", "x.warc.gz", "--source", str(tmp_path / "good.yaml"), "--output", str(tmp_path / "o")]) == 2
-    assert "--source reads the files its source file names: no INPUT beside it" in capsys.readouterr().err
+    assert main(["ingest", "x.warc.gz", "--source", str(tmp_path / "good.yaml"), "--languages", "en",
+                 "--output", str(tmp_path / "o")]) == 2
+    assert "INPUT and --languages: not with --source" in capsys.readouterr().err
