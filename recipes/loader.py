@@ -40,7 +40,7 @@ def parse_recipe(text: str, source: str) -> LoadedRecipe:
     try:
         recipe = Recipe.model_validate(document.data)
     except ValidationError as exc:
-        raise located_error(source, document.lines, *_first_problem(exc, document.lines)) from None
+        raise located_error(source, document.lines, *first_problem(exc, document.lines, Recipe)) from None
     return LoadedRecipe(recipe, source, text, document.lines)
 
 
@@ -58,13 +58,14 @@ def load_recipe(path: str) -> LoadedRecipe:
 YAML_BOOLEANS = {"yes", "no", "on", "off", "true", "false"}
 
 
-def _first_problem(exc: ValidationError, lines: dict[tuple, int]) -> tuple[tuple, str]:
+def first_problem(exc: ValidationError, lines: dict[tuple, int], model: type[BaseModel]) -> tuple[tuple, str]:
+    """The key path and the message of the first problem pydantic found validating `model` (a source file's too)."""
     problem = exc.errors()[0]
     path = tuple(problem["loc"])
     if problem["type"] == "string_type" and isinstance(problem["input"], bool):
         return _boolean_read(path, problem["input"], lines)
     if problem["type"] == "extra_forbidden":
-        known = _fields_at(Recipe, path[:-1])
+        known = _fields_at(model, path[:-1])
         return path, f"unknown key{closest(str(path[-1]), known)}; known keys: {', '.join(known)}"
     if problem["type"] == "missing":
         return path, "missing (required)"

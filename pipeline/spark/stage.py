@@ -1,4 +1,4 @@
-"""The stage base: a stage says what to do with one unit (one input file); `run_stage` does the rest.
+"""The stage base: a stage says what to do with one unit (one input file, or a slice of one); `run_stage` does the rest.
 
 It claims the output (its lock held until the job ends, however it ends), says so when the output is already
 complete, skips units an earlier run committed, runs the rest on the executors through `mapInArrow` (one partition
@@ -40,12 +40,15 @@ class Interrupted(KeyboardInterrupt):
 
 @dataclass(frozen=True)
 class Unit:
-    """One unit of a stage as an executor works on it: its input, its id, its place among the inputs."""
+    """One unit of a stage as an executor works on it: its input, its id, its place among the inputs, and the
+    slice of the input it reads (`span`, [start, end) in the stage's own terms: bytes of a multistream dump, row
+    groups of a Parquet file; None for the whole file)."""
 
     location: str
     id: str
     index: int
     out: OutputDir
+    span: tuple[int, int] | None = None
 
     def write_parquet(self, tables, schema: pa.Schema) -> dict:
         """Write the unit's part of the data, `part-<unit>.parquet`; returns its manifest entry."""
@@ -79,6 +82,10 @@ class Stage:
     def process(self, unit: Unit) -> Done:
         """One unit's work, on an executor: its files written into `unit.out`, its books."""
         raise NotImplementedError
+
+    def split(self, location: str) -> list[tuple[int, int]] | None:
+        """The slices of an input read as units of their own (on the driver), or None to read it whole."""
+        return None
 
     def summarize(self, out: OutputDir, records: list[dict]) -> dict:
         """More fields for `_stats.json`, from the committed unit records (or StageFailed)."""
@@ -126,13 +133,16 @@ def finished_stats(out: OutputDir) -> dict | None:
 
 
 def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
-    """Process the inputs not yet committed, one partition each; the stats and files of the committed units."""
-    units = [unit_id(location) for location in inputs]
-    todo = [{"input": location, "unit": unit, "index": index}
-            for index, (location, unit) in enumerate(zip(inputs, units, strict=True)) if out.unit_record(unit) is None]
+    """Process the units not yet committed (each input, or each of its slices), one partition each; the stats and
+    files of the committed units."""
+    planned = [{"input": location, "unit": slice_id(location, span), "index": index,
+                "start": span and span[0], "end": span and span[1]}
+               for index, location in enumerate(inputs) for span in stage.split(location) or [None]]
+    units = [row["unit"] for row in planned]
+    todo = [row for row in planned if out.unit_record(row["unit"]) is None]
     if todo:
         frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)),
-                                      "input string, unit string, index int")
+                                      "input string, unit string, index int, start long, end long")
         try:
             with UnitProgress(out, stage.name, total=len(units), enabled=progress):
                 results = frame.mapInArrow(partial(_run, stage=stage, output=out.path), RESULT_SCHEMA).collect()
@@ -148,11 +158,17 @@ def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: 
     return summed(out, units, stage)
 
 
+def slice_id(location: str, span: tuple[int, int] | None) -> str:
+    """The id of a unit: the input's, and for a slice its start too."""
+    return unit_id(location) if span is None else f"{unit_id(location)}-{span[0]}"
+
+
 def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str) -> Iterator[pa.RecordBatch]:
     out = OutputDir(output)
     for batch in batches:
         for row in batch.to_pylist():
-            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out))
+            span = None if row["start"] is None else (row["start"], row["end"])
+            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out, span))
             yield pa.RecordBatch.from_pylist([{name: record.get(name, "") for name in RESULT_FIELDS}])
 
 
@@ -169,7 +185,8 @@ def process_unit(stage: Stage, unit: Unit) -> dict:
         status = next(status for kind, status in stage.errors.items() if isinstance(exc, kind))
         return unreadable_unit(unit, status, str(exc), skip=stage.skip_unreadable)
     result.stats.check(unit.location)
-    record = {"unit": unit.id, "input": unit.location, "status": "ok", **result.record,
+    record = {"unit": unit.id, "input": unit.location, **({"span": list(unit.span)} if unit.span else {}),
+              "status": "ok", **result.record,
               "files": [{**entry, "input": unit.location} for entry in result.files], "stats": result.stats.to_dict()}
     unit.out.commit_unit(unit.id, record)
     return record
@@ -213,9 +230,10 @@ def summed(out: OutputDir, units: list[str], stage: Stage) -> tuple[dict, list[d
         total.merge(Stats.from_dict(record["stats"]))
         files.extend(record["files"])
         counts.update(record.get("counts", {}))
-        if record["status"] != "ok":
+        if record["status"] != "ok" and record["input"] not in missing:
             missing.append(record["input"])
-    stats = {"stage": stage.name, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
+    inputs = len({record["input"] for record in records})  # a file read in slices is one
+    stats = {"stage": stage.name, **total.to_dict(), "inputs": {"files": inputs, "skipped": missing}}
     if counts:
         stats["counts"] = dict(sorted(counts.items()))
     stats.update(stage.summarize(out, records))

@@ -16,7 +16,7 @@ _models: dict[tuple[str, int], LanguageIdentifier] = {}
 RESTARTS = 2  # times a file that changed while it was read (over HTTP) is read again from its start
 
 
-def _language_identifier(path: str, max_chars: int) -> LanguageIdentifier:
+def language_identifier(path: str, max_chars: int) -> LanguageIdentifier:
     """One model per Python worker process, loaded on first use."""
     if (path, max_chars) not in _models:
         _models[path, max_chars] = LanguageIdentifier(path, max_chars)
@@ -41,7 +41,7 @@ class Ingest(Stage):
     def process(self, unit: Unit) -> Done:
         from pyspark import SparkFiles  # on the executor: where the model was shipped
 
-        lid = _language_identifier(SparkFiles.get(os.path.basename(self.lid_model)), self.options.lid_chars)
+        lid = language_identifier(SparkFiles.get(os.path.basename(self.lid_model)), self.options.lid_chars)
         for _ in range(RESTARTS):
             try:
                 return self._read(unit, lid)

@@ -475,7 +475,8 @@ def _described(holder: dict) -> str:
 
 def _command(stage: str) -> str:
     """The command that writes a stage's output, as a user types it."""
-    return "curate ingest --rpv2" if stage == "ingest-rpv2" else f"curate {stage}"
+    return {"ingest-rpv2": "curate ingest --rpv2", "ingest-source": "curate ingest --source"}.get(stage,
+                                                                                              f"curate {stage}")
 
 
 def _json_bytes(data: dict) -> bytes:
