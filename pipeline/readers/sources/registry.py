@@ -17,7 +17,8 @@ from importlib import import_module
 from types import ModuleType
 
 # reader name -> module
-READERS = {"mediawiki": "mediawiki", "jsonl": "tabular", "parquet": "tabular", "hf_dataset": "tabular"}
+READERS = {"mediawiki": "mediawiki", "jsonl": "tabular", "parquet": "tabular", "hf_dataset": "tabular",
+           "stackexchange": "stackexchange", "books": "books"}
 
 
 def reader_module(name: str) -> ModuleType:
