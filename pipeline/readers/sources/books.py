@@ -1,0 +1,181 @@
+"""Scanned books into documents, one per volume, from Parquet or JSON lines shaped like Institutional Books 1.0
+(https://huggingface.co/datasets/institutional/institutional-books-1.0: a list of page texts, bibliographic
+fields, an OCR quality score, HathiTrust's rights determination): the pages cleaned of their print furniture
+(ocr_text.py), kept only when the rights or the year of publication say public domain (docs/sources.md, "Books").
+
+Volumes are large (a book's text is a megabyte or so): Parquet is read a few rows at a time and only the columns
+the reader uses (not the dataset's second, post-processed text), JSON lines a line at a time."""
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field
+
+from licenses.spdx import PUBLIC_DOMAIN
+from pipeline.accounting import Stats
+from pipeline.readers.sources.ocr_text import MIN_REPEATS, volume_text
+from pipeline.readers.sources.rows import document
+from pipeline.readers.sources.spec import Piece, Source
+from pipeline.schema import OCR_SCORE
+from pipeline.storage.sniff import decompressed
+
+DERIVES_LICENSE = True  # public domain, for the volumes the rule keeps
+SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2", ".json", ".ndjson")
+EXTRA_COLUMNS = (OCR_SCORE,)
+BATCH = 16  # volumes written at a time
+PARQUET_MAGIC = b"PAR1"
+# A MARC 008 date (https://www.loc.gov/marc/bibliographic/bd008a.html): four digits, `u` for those unknown
+MARC_YEAR = re.compile(r"^[0-9u]{4}$")
+
+
+class Fields(BaseModel):
+    """Where a volume's parts are, as Institutional Books 1.0 names its fields (a dot reaches into a struct)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = "barcode_src"
+    pages: str = "text_by_page_src"  # a list of the pages' OCR text
+    title: str = "title_src"
+    author: str = "author_src"
+    years: list[str] = ["date1_src", "date2_src"]  # MARC 008 dates; the latest is the year of publication
+    rights: str = "hathitrust_data_ext.rights_code"
+    ocr_score: str = "ocr_score_src"
+    url: str = "hathitrust_data_ext.url"
+    language: str = "language_src"  # the catalogue's (ISO 639-3), kept in meta; lid.176 gives `language`
+
+
+class PublicDomain(BaseModel):
+    """Which volumes are public domain: by their rights value when they have one, else by their year."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # HathiTrust's rights codes for public domain, worldwide and in the United States only
+    # (https://www.hathitrust.org/the-collection/preservation/rights-database/)
+    rights: list[str] = ["pd", "pdus"]
+    # Works published in the United States before 1931 are in its public domain from 1 January 2026: their
+    # copyright lasted 95 years at most (17 U.S.C. 304(b); https://guides.library.cornell.edu/copyright/publicdomain).
+    # None: a volume without a rights value is dropped.
+    before_year: int | None = 1931
+
+    def describe(self, fields: Fields) -> str:
+        """The rule in words, as each document's meta records it for the dataset card."""
+        rule = f"{fields.rights} in [{', '.join(self.rights)}]"
+        if self.before_year is None:
+            return f"{rule}; a volume without one is dropped"
+        return f"{rule}; without one, published before {self.before_year}"
+
+
+class Options(BaseModel):
+    """The fields of a volume, the public-domain rule, and how often a running header must recur to go."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fields: Fields = Fields()
+    public_domain: PublicDomain = PublicDomain()
+    min_repeats: int = Field(MIN_REPEATS, ge=2)
+
+
+def documents(piece: Piece, source: Source, stats: Stats) -> Iterator[dict]:
+    """The public-domain volumes of a file as documents; every volume read is counted."""
+    options: Options = source.options
+    with piece.open() as raw:
+        is_parquet = raw.read(4) == PARQUET_MAGIC
+        raw.seek(0)
+        records = _parquet(raw, options.fields) if is_parquet else _json_lines(decompressed(raw), piece, stats)
+        for record, where in records:
+            row = _volume(record, where, piece, source, stats)
+            if row is not None:
+                yield row
+
+
+def publication_year(values: list[object]) -> int | None:
+    """The latest year of a volume's MARC dates, reading an unknown digit as 9 (`18uu` at the latest 1899);
+    None when there is none, or one is `9999` (a work still being published, or no digit known)."""
+    years = []
+    for value in values:
+        text = str(value).strip() if value is not None else ""
+        if MARC_YEAR.match(text) and text != "0000":
+            years.append(int(text.replace("u", "9")))
+    return None if not years or 9999 in years else max(years)
+
+
+def value_at(record: dict, path: str) -> object:
+    """A record's value at a dotted path into its structs; None where any part is missing."""
+    value: object = record
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _parquet(raw: BinaryIO, fields: Fields) -> Iterator[tuple[dict, str]]:
+    parquet = pq.ParquetFile(raw)
+    wanted = {path.split(".")[0] for path in [*fields.model_dump(exclude={"years"}).values(), *fields.years]}
+    columns = [name for name in parquet.schema_arrow.names if name in wanted]
+    row = 0
+    for batch in parquet.iter_batches(batch_size=BATCH, columns=columns):
+        for record in batch.to_pylist():
+            yield record, f"row {row}"
+            row += 1
+
+
+def _json_lines(stream: BinaryIO, piece: Piece, stats: Stats) -> Iterator[tuple[dict, str]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            stats.error("invalid_json", f"{piece.location}:{number}: not JSON ({exc})")
+            continue
+        if not isinstance(record, dict):
+            stats.error("invalid_json", f"{piece.location}:{number}: not a JSON object")
+            continue
+        yield record, f"line {number}"
+
+
+def _volume(record: dict, where: str, piece: Piece, source: Source, stats: Stats) -> dict | None:
+    """A volume as a document, or None when dropped (not public domain, no text) or an error (no pages)."""
+    options: Options = source.options
+    fields, rule = options.fields, options.public_domain
+    volume_id, pages = value_at(record, fields.id), value_at(record, fields.pages)
+    if volume_id is None or not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
+        what = f"no `{fields.id}`" if volume_id is None else f"`{fields.pages}` is not a list of page texts"
+        stats.error("bad_volume", f"{piece.location}: {where}: {what}")
+        return None
+    rights, year = value_at(record, fields.rights), publication_year([value_at(record, f) for f in fields.years])
+    if rights not in (None, ""):
+        if str(rights) not in rule.rights:
+            stats.drop("rights_not_public_domain")
+            return None
+        basis = f"{fields.rights} {rights}"
+    elif year is None or rule.before_year is None:
+        stats.drop("no_rights_or_year")
+        return None
+    elif year >= rule.before_year:
+        stats.drop("year_not_public_domain")
+        return None
+    else:
+        basis = f"published {year}, before {rule.before_year}"
+    text = volume_text(pages, options.min_repeats)
+    if not text:
+        stats.drop("empty_volume")
+        return None
+    meta = {"file": piece.name, "record": where, "volume_id": str(volume_id), "pages": str(len(pages)),
+            "public_domain_by": basis, "public_domain_rule": rule.describe(fields)}
+    for key in ("title", "author", "language"):
+        value = value_at(record, getattr(fields, key))
+        if value not in (None, ""):
+            meta[key if key != "language" else "catalog_language"] = str(value)
+    if year is not None:
+        meta["year"] = str(year)
+    score, url = value_at(record, fields.ocr_score), value_at(record, fields.url)
+    return document(source, (str(volume_id),), text, meta, url=str(url) if url else None,
+                    date=datetime(year, 1, 1, tzinfo=UTC) if year is not None else None,
+                    license=source.license or PUBLIC_DOMAIN,
+                    ocr_score=float(score) if isinstance(score, (int, float)) else None)
