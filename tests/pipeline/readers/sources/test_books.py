@@ -1,10 +1,12 @@
 import json
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 
-from licenses.spdx import PUBLIC_DOMAIN
+from licenses.spdx import PUBLIC_DOMAIN, tier
 from pipeline.accounting import Stats
+from pipeline.cli.main import main
 from pipeline.readers.sources.books import documents, publication_year
 from pipeline.readers.sources.spec import Piece, SourceError, parse_source
 from tests.helpers.books import collection, write_jsonl, write_parquet
@@ -84,3 +86,27 @@ def test_the_year_of_publication_is_the_latest_marc_date_read_at_its_latest():
 def test_a_mistake_in_the_options_names_the_line_and_the_closest_key():
     with pytest.raises(SourceError, match=r"books.yaml:6: options.public_domain.befor_year: .*before_year"):
         _source("options:\n  public_domain:\n    befor_year: 1900\n")
+
+
+def test_volumes_come_out_as_public_domain_documents_through_curate_ingest(spark, tmp_path):
+    parquet, lines = collection(seed=1), collection(seed=2)
+    for v in lines:
+        v.row["barcode_src"] += "J"
+    folder = tmp_path / "ib"
+    folder.mkdir()
+    write_parquet(parquet, folder / "part-0.parquet")
+    write_jsonl(lines, folder / "part-1.jsonl")
+    source = tmp_path / "books.yaml"
+    source.write_text(f"name: books\nreader: books\npaths: [{folder}/]\n")
+    output = tmp_path / "docs"
+    assert main(["ingest", "--source", str(source), "--output", str(output), "--quiet"]) == 0
+    table = pq.read_table(output)
+    assert table.schema.field("ocr_score").type == "float"
+    rows = {dict(row["meta"])["volume_id"]: row for row in table.to_pylist()}
+    volumes = parquet + lines
+    assert {k: (r["text"], r["ocr_score"], r["license"], r["license_tier"]) for k, r in rows.items()} == \
+        {v.row["barcode_src"]: ("\n\n".join(v.paragraphs), v.row["ocr_score_src"], PUBLIC_DOMAIN, tier(PUBLIC_DOMAIN))
+         for v in volumes if v.fate == "kept"}
+    stats = json.loads((output / "_stats.json").read_text())
+    assert stats["dropped"] == dict(Counter(v.fate for v in volumes if v.fate != "kept"))
+    assert stats["read"] == len(volumes) == stats["kept"] + sum(stats["dropped"].values()) and not stats["errors"]

@@ -2,9 +2,12 @@ import bz2
 import json
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 
+from licenses.spdx import tier
 from pipeline.accounting import Stats
+from pipeline.cli.main import main
 from pipeline.readers.sources.spec import Piece, SourceError, parse_source
 from pipeline.readers.sources.stackexchange import NoSite, documents, post_text, site_of
 from tests.helpers.stackexchange import MIN_SCORE, SITE, dump
@@ -133,3 +136,26 @@ def test_html_to_text_keeps_code_verbatim_and_lists_as_lines():
     lines = text.splitlines()
     assert [line.split(".", 1)[1].strip() for line in lines if line.strip()[:2] in ("1.", "2.")] == ["first", "second"]
     assert "quoted" in lines and Counter(lines)["a"] == 1 and "b" in lines
+
+
+def test_a_dump_comes_out_as_documents_with_their_licences_through_curate_ingest(spark, tmp_path):
+    generated = dump()
+    folder = tmp_path / "cooking.stackexchange.com"
+    folder.mkdir()
+    (folder / "Posts.xml").write_bytes(generated.posts_xml)
+    (folder / "Users.xml").write_bytes(generated.users_xml)
+    source = tmp_path / "cooking.yaml"
+    source.write_text(f"name: cooking\nreader: stackexchange\npaths: [{folder}/]\n"
+                      "attribution: Stack Exchange contributors\n")
+    output = tmp_path / "docs"
+    assert main(["ingest", "--source", str(source), "--output", str(output), "--quiet"]) == 0
+    rows = {dict(row["meta"])["question_id"]: row for row in pq.read_table(output).to_pylist()}
+    kept = {str(t.question.id): t for t in generated.threads if t.fate == "kept"}
+    assert {k: (r["license"], r["license_tier"]) for k, r in rows.items()} == \
+        {k: (t.licence, tier(t.licence)) for k, t in kept.items()}
+    assert all(r["source"] == "cooking" and r["language"] == "en" and r["tdm_reserved"] is None
+               and dict(r["meta"])["attribution"] == "Stack Exchange contributors" for r in rows.values())
+    stats = json.loads((output / "_stats.json").read_text())
+    assert stats["kept"] == len(kept) and stats["dropped"] == dict(generated.dropped)
+    assert stats["errors"] == dict(generated.errors)
+    assert stats["read"] == stats["kept"] + sum(stats["dropped"].values()) + sum(stats["errors"].values())
