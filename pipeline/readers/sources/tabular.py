@@ -1,0 +1,162 @@
+"""Tables of texts into documents: JSON lines (`jsonl`), Parquet (`parquet`) and Hugging Face datasets
+(`hf_dataset`, a dataset folder or a dataset id on the Hub, streamed by `datasets`), their columns mapped by the
+source file's `columns:` onto the document's."""
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time
+
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict
+
+from licenses.spdx import spdx_id
+from pipeline.accounting import Stats
+from pipeline.readers.documents import DOCUMENT_SUFFIXES
+from pipeline.readers.sources.rows import document
+from pipeline.readers.sources.spec import Piece, Source
+from pipeline.storage.inputs import expand_inputs
+from pipeline.storage.locations import BadInput, InputMissing, InputUnreachable, is_local, local_path
+from pipeline.storage.sniff import decompressed
+
+COLUMNS = ("id", "text", "url", "date", "language")  # the document columns `columns:` maps
+PARQUET_MAGIC = b"PAR1"
+BATCH_ROWS = 1000
+HUB = "hf://datasets/"
+HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")  # `wikitext` or `Salesforce/wikitext`
+
+
+class Options(BaseModel):
+    """For `hf_dataset`: which configuration and split of the dataset (the others take no options)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    config: str | None = None  # the dataset's configuration (its `name` in datasets.load_dataset)
+    split: str = "train"
+
+
+def inputs(source: Source) -> list[str]:
+    """jsonl and parquet: the files the paths name (in a folder, those named .jsonl, .json, .ndjson, compressed or
+    not, or .parquet); hf_dataset: each path a dataset, a local folder (made absolute) or a Hub id."""
+    if source.reader == "jsonl":
+        return expand_inputs(source.paths, tuple(s for s in DOCUMENT_SUFFIXES if s != ".parquet"))
+    if source.reader == "parquet":
+        return expand_inputs(source.paths, (".parquet",))
+    return [_dataset(path) for path in source.paths]
+
+
+def _dataset(path: str) -> str:
+    if not is_local(path) or os.path.exists(local_path(path)):
+        return path if not is_local(path) else os.path.abspath(local_path(path))
+    return f"{HUB}{path}" if HUB_ID.match(path) else path
+
+
+def documents(piece: Piece, source: Source, stats: Stats) -> Iterator[dict]:
+    """The rows of one file or dataset as documents; each row read is counted."""
+    if source.reader == "hf_dataset":
+        yield from _rows(_dataset_records(piece.location, source.options), piece, source, stats)
+        return
+    with piece.open() as raw:
+        is_parquet = raw.read(4) == PARQUET_MAGIC
+        raw.seek(0)
+        if is_parquet != (source.reader == "parquet"):
+            found, other = ("Parquet", "parquet") if is_parquet else ("not Parquet", "jsonl")
+            raise BadInput(f"{piece.location}: the file is {found}: read it with `reader: {other}`")
+        records = _parquet_records(raw, piece) if is_parquet else _json_records(decompressed(raw), piece, stats)
+        yield from _rows(records, piece, source, stats)
+
+
+def _json_records(stream, piece: Piece, stats: Stats) -> Iterator[tuple[dict, dict]]:
+    """(record, provenance) of each JSON line; a line that is no JSON object is an error naming it."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            stats.error("invalid_json", f"{piece.location}:{number}: not JSON ({exc})")
+            continue
+        if not isinstance(record, dict):
+            stats.error("invalid_json", f"{piece.location}:{number}: not a JSON object")
+            continue
+        yield record, {"file": piece.name, "line": str(number)}
+
+
+def _parquet_records(raw, piece: Piece) -> Iterator[tuple[dict, dict]]:
+    row = 0
+    for batch in pq.ParquetFile(raw).iter_batches(batch_size=BATCH_ROWS):
+        for record in batch.to_pylist():
+            yield record, {"file": piece.name, "row": str(row)}
+            row += 1
+
+
+def _dataset_records(location: str, options: Options) -> Iterator[tuple[dict, dict]]:
+    """The rows of a dataset, streamed by `datasets` (from a local folder, or the Hub when the network is there)."""
+    import datasets  # late: an optional dependency (`curate[hf]`), and seconds to import
+
+    name = location.removeprefix(HUB)
+    try:
+        rows = datasets.load_dataset(name, options.config, split=options.split, streaming=True)
+        iterator = iter(rows)
+    except FileNotFoundError as exc:  # datasets' DatasetNotFoundError is one
+        raise InputMissing(f"{location}: no such dataset ({exc})") from exc
+    except ValueError as exc:  # an unknown split or configuration
+        raise BadInput(f"{location}: {exc}") from exc
+    except (ConnectionError, OSError) as exc:
+        raise InputUnreachable(f"{location}: {exc}") from exc
+    for row, record in enumerate(iterator):
+        yield record, {"dataset": name, "split": options.split, "row": str(row),
+                       **({"config": options.config} if options.config else {})}
+
+
+def _rows(records: Iterable[tuple[dict, dict]], piece: Piece, source: Source, stats: Stats) -> Iterator[dict]:
+    """Each record as a document through the column mapping, or counted: no text, a date that is none."""
+    column = {name: source.columns.get(name, name) for name in COLUMNS}
+    for record, provenance in records:
+        where = f"{piece.location}: {', '.join(f'{k} {v}' for k, v in provenance.items() if k != 'file')}"
+        text = record.get(column["text"])
+        if not isinstance(text, str):
+            stats.error("no_text", f"{where}: `{column['text']}` is {'missing' if text is None else 'no text'}")
+            continue
+        if not text.strip():
+            stats.drop("empty_text")
+            continue
+        try:
+            when = as_utc(record.get(column["date"]))
+        except ValueError as exc:
+            stats.error("bad_date", f"{where}: `{column['date']}`: {exc}")
+            continue
+        meta = dict(provenance)
+        given = record.get(column["id"])
+        key = (str(given),) if given is not None else tuple(provenance.values())
+        if given is not None:
+            meta["source_id"] = str(given)
+        license = source.license
+        if source.license_column is not None:
+            written = record.get(source.license_column)
+            license = spdx_id(str(written)) if written is not None else None
+            if written is not None and license is None:
+                meta["license_as_written"] = str(written)
+        url, language = record.get(column["url"]), record.get(column["language"])
+        yield document(source, key, text, meta, url=str(url) if url is not None else None, date=when,
+                       license=license, language=str(language) if language else None)
+
+
+def as_utc(value: object) -> datetime | None:
+    """A date as the schema's UTC timestamp: a datetime or date (naive ones taken as UTC), ISO 8601 text, or
+    seconds since 1970; ValueError for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is no ISO 8601 date") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if not isinstance(value, datetime):
+        raise ValueError(f"{value!r} is no date")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
