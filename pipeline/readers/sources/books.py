@@ -6,13 +6,11 @@ fields, an OCR quality score, HathiTrust's rights determination): the pages clea
 Volumes are large (a book's text is a megabyte or so): Parquet is read a few rows at a time and only the columns
 the reader uses (not the dataset's second, post-processed text), JSON lines a line at a time."""
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO
+from functools import partial
 
-import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field
 
 from licenses.spdx import PUBLIC_DOMAIN
@@ -20,14 +18,13 @@ from pipeline.accounting import Stats
 from pipeline.readers.sources.ocr_text import MIN_REPEATS, volume_text
 from pipeline.readers.sources.rows import document
 from pipeline.readers.sources.spec import Piece, Source
+from pipeline.readers.sources.tabular import file_records
 from pipeline.schema import OCR_SCORE
-from pipeline.storage.sniff import decompressed
 
 DERIVES_LICENSE = True  # public domain, for the volumes the rule keeps
 SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2", ".json", ".ndjson")
 EXTRA_COLUMNS = (OCR_SCORE,)
 BATCH = 16  # volumes written at a time
-PARQUET_MAGIC = b"PAR1"
 # A MARC 008 date (https://www.loc.gov/marc/bibliographic/bd008a.html): four digits, `u` for those unknown
 MARC_YEAR = re.compile(r"^[0-9u]{4}$")
 
@@ -83,11 +80,9 @@ def documents(piece: Piece, source: Source, stats: Stats) -> Iterator[dict]:
     """The public-domain volumes of a file as documents; every volume read is counted."""
     options: Options = source.options
     with piece.open() as raw:
-        is_parquet = raw.read(4) == PARQUET_MAGIC
-        raw.seek(0)
-        records = _parquet(raw, options.fields) if is_parquet else _json_lines(decompressed(raw), piece, stats)
-        for record, where in records:
-            row = _volume(record, where, piece, source, stats)
+        _, records = file_records(raw, piece, stats, partial(_wanted, options.fields), BATCH)
+        for record, provenance in records:
+            row = _volume(record, provenance, piece, source, stats)
             if row is not None:
                 yield row
 
@@ -113,39 +108,20 @@ def value_at(record: dict, path: str) -> object:
     return value
 
 
-def _parquet(raw: BinaryIO, fields: Fields) -> Iterator[tuple[dict, str]]:
-    parquet = pq.ParquetFile(raw)
+def _wanted(fields: Fields, names: list[str]) -> list[str]:
+    """The columns of a Parquet file the reader uses (not the dataset's second, post-processed text)."""
     wanted = {path.split(".")[0] for path in [*fields.model_dump(exclude={"years"}).values(), *fields.years]}
-    columns = [name for name in parquet.schema_arrow.names if name in wanted]
-    row = 0
-    for batch in parquet.iter_batches(batch_size=BATCH, columns=columns):
-        for record in batch.to_pylist():
-            yield record, f"row {row}"
-            row += 1
+    return [name for name in names if name in wanted]
 
 
-def _json_lines(stream: BinaryIO, piece: Piece, stats: Stats) -> Iterator[tuple[dict, str]]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            stats.error("invalid_json", f"{piece.location}:{number}: not JSON ({exc})")
-            continue
-        if not isinstance(record, dict):
-            stats.error("invalid_json", f"{piece.location}:{number}: not a JSON object")
-            continue
-        yield record, f"line {number}"
-
-
-def _volume(record: dict, where: str, piece: Piece, source: Source, stats: Stats) -> dict | None:
+def _volume(record: dict, provenance: dict, piece: Piece, source: Source, stats: Stats) -> dict | None:
     """A volume as a document, or None when dropped (not public domain, no text) or an error (no pages)."""
     options: Options = source.options
     fields, rule = options.fields, options.public_domain
     volume_id, pages = value_at(record, fields.id), value_at(record, fields.pages)
     if volume_id is None or not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
         what = f"no `{fields.id}`" if volume_id is None else f"`{fields.pages}` is not a list of page texts"
+        where = ", ".join(f"{key} {value}" for key, value in provenance.items() if key != "file")
         stats.error("bad_volume", f"{piece.location}: {where}: {what}")
         return None
     rights, year = value_at(record, fields.rights), publication_year([value_at(record, f) for f in fields.years])
@@ -166,7 +142,7 @@ def _volume(record: dict, where: str, piece: Piece, source: Source, stats: Stats
     if not text:
         stats.drop("empty_volume")
         return None
-    meta = {"file": piece.name, "record": where, "volume_id": str(volume_id), "pages": str(len(pages)),
+    meta = {**provenance, "volume_id": str(volume_id), "pages": str(len(pages)),
             "public_domain_by": basis, "public_domain_rule": rule.describe(fields)}
     for key in ("title", "author", "language"):
         value = value_at(record, getattr(fields, key))
