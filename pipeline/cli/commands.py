@@ -37,11 +37,32 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
     return ingest_status(args.output, stats)
 
 
+def run_source_ingest_command(args: argparse.Namespace) -> int:
+    from pipeline.readers.langid import default_lid_model  # late (module docstring)
+    from pipeline.readers.sources.spec import load_source
+    from pipeline.stages.ingest_source import run_source_ingest, source_inputs
+
+    given = [flag for flag, value in (("INPUT", args.inputs), ("--crawl", args.crawl), ("--rpv2", args.rpv2)) if value]
+    if given:
+        raise ValueError(f"--source reads the files its source file names: no {' or '.join(given)} beside it")
+    source = load_source(args.source)
+    inputs = checked_inputs(args, source_inputs(source), source.paths)
+    if args.limit_files is not None:
+        inputs = inputs[: args.limit_files]
+    stats = run_source_ingest(_session(args, "curate ingest --source"), source, inputs, args.output,
+                              args.lid_model or default_lid_model(), args.lid_chars,
+                              RetryPolicy(attempts=args.retries, base_wait=args.retry_wait), args.on_missing,
+                              overwrite=args.overwrite, progress=not args.quiet)
+    return ingest_status(args.output, stats)
+
+
 def run_ingest_command(args: argparse.Namespace) -> int:
     from pipeline.readers.langid import check_languages, default_lid_model  # late (module docstring)
     from pipeline.readers.warc.documents import IngestOptions
     from pipeline.stages.ingest import refuse_shared_names, run_ingest
 
+    if args.source:
+        return run_source_ingest_command(args)
     if args.rpv2:
         return run_rpv2_ingest_command(args)
     retry = RetryPolicy(attempts=args.retries, base_wait=args.retry_wait)
@@ -96,14 +117,19 @@ def _exists(location: str) -> bool:
 def input_files(args: argparse.Namespace, suffixes: tuple[str, ...] | None = None) -> list[str]:
     """The INPUT arguments as files; refused when --output overlaps them (a rerun would read its own output,
     and --overwrite would delete the inputs)."""
-    files = expand_inputs(args.inputs, suffixes or WARC_SUFFIXES)
-    inside = overlapping(args.output, [*args.inputs, *files])
+    return checked_inputs(args, expand_inputs(args.inputs, suffixes or WARC_SUFFIXES), args.inputs)
+
+
+def checked_inputs(args: argparse.Namespace, files: list[str], given: list[str]) -> list[str]:
+    """The files to read, refused when --output overlaps them or what was `given` (a rerun would read its own
+    output, and --overwrite would delete the inputs) and when one is missing (unless --on-missing skip)."""
+    inside = overlapping(args.output, [*given, *files])
     if inside is not None:
         raise ValueError(f"--output {args.output} overlaps the input {inside}; choose another output")
     missing = [location for location in files if not _exists(location)]
     on_missing = getattr(args, "on_missing", None)  # None: a command without the option, which fails
     if missing and on_missing == "skip" and len(missing) == len(files):
-        raise ValueError(f"none of the inputs exists ({', '.join(args.inputs)}); --on-missing skip would seal an "
+        raise ValueError(f"none of the inputs exists ({', '.join(given)}); --on-missing skip would seal an "
                          "empty output")
     if missing and on_missing != "skip":
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""

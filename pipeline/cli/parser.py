@@ -118,6 +118,10 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     rpv2.add_argument("--snapshots", help="with --rpv2: snapshots such as 2023-06,2023-14")
     rpv2.add_argument("--buckets", help="with --rpv2: head,middle,tail (default without --listing: head,middle, "
                                         "the ones with signals)")
+    sources = parser.add_argument_group("Open-licensed sources (docs/sources.md)")
+    sources.add_argument("--source", metavar="SOURCE.yaml",
+                         help="read the files a source file names (a Wikipedia dump, JSON lines, Parquet, a Hugging "
+                              "Face dataset) with their licence; e.g. recipes/sources/enwiki.yaml")
     _common(parser)
 
 
