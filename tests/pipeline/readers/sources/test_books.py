@@ -110,3 +110,9 @@ def test_volumes_come_out_as_public_domain_documents_through_curate_ingest(spark
     stats = json.loads((output / "_stats.json").read_text())
     assert stats["dropped"] == dict(Counter(v.fate for v in volumes if v.fate != "kept"))
     assert stats["read"] == len(volumes) == stats["kept"] + sum(stats["dropped"].values()) and not stats["errors"]
+    recipe = tmp_path / "good-ocr.yaml"  # a recipe filters on the score
+    recipe.write_text(f"name: good-ocr\ninputs: [{{path: {output}}}]\nfilters: {{good_ocr: ocr_score >= 80}}\n"
+                      f"output: {{path: {tmp_path / 'subset'}}}\n")
+    assert main(["subset", str(recipe), "--quiet"]) == 0
+    subset = json.loads((tmp_path / "subset" / "_stats.json").read_text())
+    assert subset["kept"] == sum(v.fate == "kept" and v.row["ocr_score_src"] >= 80 for v in volumes) > 0
