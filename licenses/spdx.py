@@ -45,11 +45,12 @@ _ALIASES = {
 
 
 def spdx_id(name: str | None) -> str | None:
-    """The SPDX id of a licence as sources write it ("CC BY-SA 4.0", "cc-by-sa-4.0", "MIT License", "public
-    domain"): case, spaces, dashes and underscores do not matter; None when it is not in the table."""
+    """The SPDX id of a licence as sources write it ("CC BY-SA 4.0", "cc-by-sa-4.0", "cc_by_sa_4_0", "MIT License",
+    "public domain"): case, spaces, dashes and underscores do not matter; None when it is not in the table."""
     if name is None:
         return None
-    key = re.sub(r"[^a-z0-9.]", "", name.lower())
+    # a version written with an underscore (dolma's `cc_by_sa_3_0`) is the version with a dot
+    key = re.sub(r"[^a-z0-9.]", "", re.sub(r"(?<=\d)_(?=\d)", ".", name.lower()))
     if key.startswith("creativecommons"):
         key = "cc" + key.removeprefix("creativecommons")
     return _BY_KEY.get(key) or _ALIASES.get(key)

@@ -22,3 +22,8 @@ def test_non_commercial_outranks_share_alike_and_no_derivatives():
 
 def test_every_licence_has_one_of_the_tiers():
     assert set(LICENSES.values()) <= set(TIERS)
+
+
+def test_a_version_written_with_an_underscore_is_the_version():
+    assert spdx_id("cc_by_sa_3_0") == "CC-BY-SA-3.0" and spdx_id("cc_by_4_0") == "CC-BY-4.0"
+    assert spdx_id("apache_2_0") == "Apache-2.0" and spdx_id("cc_by_sa_3_0_it") is None

@@ -128,7 +128,7 @@ def _rows(records: Iterable[tuple[dict, dict]], piece: Piece, source: Source, st
     column = {name: source.columns.get(name, name) for name in COLUMNS}
     for record, provenance in records:
         where = f"{piece.location}: {', '.join(f'{k} {v}' for k, v in provenance.items() if k != 'file')}"
-        text = record.get(column["text"])
+        text = field_value(record, column["text"])
         if not isinstance(text, str):
             stats.error("no_text", f"{where}: `{column['text']}` is {'missing' if text is None else 'no text'}")
             continue
@@ -136,24 +136,42 @@ def _rows(records: Iterable[tuple[dict, dict]], piece: Piece, source: Source, st
             stats.drop("empty_text")
             continue
         try:
-            when = as_utc(record.get(column["date"]))
+            when = as_utc(field_value(record, column["date"]))
         except ValueError as exc:
             stats.error("bad_date", f"{where}: `{column['date']}`: {exc}")
             continue
         meta = dict(provenance)
-        given = record.get(column["id"])
+        given = field_value(record, column["id"])
         key = (str(given),) if given is not None else tuple(provenance.values())
         if given is not None:
             meta["source_id"] = str(given)
         license = source.license
         if source.license_column is not None:
-            written = record.get(source.license_column)
-            license = spdx_id(str(written)) if written is not None else None
-            if written is not None and license is None:
-                meta["license_as_written"] = str(written)
-        url, language = record.get(column["url"]), record.get(column["language"])
+            license, written = row_license(field_value(record, source.license_column))
+            if license is None and written:
+                meta["license_as_written"] = written
+        url, language = field_value(record, column["url"]), field_value(record, column["language"])
         yield document(source, key, text, meta, url=str(url) if url is not None else None, date=when,
                        license=license, language=str(language) if language else None)
+
+
+def field_value(record: dict, column: str) -> object:
+    """A record's value of a column, `metadata.url` a field inside one (JSON objects, Parquet structs)."""
+    if column in record or "." not in column:
+        return record.get(column)
+    found: object = record
+    for part in column.split("."):
+        found = found.get(part) if isinstance(found, dict) else None
+    return found
+
+
+def row_license(written: object) -> tuple[str | None, str]:
+    """A row's SPDX id from its licence column, and the column as written: a list of one licence is that licence;
+    a list of several says no one licence (left null, as is a name the SPDX table does not know)."""
+    if isinstance(written, list):
+        names = [str(name) for name in written]
+        return (spdx_id(names[0]) if len(names) == 1 else None), ", ".join(names)
+    return (spdx_id(str(written)), str(written)) if written is not None else (None, "")
 
 
 def as_utc(value: object) -> datetime | None:

@@ -109,3 +109,17 @@ def test_a_date_that_is_none_is_an_error_naming_the_row(tmp_path):
     rows, stats = read(tmp_path / "d.jsonl", source("jsonl"))
     assert rows == [] and stats.examples["bad_date"] == [f"{tmp_path / 'd.jsonl'}: line 1: `when`: 'yesterday' is "
                                                          "no ISO 8601 date"]
+
+
+def test_a_column_inside_a_field_and_a_list_of_licences(tmp_path):
+    given = [{"body": "One.", "metadata": {"url": "https://a.example/1"}, "licenses": ["cc_by_sa_3_0"]},
+             {"body": "Two.", "metadata": {"url": "https://a.example/2"}, "licenses": ["cc0", "cc_by_4_0"]},
+             {"body": "Three.", "metadata": {}, "licenses": []}]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in given))
+    src = parse_source("name: ex\nreader: jsonl\npaths: [x]\ncolumns: {text: body, url: metadata.url}\n"
+                       "license_column: licenses\n", "ex.yaml")
+    rows, _ = read(tmp_path / "d.jsonl", src)
+    assert [row["url"] for row in rows] == [r["metadata"].get("url") for r in given]
+    assert [row["license"] for row in rows] == [spdx_id(given[0]["licenses"][0]), None, None]
+    assert rows[1]["meta"]["license_as_written"] == ", ".join(given[1]["licenses"])
+    assert "license_as_written" not in rows[2]["meta"]
