@@ -18,7 +18,7 @@ from pipeline.accounting import Stats
 from pipeline.readers.sources.ocr_text import MIN_REPEATS, volume_text
 from pipeline.readers.sources.rows import document
 from pipeline.readers.sources.spec import Piece, Source
-from pipeline.readers.sources.tabular import file_records
+from pipeline.readers.sources.tabular import field_value, file_records
 from pipeline.schema import OCR_SCORE
 
 DERIVES_LICENSE = True  # public domain, for the volumes the rule keeps
@@ -98,16 +98,6 @@ def publication_year(values: list[object]) -> int | None:
     return None if not years or 9999 in years else max(years)
 
 
-def value_at(record: dict, path: str) -> object:
-    """A record's value at a dotted path into its structs; None where any part is missing."""
-    value: object = record
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def _wanted(fields: Fields, names: list[str]) -> list[str]:
     """The columns of a Parquet file the reader uses (not the dataset's second, post-processed text)."""
     wanted = {path.split(".")[0] for path in [*fields.model_dump(exclude={"years"}).values(), *fields.years]}
@@ -118,13 +108,13 @@ def _volume(record: dict, provenance: dict, piece: Piece, source: Source, stats:
     """A volume as a document, or None when dropped (not public domain, no text) or an error (no pages)."""
     options: Options = source.options
     fields, rule = options.fields, options.public_domain
-    volume_id, pages = value_at(record, fields.id), value_at(record, fields.pages)
+    volume_id, pages = field_value(record, fields.id), field_value(record, fields.pages)
     if volume_id is None or not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
         what = f"no `{fields.id}`" if volume_id is None else f"`{fields.pages}` is not a list of page texts"
         where = ", ".join(f"{key} {value}" for key, value in provenance.items() if key != "file")
         stats.error("bad_volume", f"{piece.location}: {where}: {what}")
         return None
-    rights, year = value_at(record, fields.rights), publication_year([value_at(record, f) for f in fields.years])
+    rights, year = field_value(record, fields.rights), publication_year([field_value(record, f) for f in fields.years])
     if rights not in (None, ""):
         if str(rights) not in rule.rights:
             stats.drop("rights_not_public_domain")
@@ -145,12 +135,12 @@ def _volume(record: dict, provenance: dict, piece: Piece, source: Source, stats:
     meta = {**provenance, "volume_id": str(volume_id), "pages": str(len(pages)),
             "public_domain_by": basis, "public_domain_rule": rule.describe(fields)}
     for key in ("title", "author", "language"):
-        value = value_at(record, getattr(fields, key))
+        value = field_value(record, getattr(fields, key))
         if value not in (None, ""):
             meta[key if key != "language" else "catalog_language"] = str(value)
     if year is not None:
         meta["year"] = str(year)
-    score, url = value_at(record, fields.ocr_score), value_at(record, fields.url)
+    score, url = field_value(record, fields.ocr_score), field_value(record, fields.url)
     return document(source, (str(volume_id),), text, meta, url=str(url) if url else None,
                     date=datetime(year, 1, 1, tzinfo=UTC) if year is not None else None,
                     license=source.license or PUBLIC_DOMAIN,
