@@ -167,12 +167,16 @@ def _load_users(piece: Piece, db: sqlite3.Connection) -> None:
         return
     with raw:
         root = None
-        for event, element in ET.iterparse(decompressed(raw), events=("start", "end")):
-            root = element if root is None else root
-            if event == "end" and element.tag == "row" and "Id" in element.attrib:
-                db.execute("INSERT OR REPLACE INTO users VALUES (?, ?)",
-                           (int(element.get("Id")), element.get("DisplayName")))
-                root.clear()
+        try:
+            for event, element in ET.iterparse(decompressed(raw), events=("start", "end")):
+                root = element if root is None else root
+                if event == "end" and element.tag == "row" and "Id" in element.attrib:
+                    db.execute("INSERT OR REPLACE INTO users VALUES (?, ?)",
+                               (int(element.get("Id")), element.get("DisplayName")))
+                    root.clear()
+        except (ET.ParseError, ValueError) as exc:
+            raise BadInput(f"{users.location}: cannot be read as Stack Exchange users ({exc}): mend it, or move it "
+                           "away and the authors are named by their user ids") from exc
 
 
 def _threads(db: sqlite3.Connection, file: str, source: Source, site: str, stats: Stats) -> Iterator[dict]:

@@ -10,6 +10,7 @@ from pipeline.accounting import Stats
 from pipeline.cli.main import main
 from pipeline.readers.sources.spec import Piece, SourceError, parse_source
 from pipeline.readers.sources.stackexchange import NoSite, documents, post_text, site_of
+from pipeline.storage.locations import BadInput
 from tests.helpers.stackexchange import MIN_SCORE, SITE, dump
 
 
@@ -110,6 +111,16 @@ def test_a_truncated_dump_keeps_what_came_before_the_break(tmp_path):
     stats = Stats()
     rows = list(documents(Piece(str(folder / "Posts.xml")), _source(), stats))
     assert rows and stats.errors["invalid_xml"] == 1 and "Posts.xml: after row" in stats.examples["invalid_xml"][0]
+
+
+def test_a_broken_users_file_is_a_bad_input_naming_it(tmp_path):
+    generated = dump()
+    folder = tmp_path / "cooking.stackexchange.com"
+    folder.mkdir()
+    (folder / "Posts.xml").write_bytes(generated.posts_xml)
+    (folder / "Users.xml").write_bytes(generated.users_xml[:200])
+    with pytest.raises(BadInput, match=r"Users.xml: cannot be read as Stack Exchange users"):
+        list(documents(Piece(str(folder / "Posts.xml")), _source(), Stats()))
 
 
 def test_the_site_comes_from_the_source_file_or_the_dump_path():
