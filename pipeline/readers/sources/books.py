@@ -58,6 +58,18 @@ class PublicDomain(BaseModel):
     # None: a volume without a rights value is dropped.
     before_year: int | None = 1931
 
+    def judge(self, rights: object, year: int | None, rights_field: str) -> tuple[str | None, str | None]:
+        """What makes a volume of these rights and year public domain, or else the reason it is dropped."""
+        if rights not in (None, ""):
+            if str(rights) in self.rights:
+                return f"{rights_field} {rights}", None
+            return None, "rights_not_public_domain"
+        if year is None or self.before_year is None:
+            return None, "no_rights_or_year"
+        if year >= self.before_year:
+            return None, "year_not_public_domain"
+        return f"published {year}, before {self.before_year}", None
+
     def describe(self, fields: Fields) -> str:
         """The rule in words, as each document's meta records it for the dataset card."""
         rule = f"{fields.rights} in [{', '.join(self.rights)}]"
@@ -114,20 +126,11 @@ def _volume(record: dict, provenance: dict, piece: Piece, source: Source, stats:
         where = ", ".join(f"{key} {value}" for key, value in provenance.items() if key != "file")
         stats.error("bad_volume", f"{piece.location}: {where}: {what}")
         return None
-    rights, year = field_value(record, fields.rights), publication_year([field_value(record, f) for f in fields.years])
-    if rights not in (None, ""):
-        if str(rights) not in rule.rights:
-            stats.drop("rights_not_public_domain")
-            return None
-        basis = f"{fields.rights} {rights}"
-    elif year is None or rule.before_year is None:
-        stats.drop("no_rights_or_year")
+    year = publication_year([field_value(record, f) for f in fields.years])
+    basis, reason = rule.judge(field_value(record, fields.rights), year, fields.rights)
+    if reason is not None:
+        stats.drop(reason)
         return None
-    elif year >= rule.before_year:
-        stats.drop("year_not_public_domain")
-        return None
-    else:
-        basis = f"published {year}, before {rule.before_year}"
     text = volume_text(pages, options.min_repeats)
     if not text:
         stats.drop("empty_volume")
