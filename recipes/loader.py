@@ -31,27 +31,37 @@ def located_error(source: str, lines: dict[tuple, int], path: tuple, message: st
 
 def parse_recipe(text: str, source: str) -> LoadedRecipe:
     """A recipe from its YAML text; `source` names it in errors."""
+    recipe, lines = validated(text, source, Recipe, RecipeError,
+                              "a recipe is a YAML mapping (name:, inputs:, filters:, output:, ...)")
+    return LoadedRecipe(recipe, source, text, lines)
+
+
+def validated(text: str, source: str, model: type[BaseModel], error: type[ValueError],
+              mapping: str) -> tuple[BaseModel, dict[tuple, int]]:
+    """`model` read from YAML text, and the line of every key; `error` saying `file:line: key: message` for a
+    mistake (`mapping`: what to say of a file that is no mapping). Recipes and source files are read so."""
     try:
         document = parse_yaml(text, source)
     except YamlError as exc:
-        raise RecipeError(str(exc)) from None
+        raise error(str(exc)) from None
     if not isinstance(document.data, dict):
-        raise RecipeError(f"{source}:1: a recipe is a YAML mapping (name:, inputs:, filters:, output:, ...)")
+        raise error(f"{source}:1: {mapping}")
     try:
-        recipe = Recipe.model_validate(document.data)
+        return model.model_validate(document.data), document.lines
     except ValidationError as exc:
-        raise located_error(source, document.lines, *first_problem(exc, document.lines, Recipe)) from None
-    return LoadedRecipe(recipe, source, text, document.lines)
+        raise error(located(source, document.lines, *first_problem(exc, document.lines, model))) from None
 
 
 def load_recipe(path: str) -> LoadedRecipe:
+    return parse_recipe(yaml_text(path, "recipe", RecipeError), path)
+
+
+def yaml_text(path: str, what: str, error: type[ValueError]) -> str:
+    """The text of a YAML file (a `what`), a file that cannot be read, too big or not UTF-8 refused as `error`."""
     try:
-        text = read_yaml(path)
-    except OSError as exc:
-        raise RecipeError(f"{path}: cannot read the recipe: {exc.strerror}") from exc
+        return read_yaml(path, what)
     except YamlError as exc:
-        raise RecipeError(str(exc)) from None
-    return parse_recipe(text, path)
+        raise error(str(exc)) from None
 
 
 # YAML 1.1 (PyYAML) reads these plain words as booleans, a trap for language codes such as `no` (Norwegian)

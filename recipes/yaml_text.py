@@ -79,10 +79,14 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
-def read_yaml(path: str) -> str:
-    """The text of a YAML file, at most MAX_YAML_BYTES of UTF-8; OSError when it cannot be read."""
-    with open(path, "rb") as handle:
-        raw = handle.read(MAX_YAML_BYTES + 1)
+def read_yaml(path: str, what: str = "YAML file") -> str:
+    """The text of a YAML file, at most MAX_YAML_BYTES of UTF-8; YamlError `path: cannot read the <what>: ...`
+    when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        raise YamlError(f"{path}: cannot read the {what}: {exc.strerror}") from exc
     _check_size(len(raw), path)
     try:
         return raw.decode("utf-8")

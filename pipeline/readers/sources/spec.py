@@ -13,8 +13,8 @@ from filters.suggest import closest
 from licenses.spdx import LICENSES, spdx_id
 from pipeline.readers.sources.registry import READERS, reader_module
 from pipeline.storage.locations import RetryPolicy, open_input
-from recipes.loader import first_problem
-from recipes.yaml_text import YamlError, located, parse_yaml, read_yaml
+from recipes.loader import first_problem, validated, yaml_text
+from recipes.yaml_text import located
 
 
 class SourceError(ValueError):
@@ -80,17 +80,8 @@ class Piece:
 
 def parse_source(text: str, path: str) -> Source:
     """A source from its YAML text; `path` names it in errors."""
-    try:
-        document = parse_yaml(text, path)
-    except YamlError as exc:
-        raise SourceError(str(exc)) from None
-    if not isinstance(document.data, dict):
-        raise SourceError(f"{path}:1: a source file is a YAML mapping (name:, reader:, paths:, license:, ...)")
-    lines = document.lines
-    try:
-        source = Source.model_validate(document.data)
-    except ValidationError as exc:
-        raise SourceError(located(path, lines, *first_problem(exc, lines, Source))) from None
+    source, lines = validated(text, path, Source, SourceError,
+                              "a source file is a YAML mapping (name:, reader:, paths:, license:, ...)")
     module = reader_module(source.reader)
     if not isinstance(source.options, dict):
         raise SourceError(located(path, lines, ("options",), f"a mapping of the {source.reader} reader's keys"))
@@ -123,10 +114,4 @@ def _check_keys(source: Source, module, path: str, lines: dict[tuple, int]) -> N
 
 def load_source(path: str) -> Source:
     """The source a YAML file describes (SourceError naming the file, the line and the key)."""
-    try:
-        text = read_yaml(path)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read the source file: {exc.strerror}") from exc
-    except YamlError as exc:
-        raise SourceError(str(exc)) from None
-    return parse_source(text, path)
+    return parse_source(yaml_text(path, "source file", SourceError), path)
