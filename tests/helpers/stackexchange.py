@@ -40,6 +40,7 @@ class Thread:
     authors: list[str]  # display names, question's first
     left_out: list[Post] = field(default_factory=list)  # its answers no document may show
     fate: str = "kept"
+    accepted: int | None = None  # the accepted answer's id
 
 
 @dataclass
@@ -152,7 +153,8 @@ def _thread(w: _Writer, question: Post, answers: list[Post], accepted: Post | No
                       key=lambda a: (a is not accepted, -a.score, a.id))
     licence = ERAS[max([revision, *(a.era for a in selected)])][0]
     return Thread(question, selected, licence, [w.author(p) for p in [question, *selected]],
-                  [a for a in answers if a not in selected], "kept" if selected else "too_few_answers")
+                  [a for a in answers if a not in selected], "kept" if selected else "too_few_answers",
+                  accepted.id if accepted else None)
 
 
 def _stamp(when: datetime) -> str:

@@ -66,6 +66,16 @@ def test_the_licence_is_the_newest_of_the_posts_revisions_each_kept_in_meta(tmp_
                                                           str(generated.threads[0].answers[0].id): "CC-BY-SA-3.0"}
 
 
+def test_unanswered_questions_are_kept_with_min_answers_0_and_the_threshold_is_the_source_files(tmp_path):
+    generated = dump()
+    rows, stats = _read(tmp_path / "a" / "cooking.stackexchange.com", generated, _source("options: {min_answers: 0}\n"))
+    assert sorted(rows) == sorted(str(t.question.id) for t in generated.threads)
+    assert not stats.dropped["too_few_answers"]
+    rows, _ = _read(tmp_path / "b" / "cooking.stackexchange.com", generated, _source("options: {min_score: 1000}\n"))
+    assert {k: row["meta"]["answer_ids"] for k, row in rows.items()} == \
+        {str(t.question.id): str(t.accepted) for t in generated.threads if t.accepted}  # accepted answers only
+
+
 def test_a_licence_in_the_source_file_is_every_documents(tmp_path):
     rows, _ = _read(tmp_path / "cooking.stackexchange.com", dump(), _source("license: CC BY-SA 4.0\n"))
     assert {row["license"] for row in rows.values()} == {"CC-BY-SA-4.0"}
