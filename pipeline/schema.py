@@ -26,15 +26,17 @@ DOCUMENT_SCHEMA = pa.schema(
 )
 
 DOCUMENT_COLUMNS = DOCUMENT_SCHEMA.names
+# A column some sources' readers add beside the documents' (docs/schema.md): a scanned book's OCR quality
+OCR_SCORE = pa.field("ocr_score", pa.float32())
 
 
-def documents_table(rows: list[dict]) -> pa.Table:
+def documents_table(rows: list[dict], extra: tuple[pa.Field, ...] = ()) -> pa.Table:
     """Build a document table from row dicts (missing columns are null, meta as a dict; the tier from the
-    licence)."""
-    columns = {name: [row.get(name) for row in rows] for name in DOCUMENT_COLUMNS}
+    licence), with the `extra` columns after the documents'."""
+    columns = {name: [row.get(name) for row in rows] for name in [*DOCUMENT_COLUMNS, *(f.name for f in extra)]}
     columns["license_tier"] = [tier(license) for license in columns["license"]]
     columns["meta"] = [sorted(m.items()) if m else None for m in columns["meta"]]
-    return pa.Table.from_pydict(columns, schema=DOCUMENT_SCHEMA)
+    return pa.Table.from_pydict(columns, schema=pa.schema([*DOCUMENT_SCHEMA, *extra]))
 
 
 INT_SIGNALS = {name for name, entry in SIGNALS.items() if entry.type == "int64"}

@@ -48,11 +48,12 @@ class IngestSource(Stage):
 
         model = SparkFiles.get(os.path.basename(self.lid_model))
         stats = Stats()
-        rows = reader_module(self.source.reader).documents(Piece(unit.location, unit.span, self.retry), self.source,
-                                                           stats)
-        tables = (identified(batch, lambda: language_identifier(model, self.lid_chars), stats)
-                  for batch in batches(rows, BATCH))
-        entry = unit.write_parquet(reporting(tables, stats, unit.out, unit.id), DOCUMENT_SCHEMA)
+        module = reader_module(self.source.reader)
+        extra = getattr(module, "EXTRA_COLUMNS", ())
+        rows = module.documents(Piece(unit.location, unit.span, self.retry), self.source, stats)
+        tables = (identified(batch, lambda: language_identifier(model, self.lid_chars), stats, extra)
+                  for batch in batches(rows, getattr(module, "BATCH", BATCH)))
+        entry = unit.write_parquet(reporting(tables, stats, unit.out, unit.id), pa.schema([*DOCUMENT_SCHEMA, *extra]))
         if entry["rows"] != stats.kept:
             raise AssertionError(f"{unit.location}: wrote {entry['rows']} rows but counted {stats.kept} kept")
         return Done([entry], stats)
@@ -64,16 +65,17 @@ def batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
-def identified(rows: list[dict], lid: Callable[[], LanguageIdentifier], stats: Stats) -> pa.Table:
-    """The rows as a table, kept: the language of those that have none from lid.176 (loaded only then), with its
-    score."""
+def identified(rows: list[dict], lid: Callable[[], LanguageIdentifier], stats: Stats,
+               extra: tuple[pa.Field, ...] = ()) -> pa.Table:
+    """The rows as a table (with the reader's `extra` columns), kept: the language of those that have none from
+    lid.176 (loaded only then), with its score."""
     unknown = [row for row in rows if row.get("language") is None]
     if unknown:
         languages, scores = lid().predict([row["text"] for row in unknown])
         for row, language, score in zip(unknown, languages, scores, strict=True):
             row["language"], row["language_score"] = language, float(score)
     stats.keep(len(rows))
-    return documents_table(rows)
+    return documents_table(rows, extra)
 
 
 def source_inputs(source: Source) -> list[str]:

@@ -10,14 +10,17 @@ A reader module has:
   driver: the slices of a file read as units of their own (the `span` of the Piece), None to read it whole;
   `inputs(source: Source) -> list[str]`, on the driver: the units' inputs when they are not the files `paths:`
   names (a folder's files named with one of `SUFFIXES`, every file when it has none); `COLUMNS`, the document
-  columns `columns:` may map (none when absent); `DERIVES_LICENSE = True` when each record says its licence.
+  columns `columns:` may map (none when absent); `DERIVES_LICENSE = True` when each record says its licence;
+  `EXTRA_COLUMNS`, fields of pipeline.schema the reader fills beside the documents' (the books' `ocr_score`);
+  `BATCH`, rows written at a time, fewer than the stage's 512 where a row is large (a whole book).
 """
 
 from importlib import import_module
 from types import ModuleType
 
 # reader name -> module
-READERS = {"mediawiki": "mediawiki", "jsonl": "tabular", "parquet": "tabular", "hf_dataset": "tabular"}
+READERS = {"mediawiki": "mediawiki", "jsonl": "tabular", "parquet": "tabular", "hf_dataset": "tabular",
+           "stackexchange": "stackexchange", "books": "books"}
 
 
 def reader_module(name: str) -> ModuleType:

@@ -5,7 +5,7 @@ source file's `columns:` onto the document's."""
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from importlib.util import find_spec
 
@@ -61,13 +61,23 @@ def documents(piece: Piece, source: Source, stats: Stats) -> Iterator[dict]:
         yield from _rows(_dataset_records(piece.location, source.options), piece, source, stats)
         return
     with piece.open() as raw:
-        is_parquet = raw.read(4) == PARQUET_MAGIC
-        raw.seek(0)
+        is_parquet, records = file_records(raw, piece, stats)
         if is_parquet != (source.reader == "parquet"):
             found, other = ("Parquet", "parquet") if is_parquet else ("not Parquet", "jsonl")
             raise BadInput(f"{piece.location}: the file is {found}: read it with `reader: {other}`")
-        records = _parquet_records(raw, piece) if is_parquet else _json_records(decompressed(raw), piece, stats)
         yield from _rows(records, piece, source, stats)
+
+
+def file_records(raw, piece: Piece, stats: Stats, select: Callable[[list[str]], list[str]] | None = None,
+                 batch_rows: int = BATCH_ROWS) -> tuple[bool, Iterator[tuple[dict, dict]]]:
+    """Whether a file is Parquet (told from its first bytes), and its (record, provenance) pairs: Parquet's rows,
+    `batch_rows` at a time, of the columns `select` names given the file's (all by default), or JSON lines (plain
+    or compressed)."""
+    is_parquet = raw.read(4) == PARQUET_MAGIC
+    raw.seek(0)
+    if is_parquet:
+        return True, _parquet_records(raw, piece, select, batch_rows)
+    return False, _json_records(decompressed(raw), piece, stats)
 
 
 def _json_records(stream, piece: Piece, stats: Stats) -> Iterator[tuple[dict, dict]]:
@@ -86,9 +96,12 @@ def _json_records(stream, piece: Piece, stats: Stats) -> Iterator[tuple[dict, di
         yield record, {"file": piece.name, "line": str(number)}
 
 
-def _parquet_records(raw, piece: Piece) -> Iterator[tuple[dict, dict]]:
+def _parquet_records(raw, piece: Piece, select: Callable[[list[str]], list[str]] | None,
+                     batch_rows: int) -> Iterator[tuple[dict, dict]]:
+    parquet = pq.ParquetFile(raw)
+    columns = select(parquet.schema_arrow.names) if select else None
     row = 0
-    for batch in pq.ParquetFile(raw).iter_batches(batch_size=BATCH_ROWS):
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
         for record in batch.to_pylist():
             yield record, {"file": piece.name, "row": str(row)}
             row += 1
