@@ -102,10 +102,8 @@ def load_qc(path: str | None = None) -> QcConfig:
     """The default thresholds (qc.yaml), with those of the file at `path` over them."""
     values = _read((files("translate") / DEFAULT_QC).read_text(encoding="utf-8"), f"translate/{DEFAULT_QC}", None)
     try:
-        values = values if path is None else _read(read_yaml(path), path, values)
-    except OSError as exc:
-        raise QcError(f"{path}: cannot read the QC file: {exc.strerror}") from None
-    except YamlError as exc:  # read_yaml's: too large, not UTF-8
+        values = values if path is None else _read(read_yaml(path, "QC file"), path, values)
+    except YamlError as exc:  # read_yaml's: cannot be read, too large, not UTF-8
         raise QcError(str(exc)) from None
     if values["min_length_ratio"] > values["max_length_ratio"]:
         raise QcError(f"{path or DEFAULT_QC}: min_length_ratio {values['min_length_ratio']} is above "
