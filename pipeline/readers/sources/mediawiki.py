@@ -19,6 +19,7 @@ from mwparserfromhell.nodes import Comment, ExternalLink, Heading, HTMLEntity, T
 from mwparserfromhell.wikicode import Wikicode
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from licenses.dated import Schedule
 from licenses.spdx import spdx_id
 from pipeline.accounting import Stats
 from pipeline.readers.sources.rows import document
@@ -88,7 +89,7 @@ class Options(BaseModel):
         """The licence of a revision made at `when`."""
         if when is None:
             return None
-        return self.license_from if when >= self.license_switch else self.license_before
+        return Schedule(self.license_before, ((self.license_switch, self.license_from),)).at(when)
 
 
 def split(location: str, source: Source, retry: RetryPolicy) -> list[tuple[int, int]] | None:
