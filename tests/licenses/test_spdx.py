@@ -1,4 +1,7 @@
-from licenses.spdx import LICENSES, PUBLIC_DOMAIN, TIERS, spdx_id, tier
+import random
+
+from licenses.spdx import LICENSES, PUBLIC_DOMAIN, TIERS, deed_id, spdx_id, tier
+from tests.helpers.license_pages import LICENCES, deed_url
 
 
 def test_loose_names_as_sources_write_them_map_to_one_id():
@@ -22,3 +25,18 @@ def test_non_commercial_outranks_share_alike_and_no_derivatives():
 
 def test_every_licence_has_one_of_the_tiers():
     assert set(LICENSES.values()) <= set(TIERS)
+
+
+def test_every_creative_commons_deed_and_name_maps_to_its_id():
+    rng = random.Random(0)
+    for licence in LICENCES:
+        assert {deed_id(deed_url(licence, rng)) for _ in range(12)} == {licence.spdx}, licence
+        assert {spdx_id(name) for name in (licence.short, licence.long) if name} <= {licence.spdx}, licence
+
+
+def test_a_ported_deed_is_its_version_and_an_unknown_one_nothing():
+    assert deed_id("http://creativecommons.org/licenses/by-sa/3.0/de/deed.de") == "CC-BY-SA-3.0"
+    assert deed_id("https://creativecommons.org/licenses/by/2.1/jp/") is None  # 2.1 was only ported
+    assert deed_id("https://creativecommons.org/licenses/") is None
+    assert deed_id("https://example.org/licenses/by/4.0/") is None
+    assert deed_id("https://opensource.org/licenses/MIT") == "MIT"
