@@ -2,7 +2,8 @@
 
 A declaration is one of: an HTTP `Link: <url>; rel="license"` header (RFC 8288, the relation of RFC 4946);
 `<link rel="license">` or `<a rel="license">` (the HTML standard: the licence of the page's main content,
-html.spec.whatwg.org/multipage/links.html#link-type-license); a `<meta>` named `dcterms.license`,
+html.spec.whatwg.org/multipage/links.html#link-type-license), and HTML 4's `<link rel="copyright">` that older
+MediaWiki sites point at their Creative Commons deed; a `<meta>` named `dcterms.license`,
 `dcterms.rights`, `dc.rights` or `license` whose content is a licence's URL or name; and, without `rel`, a link
 to a Creative Commons deed inside the page's footer whose sentence says the page is under it ("content on this
 site is licensed under ..."). Each is mapped to an SPDX id through licenses/spdx.py; one that maps to none
@@ -63,10 +64,12 @@ def page_license(tree: HTMLTree, link_header: str | None = None) -> Declaration 
     document = tree.document
     if document is None:
         return _verdict(found)
-    for node in document.query_selector_all("link[rel~=license i][href], a[rel~=license i][href]"):
+    for node in document.query_selector_all(
+            "link[rel~=license i][href], a[rel~=license i][href], link[rel~=copyright i][href]"):
         license, where = deed_id(node.getattr("href")), _where(node)
+        relation = "license" if "license" in node.getattr("rel").lower().split() else "copyright"
         if license and where and (node.tag == "link" or not _credits_an_image(_sentence(node))):
-            found.append((license, f"{node.tag}[rel=license] in {where}"))
+            found.append((license, f"{node.tag}[rel={relation}] in {where}"))
     for node in document.query_selector_all("meta[name][content]"):
         name = node.getattr("name").strip().lower()
         if name in META_NAMES and (where := _where(node)):

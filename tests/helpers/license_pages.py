@@ -102,6 +102,12 @@ def _link_head(shell: Shell, licence: Licence, rng: random.Random) -> str:
     return "link[rel=license] in head"
 
 
+def _copyright_link(shell: Shell, licence: Licence, rng: random.Random) -> str:
+    """What MediaWiki before 1.31 wrote in every page's head."""
+    shell.head.append(f'<link rel="copyright" href="{deed_url(licence, rng)}" />')
+    return "link[rel=copyright] in head"
+
+
 def _chooser_snippet(shell: Shell, licence: Licence, rng: random.Random) -> str:
     """The snippet Creative Commons' licence chooser gives: a badge and a sentence, both rel=license."""
     url = deed_url(licence, rng)
@@ -148,7 +154,8 @@ def _link_header(shell: Shell, licence: Licence, rng: random.Random) -> str:
 
 
 POSITIVES = {
-    "link_head": _link_head, "chooser_snippet": _chooser_snippet, "rel_in_article": _rel_in_article,
+    "link_head": _link_head, "copyright_link": _copyright_link, "chooser_snippet": _chooser_snippet,
+    "rel_in_article": _rel_in_article,
     "rel_in_aside": _rel_in_aside, "meta_dcterms_license": _meta("dcterms.license"),
     "meta_dc_rights": _meta("DC.rights"), "meta_license": _meta("license"),
     "footer_statement": _footer_statement, "link_header": _link_header,
