@@ -25,6 +25,11 @@ from resiliparse.parse.html import DOMNode, HTMLTree
 from licenses.spdx import deed_id, spdx_id
 
 META_NAMES = ("dcterms.license", "dcterms.rights", "dc.rights", "license")
+# Every element that may declare, found in one walk of the tree (each walk costs about 0.1 ms on a page of 150 KB:
+# docs/benchmarks.md); a selector per meta name, as listing all metas costs more in Python than the walk.
+CANDIDATES = ", ".join(["link[rel~=license i][href]", "a[rel~=license i][href]", "link[rel~=copyright i][href]",
+                        *(f'meta[name="{name}" i][content]' for name in META_NAMES),
+                        'a[href*="creativecommons.org/" i]'])
 # Elements whose content is another item, or no part of the page's text.
 OTHER_ITEM_TAGS = {"figure", "figcaption", "blockquote", "q", "iframe", "object", "embed", "video", "audio",
                    "picture", "template", "svg"}
@@ -61,26 +66,22 @@ class Declaration:
 def page_license(tree: HTMLTree, link_header: str | None = None) -> Declaration | None:
     """What the page declares (module docstring); None when it declares no licence the SPDX table knows."""
     found = [(license, "Link header rel=license") for license in _header_licenses(link_header or "")]
-    document = tree.document
-    if document is None:
+    if tree.document is None:
         return _verdict(found)
-    for node in document.query_selector_all(
-            "link[rel~=license i][href], a[rel~=license i][href], link[rel~=copyright i][href]"):
-        license, where = deed_id(node.getattr("href")), _where(node)
-        relation = "license" if "license" in node.getattr("rel").lower().split() else "copyright"
-        if license and where and (node.tag == "link" or not _credits_an_image(_sentence(node))):
-            found.append((license, f"{node.tag}[rel={relation}] in {where}"))
-    for node in document.query_selector_all("meta[name][content]"):
-        name = node.getattr("name").strip().lower()
-        if name in META_NAMES and (where := _where(node)):
-            content = node.getattr("content")
-            if license := deed_id(content) or spdx_id(content):
-                found.append((license, f"meta[name={name}] in {where}"))
-    for node in document.query_selector_all('a[href*="creativecommons.org/" i]'):
-        if "license" in node.getattr("rel", "").lower().split():
-            continue  # counted above
-        license = deed_id(node.getattr("href"))
-        if license and _where(node) == "footer" and _is_statement(node):
+    for node in tree.document.query_selector_all(CANDIDATES):
+        if node.tag == "meta":
+            content, where = node.getattr("content"), _where(node)
+            if where and (license := deed_id(content) or spdx_id(content)):
+                found.append((license, f"meta[name={node.getattr('name').strip().lower()}] in {where}"))
+            continue
+        license, rel = deed_id(node.getattr("href")), node.getattr("rel", "").lower().split()
+        if not license:
+            continue
+        if "license" in rel or (node.tag == "link" and "copyright" in rel):
+            where = _where(node)
+            if where and (node.tag == "link" or not _credits_an_image(_sentence(node))):
+                found.append((license, f"{node.tag}[rel={'license' if 'license' in rel else 'copyright'}] in {where}"))
+        elif node.tag == "a" and _where(node) == "footer" and _is_statement(node):
             found.append((license, "statement linking a Creative Commons deed in footer"))
     return _verdict(found)
 

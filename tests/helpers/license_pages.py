@@ -32,6 +32,7 @@ class Licence:
     path: str  # the deed's path on creativecommons.org
     short: str | None  # "CC BY-SA 4.0", as pages and meta tags write it
     long: str | None  # "Creative Commons Attribution-ShareAlike 4.0 International"
+    tier: str  # the Open License Corpus's tier, NC before ND before SA (docs/licenses.md)
 
 
 def _cc_licences() -> list[Licence]:
@@ -42,13 +43,17 @@ def _cc_licences() -> list[Licence]:
             path = "by-nd-nc" if (element, version) == ("by-nc-nd", "1.0") else element
             nd = "NoDerivatives" if version == "4.0" else "NoDerivs"
             words = "-".join({**CC_WORDS, "nd": nd}[part] for part in element.split("-"))
-            found.append(Licence(f"CC-{spdx}-{version}", f"licenses/{path}/{version}",
-                                 f"CC {spdx} {version}", f"Creative Commons {words} {version}{EDITION[version]}"))
+            parts = element.split("-")
+            tier = next((name for part, name in (("nc", "non_commercial"), ("nd", "no_derivatives"),
+                                                 ("sa", "share_alike")) if part in parts), "attribution")
+            found.append(Licence(f"CC-{spdx}-{version}", f"licenses/{path}/{version}", f"CC {spdx} {version}",
+                                 f"Creative Commons {words} {version}{EDITION[version]}", tier))
     return found
 
 
-LICENCES = _cc_licences() + [Licence(spdx, path, "CC0" if spdx == "CC0-1.0" else None, name)
+LICENCES = _cc_licences() + [Licence(spdx, path, "CC0" if spdx == "CC0-1.0" else None, name, "public_domain")
                              for spdx, (path, name) in PUBLIC_DOMAIN.items()]
+TIER_OF = {licence.spdx: licence.tier for licence in LICENCES}
 
 
 def deed_url(licence: Licence, rng: random.Random) -> str:
@@ -162,85 +167,45 @@ POSITIVES = {
 }
 
 
-# Decoys: licence links and texts that are no declaration of the page (about another item, or no statement).
-def _figure_caption(shell: Shell, rng: random.Random) -> None:
-    shell.article.insert(rng.randint(0, len(shell.article)), (
-        f'<figure><img src="/photos/{rng.randint(1, 999)}.jpg" alt="The harbour"><figcaption>The harbour at dawn. '
-        f'Photo: Jane Doe, <a rel="license" href="{OTHER_ITEM_LICENCE}">CC BY-SA 2.0</a></figcaption></figure>'))
-
-
-def _wordpress_caption(shell: Shell, rng: random.Random) -> None:
-    shell.article.append(
-        f'<div class="wp-caption aligncenter"><img src="/wp-content/uploads/bridge.jpg"><p class="wp-caption-text">'
-        f'The old bridge (<a href="{OTHER_ITEM_LICENCE}">CC BY-SA 2.0</a>, licensed under it by its author)</p></div>')
-
-
-def _image_credit(shell: Shell, rng: random.Random) -> None:
-    shell.article.append(f'<p class="image-credit">Header image: John Roe / Flickr, <a rel="license" '
-                         f'href="{OTHER_ITEM_LICENCE}">CC BY-SA 2.0</a></p>')
-
-
-def _footer_photo_credit(shell: Shell, rng: random.Random) -> None:
-    shell.footer.append(f'<p>Header photo by Jane Doe, licensed under <a href="{OTHER_ITEM_LICENCE}">CC BY-SA '
-                        f'2.0</a>.</p>')
-
-
-def _comment(shell: Shell, rng: random.Random) -> None:
-    shell.article.append(
-        f'<section id="comments"><h2>2 comments</h2><article class="comment"><p>{_sentence(rng)} My own blog is '
-        f'licensed under <a rel="license" href="{OTHER_ITEM_LICENCE}">CC BY-SA 2.0</a>.</p><footer>Posted by '
-        f'reader. Content licensed under <a href="{OTHER_ITEM_LICENCE}">CC BY-SA</a>.</footer></article></section>')
-
-
-def _embedded_tweet(shell: Shell, rng: random.Random) -> None:
-    shell.article.append(f'<blockquote class="twitter-tweet"><p>{_sentence(rng)}</p>&mdash; Someone '
-                         f'<a rel="license" href="{OTHER_ITEM_LICENCE}">CC BY-SA 2.0</a></blockquote>')
-
-
-def _embedded_video(shell: Shell, rng: random.Random) -> None:
-    shell.article.append(f'<div class="video-embed"><iframe src="https://video.example/embed/{rng.randint(1, 99)}">'
-                         f'</iframe><p>Video licensed under <a rel="license" href="{OTHER_ITEM_LICENCE}">CC BY-SA '
-                         f'2.0</a></p></div>')
-
-
-def _plain_text_url(shell: Shell, rng: random.Random) -> None:
-    shell.footer.append("<p>This content is licensed under https://creativecommons.org/licenses/by-sa/2.0/ "
-                        "(creativecommons.org/licenses/by-sa/2.0).</p>")
-
-
-def _all_rights_reserved(shell: Shell, rng: random.Random) -> None:
-    shell.footer.append(f"<p>&copy; {rng.randint(1998, 2024)} Valley Media Ltd. All rights reserved.</p>")
-    shell.head.append('<meta name="dc.rights" content="Copyright Valley Media Ltd. All rights reserved.">')
-
-
-def _footer_cc_links(shell: Shell, rng: random.Random) -> None:
-    shell.footer.append(f'<ul class="links"><li><a href="https://creativecommons.org/">Creative Commons</a></li>'
-                        f'<li><a href="{OTHER_ITEM_LICENCE}">What CC BY-SA 2.0 means</a></li><li>'
-                        f'<a href="/about">About us</a></li></ul>')
-
-
-def _rights_reserved_with_cc_link(shell: Shell, rng: random.Random) -> None:
-    shell.footer.append(f'<p>&copy; Valley Media. All rights reserved. Released under no licence but our own; '
-                        f'see <a href="{OTHER_ITEM_LICENCE}">CC BY-SA</a> for what we do not use.</p>')
-
-
-def _own_terms(shell: Shell, rng: random.Random) -> None:
-    shell.footer.append('<p><a rel="license" href="/terms-of-use">Terms of use</a></p>')
-
-
-def _article_mentions_a_licence(shell: Shell, rng: random.Random) -> None:
-    shell.article.append(f'<p>{_sentence(rng)} Wikipedia is published under <a href="{OTHER_ITEM_LICENCE}">'
-                         f'CC BY-SA</a>, which is why we quote it.</p>')
-
-
+# Decoys: licence links and texts that are no declaration of the page (about another item, or no statement), by
+# the part of the page they go into; {url} is a deed, {sentence} some text, {n} a number.
 NEGATIVES = {
-    "figure_caption": _figure_caption, "wordpress_caption": _wordpress_caption, "image_credit": _image_credit,
-    "footer_photo_credit": _footer_photo_credit, "comment": _comment, "embedded_tweet": _embedded_tweet,
-    "embedded_video": _embedded_video, "plain_text_url": _plain_text_url,
-    "all_rights_reserved": _all_rights_reserved, "footer_cc_links": _footer_cc_links,
-    "rights_reserved_with_cc_link": _rights_reserved_with_cc_link, "own_terms": _own_terms,
-    "article_mentions_a_licence": _article_mentions_a_licence,
+    "figure_caption": ("article", '<figure><img src="/photos/{n}.jpg" alt="The harbour"><figcaption>The harbour '
+                       'at dawn. Photo: Jane Doe, <a rel="license" href="{url}">CC BY-SA 2.0</a></figcaption>'
+                       '</figure>'),
+    "wordpress_caption": ("article", '<div class="wp-caption aligncenter"><img src="/wp-content/uploads/b.jpg"><p '
+                          'class="wp-caption-text">The old bridge (<a href="{url}">CC BY-SA 2.0</a>, licensed under '
+                          'it by its author)</p></div>'),
+    "image_credit": ("article", '<p class="image-credit">Header image: John Roe / Flickr, <a rel="license" '
+                     'href="{url}">CC BY-SA 2.0</a></p>'),
+    "footer_photo_credit": ("footer", '<p>Header photo by Jane Doe, licensed under <a href="{url}">CC BY-SA 2.0</a>.'
+                            '</p>'),
+    "comment": ("article", '<section id="comments"><h2>2 comments</h2><article class="comment"><p>{sentence} My own '
+                'blog is licensed under <a rel="license" href="{url}">CC BY-SA 2.0</a>.</p><footer>Posted by a '
+                'reader. Content licensed under <a href="{url}">CC BY-SA</a>.</footer></article></section>'),
+    "embedded_tweet": ("article", '<blockquote class="twitter-tweet"><p>{sentence}</p>&mdash; Someone <a '
+                       'rel="license" href="{url}">CC BY-SA 2.0</a></blockquote>'),
+    "embedded_video": ("article", '<div class="video-embed"><iframe src="https://video.example/embed/{n}"></iframe>'
+                       '<p>Video licensed under <a rel="license" href="{url}">CC BY-SA 2.0</a></p></div>'),
+    "plain_text_url": ("footer", "<p>This content is licensed under https://creativecommons.org/licenses/by-sa/2.0/ "
+                       "(creativecommons.org/licenses/by-sa/2.0).</p>"),
+    "all_rights_reserved": ("footer", "<p>&copy; {n} Valley Media Ltd. All rights reserved.</p>"),
+    "rights_meta": ("head", '<meta name="dc.rights" content="Copyright Valley Media Ltd. All rights reserved.">'),
+    "footer_cc_links": ("footer", '<ul class="links"><li><a href="https://creativecommons.org/">Creative Commons</a>'
+                        '</li><li><a href="{url}">What CC BY-SA 2.0 means</a></li><li><a href="/about">About us</a>'
+                        '</li></ul>'),
+    "rights_reserved_with_cc_link": ("footer", '<p>&copy; Valley Media. All rights reserved. Released under no '
+                                     'licence but our own; see <a href="{url}">CC BY-SA</a> for what we do not use.'
+                                     '</p>'),
+    "own_terms": ("footer", '<p><a rel="license" href="/terms-of-use">Terms of use</a></p>'),
+    "article_mentions_a_licence": ("article", '<p>{sentence} Wikipedia is published under <a href="{url}">CC BY-SA'
+                                   '</a>, which is why we quote it.</p>'),
 }
+
+
+def _plant_decoy(shell: Shell, name: str, rng: random.Random) -> None:
+    part, html = NEGATIVES[name]
+    getattr(shell, part).append(html.format(url=OTHER_ITEM_LICENCE, sentence=_sentence(rng), n=rng.randint(1, 2024)))
 
 
 def _html(shell: Shell, rng: random.Random, title: str) -> str:
@@ -277,7 +242,7 @@ def pages(count: int, seed: int = 0) -> list[Page]:
                              for kind, licence in zip(planted, licences, strict=False))
         decoys = tuple(rng.sample(list(NEGATIVES), rng.randint(0, 3)))
         for decoy in decoys:
-            NEGATIVES[decoy](shell, rng)
+            _plant_decoy(shell, decoy, rng)
         ids = {spdx for _, spdx, _ in declarations}
         found.append(Page(_html(shell, rng, f"Page {n}: {_sentence(rng)[:40]}"),
                           ", ".join(shell.link_header) or None, ids.pop() if len(ids) == 1 else None,
