@@ -32,6 +32,7 @@ def test_every_creative_commons_deed_and_name_maps_to_its_id():
     for licence in LICENCES:
         assert {deed_id(deed_url(licence, rng)) for _ in range(12)} == {licence.spdx}, licence
         assert {spdx_id(name) for name in (licence.short, licence.long) if name} <= {licence.spdx}, licence
+        assert tier(licence.spdx) == licence.tier
 
 
 def test_a_ported_deed_is_its_version_and_an_unknown_one_nothing():
