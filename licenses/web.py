@@ -29,7 +29,7 @@ META_NAMES = ("dcterms.license", "dcterms.rights", "dc.rights", "license")
 # docs/benchmarks.md); a selector per meta name, as listing all metas costs more in Python than the walk.
 CANDIDATES = ", ".join(["link[rel~=license i][href]", "a[rel~=license i][href]", "link[rel~=copyright i][href]",
                         *(f'meta[name="{name}" i][content]' for name in META_NAMES),
-                        'a[href*="creativecommons.org/" i]'])
+                        'a[href*="creativecommons.org/licenses/" i]', 'a[href*="creativecommons.org/publicdomain/" i]'])
 # Elements whose content is another item, or no part of the page's text.
 OTHER_ITEM_TAGS = {"figure", "figcaption", "blockquote", "q", "iframe", "object", "embed", "video", "audio",
                    "picture", "template", "svg"}
