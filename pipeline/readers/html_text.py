@@ -88,8 +88,10 @@ class TimeLimit:
         self._armed = False
         self._previous: Callable | int | None = None
         self._installed = False
+        self._expired = False
 
     def __enter__(self) -> "TimeLimit":
+        self._expired = False
         self._armed = self.seconds > 0 and threading.current_thread() is threading.main_thread()
         if self._armed:
             if not self._installed:
@@ -98,10 +100,14 @@ class TimeLimit:
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self._armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             self._armed = False
+        # The handler's exception is lost where Python ignores exceptions: in a weakref callback (resiliparse's
+        # DOM nodes have them) or a __del__. The block then ran on; it has still taken too long.
+        if self._expired and exc_type is None:
+            raise self._timeout()
 
     def release(self) -> None:
         """Put back the SIGALRM handler that the first block found."""
@@ -110,4 +116,8 @@ class TimeLimit:
             self._installed = False
 
     def _expire(self, signum, frame):
-        raise ExtractorTimeout(f"extraction took longer than {self.seconds:g} s")
+        self._expired = True
+        raise self._timeout()
+
+    def _timeout(self) -> ExtractorTimeout:
+        return ExtractorTimeout(f"extraction took longer than {self.seconds:g} s")
