@@ -63,12 +63,14 @@ class Declaration:
     evidence: str
 
 
-def page_license(tree: HTMLTree, link_header: str | None = None) -> Declaration | None:
-    """What the page declares (module docstring); None when it declares no licence the SPDX table knows."""
+def page_license(tree: HTMLTree, link_header: str | None = None, candidates: list[DOMNode] | None = None
+                 ) -> Declaration | None:
+    """What the page declares (module docstring); None when it declares no licence the SPDX table knows.
+    `candidates`: the elements of the tree matching CANDIDATES, where the caller found them in a walk of its own."""
     found = [(license, "Link header rel=license") for license in _header_licenses(link_header or "")]
-    if tree.document is None:
-        return _verdict(found)
-    for node in tree.document.query_selector_all(CANDIDATES):
+    if candidates is None:
+        candidates = list(tree.document.query_selector_all(CANDIDATES)) if tree.document is not None else []
+    for node in candidates:
         if node.tag == "meta":
             content, where = node.getattr("content"), _where(node)
             if where and (license := deed_id(content) or spdx_id(content)):

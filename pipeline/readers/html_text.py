@@ -8,7 +8,7 @@ from collections.abc import Callable
 import trafilatura
 from lxml.html import HTMLParser, fromstring
 from resiliparse.extract.html2text import extract_plain_text
-from resiliparse.parse.html import HTMLTree
+from resiliparse.parse.html import DOMNode, HTMLTree
 from trafilatura.utils import HTML_PARSER, load_html, repair_faulty_html
 
 EXTRACTORS = ("trafilatura", "resiliparse")
@@ -60,12 +60,36 @@ _TOO_DEEP = "* > " * MAX_DEPTH + "*"
 
 
 def resiliparse_text(html: str, url: str | None = None, parsed: HTMLTree | None = None) -> str:
-    """The main text by resiliparse, from `parsed` where the caller has parsed `html` already."""
-    tree = parsed or HTMLTree.parse(html)
+    """The main text by resiliparse. `parsed`: the tree of `html` where the caller has parsed it and refused a page
+    too deep for resiliparse already (`select`, with `refuse_deep`)."""
+    if parsed is None:
+        parsed = HTMLTree.parse(html)
+        select(parsed, html, "", refuse_deep=True)
+    return extract_plain_text(parsed, main_content=True, alt_texts=False)
+
+
+def select(tree: HTMLTree, html: str, selector: str, refuse_deep: bool) -> list[DOMNode]:
+    """The elements matching the CSS `selector` (none for ""); with `refuse_deep`, ValueError for a page nested
+    deeper than MAX_DEPTH, found in the same walk of the tree: each walk costs about as much as the other
+    (docs/benchmarks.md, "Licences in web pages")."""
     # A page with fewer tags than MAX_DEPTH cannot be that deep: skip the check (it costs ~15% of extraction).
-    if html.count("<") > MAX_DEPTH and tree.document.query_selector(_TOO_DEEP) is not None:
-        raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
-    return extract_plain_text(tree, main_content=True, alt_texts=False)
+    deep = refuse_deep and html.count("<") > MAX_DEPTH
+    if not deep:
+        return list(tree.document.query_selector_all(selector)) if selector else []
+    found = []
+    for node in tree.document.query_selector_all(f"{selector}, {_TOO_DEEP}" if selector else _TOO_DEEP):
+        if _deeper_than(node, MAX_DEPTH):
+            raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
+        found.append(node)
+    return found
+
+
+def _deeper_than(node: DOMNode, levels: int) -> bool:
+    for _ in range(levels):
+        node = node.parent
+        if node is None:
+            return False
+    return True
 
 
 def get_extractor(name: str) -> Callable[[str, str | None, HTMLTree | None], str]:

@@ -10,9 +10,9 @@ from typing import BinaryIO
 import pyarrow as pa
 from resiliparse.parse.html import HTMLTree
 
-from licenses.web import page_license
+from licenses.web import CANDIDATES, page_license
 from pipeline.accounting import Stats
-from pipeline.readers.html_text import ExtractorTimeout, TimeLimit, get_extractor
+from pipeline.readers.html_text import ExtractorTimeout, TimeLimit, get_extractor, select
 from pipeline.readers.langid import LanguageIdentifier
 from pipeline.readers.warc.charset import decode_html
 from pipeline.readers.warc.http import PayloadError, PayloadTooLarge, parse_http_response
@@ -195,7 +195,9 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
     try:
         with limit:
             tree = HTMLTree.parse(html)  # once, for the licence and (with resiliparse) the text
-            declared = page_license(tree, link_header)
+            # one walk of the tree finds the licence's candidates and refuses a page too deep for resiliparse
+            candidates = select(tree, html, CANDIDATES, refuse_deep=options.extractor == "resiliparse")
+            declared = page_license(tree, link_header, candidates)
             text = extract(html, record.target_uri(), tree)
     except ExtractorTimeout as exc:
         return Skip(True, "extractor_timeout", str(exc))
