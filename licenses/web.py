@@ -25,8 +25,9 @@ from resiliparse.parse.html import DOMNode, HTMLTree
 from licenses.spdx import deed_id, spdx_id
 
 META_NAMES = ("dcterms.license", "dcterms.rights", "dc.rights", "license")
-# Every element that may declare, found in one walk of the tree (each walk costs about 0.1 ms on a page of 150 KB:
-# docs/benchmarks.md); a selector per meta name, as listing all metas costs more in Python than the walk.
+# Every element that may declare, found in one walk of the tree (ingest shares it with its depth check: a walk costs
+# about 0.1 ms on a page of 150 KB, docs/benchmarks.md); a selector per meta name, as listing every meta costs more
+# in Python than the walk.
 CANDIDATES = ", ".join(["link[rel~=license i][href]", "a[rel~=license i][href]", "link[rel~=copyright i][href]",
                         *(f'meta[name="{name}" i][content]' for name in META_NAMES),
                         'a[href*="creativecommons.org/licenses/" i]', 'a[href*="creativecommons.org/publicdomain/" i]'])
