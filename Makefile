@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-signals bench-subset bench-dedup bench-classifier clean
+.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-licenses bench-signals bench-subset bench-dedup bench-classifier clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -51,6 +51,9 @@ lint: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(PY) -m bench.ingest
+
+bench-licenses: $(STAMP)
+	$(PY) -m bench.web_licenses
 
 bench-signals: $(STAMP)
 	$(PY) -m bench.signals

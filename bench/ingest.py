@@ -617,20 +617,33 @@ def report(results: list[Result], command: str, page_count: int, html_bytes: int
 
 
 def write_section(doc: Path, section: str) -> None:
-    """Replace this benchmark's section of the document (or append it); create the document if missing."""
+    """Replace the section of the document that has the same heading (the section's first line), or append it;
+    create the document if missing."""
     text = (
         doc.read_text()
         if doc.exists()
         else ("# Benchmarks\n\nEach section gives the command, the machine and the figures.\n")
     )
-    start = text.find(SECTION)
+    heading = section.split("\n", 1)[0]
+    start = text.find(heading)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(SECTION))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + (text[end:] if end >= 0 else "")
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)
+
+
+def command_line(module: str, argv: list[str] | None) -> str:
+    return " ".join([f"python -m {module}", *(sys.argv[1:] if argv is None else argv)])
+
+
+def publish(section: str) -> None:
+    """Print a benchmark's section and write it into docs/benchmarks.md."""
+    print(section)
+    write_section(DOC, section)
+    print(f"written to {DOC}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -656,11 +669,7 @@ def main(argv: list[str] | None = None) -> int:
 
     spark = get_session("local[1]", "bench-ingest")
     results = [bench_extractor(name, pages, args.repeat, args.rounds, spark, lid_model) for name in names]
-    command = " ".join(["python -m bench.ingest", *(sys.argv[1:] if argv is None else argv)])
-    section = report(results, command, len(pages), sum(map(len, pages)))
-    print(section)
-    write_section(DOC, section)
-    print(f"written to {DOC}", file=sys.stderr)
+    publish(report(results, command_line("bench.ingest", argv), len(pages), sum(map(len, pages))))
     return 0
 
 

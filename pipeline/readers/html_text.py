@@ -8,7 +8,7 @@ from collections.abc import Callable
 import trafilatura
 from lxml.html import HTMLParser, fromstring
 from resiliparse.extract.html2text import extract_plain_text
-from resiliparse.parse.html import HTMLTree
+from resiliparse.parse.html import DOMNode, HTMLTree
 from trafilatura.utils import HTML_PARSER, load_html, repair_faulty_html
 
 EXTRACTORS = ("trafilatura", "resiliparse")
@@ -23,7 +23,9 @@ class ExtractorTimeout(BaseException):
     A BaseException, so that the extractors' own broad `except Exception` blocks cannot swallow it."""
 
 
-def trafilatura_text(html: str, url: str | None = None) -> str:
+def trafilatura_text(html: str, url: str | None = None, parsed: HTMLTree | None = None) -> str:
+    """The main text by trafilatura, which parses `html` with lxml (resiliparse's `parsed` tree is of no use to
+    it)."""
     tree = load_html(html)  # what trafilatura.extract(html) parses, with the parser's error log at hand
     if tree is None:
         return ""
@@ -57,15 +59,40 @@ MAX_DEPTH = 1000
 _TOO_DEEP = "* > " * MAX_DEPTH + "*"
 
 
-def resiliparse_text(html: str, url: str | None = None) -> str:
-    tree = HTMLTree.parse(html)
+def resiliparse_text(html: str, url: str | None = None, parsed: HTMLTree | None = None) -> str:
+    """The main text by resiliparse. `parsed`: the tree of `html` where the caller has parsed it and refused a page
+    too deep for resiliparse already (`select`, with `refuse_deep`)."""
+    if parsed is None:
+        parsed = HTMLTree.parse(html)
+        select(parsed, html, "", refuse_deep=True)
+    return extract_plain_text(parsed, main_content=True, alt_texts=False)
+
+
+def select(tree: HTMLTree, html: str, selector: str, refuse_deep: bool) -> list[DOMNode]:
+    """The elements matching the CSS `selector` (none for ""); with `refuse_deep`, ValueError for a page nested
+    deeper than MAX_DEPTH, found in the same walk of the tree: each walk costs about as much as the other
+    (docs/benchmarks.md, "Licences in web pages")."""
     # A page with fewer tags than MAX_DEPTH cannot be that deep: skip the check (it costs ~15% of extraction).
-    if html.count("<") > MAX_DEPTH and tree.document.query_selector(_TOO_DEEP) is not None:
-        raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
-    return extract_plain_text(tree, main_content=True, alt_texts=False)
+    deep = refuse_deep and html.count("<") > MAX_DEPTH
+    if not deep:
+        return list(tree.document.query_selector_all(selector)) if selector else []
+    found = []
+    for node in tree.document.query_selector_all(f"{selector}, {_TOO_DEEP}" if selector else _TOO_DEEP):
+        if _deeper_than(node, MAX_DEPTH):
+            raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
+        found.append(node)
+    return found
 
 
-def get_extractor(name: str) -> Callable[[str, str | None], str]:
+def _deeper_than(node: DOMNode, levels: int) -> bool:
+    for _ in range(levels):
+        node = node.parent
+        if node is None:
+            return False
+    return True
+
+
+def get_extractor(name: str) -> Callable[[str, str | None, HTMLTree | None], str]:
     if name == "trafilatura":
         return trafilatura_text
     if name == "resiliparse":
@@ -85,8 +112,10 @@ class TimeLimit:
         self._armed = False
         self._previous: Callable | int | None = None
         self._installed = False
+        self._expired = False
 
     def __enter__(self) -> "TimeLimit":
+        self._expired = False
         self._armed = self.seconds > 0 and threading.current_thread() is threading.main_thread()
         if self._armed:
             if not self._installed:
@@ -95,10 +124,14 @@ class TimeLimit:
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self._armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             self._armed = False
+        # The handler's exception is lost where Python ignores exceptions: in a weakref callback (resiliparse's
+        # DOM nodes have them) or a __del__. The block then ran on; it has still taken too long.
+        if self._expired and exc_type is None:
+            raise self._timeout()
 
     def release(self) -> None:
         """Put back the SIGALRM handler that the first block found."""
@@ -107,4 +140,8 @@ class TimeLimit:
             self._installed = False
 
     def _expire(self, signum, frame):
-        raise ExtractorTimeout(f"extraction took longer than {self.seconds:g} s")
+        self._expired = True
+        raise self._timeout()
+
+    def _timeout(self) -> ExtractorTimeout:
+        return ExtractorTimeout(f"extraction took longer than {self.seconds:g} s")

@@ -1,4 +1,7 @@
-from licenses.spdx import LICENSES, PUBLIC_DOMAIN, TIERS, spdx_id, tier
+import random
+
+from licenses.spdx import LICENSES, PUBLIC_DOMAIN, TIERS, deed_id, spdx_id, tier
+from tests.helpers.license_pages import LICENCES, deed_url
 
 
 def test_loose_names_as_sources_write_them_map_to_one_id():
@@ -27,3 +30,19 @@ def test_every_licence_has_one_of_the_tiers():
 def test_a_version_written_with_an_underscore_is_the_version():
     assert spdx_id("cc_by_sa_3_0") == "CC-BY-SA-3.0" and spdx_id("cc_by_4_0") == "CC-BY-4.0"
     assert spdx_id("apache_2_0") == "Apache-2.0" and spdx_id("cc_by_sa_3_0_it") is None
+
+
+def test_every_creative_commons_deed_and_name_maps_to_its_id():
+    rng = random.Random(0)
+    for licence in LICENCES:
+        assert {deed_id(deed_url(licence, rng)) for _ in range(12)} == {licence.spdx}, licence
+        assert {spdx_id(name) for name in (licence.short, licence.long) if name} <= {licence.spdx}, licence
+        assert tier(licence.spdx) == licence.tier
+
+
+def test_a_ported_deed_is_its_version_and_an_unknown_one_nothing():
+    assert deed_id("http://creativecommons.org/licenses/by-sa/3.0/de/deed.de") == "CC-BY-SA-3.0"
+    assert deed_id("https://creativecommons.org/licenses/by/2.1/jp/") is None  # 2.1 was only ported
+    assert deed_id("https://creativecommons.org/licenses/") is None
+    assert deed_id("https://example.org/licenses/by/4.0/") is None
+    assert deed_id("https://opensource.org/licenses/MIT") == "MIT"

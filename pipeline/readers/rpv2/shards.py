@@ -18,6 +18,7 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from licenses.spdx import tier
 from pipeline.accounting import Stats
 from pipeline.readers.rpv2.layout import (
     BUCKETS,
@@ -147,6 +148,7 @@ def _document(record: dict, shard: str, doc_id: str) -> dict:
         "crawl": shard.split("/")[0],
         "language": record.get("language"),
         "language_score": record.get("language_score"),
+        "license_tier": tier(None),  # RedPajama-V2 states no licence
         "meta": sorted(meta.items()),
     }
 

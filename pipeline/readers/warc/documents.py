@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import pyarrow as pa
+from resiliparse.parse.html import HTMLTree
 
+from licenses.web import CANDIDATES, page_license
 from pipeline.accounting import Stats
-from pipeline.readers.html_text import ExtractorTimeout, TimeLimit, get_extractor
+from pipeline.readers.html_text import ExtractorTimeout, TimeLimit, get_extractor, select
 from pipeline.readers.langid import LanguageIdentifier
 from pipeline.readers.warc.charset import decode_html
 from pipeline.readers.warc.http import PayloadError, PayloadTooLarge, parse_http_response
@@ -100,7 +102,7 @@ def warc_documents(
                 else:
                     stats.drop(outcome.kind)
                 continue
-            text, meta = outcome
+            text, meta, license = outcome
             text = text.strip().lstrip("\ufeff").lstrip()  # a byte order mark decoded into the text is no text
             if not text:
                 stats.drop("empty_text")
@@ -122,6 +124,7 @@ def warc_documents(
                     "crawl": crawl,
                     "source": "common_crawl" if crawl else "warc",
                     "warc_record_id": item.record_id,
+                    "license": license,
                     "meta": meta,
                 }
             )
@@ -156,14 +159,15 @@ def _crawl_of_warcinfo(body: bytes) -> str | None:
     return match.group(0) if match else None
 
 
-def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLimit) -> tuple[str, dict] | Skip:
-    """(text, meta) for a record that yields text, else why not."""
+def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLimit
+             ) -> tuple[str, dict, str | None] | Skip:
+    """(text, meta, the licence the page declares) for a record that yields text, else why not."""
     if record.record_type == "conversion":  # WET: the text is already extracted
         meta = {"extractor": "wet", "content_type": record.header("Content-Type") or ""}
         languages = record.header("WARC-Identified-Content-Language")
         if languages:
             meta["cc_languages"] = languages
-        return record.body.decode("utf-8", errors="replace"), meta
+        return record.body.decode("utf-8", errors="replace"), meta, None
     if record.record_type == "metadata" and (record.header("Content-Type") or "").startswith("application/json"):
         return Skip(False, "wat_metadata")  # a WAT record: the page's metadata as JSON, none of its text
     if record.record_type not in ("response", "resource"):
@@ -180,16 +184,21 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
         if response.status is not None and not 200 <= response.status < 300:
             return Skip(False, "http_status")
         mime, charset, payload = response.mime_type, response.charset, response.payload
+        link_header = response.headers.get("link")
     else:
         content_type = record.header("Content-Type") or ""
         mime = content_type.split(";")[0].strip().lower()
-        charset, payload = None, record.body
+        charset, payload, link_header = None, record.body, None
     if not _is_html(mime, record.header("WARC-Identified-Payload-Type"), payload):
         return Skip(False, "not_html")
     html, encoding = decode_html(payload, charset)
     try:
         with limit:
-            text = extract(html, record.target_uri())
+            tree = HTMLTree.parse(html)  # once, for the licence and (with resiliparse) the text
+            # one walk of the tree finds the licence's candidates and refuses a page too deep for resiliparse
+            candidates = select(tree, html, CANDIDATES, refuse_deep=options.extractor == "resiliparse")
+            declared = page_license(tree, link_header, candidates)
+            text = extract(html, record.target_uri(), tree)
     except ExtractorTimeout as exc:
         return Skip(True, "extractor_timeout", str(exc))
     except Exception as exc:  # an extractor can fail in many ways on hostile HTML; count, never crash
@@ -197,7 +206,9 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
     meta = {"extractor": options.extractor, "content_type": mime or "", "charset": encoding}
     if record.header("WARC-Truncated"):
         meta["warc_truncated"] = record.header("WARC-Truncated")
-    return text, meta
+    if declared:
+        meta["license_evidence"] = declared.evidence
+    return text, meta, declared.license if declared else None
 
 
 def _is_html(mime: str, identified: str | None, payload: bytes) -> bool:

@@ -90,7 +90,7 @@ def likely_cause(column: str, runs: Sequence[SignalsRun] = ()) -> str:
     if column in FINEWEB:
         return "documents read with `curate ingest --rpv2` have it null until `curate signals` runs on them"
     if column == "license":
-        return "documents without a stated licence have none: all of Common Crawl (docs/schema.md)"
+        return "documents without a stated licence have none: most web pages, WET, RedPajama-V2 (docs/licenses.md)"
     return "no input document has a value for it"
 
 

@@ -15,6 +15,7 @@ from pipeline.stages.ingest import run_ingest
 from pipeline.storage.locations import RetryPolicy
 from pipeline.storage.output_dir import OutputConflict
 from tests.helpers.http_server import Faults, LoopbackServer
+from tests.helpers.license_pages import TIER_OF, pages
 from tests.helpers.warc_fixtures import bomb_record, good_records, members, page_html
 
 FAST = RetryPolicy(attempts=4, base_wait=0.01)
@@ -154,3 +155,37 @@ def test_pages_inflating_past_max_page_bytes_are_counted_too_large_by_the_comman
                  "--extractor", "resiliparse", "--quiet"]) == 0
     stats = json.loads((tmp_path / "docs/_stats.json").read_text())
     assert (stats["kept"], stats["dropped"], stats["errors"]) == (2, {"too_large": 2, "warcinfo": 1}, {})
+
+
+def test_ingest_fills_the_licence_its_tier_and_evidence_and_a_recipe_filters_on_them(spark, tmp_path):
+    generated = pages(120, seed=3)
+    warc, wet = tmp_path / "pages.warc.gz", tmp_path / "pages.warc.wet.gz"
+    write_warc(str(warc), [warc_record("response", http_response(
+        page.html.encode(), extra={"Link": page.link_header} if page.link_header else None),
+        uri=f"https://site.example/{n}") for n, page in enumerate(generated)])
+    write_warc(str(wet), [warc_record("conversion", b"A page's text, already extracted, says CC BY 4.0.",
+                                      uri="https://site.example/wet", content_type="text/plain")])
+    assert main(["ingest", str(warc), str(wet), "--output", str(tmp_path / "docs"), "--extractor", "resiliparse",
+                 "--quiet"]) == 0
+    rows = {row["url"]: row for row in pq.read_table(str(tmp_path / "docs")).to_pylist()}
+    assert len(rows) == len(generated) + 1
+    wet_row = rows.pop("https://site.example/wet")
+    assert (wet_row["license"], wet_row["license_tier"]) == (None, "unknown")
+    for n, page in enumerate(generated):
+        row = rows[f"https://site.example/{n}"]
+        meta = dict(row["meta"])
+        assert row["license"] == page.license, page.describe()
+        assert row["license_tier"] == TIER_OF.get(page.license, "unknown")
+        assert all(evidence in meta["license_evidence"] for _, _, evidence in page.declarations), page.describe()
+        assert ("license_evidence" in meta) == bool(page.declarations)
+    recipe = tmp_path / "open.yaml"
+    recipe.write_text(f"name: open\ninputs:\n  - path: {tmp_path / 'docs'}\nfilters:\n"
+                      "  tier: \"license_tier IN ('public_domain', 'attribution', 'share_alike')\"\n"
+                      "  not_cc0: \"license <> 'CC0-1.0'\"\n"
+                      f"output:\n  path: {tmp_path / 'open'}\ncard:\n  license: other\n")
+    assert main(["subset", str(recipe), "--quiet"]) == 0
+    kept = {row["url"] for shard in (tmp_path / "open").rglob("*.parquet") for row in pq.read_table(shard).to_pylist()}
+    assert kept == {f"https://site.example/{n}" for n, page in enumerate(generated)
+                    if TIER_OF.get(page.license) in ("public_domain", "attribution", "share_alike")
+                    and page.license != "CC0-1.0"}
+    assert kept

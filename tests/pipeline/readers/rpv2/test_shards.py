@@ -172,6 +172,7 @@ def test_documents_join_their_signals_minhash_and_duplicates_by_line_index(sampl
         record, published = expected[row["id"]]
         assert (row["text"], row["url"], row["language"], row["crawl"], row["source"]) == (
             record["raw_content"], record["url"], record["language"], SNAPSHOT, "rpv2")
+        assert (row["license"], row["license_tier"]) == (None, "unknown")  # RedPajama-V2 states no licence
         assert row["date"] == datetime.fromisoformat(record["date_download"])
         assert row["language_score"] == pytest.approx(record["language_score"])
         meta = dict(row["meta"])
