@@ -83,9 +83,10 @@ def test_the_demo_ends_with_a_subset_its_card_and_its_report(demo):
 
 def test_the_demo_subset_loads_with_datasets(demo, tmp_path, monkeypatch):
     datasets = pytest.importorskip("datasets")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    loaded = datasets.load_dataset(str(demo / "subset"), split="train")
+    # a cache of its own: datasets reads HF_HOME once, on import, and keys a folder's cache on its name, so the
+    # default cache would serve an earlier run's subset
+    loaded = datasets.load_dataset(str(demo / "subset"), split="train", cache_dir=str(tmp_path / "hf"))
     shards = pq.read_table(demo / "subset" / "data" / "default")
     assert loaded.num_rows == shards.num_rows == json.loads((demo / "subset" / "_stats.json").read_text())["kept"]
     assert loaded.column_names == shards.column_names and "meta" in loaded.column_names

@@ -118,11 +118,11 @@ def test_removals_on_a_null_are_counted_per_rule_and_said(spark, signals, tmp_pa
 
 def test_output_loads_with_datasets_and_has_a_card(spark, signals, tmp_path, monkeypatch):
     datasets = pytest.importorskip("datasets")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     out = tmp_path / "out"
     stats = run_subset(spark, plan_subset(parse_recipe(recipe_text(signals, out), "test.yaml")))
-    loaded = datasets.load_dataset(str(out), split="train")
+    # a cache of its own: datasets reads HF_HOME once, on import, and keys a folder's cache on its name
+    loaded = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf"))
     assert loaded.num_rows == stats["kept"]
     assert loaded.column_names == ["id", "text", "language"]
     # the document schema's nullability (docs/schema.md), though the inputs were JSON lines, nullable throughout
