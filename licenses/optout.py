@@ -21,6 +21,7 @@ TDM_VALUES = {"0": False, "1": True}
 # Meta tags belong in the head; a page without a <body> tag is read this far at most.
 HEAD_LIMIT = 1 << 16
 _BODY = re.compile(r"<body[\s>/]", re.IGNORECASE)
+_META = re.compile(r"<meta\s[^>]*>", re.IGNORECASE)
 _HINTS = ("tdm-reservation", "tdm-policy", "noai", "noimageai")
 
 
@@ -149,9 +150,9 @@ def _head_meta(html: str) -> dict[str, str]:
     or a script is none."""
     body = _BODY.search(html, 0, HEAD_LIMIT)
     head = html[:body.start() if body else HEAD_LIMIT]
-    lowered = head.lower()
-    if not any(hint in lowered for hint in _HINTS):
-        return {}  # nearly every page: no need to parse
+    tags = " ".join(_META.findall(head)).lower()  # the meta tags alone: lowering a whole head costs more
+    if not any(hint in tags for hint in _HINTS):
+        return {}  # nearly every page has no such tag: nothing to parse
     parser = _MetaParser()
     parser.feed(head)
     return parser.meta

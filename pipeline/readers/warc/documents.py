@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
+from licenses.optout import SiteRule, page_optout
 from pipeline.accounting import Stats
 from pipeline.readers.html_text import ExtractorTimeout, TimeLimit, get_extractor
 from pipeline.readers.langid import LanguageIdentifier
@@ -69,8 +70,10 @@ def warc_documents(
     options: IngestOptions,
     lid: LanguageIdentifier,
     stats: Stats,
+    sites: dict[str, list[SiteRule]] | None = None,
 ) -> Iterator[pa.Table]:
-    """Documents of one file as tables of at most BATCH rows; every record read is counted in `stats`."""
+    """Documents of one file as tables of at most BATCH rows; every record read is counted in `stats`. `sites`:
+    the tdmrep.json rules of the crawl's sites (pipeline/readers/warc/tdmrep.py)."""
     name = file_name(location)
     extract = get_extractor(options.extractor)
     crawl_match = CRAWL_ID.search(location)
@@ -93,14 +96,14 @@ def warc_documents(
                 crawl = crawl or _crawl_of_warcinfo(item.body)
                 stats.drop("warcinfo")
                 continue
-            outcome = _text_of(item, options, extract, limit)
+            outcome = _text_of(item, options, extract, limit, sites)
             if isinstance(outcome, Skip):
                 if outcome.error:
                     stats.error(outcome.kind, f"{name} @ {item.offset}: {outcome.detail}")
                 else:
                     stats.drop(outcome.kind)
                 continue
-            text, meta = outcome
+            text, meta, reserved = outcome
             text = text.strip().lstrip("\ufeff").lstrip()  # a byte order mark decoded into the text is no text
             if not text:
                 stats.drop("empty_text")
@@ -122,6 +125,7 @@ def warc_documents(
                     "crawl": crawl,
                     "source": "common_crawl" if crawl else "warc",
                     "warc_record_id": item.record_id,
+                    "tdm_reserved": reserved,
                     "meta": meta,
                 }
             )
@@ -156,14 +160,16 @@ def _crawl_of_warcinfo(body: bytes) -> str | None:
     return match.group(0) if match else None
 
 
-def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLimit) -> tuple[str, dict] | Skip:
-    """(text, meta) for a record that yields text, else why not."""
+def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLimit,
+             sites: dict[str, list[SiteRule]] | None) -> tuple[str, dict, bool | None] | Skip:
+    """(text, meta, tdm_reserved) for a record that yields text, else why not; a WET record's reservation is
+    unknown (None): the page's headers and head are gone."""
     if record.record_type == "conversion":  # WET: the text is already extracted
         meta = {"extractor": "wet", "content_type": record.header("Content-Type") or ""}
         languages = record.header("WARC-Identified-Content-Language")
         if languages:
             meta["cc_languages"] = languages
-        return record.body.decode("utf-8", errors="replace"), meta
+        return record.body.decode("utf-8", errors="replace"), meta, None
     if record.record_type == "metadata" and (record.header("Content-Type") or "").startswith("application/json"):
         return Skip(False, "wat_metadata")  # a WAT record: the page's metadata as JSON, none of its text
     if record.record_type not in ("response", "resource"):
@@ -179,11 +185,11 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
             return Skip(True, "decode_error", str(exc))
         if response.status is not None and not 200 <= response.status < 300:
             return Skip(False, "http_status")
-        mime, charset, payload = response.mime_type, response.charset, response.payload
+        mime, charset, payload, fields = response.mime_type, response.charset, response.payload, response.fields
     else:
         content_type = record.header("Content-Type") or ""
         mime = content_type.split(";")[0].strip().lower()
-        charset, payload = None, record.body
+        charset, payload, fields = None, record.body, []
     if not _is_html(mime, record.header("WARC-Identified-Payload-Type"), payload):
         return Skip(False, "not_html")
     html, encoding = decode_html(payload, charset)
@@ -197,7 +203,10 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
     meta = {"extractor": options.extractor, "content_type": mime or "", "charset": encoding}
     if record.header("WARC-Truncated"):
         meta["warc_truncated"] = record.header("WARC-Truncated")
-    return text, meta
+    optout = page_optout(record.target_uri(), fields, html, sites)
+    if optout.evidence:
+        meta["optout_evidence"] = optout.evidence
+    return text, meta, optout.reserved
 
 
 def _is_html(mime: str, identified: str | None, payload: bytes) -> bool:
