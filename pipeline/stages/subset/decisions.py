@@ -10,12 +10,14 @@ from pyspark.sql import functions as F
 
 from filters.nodes import columns_of
 from pipeline.accounting import Stats
-from pipeline.stages.subset.plan import SubsetPlan
+from pipeline.stages.subset.plan import EXCLUDE_COLUMNS, Exclusion, SubsetPlan
 from pipeline.stages.subset.rules import to_column
 
 REASON = "_curate_reason"
 NULL_MARK = "\0null"  # after a rule's name in REASON: the rule was null, not false (no rule name holds \0)
 HASH_RANGE = float(1 << 53)
+# A URL's host: after the scheme and any user info, up to a port, path, query or fragment (RFC 3986, section 3)
+URL_HOST = r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]*)"
 
 
 def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None, mark_nulls: bool = False):
@@ -35,7 +37,7 @@ def decisions(plan: SubsetPlan, frame, cutoffs: dict | None = None, mark_nulls: 
 def _first_failed(plan: SubsetPlan, value: Callable):
     """`value(name, check)` of the first check a document fails, in the order of FIRST_FAILED; null if none."""
     recipe = plan.loaded.recipe
-    checks: list[tuple[str, object]] = []
+    checks: list[tuple[str, object]] = [(item.name, ~_excluded(item)) for item in plan.exclusions]
     if recipe.dedup.drops("is_duplicate" in plan.schema.names):
         checks.append(("dedup", ~F.coalesce(F.col("is_duplicate"), F.lit(False))))
     checks += [(name, to_column(node)) for name, node in plan.rules]
@@ -46,6 +48,19 @@ def _first_failed(plan: SubsetPlan, value: Callable):
         failed = ~F.coalesce(check, F.lit(False))
         first = F.when(failed, value(name, check)) if first is None else first.when(failed, value(name, check))
     return first if first is not None else F.lit(None)
+
+
+def _excluded(item: Exclusion):
+    """Whether a document is named by the list (false, not null, for a document without the column)."""
+    values = list(item.values)
+    if item.kind != "domains":
+        return F.coalesce(F.col(EXCLUDE_COLUMNS[item.kind]).isin(values), F.lit(False))
+    # the host and each domain above it: a.b.example.org, b.example.org, example.org, org
+    host = F.regexp_replace(F.lower(F.regexp_extract(F.col("url"), URL_HOST, 1)), r"\.$", "")
+    labels = F.split(host, r"\.")
+    above = F.transform(F.sequence(F.lit(1), F.size(labels)),
+                        lambda start: F.array_join(F.slice(labels, start, F.size(labels) - start + 1), "."))
+    return F.coalesce(F.exists(above, lambda domain: domain.isin(values)), F.lit(False))
 
 
 def _lines(plan: SubsetPlan):
@@ -176,7 +191,8 @@ def kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
 
 def rule_order(plan: SubsetPlan) -> list[str]:
     recipe = plan.loaded.recipe
-    order = ["dedup"] if recipe.dedup.drops("is_duplicate" in plan.schema.names) else []
+    order = [item.name for item in plan.exclusions]
+    order += ["dedup"] if recipe.dedup.drops("is_duplicate" in plan.schema.names) else []
     order += [name for name, _ in plan.rules]
     order += ["line_filters"] if plan.line_rules else []
     return order + (["sample"] if recipe.sample else [])

@@ -41,7 +41,9 @@ class Subset(Stage):
     plan: SubsetPlan
 
     def fingerprint(self) -> dict:
-        return {"recipe": self.plan.loaded.text}
+        # a list file may change under the same recipe (a takedown): its version decides whether a rerun resumes
+        lists = {item.name: item.sha256 for item in self.plan.exclusions if item.source}
+        return {"recipe": self.plan.loaded.text, **({"exclude": lists} if lists else {})}
 
     def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
         with TaskProgress(spark, "subset", enabled=progress):
@@ -77,7 +79,10 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     result = {"stage": "subset", "recipe": recipe.name, **books, "rules": rule_order(plan), "dropped_on_null": on_null,
               "chars_kept": chars if "text" in plan.columns else None,
               "tokens_kept_estimate": chars // CHARS_PER_TOKEN if "text" in plan.columns else None, "mix": mix,
-              "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings}
+              "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings,
+              "exclude": [{"name": item.name, "kind": item.kind, "list": item.source, "sha256": item.sha256,
+                           "values": len(item.values), "removed": stats.dropped[item.name]}
+                          for item in plan.exclusions]}
     write_card(out, plan, result)
     return result, files
 

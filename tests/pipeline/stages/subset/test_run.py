@@ -1,5 +1,6 @@
 """`curate subset` on real documents with their signals: exactly the documents the rules describe, as a dataset."""
 
+import hashlib
 import json
 import os
 import re
@@ -710,3 +711,51 @@ def test_provenance_names_the_crawls_of_the_warcs_upstream(tmp_path):
     assert lines[2:4] == [f"- `curate signals` in `{os.path.relpath(signals_out)}`: artifacts null, export null",
                           f"  - `curate ingest` in `{os.path.relpath(ingest)}`: extractor \"resiliparse\""]
     assert lines[4].startswith("    - 3 input files made by no curate job: `https://data.commoncrawl.org/crawl-data/")
+
+
+def exclusion_recipe(inputs, output, server_list: str, domain_list) -> str:
+    return (f"name: takedowns\ninputs:\n  - path: {inputs}\nexclude:\n"
+            f"  urls: [https://other.example/page-8, {{list: '{server_list}'}}]\n"
+            f"  domains: [{{list: '{domain_list}'}}]\n  ids: [doc-004, doc-999]\n"
+            f"output:\n  path: {output}\n  shard_size: 50KB\n")
+
+
+def test_exclusion_lists_remove_exactly_what_they_name_and_a_changed_list_is_a_rerun(spark, tmp_path):
+    from pipeline.storage.output_dir import OutputConflict
+    from tests.helpers.http_server import LoopbackServer
+    from tests.helpers.licensed_documents import host, licensed_rows, write_licensed
+
+    rows = licensed_rows()
+    inputs = write_licensed(tmp_path / "docs", rows)
+    served = b"# takedown 1\nhttps://news.example.org/page-13\nhttps://news.example/page-10\n"
+    domains = tmp_path / "domains.txt"
+    domains.write_bytes(b"NEWS.example\n")  # and its subdomains; not news.example.org
+    with LoopbackServer({"/urls.txt": served}) as server:
+        url_list = server.url("/urls.txt")
+        loaded = parse_recipe(exclusion_recipe(inputs, tmp_path / "out", url_list, domains), "takedowns.yaml")
+        stats = run_subset(spark, plan_subset(loaded))
+        domains.write_bytes(b"news.example\nother.example\n")
+        changed = plan_subset(parse_recipe(exclusion_recipe(inputs, tmp_path / "out", url_list, domains), "t.yaml"))
+    def first_named(hosts: set[str]) -> list[str | None]:
+        """Per row, the first list that names it (by the rows' own columns, apart from Spark)."""
+        lists = [("exclude.urls", lambda row: row.get("url") == "https://other.example/page-8"),
+                 (f"exclude.urls:{url_list}", lambda row: row.get("url") in served.decode().splitlines()),
+                 (f"exclude.domains:{domains}", lambda row: host(row.get("url")) in hosts),
+                 ("exclude.ids", lambda row: row["id"] in ("doc-004", "doc-999"))]
+        return [next((name for name, named in lists if named(row)), None) for row in rows]
+
+    news = {"news.example", "blog.news.example", "a.b.news.example"}
+    first = first_named(news)
+    assert stats["dropped"] == {name: first.count(name) for name in stats["rules"]}
+    assert all(stats["dropped"].values()) and len(stats["rules"]) == 4
+    assert sorted(row["id"] for row in rows_of(tmp_path / "out" / "data" / "default")) == \
+        sorted(row["id"] for row, reason in zip(rows, first, strict=True) if reason is None)
+    card = (tmp_path / "out" / "README.md").read_text()
+    for item in stats["exclude"]:
+        assert f"| {item['removed']:,} |" in card and item["sha256"] in card
+    assert stats["exclude"][1]["sha256"] == hashlib.sha256(served).hexdigest()
+
+    with pytest.raises(OutputConflict):  # the same recipe with another version of a list is another job
+        run_subset(spark, changed)
+    again = first_named(news | {"other.example"})
+    assert run_subset(spark, changed, overwrite=True)["dropped"] == {name: again.count(name) for name in stats["rules"]}
