@@ -149,12 +149,12 @@ def read_inputs(spark, plan: SubsetPlan):
     return spark.read.json(plan.inputs)
 
 
-MIX_COLUMNS = ("language", "source")
+MIX_COLUMNS = ("language", "source", "license", "license_tier", "tdm_reserved")
 
 
 def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
-    """The books (per rule: the documents it was the first to fail), the language/source mix of the kept, and per
-    rule how many of its removals were on a null value.
+    """The books (per rule: the documents it was the first to fail), the mix of the kept (per language, source,
+    licence, tier and opt-out), and per rule how many of its removals were on a null value.
 
     Reads only the columns the rules name, and the mix columns."""
     mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]

@@ -13,6 +13,7 @@ from pipeline.accounting import Stats
 from pipeline.spark.progress import TaskProgress
 from pipeline.spark.session import session_conf
 from pipeline.spark.stage import Stage, job_record, run_stage
+from pipeline.stages.subset.attribution import attributions
 from pipeline.stages.subset.card import write_card
 from pipeline.stages.subset.decisions import count_decisions, kept_rows, read_inputs, rule_order, sample_cutoffs
 from pipeline.stages.subset.plan import SubsetPlan, input_bytes
@@ -74,6 +75,7 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     if sum(r["rows"] for r in written) != stats.kept:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = place_shards(out, recipe.output.config, written)
+    credit, credit_files = attributions(plan, frame, cutoffs, out)
     chars = sum(r["chars"] for r in written)
     books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in checking order, zeros too
     result = {"stage": "subset", "recipe": recipe.name, **books, "rules": rule_order(plan), "dropped_on_null": on_null,
@@ -83,8 +85,10 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
               "exclude": [{"name": item.name, "kind": item.kind, "list": item.source, "sha256": item.sha256,
                            "values": len(item.values), "removed": stats.dropped[item.name]}
                           for item in plan.exclusions]}
+    if credit is not None:
+        result["attribution"] = credit
     write_card(out, plan, result)
-    return result, files
+    return result, files + credit_files
 
 
 def explain(spark, plan: SubsetPlan, rows: int) -> tuple[Stats, dict]:

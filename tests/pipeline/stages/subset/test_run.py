@@ -15,6 +15,7 @@ import yaml
 from filters.evaluate import evaluate
 from filters.kinds import compile_rule
 from filters.nodes import columns_of
+from licenses.spdx import tier
 from pipeline.cli.main import main
 from pipeline.spark.session import session_conf
 from pipeline.stages.subset.card import escape
@@ -280,8 +281,10 @@ def test_built_in_recipes_keep_exactly_what_their_rules_describe(spark, deduplic
 
     source = rows_of(deduplicated)
     paths = sorted((REPO / "recipes").glob("*.yaml"))
-    assert {path.stem for path in paths} >= {"gopher", "c4", "fineweb", "rpv2-example", "open-licensed"}
-    paths = [path for path in paths if path.stem != "open-licensed"]  # its rule needs licences: the test below
+    assert {path.stem for path in paths} >= {"gopher", "c4", "fineweb", "rpv2-example", "open-licensed",
+                                             "olc-permissive"}
+    # their rules need licences: the test below and tests/pipeline/stages/subset/test_attribution.py
+    paths = [path for path in paths if path.stem not in ("open-licensed", "olc-permissive")]
     for path in paths:
         loaded = load_recipe(str(path))
         out = tmp_path / path.stem
@@ -312,8 +315,13 @@ def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, t
     names = list(licences)
     for i, row in enumerate(rows):
         row["license"] = names[i % len(names)]
+        row["license_tier"] = tier(row["license"])
+        row["tdm_reserved"] = None
     (tmp_path / "in").mkdir()
-    schema = pq.read_schema(next(deduplicated.glob("*.parquet"))).append(pa.field("license", pa.string()))
+    schema = pq.read_schema(next(deduplicated.glob("*.parquet")))
+    for name, type_ in (("license", pa.string()), ("license_tier", pa.string()), ("tdm_reserved", pa.bool_())):
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, type_))
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp_path / "in" / "part-0.parquet")
 
     loaded = load_recipe(str(REPO / "recipes" / "open-licensed.yaml"))
@@ -322,7 +330,8 @@ def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, t
     kept = {row["id"] for row in rows_of(tmp_path / "out" / "data" / "default")}
     assert kept == {row["id"] for row in rows if licences[row["license"]] and not row["is_duplicate"]}
     duplicates = sum(row["is_duplicate"] for row in rows)
-    assert duplicates and stats["dropped"] == {"dedup": duplicates, "open_licence": len(rows) - duplicates - len(kept)}
+    assert duplicates and stats["dropped"] == {"dedup": duplicates, "open_licence": len(rows) - duplicates - len(kept),
+                                               "tdm_not_reserved": 0}
 
 
 @pytest.fixture(scope="module")
