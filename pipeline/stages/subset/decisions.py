@@ -10,6 +10,7 @@ from pyspark.sql import functions as F
 
 from filters.nodes import columns_of
 from pipeline.accounting import Stats
+from pipeline.stages.subset.attribution import CREDIT, CREDIT_SOURCE, CREDIT_URL, credit_columns
 from pipeline.stages.subset.plan import EXCLUDE_COLUMNS, Exclusion, SubsetPlan
 from pipeline.stages.subset.rules import to_column
 
@@ -152,14 +153,17 @@ def read_inputs(spark, plan: SubsetPlan):
 MIX_COLUMNS = ("language", "source", "license", "license_tier", "tdm_reserved")
 
 
-def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
+def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict, Counter | None]:
     """The books (per rule: the documents it was the first to fail), the mix of the kept (per language, source,
-    licence, tier and opt-out), and per rule how many of its removals were on a null value.
+    licence, tier and opt-out), per rule how many of its removals were on a null value, and the kept documents
+    that require credit by (source, attribution, has a URL) (None without `license_tier`: attribution.py).
 
-    Reads only the columns the rules name, and the mix columns."""
+    Reads only the columns the rules name, the mix columns and those of the credit."""
     mix_columns = [name for name in MIX_COLUMNS if name in plan.schema.names]
-    counts = (decisions(plan, frame, mark_nulls=True).groupBy(REASON, *mix_columns)
+    credit = credit_columns(plan)
+    counts = (decisions(plan, frame, mark_nulls=True).groupBy(REASON, *mix_columns, *credit)
               .agg(F.count(F.lit(1)).alias("n")).collect())
+    credited = Counter() if credit else None
     stats, mix = Stats(dropped=Counter(dict.fromkeys(rule_order(plan), 0))), {name: {} for name in mix_columns}
     nulls = Counter()
     for row in counts:
@@ -170,16 +174,23 @@ def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
                 nulls[name] += row["n"]
             continue
         stats.keep(row["n"])
+        if credit and row[CREDIT_URL] is not None:
+            credited[row[CREDIT_SOURCE], row[CREDIT], row[CREDIT_URL]] += row["n"]
         for name in mix_columns:
             value = str(row[name])
             mix[name][value] = mix[name].get(value, 0) + row["n"]
     mix = {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for name, values in mix.items()}
-    return stats, mix, {name: nulls[name] for name in rule_order(plan) if nulls[name]}
+    return stats, mix, {name: nulls[name] for name in rule_order(plan) if nulls[name]}, credited
+
+
+def kept_documents(plan: SubsetPlan, frame, cutoffs: dict | None):
+    """The documents the recipe keeps, all their columns."""
+    return decisions(plan, frame, cutoffs).filter(F.col(REASON).isNull())
 
 
 def kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
     """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules."""
-    kept = decisions(plan, frame, cutoffs).filter(F.col(REASON).isNull())
+    kept = kept_documents(plan, frame, cutoffs)
     if plan.line_rules and "text" in plan.columns:
         lines = F.filter(_lines(plan), _line_keeps(plan))
         text = F.concat_ws("", F.transform(lines, lambda line: F.substring(

@@ -13,9 +13,16 @@ from pipeline.accounting import Stats
 from pipeline.spark.progress import TaskProgress
 from pipeline.spark.session import session_conf
 from pipeline.spark.stage import Stage, job_record, run_stage
-from pipeline.stages.subset.attribution import attributions
+from pipeline.stages.subset.attribution import credit_summary, write_urls
 from pipeline.stages.subset.card import write_card
-from pipeline.stages.subset.decisions import count_decisions, kept_rows, read_inputs, rule_order, sample_cutoffs
+from pipeline.stages.subset.decisions import (
+    count_decisions,
+    kept_documents,
+    kept_rows,
+    read_inputs,
+    rule_order,
+    sample_cutoffs,
+)
 from pipeline.stages.subset.plan import SubsetPlan, input_bytes
 from pipeline.stages.subset.summary import CHARS_PER_TOKEN
 from pipeline.storage.output_dir import OutputDir
@@ -60,7 +67,7 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     """The dataset's stats and files, in a claimed output."""
     recipe = plan.loaded.recipe
     frame = read_inputs(spark, plan)
-    stats, mix, on_null = count_decisions(plan, frame)
+    stats, mix, on_null, credited = count_decisions(plan, frame)
     cutoffs = sample_cutoffs(plan, frame)
     ratio, conf = shard_layout(input_bytes(plan), stats, recipe.output.shard_size)
     write = partial(write_shards, output=plan.output, compression=recipe.output.compression,
@@ -75,7 +82,9 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     if sum(r["rows"] for r in written) != stats.kept:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = place_shards(out, recipe.output.config, written)
-    credit, credit_files = attributions(plan, frame, cutoffs, out)
+    credit = credit_summary(credited) if credited is not None else None
+    if credit and credit["web_pages"]:
+        files.append(write_urls(out, kept_documents(plan, frame, cutoffs)))
     chars = sum(r["chars"] for r in written)
     books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in checking order, zeros too
     result = {"stage": "subset", "recipe": recipe.name, **books, "rules": rule_order(plan), "dropped_on_null": on_null,
@@ -88,10 +97,10 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     if credit is not None:
         result["attribution"] = credit
     write_card(out, plan, result)
-    return result, files + credit_files
+    return result, files
 
 
 def explain(spark, plan: SubsetPlan, rows: int) -> tuple[Stats, dict]:
     """The books of the rules on the first `rows` documents, and the removals on a null per rule; nothing written."""
-    stats, _, on_null = count_decisions(plan, read_inputs(spark, plan).limit(rows))
+    stats, _, on_null, _ = count_decisions(plan, read_inputs(spark, plan).limit(rows))
     return stats, on_null
