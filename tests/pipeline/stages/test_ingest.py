@@ -3,6 +3,7 @@
 import gzip
 import json
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,6 +16,7 @@ from pipeline.stages.ingest import run_ingest
 from pipeline.storage.locations import RetryPolicy
 from pipeline.storage.output_dir import OutputConflict
 from tests.helpers.http_server import Faults, LoopbackServer
+from tests.helpers.paths import REPO
 from tests.helpers.warc_fixtures import bomb_record, good_records, members, page_html
 
 FAST = RetryPolicy(attempts=4, base_wait=0.01)
@@ -200,3 +202,15 @@ def test_opt_outs_are_marked_per_page_with_a_sites_tdmrep_file_from_another_warc
     stats = json.loads((out / "_stats.json").read_text())
     assert stats["tdmrep"] == {"sites": ["closed.example"], "unreadable": {}}
     assert stats["dropped"]["not_html"] == 1  # the tdmrep.json itself is no document
+
+    # the same pages under an open licence (web licence detection is not this test's): the open recipe drops
+    # the reserved ones, and keeps the WET record, which can say nothing
+    table = pq.read_table(str(out))
+    licensed = tmp_path / "licensed"
+    licensed.mkdir()
+    pq.write_table(table.set_column(table.schema.get_field_index("license_tier"), "license_tier",
+                                    pa.array(["attribution"] * table.num_rows)), licensed / "part-0.parquet")
+    assert main(["subset", str(REPO / "recipes" / "open-licensed.yaml"), "--input", str(licensed), "--output",
+                 str(tmp_path / "open"), "--quiet"]) == 0
+    kept = {row["url"] for row in pq.read_table(str(tmp_path / "open" / "data")).to_pylist()}
+    assert kept == {url for url, *_, reserved in OPTOUT_PAGES if not reserved} | {"https://news.example/wet"}

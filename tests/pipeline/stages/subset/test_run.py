@@ -768,3 +768,19 @@ def test_exclusion_lists_remove_exactly_what_they_name_and_a_changed_list_is_a_r
         run_subset(spark, changed)
     again = first_named(news | {"other.example"})
     assert run_subset(spark, changed, overwrite=True)["dropped"] == {name: again.count(name) for name in stats["rules"]}
+
+
+@pytest.mark.parametrize("recipe", ["open-licensed", "olc-permissive"])
+def test_a_licence_recipe_on_documents_without_its_columns_is_refused_naming_them(tmp_path, recipe):
+    """As any rule on a column the inputs lack (documents ingested before curate had `license_tier`)."""
+    from recipes.loader import load_recipe
+    from tests.helpers.paths import REPO
+
+    (tmp_path / "in").mkdir()
+    pq.write_table(pa.table({"id": ["a"], "text": ["t"], "license": ["CC0-1.0"]}), tmp_path / "in" / "part-0.parquet")
+    path = REPO / "recipes" / f"{recipe}.yaml"
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(load_recipe(str(path)), str(tmp_path / "out"), [str(tmp_path / "in")])
+    line = next(number for number, text in enumerate(path.read_text().splitlines(), 1) if "license_tier IN" in text)
+    assert str(caught.value).startswith(f"{path}:{line}: filters.")
+    assert "license_tier" in str(caught.value)
