@@ -784,3 +784,19 @@ def test_a_licence_recipe_on_documents_without_its_columns_is_refused_naming_the
     line = next(number for number, text in enumerate(path.read_text().splitlines(), 1) if "license_tier IN" in text)
     assert str(caught.value).startswith(f"{path}:{line}: filters.")
     assert "license_tier" in str(caught.value)
+
+
+def test_an_exclusion_list_that_cannot_be_read_or_holds_a_bad_value_is_refused_by_its_line(tmp_path):
+    from tests.helpers.licensed_documents import licensed_rows, write_licensed
+
+    inputs = write_licensed(tmp_path / "docs", licensed_rows(3))
+    domains = tmp_path / "domains.txt"
+    domains.write_text("# takedowns\na.example\nhttps://b.example/\n")
+    text = exclusion_recipe(inputs, tmp_path / "out", str(tmp_path / "urls.txt"), domains)
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if "urls:" in row)
+    with pytest.raises(RecipeError, match=rf"^t\.yaml:{line}: exclude\.urls\.1\.list: cannot read .*urls\.txt"):
+        plan_subset(parse_recipe(text, "t.yaml"))
+    (tmp_path / "urls.txt").write_text("https://a.example/x\n")
+    with pytest.raises(RecipeError, match=rf"^t\.yaml:{line + 1}: exclude\.domains\.0\.list: {re.escape(str(domains))}"
+                                          r":3: 'https://b\.example/' is not a domain name"):
+        plan_subset(parse_recipe(text, "t.yaml"))
