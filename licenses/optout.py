@@ -136,7 +136,8 @@ def _site_rule(url: str | None, sites: dict[str, list[SiteRule]]) -> SiteRule | 
 
 def _robots_words(value: str) -> list[str]:
     """The `noai` and `noimageai` directives of a robots value: comma-separated, each perhaps addressed to one
-    crawler (`otherbot: noai`), which is honoured too (curate's output is for whoever trains on it)."""
+    crawler (`otherbot: noai`), which is honoured too (the documents are for training, whichever crawler fetched
+    them)."""
     words = []
     for part in value.split(","):
         word = part.rsplit(":", 1)[-1].strip().lower()
