@@ -135,7 +135,7 @@ def main() -> None:
         plan = plan_subset(recipe, str(root / "out"), [str(root / "signals")])
         rules = []
         for _ in range(args.repeat):
-            (stats, _, _), timing = timed(lambda: count_decisions(plan, read_inputs(spark, plan)))
+            (stats, _, _, _), timing = timed(lambda: count_decisions(plan, read_inputs(spark, plan)))
             rules.append(timing)
         keep_all = dataclasses.replace(plan, rules=[], line_rules=[])  # every document written
         run_subset(spark, dataclasses.replace(warm, rules=[], line_rules=[]))  # the Python workers started

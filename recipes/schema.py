@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from filters.suggest import closest
+from recipes.exclude import ListError, normal_value
 
 SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 # Below this a shard is mostly its Parquet footer (schema, statistics: a few KB) and the job runs a task per shard.
@@ -135,6 +136,42 @@ class Output(Strict):
         return self
 
 
+class ListFile(Strict):
+    list: str = Field(description="a file of values, one a line (# comments), local, http(s):// or s3://")
+
+
+class Exclude(Strict):
+    """Documents removed by name, before every other step: each entry a value, or `{list: LOCATION}`, a file of
+    values (recipes/exclude.py); a domain covers its subdomains."""
+    urls: list[str | ListFile] = Field(default_factory=list)
+    domains: list[str | ListFile] = Field(default_factory=list)
+    ids: list[str | ListFile] = Field(default_factory=list)
+
+    @field_validator("urls", "domains", "ids", mode="before")
+    @classmethod
+    def _entries(cls, entries):
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and list(entry) != ["list"]:
+                other = next((str(key) for key in entry if key != "list"), "list")
+                raise refusal((index, other), f"unknown key{closest(other, ['list'])}: an entry is a value or "
+                              "{list: LOCATION}, a file of values")
+            if not isinstance(entry, str | dict):
+                raise refusal((index,), f"{entry!r}: an entry is a value (text; quote a number) or {{list: "
+                              "LOCATION}, a file of values")
+        return entries
+
+    @model_validator(mode="after")
+    def _values(self):
+        for kind in ("urls", "domains", "ids"):
+            for index, entry in enumerate(getattr(self, kind)):
+                if isinstance(entry, str):
+                    try:
+                        normal_value(kind, entry)
+                    except ListError as exc:
+                        raise refusal((kind, index), str(exc)) from None
+        return self
+
+
 # Front-matter keys that pipeline/stages/subset/card.py writes itself, and why a recipe's value may not replace them.
 GENERATED_CARD_KEYS = {
     "configs": "it lists the shards, data/{config}/train-*.parquet, for datasets.load_dataset",
@@ -189,6 +226,7 @@ class Card(BaseModel):
 # The names under which the books (_stats.json, the card's rule table) count the built-in steps, beside the filters
 # (pipeline/stages/subset/decisions.py, rule_order); the line filters are counted together, under `line_filters`.
 BUILT_IN_STEPS = ("dedup", "line_filters", "sample")
+EXCLUDE_STEP = "exclude."  # the books' names of the exclusion lists: exclude.urls, exclude.urls:LOCATION, ...
 
 
 class Recipe(Strict):
@@ -198,6 +236,7 @@ class Recipe(Strict):
     filters: dict[str, str] = Field(default_factory=dict)
     line_filters: dict[str, str] = Field(default_factory=dict)
     dedup: Dedup = Field(default_factory=Dedup)
+    exclude: Exclude = Field(default_factory=Exclude)
     sample: Sample | None = None
     output: Output
     card: Card = Field(default_factory=Card)
@@ -218,6 +257,9 @@ class Recipe(Strict):
                     raise refusal((section, name), "a rule's name is printed in the books, the card and the "
                                   "report: no control characters")
         for name in self.filters:
+            if name.startswith(EXCLUDE_STEP):
+                raise refusal(("filters", name), f"the books count the documents the exclusion lists remove under "
+                              f"names that start with {EXCLUDE_STEP!r}; choose another name")
             if name in BUILT_IN_STEPS:
                 raise refusal(("filters", name), f"{name!r} is the name the books give the built-in step "
                               f"{name}, whose counts it would merge with; choose another name (not "

@@ -1,16 +1,20 @@
 """The ingest stage on Spark: one work unit per input file, each committed on its own, then the whole sealed."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import ClassVar
 
+from licenses.optout import SiteRule
 from pipeline.accounting import Stats
 from pipeline.readers.langid import LanguageIdentifier
 from pipeline.readers.warc.documents import IngestOptions, file_name, warc_documents
+from pipeline.readers.warc.tdmrep import crawl_sites, tdmrep_files
 from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.spark.progress import UnitReport
-from pipeline.spark.stage import Done, Stage, Unit, run_stage
+from pipeline.spark.stage import Done, Stage, Unit, run_stage, run_units
 from pipeline.storage.locations import CannotResume, RetryPolicy, open_input
+from pipeline.storage.output_dir import OutputDir
 
 _models: dict[tuple[str, int], LanguageIdentifier] = {}
 RESTARTS = 2  # times a file that changed while it was read (over HTTP) is read again from its start
@@ -33,10 +37,19 @@ class Ingest(Stage):
     lid_model: str  # the driver's path
     retry: RetryPolicy
     skip_unreadable: bool = False
+    sites: dict[str, list[SiteRule]] | None = None  # the crawl's tdmrep.json rules, found before the units
 
     def fingerprint(self) -> dict:
         return {"options": self.options.fingerprint(),
                 "lid_model": [os.path.basename(self.lid_model), os.path.getsize(self.lid_model)]}
+
+    def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
+        """First every input's tdmrep.json files (a site's file may lie in another input than its pages), then
+        the units with them."""
+        scan = partial(_tdmrep_files, retry=self.retry)
+        sites, found = crawl_sites(spark.sparkContext.parallelize(inputs, len(inputs)).flatMap(scan).collect())
+        stats, files = run_units(spark, replace(self, sites=sites), out, inputs, progress)
+        return {**stats, "tdmrep": found}, files
 
     def process(self, unit: Unit) -> Done:
         from pyspark import SparkFiles  # on the executor: where the model was shipped
@@ -53,11 +66,18 @@ class Ingest(Stage):
         stats = Stats()
         report = UnitReport(unit.out, unit.id, stats)
         tables = warc_documents(report.opener(lambda offset: open_input(unit.location, offset, self.retry)),
-                                unit.location, self.options, lid, stats)
+                                unit.location, self.options, lid, stats, self.sites)
         entry = unit.write_parquet(report.tables(tables), DOCUMENT_SCHEMA)
         if entry["rows"] != stats.kept:
             raise AssertionError(f"{unit.location}: wrote {entry['rows']} rows but counted {stats.kept} kept")
         return Done([entry], stats)
+
+
+def _tdmrep_files(location: str, retry: RetryPolicy) -> list[dict]:
+    try:
+        return tdmrep_files(lambda offset: open_input(location, offset, retry), file_name(location))
+    except Exception:  # noqa: BLE001 - an input that cannot be read is its unit's failure, named there
+        return []
 
 
 def refuse_shared_names(inputs: list[str]) -> None:

@@ -273,3 +273,19 @@ def test_integers_yaml_11_builds_slowly_or_python_cannot_print_are_refused_by_li
 def test_a_quoted_base_60_looking_text_and_base_10_numbers_load():
     card = parse_recipe(RECIPE + "card:\n  x_time: '10:30'\n  x_count: 1_000\n", "my.yaml").recipe.card
     assert card.model_extra == {"x_time": "10:30", "x_count": 1000}
+
+
+@pytest.mark.parametrize(("exclude", "message"), [
+    ("exclude:\n  domains:\n    - ok.example\n    - http://bad.example/\n",
+     "my.yaml:12: exclude.domains.1: 'http://bad.example/' is not a domain name"),
+    ("exclude:\n  domain: [a.example]\n", "my.yaml:10: exclude.domain: unknown key (did you mean 'domains'?)"),
+    ("exclude:\n  urls:\n    - {lsit: u.txt}\n", "my.yaml:11: exclude.urls.0.lsit: unknown key (did you mean 'list'?)"),
+    ("exclude:\n  ids: [12]\n", "my.yaml:10: exclude.ids.0: 12: an entry is a value (text; quote a number)"),
+])
+def test_exclusion_lists_are_checked_by_line_and_key(exclude, message):
+    assert refusal(RECIPE + exclude).startswith(message)
+
+
+def test_a_filter_named_like_an_exclusion_list_is_refused():
+    assert refusal(RECIPE.replace("word_count:", "exclude.ids:")).startswith(
+        "my.yaml:5: filters.exclude.ids: the books count the documents the exclusion lists remove")

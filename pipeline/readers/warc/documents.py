@@ -10,6 +10,7 @@ from typing import BinaryIO
 import pyarrow as pa
 from resiliparse.parse.html import HTMLTree
 
+from licenses.optout import SiteRule, page_optout
 from licenses.web import CANDIDATES, page_license
 from pipeline.accounting import Stats
 from pipeline.readers.html_text import ExtractorTimeout, TimeLimit, get_extractor, select
@@ -71,8 +72,10 @@ def warc_documents(
     options: IngestOptions,
     lid: LanguageIdentifier,
     stats: Stats,
+    sites: dict[str, list[SiteRule]] | None = None,
 ) -> Iterator[pa.Table]:
-    """Documents of one file as tables of at most BATCH rows; every record read is counted in `stats`."""
+    """Documents of one file as tables of at most BATCH rows; every record read is counted in `stats`. `sites`:
+    the tdmrep.json rules of the crawl's sites (pipeline/readers/warc/tdmrep.py)."""
     name = file_name(location)
     extract = get_extractor(options.extractor)
     crawl_match = CRAWL_ID.search(location)
@@ -95,14 +98,14 @@ def warc_documents(
                 crawl = crawl or _crawl_of_warcinfo(item.body)
                 stats.drop("warcinfo")
                 continue
-            outcome = _text_of(item, options, extract, limit)
+            outcome = _text_of(item, options, extract, limit, sites)
             if isinstance(outcome, Skip):
                 if outcome.error:
                     stats.error(outcome.kind, f"{name} @ {item.offset}: {outcome.detail}")
                 else:
                     stats.drop(outcome.kind)
                 continue
-            text, meta, license = outcome
+            text, meta, license, reserved = outcome
             text = text.strip().lstrip("\ufeff").lstrip()  # a byte order mark decoded into the text is no text
             if not text:
                 stats.drop("empty_text")
@@ -125,6 +128,7 @@ def warc_documents(
                     "source": "common_crawl" if crawl else "warc",
                     "warc_record_id": item.record_id,
                     "license": license,
+                    "tdm_reserved": reserved,
                     "meta": meta,
                 }
             )
@@ -159,15 +163,16 @@ def _crawl_of_warcinfo(body: bytes) -> str | None:
     return match.group(0) if match else None
 
 
-def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLimit
-             ) -> tuple[str, dict, str | None] | Skip:
-    """(text, meta, the licence the page declares) for a record that yields text, else why not."""
+def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLimit,
+             sites: dict[str, list[SiteRule]] | None) -> tuple[str, dict, str | None, bool | None] | Skip:
+    """(text, meta, the licence the page declares, tdm_reserved) for a record that yields text, else why not; a
+    WET record's reservation is unknown (None): the page's headers and head are gone."""
     if record.record_type == "conversion":  # WET: the text is already extracted
         meta = {"extractor": "wet", "content_type": record.header("Content-Type") or ""}
         languages = record.header("WARC-Identified-Content-Language")
         if languages:
             meta["cc_languages"] = languages
-        return record.body.decode("utf-8", errors="replace"), meta, None
+        return record.body.decode("utf-8", errors="replace"), meta, None, None
     if record.record_type == "metadata" and (record.header("Content-Type") or "").startswith("application/json"):
         return Skip(False, "wat_metadata")  # a WAT record: the page's metadata as JSON, none of its text
     if record.record_type not in ("response", "resource"):
@@ -183,12 +188,11 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
             return Skip(True, "decode_error", str(exc))
         if response.status is not None and not 200 <= response.status < 300:
             return Skip(False, "http_status")
-        mime, charset, payload = response.mime_type, response.charset, response.payload
-        link_header = response.headers.get("link")
+        mime, charset, payload, fields = response.mime_type, response.charset, response.payload, response.fields
     else:
         content_type = record.header("Content-Type") or ""
         mime = content_type.split(";")[0].strip().lower()
-        charset, payload, link_header = None, record.body, None
+        charset, payload, fields = None, record.body, []
     if not _is_html(mime, record.header("WARC-Identified-Payload-Type"), payload):
         return Skip(False, "not_html")
     html, encoding = decode_html(payload, charset)
@@ -197,7 +201,7 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
             tree = HTMLTree.parse(html)  # once, for the licence and (with resiliparse) the text
             # one walk of the tree finds the licence's candidates and refuses a page too deep for resiliparse
             candidates = select(tree, html, CANDIDATES, refuse_deep=options.extractor == "resiliparse")
-            declared = page_license(tree, link_header, candidates)
+            declared = page_license(tree, _links(fields), candidates)
             text = extract(html, record.target_uri(), tree)
     except ExtractorTimeout as exc:
         return Skip(True, "extractor_timeout", str(exc))
@@ -208,7 +212,15 @@ def _text_of(record: WarcRecord, options: IngestOptions, extract, limit: TimeLim
         meta["warc_truncated"] = record.header("WARC-Truncated")
     if declared:
         meta["license_evidence"] = declared.evidence
-    return text, meta, declared.license if declared else None
+    optout = page_optout(record.target_uri(), fields, html, sites)
+    if optout.evidence:
+        meta["optout_evidence"] = optout.evidence
+    return text, meta, declared.license if declared else None, optout.reserved
+
+
+def _links(fields: list[tuple[str, str]]) -> str | None:
+    """The page's Link header fields as one (RFC 8288 allows either form)."""
+    return ", ".join(value for name, value in fields if name == "link") or None
 
 
 def _is_html(mime: str, identified: str | None, payload: bytes) -> bool:

@@ -3,7 +3,7 @@
 import io
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import brotli
 import zstandard
@@ -33,8 +33,9 @@ class PayloadTooLarge(PayloadError):
 @dataclass
 class HttpResponse:
     status: int | None
-    headers: dict[str, str]
+    headers: dict[str, str]  # lower-case name -> the last value
     payload: bytes
+    fields: list[tuple[str, str]] = field(default_factory=list)  # every header line in order, repeated ones too
 
     @property
     def mime_type(self) -> str:
@@ -60,15 +61,14 @@ def parse_http_response(block: bytes, max_payload: int) -> HttpResponse:
     lines = block[:end].decode("iso-8859-1").splitlines()
     status_line = lines[0].split(None, 2) if lines else []
     status = int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else None
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        key, colon, value = line.partition(":")
-        if colon:
-            headers[key.strip().lower()] = value.strip()
+    fields = [(key.strip().lower(), value.strip()) for key, colon, value in (line.partition(":") for line in lines[1:])
+              if colon]
+    headers = dict(fields)
     payload = block[end + sep:]
     if "chunked" in headers.get("transfer-encoding", "").lower():
         payload = _unchunk(payload)
-    return HttpResponse(status, headers, decode_content(payload, headers.get("content-encoding", ""), max_payload))
+    return HttpResponse(status, headers, decode_content(payload, headers.get("content-encoding", ""), max_payload),
+                        fields)
 
 
 def decode_content(payload: bytes, content_encoding: str, limit: int) -> bytes:

@@ -11,6 +11,7 @@ import re
 
 import yaml
 
+from filters.nodes import columns_of
 from pipeline.accounting import Stats
 from pipeline.messages import shown
 from pipeline.stages.subset.plan import SubsetPlan
@@ -193,6 +194,62 @@ def _books(stats: dict) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def licence_section(stats: dict) -> str:
+    """The kept documents per licence and per tier, and the credit those under attribution and share-alike
+    licences require: each source's attribution, and for web pages their URLs, in a file beside the card."""
+    mix = stats.get("mix", {})
+    if "license_tier" not in mix:
+        return ""
+    tables = "".join(f"| {title} | documents |\n|---|---:|\n" + "".join(
+        f"| {cell(code(value) if value != 'None' else 'none')} | {count:,} |\n" for value, count in mix[column].items())
+        + "\n" for title, column in (("licence", "license"), ("tier", "license_tier")) if column in mix)
+    text = ("## Licences\n\nKept documents by `license` (an SPDX id; none where the source states no licence) and "
+            "by `license_tier` (the Open License Corpus's tiers, Min et al. 2023, arXiv 2308.04430, with "
+            "share-alike apart).\n\n" + tables)
+    credit = stats.get("attribution")
+    if not credit or not credit["documents"]:
+        return text + "No kept document is under a licence that requires attribution.\n"
+    text += (f"## Attribution\n\n{credit['documents']:,} kept documents are under a licence that requires credit "
+             "(tiers `attribution` and `share_alike`: CC BY, CC BY-SA, ODC-BY, ODbL, ...). Give it as follows when "
+             "you use or share them.\n\n")
+    if credit["sources"]:
+        text += "| source | attribution | documents |\n|---|---|---:|\n" + "".join(
+            f"| {cell(code(str(item['source'])))} | {cell(escape(item['attribution']))} | {item['documents']:,} |\n"
+            for item in credit["sources"]) + "\n"
+    if credit["web_pages"]:
+        text += (f"{credit['web_pages']:,} web pages are credited by their URL: {code(credit['urls_file'])} lists "
+                 "each one's licence and URL, one page a line.\n\n")
+    if credit["uncredited"]:
+        text += (f"{credit['uncredited']:,} have neither an attribution from their source nor a URL: credit them "
+                 "by their `source`.\n\n")
+    return text.rstrip("\n") + "\n"
+
+
+def optout_section(plan: SubsetPlan, stats: dict) -> str:
+    """The opt-out policy applied: the rules that read `tdm_reserved`, and the exclusion lists with their
+    versions and what each removed."""
+    reading = [name for name, node in plan.rules if "tdm_reserved" in columns_of(node)]
+    if not reading and not stats.get("exclude") and "tdm_reserved" not in plan.schema.names:
+        return ""
+    lines = ["## Opt-outs and exclusion lists\n"]
+    if reading:
+        rules = ", ".join(f"{code(name)} ({stats['dropped'].get(name, 0):,} removed)" for name in reading)
+        lines.append(f"Pages whose authors reserved text and data mining (`tdm_reserved`: TDMRep or `noai`, "
+                     f"found by `curate ingest`) are removed by the rule{'s' if len(reading) > 1 else ''} {rules}.\n")
+    elif "tdm_reserved" in plan.schema.names:
+        kept = stats.get("mix", {}).get("tdm_reserved", {}).get("True", 0)
+        lines.append(f"No rule of this recipe reads `tdm_reserved`: {kept:,} kept documents are pages whose authors "
+                     "reserved text and data mining.\n")
+    if stats.get("exclude"):
+        lines.append("Removed by name before every other step; each list's version is the SHA-256 of its "
+                     "contents (of the values written in the recipe, one a line, for those).\n\n"
+                     "| list | kind | values | SHA-256 | removed |\n|---|---|---:|---|---:|\n" + "".join(
+                         f"| {cell(code(card_path(item['list'])) if item['list'] else 'in the recipe')} | "
+                         f"{item['kind']} | {item['values']:,} | `{item['sha256']}` | {item['removed']:,} |\n"
+                         for item in stats["exclude"]))
+    return "\n".join(lines)
+
+
 def card_text(plan: SubsetPlan, stats: dict) -> str:
     loaded = plan.loaded
     recipe = loaded.recipe
@@ -220,6 +277,8 @@ def card_text(plan: SubsetPlan, stats: dict) -> str:
         "## Languages\n\nKept documents by `language`; `other` counts values that are not a language code (two or "
         "three lower-case letters, ISO 639), which the front matter leaves out.\n\n| language | documents |\n"
         "|---|---:|\n" + table + "\n" if table else "",
+        licence_section(stats),
+        optout_section(plan, stats),
         "## The books\n\n" + fenced(books),
         "## Provenance\n\nThe curate outputs the subset was made from, walked up through each one's `_job.json`: "
         "its stage, options and books, then what it was made from.\n\n" + "\n".join(provenance(plan.inputs)) + "\n",

@@ -26,11 +26,23 @@ from pipeline.storage.inputs import expand_inputs, output_roots, overlapping
 from pipeline.storage.locations import RetryPolicy, is_local, open_input
 from pipeline.storage.output_dir import OutputDir
 from pipeline.writers.hf_shards import InputBytes
+from recipes.exclude import KINDS, ListError, list_values, version
 from recipes.loader import LoadedRecipe, RecipeError
 from recipes.schema import Dedup
 
 Blame = Callable[[str], RecipeError]  # a message -> the error naming where it comes from (recipe line or flag)
 LINE_PREFIX = "rps_lines_"  # the line-level signals: one value per line of `line_spans` (docs/signals.md)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One exclusion list as the subset applies it: a `{list: LOCATION}` entry, or a kind's values written in the
+    recipe (`source` None)."""
+    name: str  # in the books: exclude.urls (the recipe's values), exclude.urls:LOCATION (a list file)
+    kind: str  # urls, domains or ids
+    source: str | None
+    sha256: str  # of the list file's bytes; of the recipe's values one a line
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class SubsetPlan:
     warnings: list[str]  # said before the work and in the card (`filters.NAME: message`, `dedup: message`)
     given_inputs: list[str] | None = None  # --input and --output, for the card's recipe as run
     given_output: str | None = None
+    exclusions: tuple[Exclusion, ...] = ()  # checked first, in this order
 
 
 def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[str] | None = None) -> SubsetPlan:
@@ -105,10 +118,49 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
     target = absolute_output(output or recipe.output.path)
     _check_apart(output_error, [*locations, *files, *folders], target)
+    exclusions = _exclusions(loaded, names)
     warnings = _dedup_warnings(loaded, names, rules, line_rules) + _null_warnings(footers, rules, line_rules, kinds,
                                                                                   signals_runs(folders))
     return SubsetPlan(loaded, files, format_, footers, schema, rules, line_rules, columns, target, warnings,
-                      given_inputs=inputs, given_output=output)
+                      given_inputs=inputs, given_output=output, exclusions=exclusions)
+
+
+# the column each kind of exclusion list names documents by
+EXCLUDE_COLUMNS = {"urls": "url", "domains": "url", "ids": "id"}
+
+
+def _exclusions(loaded: LoadedRecipe, names: set[str]) -> tuple[Exclusion, ...]:
+    """The recipe's exclusion lists, the list files read and every value checked."""
+    exclusions = []
+    for kind in KINDS:
+        entries = getattr(loaded.recipe.exclude, kind)
+        if entries and EXCLUDE_COLUMNS[kind] not in names:
+            raise loaded.error(("exclude", kind), f"the inputs have no `{EXCLUDE_COLUMNS[kind]}` column to match")
+        written = [entry for entry in entries if isinstance(entry, str)]
+        if written:
+            text = "\n".join(written)
+            exclusions.append(Exclusion(f"exclude.{kind}", kind, None, version(text.encode()),
+                                        tuple(list_values(kind, text, loaded.source))))
+        for index, entry in enumerate(entries):
+            if isinstance(entry, str):
+                continue
+            at = ("exclude", kind, index, "list")
+            try:
+                with open_input(entry.list, retry=RetryPolicy()) as stream:
+                    data = stream.read()
+            except Exception as exc:  # noqa: BLE001 - any failure to read is reported against the recipe's line
+                raise loaded.error(at, f"cannot read {entry.list}: {exc}") from None
+            try:
+                values = list_values(kind, data.decode("utf-8-sig"), entry.list)
+            except UnicodeDecodeError:
+                raise loaded.error(at, f"{entry.list}: not UTF-8 text") from None
+            except ListError as exc:
+                raise loaded.error(at, str(exc)) from None
+            name = f"exclude.{kind}:{entry.list}"
+            if any(item.name == name for item in exclusions):
+                raise loaded.error(at, f"{entry.list} is given twice; the books count each list once")
+            exclusions.append(Exclusion(name, kind, entry.list, version(data), tuple(values)))
+    return tuple(exclusions)
 
 
 def kind_of_type(type_: pa.DataType) -> str:

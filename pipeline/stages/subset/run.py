@@ -13,8 +13,16 @@ from pipeline.accounting import Stats
 from pipeline.spark.progress import TaskProgress
 from pipeline.spark.session import session_conf
 from pipeline.spark.stage import Stage, job_record, run_stage
+from pipeline.stages.subset.attribution import credit_summary, write_urls
 from pipeline.stages.subset.card import write_card
-from pipeline.stages.subset.decisions import count_decisions, kept_rows, read_inputs, rule_order, sample_cutoffs
+from pipeline.stages.subset.decisions import (
+    count_decisions,
+    kept_documents,
+    kept_rows,
+    read_inputs,
+    rule_order,
+    sample_cutoffs,
+)
 from pipeline.stages.subset.plan import SubsetPlan, input_bytes
 from pipeline.stages.subset.summary import CHARS_PER_TOKEN
 from pipeline.storage.output_dir import OutputDir
@@ -41,7 +49,9 @@ class Subset(Stage):
     plan: SubsetPlan
 
     def fingerprint(self) -> dict:
-        return {"recipe": self.plan.loaded.text}
+        # a list file may change under the same recipe (a takedown): its version decides whether a rerun resumes
+        lists = {item.name: item.sha256 for item in self.plan.exclusions if item.source}
+        return {"recipe": self.plan.loaded.text, **({"exclude": lists} if lists else {})}
 
     def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
         with TaskProgress(spark, "subset", enabled=progress):
@@ -57,7 +67,7 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     """The dataset's stats and files, in a claimed output."""
     recipe = plan.loaded.recipe
     frame = read_inputs(spark, plan)
-    stats, mix, on_null = count_decisions(plan, frame)
+    stats, mix, on_null, credited = count_decisions(plan, frame)
     cutoffs = sample_cutoffs(plan, frame)
     ratio, conf = shard_layout(input_bytes(plan), stats, recipe.output.shard_size)
     write = partial(write_shards, output=plan.output, compression=recipe.output.compression,
@@ -72,17 +82,25 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     if sum(r["rows"] for r in written) != stats.kept:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = place_shards(out, recipe.output.config, written)
+    credit = credit_summary(credited) if credited is not None else None
+    if credit and credit["web_pages"]:
+        files.append(write_urls(out, kept_documents(plan, frame, cutoffs)))
     chars = sum(r["chars"] for r in written)
     books = {**stats.to_dict(), "dropped": dict(stats.dropped)}  # every rule in checking order, zeros too
     result = {"stage": "subset", "recipe": recipe.name, **books, "rules": rule_order(plan), "dropped_on_null": on_null,
               "chars_kept": chars if "text" in plan.columns else None,
               "tokens_kept_estimate": chars // CHARS_PER_TOKEN if "text" in plan.columns else None, "mix": mix,
-              "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings}
+              "inputs": {"files": len(plan.inputs)}, "warnings": plan.warnings,
+              "exclude": [{"name": item.name, "kind": item.kind, "list": item.source, "sha256": item.sha256,
+                           "values": len(item.values), "removed": stats.dropped[item.name]}
+                          for item in plan.exclusions]}
+    if credit is not None:
+        result["attribution"] = credit
     write_card(out, plan, result)
     return result, files
 
 
 def explain(spark, plan: SubsetPlan, rows: int) -> tuple[Stats, dict]:
     """The books of the rules on the first `rows` documents, and the removals on a null per rule; nothing written."""
-    stats, _, on_null = count_decisions(plan, read_inputs(spark, plan).limit(rows))
+    stats, _, on_null, _ = count_decisions(plan, read_inputs(spark, plan).limit(rows))
     return stats, on_null

@@ -4,8 +4,9 @@ from collections.abc import Callable
 
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text ("What are tokens and how to count them?")
 # how the books count a document, for the card and the report (the order of decisions.py: `decisions`, `rule_order`)
-FIRST_FAILED = ("A document counts under the first check it fails, in this order: dedup, then the filters in "
-                "recipe order, then line_filters, then sample.")
+FIRST_FAILED = ("A document counts under the first check it fails, in this order: the exclusion lists (named "
+                "exclude. and their kind), then dedup, then the filters in recipe order, then line_filters, then "
+                "sample.")
 
 
 def null_notes(stats: dict, code: Callable[[str], str] = "`{}`".format) -> list[str]:

@@ -73,7 +73,7 @@ def test_the_demo_ends_with_a_subset_its_card_and_its_report(demo):
     assert str(demo.parent) not in card
     # the recipe lists dedup after its filter; the card's table and its explanation put it first, as counted
     assert card.index("| `dedup` |") < card.index("| `repetition` |")
-    assert "in this order: dedup, then the filters in recipe order" in card
+    assert "then dedup, then the filters in recipe order" in card
     report = (demo / "subset" / "report.html").read_text()
     assert "<svg" in report
     # no --artifacts in the demo: a note on the stop-word fraction instead of an empty chart

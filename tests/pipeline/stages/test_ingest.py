@@ -3,6 +3,7 @@
 import gzip
 import json
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -16,6 +17,7 @@ from pipeline.storage.locations import RetryPolicy
 from pipeline.storage.output_dir import OutputConflict
 from tests.helpers.http_server import Faults, LoopbackServer
 from tests.helpers.license_pages import TIER_OF, pages
+from tests.helpers.paths import REPO
 from tests.helpers.warc_fixtures import bomb_record, good_records, members, page_html
 
 FAST = RetryPolicy(attempts=4, base_wait=0.01)
@@ -189,3 +191,59 @@ def test_ingest_fills_the_licence_its_tier_and_evidence_and_a_recipe_filters_on_
                     if TIER_OF.get(page.license) in ("public_domain", "attribution", "share_alike")
                     and page.license != "CC0-1.0"}
     assert kept
+# Each page's opt-out signal and whether it reserves the page (TDMRep, noai/noimageai: licenses/optout.py).
+OPTOUT_PAGES = [
+    ("https://news.example/header", {"tdm-reservation": "1", "tdm-policy": "https://news.example/p.json"}, "", True),
+    ("https://news.example/meta", {}, '<meta name="tdm-reservation" content="1">', True),
+    ("https://news.example/robots", {}, '<meta name="robots" content="noindex, noai">', True),
+    ("https://news.example/x-robots", {"X-Robots-Tag": "noai"}, "", True),
+    ("https://news.example/images-only", {}, '<meta name="robots" content="noimageai">', False),
+    ("https://news.example/not-reserved", {"tdm-reservation": "0"}, "", False),
+    ("https://news.example/nothing", {}, "", False),
+    # no signal of their own: closed.example's tdmrep.json, in the other WARC file, reserves all but /open/
+    ("https://closed.example/story", {}, "", True),
+    ("https://closed.example/open/story", {}, "", False),
+]
+TDMREP = b'[{"location": "/open/", "tdm-reservation": 0}, {"location": "/", "tdm-reservation": 1}]'
+
+
+def optout_page(head: str) -> bytes:
+    return page_html(1).replace(b"</head>", head.encode() + b"</head>")
+
+
+def test_opt_outs_are_marked_per_page_with_a_sites_tdmrep_file_from_another_warc(spark, tmp_path):
+    pages = [warc_record("response", http_response(optout_page(head), extra=headers), uri=url)
+             for url, headers, head, _ in OPTOUT_PAGES]
+    site_file = warc_record("response", http_response(TDMREP, "application/json"),
+                            uri="https://closed.example/.well-known/tdmrep.json")
+    wet = warc_record("conversion", page_html(2), uri="https://news.example/wet")
+    write_warc(str(tmp_path / "pages.warc.gz"), good_records(0) + pages)
+    write_warc(str(tmp_path / "site.warc.gz"), [site_file, wet])
+    out = tmp_path / "docs"
+    assert main(["ingest", str(tmp_path / "pages.warc.gz"), str(tmp_path / "site.warc.gz"), "--output", str(out),
+                 "--extractor", "resiliparse", "--quiet"]) == 0
+    rows = {row["url"]: row for row in documents(out)}
+    assert {url: rows[url]["tdm_reserved"] for url, *_ in OPTOUT_PAGES} == \
+        {url: reserved for url, _, _, reserved in OPTOUT_PAGES}
+    assert rows["https://news.example/wet"]["tdm_reserved"] is None
+    evidence = {url: dict(rows[url]["meta"]).get("optout_evidence", "") for url, *_ in OPTOUT_PAGES}
+    assert evidence["https://news.example/header"] == \
+        "header tdm-reservation: 1 (tdm-policy https://news.example/p.json)"
+    assert evidence["https://news.example/images-only"] == "meta robots: noimageai"
+    assert evidence["https://news.example/nothing"] == ""
+    assert evidence["https://closed.example/open/story"] == "tdmrep.json /open/: 0"
+    stats = json.loads((out / "_stats.json").read_text())
+    assert stats["tdmrep"] == {"sites": ["closed.example"], "unreadable": {}}
+    assert stats["dropped"]["not_html"] == 1  # the tdmrep.json itself is no document
+
+    # the same pages under an open licence (web licence detection is not this test's): the open recipe drops
+    # the reserved ones, and keeps the WET record, which can say nothing
+    table = pq.read_table(str(out))
+    licensed = tmp_path / "licensed"
+    licensed.mkdir()
+    pq.write_table(table.set_column(table.schema.get_field_index("license_tier"), "license_tier",
+                                    pa.array(["attribution"] * table.num_rows)), licensed / "part-0.parquet")
+    assert main(["subset", str(REPO / "recipes" / "open-licensed.yaml"), "--input", str(licensed), "--output",
+                 str(tmp_path / "open"), "--quiet"]) == 0
+    kept = {row["url"] for row in pq.read_table(str(tmp_path / "open" / "data")).to_pylist()}
+    assert kept == {url for url, *_, reserved in OPTOUT_PAGES if not reserved} | {"https://news.example/wet"}

@@ -1,5 +1,6 @@
 """`curate subset` on real documents with their signals: exactly the documents the rules describe, as a dataset."""
 
+import hashlib
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import yaml
 from filters.evaluate import evaluate
 from filters.kinds import compile_rule
 from filters.nodes import columns_of
+from licenses.spdx import tier
 from pipeline.cli.main import main
 from pipeline.spark.session import session_conf
 from pipeline.stages.subset.card import escape
@@ -279,8 +281,10 @@ def test_built_in_recipes_keep_exactly_what_their_rules_describe(spark, deduplic
 
     source = rows_of(deduplicated)
     paths = sorted((REPO / "recipes").glob("*.yaml"))
-    assert {path.stem for path in paths} >= {"gopher", "c4", "fineweb", "rpv2-example", "open-licensed"}
-    paths = [path for path in paths if path.stem != "open-licensed"]  # its rule needs licences: the test below
+    assert {path.stem for path in paths} >= {"gopher", "c4", "fineweb", "rpv2-example", "open-licensed",
+                                             "olc-permissive"}
+    # their rules need licences: the test below and tests/pipeline/stages/subset/test_attribution.py
+    paths = [path for path in paths if path.stem not in ("open-licensed", "olc-permissive")]
     for path in paths:
         loaded = load_recipe(str(path))
         out = tmp_path / path.stem
@@ -311,8 +315,13 @@ def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, t
     names = list(licences)
     for i, row in enumerate(rows):
         row["license"] = names[i % len(names)]
+        row["license_tier"] = tier(row["license"])
+        row["tdm_reserved"] = None
     (tmp_path / "in").mkdir()
-    schema = pq.read_schema(next(deduplicated.glob("*.parquet"))).append(pa.field("license", pa.string()))
+    schema = pq.read_schema(next(deduplicated.glob("*.parquet")))
+    for name, type_ in (("license", pa.string()), ("license_tier", pa.string()), ("tdm_reserved", pa.bool_())):
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, type_))
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp_path / "in" / "part-0.parquet")
 
     loaded = load_recipe(str(REPO / "recipes" / "open-licensed.yaml"))
@@ -321,7 +330,8 @@ def test_the_open_licence_recipe_keeps_open_licences_only(spark, deduplicated, t
     kept = {row["id"] for row in rows_of(tmp_path / "out" / "data" / "default")}
     assert kept == {row["id"] for row in rows if licences[row["license"]] and not row["is_duplicate"]}
     duplicates = sum(row["is_duplicate"] for row in rows)
-    assert duplicates and stats["dropped"] == {"dedup": duplicates, "open_licence": len(rows) - duplicates - len(kept)}
+    assert duplicates and stats["dropped"] == {"dedup": duplicates, "open_licence": len(rows) - duplicates - len(kept),
+                                               "tdm_not_reserved": 0}
 
 
 @pytest.fixture(scope="module")
@@ -710,3 +720,83 @@ def test_provenance_names_the_crawls_of_the_warcs_upstream(tmp_path):
     assert lines[2:4] == [f"- `curate signals` in `{os.path.relpath(signals_out)}`: artifacts null, export null",
                           f"  - `curate ingest` in `{os.path.relpath(ingest)}`: extractor \"resiliparse\""]
     assert lines[4].startswith("    - 3 input files made by no curate job: `https://data.commoncrawl.org/crawl-data/")
+
+
+def exclusion_recipe(inputs, output, server_list: str, domain_list) -> str:
+    return (f"name: takedowns\ninputs:\n  - path: {inputs}\nexclude:\n"
+            f"  urls: [https://other.example/page-8, {{list: '{server_list}'}}]\n"
+            f"  domains: [{{list: '{domain_list}'}}]\n  ids: [doc-004, doc-999]\n"
+            f"output:\n  path: {output}\n  shard_size: 50KB\n")
+
+
+def test_exclusion_lists_remove_exactly_what_they_name_and_a_changed_list_is_a_rerun(spark, tmp_path):
+    from pipeline.storage.output_dir import OutputConflict
+    from tests.helpers.http_server import LoopbackServer
+    from tests.helpers.licensed_documents import host, licensed_rows, write_licensed
+
+    rows = licensed_rows()
+    inputs = write_licensed(tmp_path / "docs", rows)
+    served = b"# takedown 1\nhttps://news.example.org/page-13\nhttps://news.example/page-10\n"
+    domains = tmp_path / "domains.txt"
+    domains.write_bytes(b"NEWS.example\n")  # and its subdomains; not news.example.org
+    with LoopbackServer({"/urls.txt": served}) as server:
+        url_list = server.url("/urls.txt")
+        loaded = parse_recipe(exclusion_recipe(inputs, tmp_path / "out", url_list, domains), "takedowns.yaml")
+        stats = run_subset(spark, plan_subset(loaded))
+        domains.write_bytes(b"news.example\nother.example\n")
+        changed = plan_subset(parse_recipe(exclusion_recipe(inputs, tmp_path / "out", url_list, domains), "t.yaml"))
+    def first_named(hosts: set[str]) -> list[str | None]:
+        """Per row, the first list that names it (by the rows' own columns, apart from Spark)."""
+        lists = [("exclude.urls", lambda row: row.get("url") == "https://other.example/page-8"),
+                 (f"exclude.urls:{url_list}", lambda row: row.get("url") in served.decode().splitlines()),
+                 (f"exclude.domains:{domains}", lambda row: host(row.get("url")) in hosts),
+                 ("exclude.ids", lambda row: row["id"] in ("doc-004", "doc-999"))]
+        return [next((name for name, named in lists if named(row)), None) for row in rows]
+
+    news = {"news.example", "blog.news.example", "a.b.news.example"}
+    first = first_named(news)
+    assert stats["dropped"] == {name: first.count(name) for name in stats["rules"]}
+    assert all(stats["dropped"].values()) and len(stats["rules"]) == 4
+    assert sorted(row["id"] for row in rows_of(tmp_path / "out" / "data" / "default")) == \
+        sorted(row["id"] for row, reason in zip(rows, first, strict=True) if reason is None)
+    card = (tmp_path / "out" / "README.md").read_text()
+    for item in stats["exclude"]:
+        assert f"| {item['removed']:,} |" in card and item["sha256"] in card
+    assert stats["exclude"][1]["sha256"] == hashlib.sha256(served).hexdigest()
+
+    with pytest.raises(OutputConflict):  # the same recipe with another version of a list is another job
+        run_subset(spark, changed)
+    again = first_named(news | {"other.example"})
+    assert run_subset(spark, changed, overwrite=True)["dropped"] == {name: again.count(name) for name in stats["rules"]}
+
+
+@pytest.mark.parametrize("recipe", ["open-licensed", "olc-permissive"])
+def test_a_licence_recipe_on_documents_without_its_columns_is_refused_naming_them(tmp_path, recipe):
+    """As any rule on a column the inputs lack (documents ingested before curate had `license_tier`)."""
+    from recipes.loader import load_recipe
+    from tests.helpers.paths import REPO
+
+    (tmp_path / "in").mkdir()
+    pq.write_table(pa.table({"id": ["a"], "text": ["t"], "license": ["CC0-1.0"]}), tmp_path / "in" / "part-0.parquet")
+    path = REPO / "recipes" / f"{recipe}.yaml"
+    with pytest.raises(RecipeError) as caught:
+        plan_subset(load_recipe(str(path)), str(tmp_path / "out"), [str(tmp_path / "in")])
+    line = next(number for number, text in enumerate(path.read_text().splitlines(), 1) if "license_tier IN" in text)
+    assert str(caught.value).startswith(f"{path}:{line}: filters.")
+    assert "license_tier" in str(caught.value)
+
+
+def test_an_exclusion_list_that_cannot_be_read_or_holds_a_bad_value_is_refused_by_its_line(tmp_path):
+    from tests.helpers.licensed_documents import licensed_rows, write_licensed
+
+    inputs = write_licensed(tmp_path / "docs", licensed_rows(3))
+    domains = tmp_path / "domains.txt"
+    domains.write_text("# takedowns\na.example\nhttps://b.example/\n")
+    text = exclusion_recipe(inputs, tmp_path / "out", str(tmp_path / "urls.txt"), domains)
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if "urls:" in row)
+    with pytest.raises(RecipeError, match=rf"^t\.yaml:{line}: exclude\.urls\.1\.list: cannot read .*urls\.txt"):
+        plan_subset(parse_recipe(text, "t.yaml"))
+    (tmp_path / "urls.txt").write_text("https://a.example/x\n")
+    with pytest.raises(RecipeError, match=rf"^t\.yaml:{line + 1}: exclude\.domains\.0\.list: {re.escape(str(domains))}"
+                                          r":3: 'https://b\.example/' is not a domain name"):
+        plan_subset(parse_recipe(text, "t.yaml"))
