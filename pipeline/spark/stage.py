@@ -46,6 +46,7 @@ class Unit:
     id: str
     index: int
     out: OutputDir
+    part: str = ""  # which of the input's units it is, for a stage of several units per input (`Stage.parts`)
 
     def write_parquet(self, tables, schema: pa.Schema) -> dict:
         """Write the unit's part of the data, `part-<unit>.parquet`; returns its manifest entry."""
@@ -70,6 +71,10 @@ class Stage:
     errors: ClassVar[dict[type[Exception], str]] = UNREADABLE  # exceptions of an unreadable input -> unit status
     hint: ClassVar[str] = ""  # what else to do about an unreadable input, said after the failures
     skip_unreadable: bool = False  # commit an unreadable input with one `<status>_input` error, and go on
+
+    def parts(self) -> tuple[str, ...]:
+        """The units of each input, by name: one by default; the translate stage's are its target languages."""
+        return ("",)
 
     def fingerprint(self) -> dict:
         """The options that shape the output's bytes, recorded in `_job.json` beside the stage and its inputs:
@@ -127,12 +132,13 @@ def finished_stats(out: OutputDir) -> dict | None:
 
 def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
     """Process the inputs not yet committed, one partition each; the stats and files of the committed units."""
-    units = [unit_id(location) for location in inputs]
-    todo = [{"input": location, "unit": unit, "index": index}
-            for index, (location, unit) in enumerate(zip(inputs, units, strict=True)) if out.unit_record(unit) is None]
+    every = [{"input": location, "unit": unit_id(location, part), "index": index, "part": part}
+             for index, location in enumerate(inputs) for part in stage.parts()]
+    units = [row["unit"] for row in every]
+    todo = [row for row in every if out.unit_record(row["unit"]) is None]
     if todo:
         frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)),
-                                      "input string, unit string, index int")
+                                      "input string, unit string, index int, part string")
         try:
             with UnitProgress(out, stage.name, total=len(units), enabled=progress):
                 results = frame.mapInArrow(partial(_run, stage=stage, output=out.path), RESULT_SCHEMA).collect()
@@ -141,10 +147,12 @@ def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: 
                 raise
             committed = sum(out.unit_record(unit) is not None for unit in units)
             raise Interrupted(f"{committed} of {len(units)} units committed") from None
-        failures = [] if stage.skip_unreadable else [r for r in results if r["status"] != "ok"]
+        # one failure per input, named once however many of its units failed
+        failed = {r["input"]: r for r in results if r["status"] != "ok"}
+        failures = [] if stage.skip_unreadable else list(failed.values())
         if failures:
             out.release()  # when nothing was committed: the corrected command may go into the same folder
-            raise StageFailed(failure_message(failures, len(units), stage.hint))
+            raise StageFailed(failure_message(failures, len(inputs), stage.hint))
     return summed(out, units, stage)
 
 
@@ -152,7 +160,7 @@ def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str) -> Iterat
     out = OutputDir(output)
     for batch in batches:
         for row in batch.to_pylist():
-            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out))
+            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out, row["part"]))
             yield pa.RecordBatch.from_pylist([{name: record.get(name, "") for name in RESULT_FIELDS}])
 
 

@@ -410,13 +410,14 @@ class OutputDir:
             self.fs.rm(self.join("_tmp"), recursive=True)
 
 
-def unit_id(location: str) -> str:
+def unit_id(location: str, part: str = "") -> str:
     """A work unit's id: the input's base name, readable, plus a hash of the whole location. The name of an
     earlier stage's output part loses what that stage added (`part-`, its hash), so names do not grow stage by
-    stage."""
+    stage. A stage of several units per input names the `part` too (`name.fr-<hash>`)."""
     base = _EXTENSIONS.sub("", posixpath.basename(location.rstrip("/")))
     base = _EARLIER_PART.sub(r"\1", base) or "input"
-    return f"{base}-{hashlib.sha1(location.encode()).hexdigest()[:10]}"
+    key = f"{location}#{part}" if part else location
+    return f"{base}{'.' + part if part else ''}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
 # all the extensions ending a name (`.warc.wet.gz`, `.txt`); none ends another, so an id that lost them all

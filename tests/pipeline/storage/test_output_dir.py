@@ -298,6 +298,13 @@ def test_a_units_name_is_its_inputs_without_extensions(name, stem):
     assert unit == unit_id(f"/data/{name}") != unit_id(f"/other/{name}")  # the location's hash tells them apart
 
 
+def test_the_units_of_one_input_are_named_by_their_part():
+    """A stage of several units per input (translate: one per language) names each apart, readably."""
+    whole, french, german = (unit_id("/data/docs.parquet", part) for part in ("", "fr", "de"))
+    assert re.fullmatch(r"docs\.fr-[0-9a-f]{10}", french) and re.fullmatch(r"docs\.de-[0-9a-f]{10}", german)
+    assert len({whole, french, german}) == 3
+
+
 def test_small_batches_are_written_as_whole_row_groups(tmp_path):
     """Stages hand over batches of a few hundred rows; readers get row groups of ROW_GROUP_ROWS, in order."""
     batches = [pa.table({"id": [f"{i}-{j}" for j in range(300)]}) for i in range(40)]
