@@ -135,7 +135,7 @@ def read_inputs(spark, plan: SubsetPlan):
     return spark.read.json(plan.inputs)
 
 
-MIX_COLUMNS = ("language", "source")
+MIX_COLUMNS = ("language", "source", "mt_model", "mt_model_license")  # the last two: of `curate translate`
 
 
 def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict]:
