@@ -153,7 +153,7 @@ def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: 
         if failures:
             out.release()  # when nothing was committed: the corrected command may go into the same folder
             raise StageFailed(failure_message(failures, len(inputs), stage.hint))
-    return summed(out, units, stage)
+    return summed(out, units, stage, len(inputs))
 
 
 def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str) -> Iterator[pa.RecordBatch]:
@@ -209,9 +209,9 @@ def failure_message(failures: list[dict], total: int, hint: str = "") -> str:
     return f"{what} could not be read{why}:\n" + "\n".join(f"  {f['message']}" for f in failures)
 
 
-def summed(out: OutputDir, units: list[str], stage: Stage) -> tuple[dict, list[dict]]:
+def summed(out: OutputDir, units: list[str], stage: Stage, inputs: int) -> tuple[dict, list[dict]]:
     """The committed units summed in order: the job's stats (with the units' `counts` and the stage's
-    `summarize`) and its files."""
+    `summarize`) and its files; `inputs`, the input files the units are of."""
     total, files, missing, counts, records = Stats(), [], [], Counter(), []
     for unit in units:
         record = out.unit_record(unit)
@@ -223,7 +223,8 @@ def summed(out: OutputDir, units: list[str], stage: Stage) -> tuple[dict, list[d
         counts.update(record.get("counts", {}))
         if record["status"] != "ok":
             missing.append(record["input"])
-    stats = {"stage": stage.name, **total.to_dict(), "inputs": {"files": len(units), "skipped": missing}}
+    skipped = list(dict.fromkeys(missing))  # an input once, however many of its units it failed
+    stats = {"stage": stage.name, **total.to_dict(), "inputs": {"files": inputs, "skipped": skipped}}
     if counts:
         stats["counts"] = dict(sorted(counts.items()))
     stats.update(stage.summarize(out, records))
