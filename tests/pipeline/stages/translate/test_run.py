@@ -1,0 +1,115 @@
+"""`curate translate` end to end with the identity engine: the slice comes out once per target language with every
+input column, the text byte for byte, the QC columns; the books balance; a rerun commits nothing; another setting
+is refused; `curate signals` and `curate subset` run on the output."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli.main import main
+from tests.helpers.fineweb_edu import DUMPS, FINEWEB_EDU_SCHEMA, write_fineweb_edu
+from tests.helpers.output_files import outputs
+
+TARGETS = ("de", "fr")
+SLICE = ["--dumps", ",".join(DUMPS[:2]), "--min-int-score", "2"]
+
+
+def translate_arguments(inputs: list[str], out: Path, *more: str) -> list[str]:
+    return ["translate", *inputs, "--target", ",".join(TARGETS), "--engine", "identity", "--output", str(out),
+            "--keep-source", "--master", "local[1]", "--quiet", *SLICE, *more]
+
+
+@pytest.fixture(scope="module")
+def translated(spark, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("translate")
+    inputs = write_fineweb_edu(directory / "in", files=2, rows=25, seed=1)
+    out = directory / "out"
+    assert main(translate_arguments(inputs, out)) == 0
+    return inputs, out
+
+
+def fixture_rows(inputs: list[str]) -> list[dict]:
+    return pa.concat_tables(pq.read_table(path) for path in inputs).to_pylist()
+
+
+def chosen(row: dict) -> str | None:
+    """Why the slice of SLICE leaves a row out, straight from the row."""
+    if row["dump"] not in DUMPS[:2]:
+        return "dump"
+    return "int_score" if row["int_score"] < 2 else None
+
+
+def test_the_slice_comes_out_once_per_language_with_every_column_and_the_text_as_it_was(translated):
+    inputs, out = translated
+    source = {row["id"]: row for row in fixture_rows(inputs)}
+    rows = pq.read_table(out).to_pylist()
+    wanted = {id for id, row in source.items() if chosen(row) is None}
+    assert 0 < len(wanted) < len(source)
+    assert Counter((row["id"], row["target_language"]) for row in rows) == Counter(
+        (id, target) for id in wanted for target in TARGETS)
+    for row in rows:
+        original = source[row["id"]]
+        assert row["text"] == row["source_text"] == original["text"]  # the identity engine, byte for byte
+        assert {name: row[name] for name in FINEWEB_EDU_SCHEMA.names if name != "language"} == {
+            name: original[name] for name in FINEWEB_EDU_SCHEMA.names if name != "language"}
+        assert row["language"] == row["target_language"]
+        assert (row["mt_engine"], row["mt_model"], row["mt_model_license"]) == ("identity", None, None)
+        assert row["qc_pass"] and set(row["qc_skipped"]) == {"output_language", "untranslated"}
+
+
+def test_the_books_count_each_document_once_per_language(translated):
+    inputs, out = translated
+    rows = fixture_rows(inputs)
+    stats = json.loads((out / "_stats.json").read_text())
+    reasons = Counter(chosen(row) for row in rows)
+    assert stats["read"] == len(rows) * len(TARGETS) and stats["inputs"]["files"] == len(inputs)
+    assert stats["kept"] == reasons[None] * len(TARGETS)
+    assert stats["dropped"] == {reason: n * len(TARGETS) for reason, n in reasons.items() if reason}
+    for target in TARGETS:
+        counts = stats["translation"][target]
+        assert counts["documents"] == {"passed": reasons[None]}
+        assert counts["distinct_segments"] + counts["cache_hits"] == sum(counts["segments"].values())
+        assert counts["cache_hits"] > 0  # the boilerplate line many pages share
+
+
+def test_a_rerun_commits_nothing_and_another_setting_is_refused(translated, capsys):
+    inputs, out = translated
+    before = outputs(out)
+    assert main(translate_arguments(inputs, out)) == 0
+    said = capsys.readouterr()
+    assert f"{out} is already complete; nothing to do" in said.err
+    assert "passed QC" in said.out and outputs(out) == before
+    assert main(translate_arguments(inputs, out, "--fraction", "0.5")) == 2
+    assert "with other options (its _job.json differs in slice.fraction); use another --output, or --overwrite" \
+        in capsys.readouterr().err
+    assert outputs(out) == before
+
+
+def test_a_column_the_slice_reads_must_be_in_every_input(tmp_path, capsys):
+    bare = tmp_path / "bare.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Some text."]}), bare)
+    assert main(["translate", str(bare), "--target", "fr", "--engine", "identity", "--output",
+                 str(tmp_path / "out"), "--min-int-score", "3"]) == 2
+    assert capsys.readouterr().err == (f"curate translate: error: {bare}: --min-int-score reads the `int_score` "
+                                       "column, which it lacks (FineWeb-Edu has text, id, dump, url, date, "
+                                       "file_path, language, language_score, token_count, score, int_score)\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_signals_and_subset_run_on_the_translations(translated, tmp_path):
+    _, out = translated
+    signals = tmp_path / "signals"
+    assert main(["signals", str(out), "--output", str(signals), "--master", "local[1]", "--quiet"]) == 0
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(f"name: translated\ndescription: Translated pages.\ninputs:\n  - path: {signals}\n"
+                      f"filters:\n  passed: \"qc_pass\"\noutput:\n  path: {tmp_path / 'subset'}\n")
+    assert main(["subset", str(recipe), "--master", "local[1]", "--quiet"]) == 0
+    kept = pa.concat_tables(pq.read_table(path) for path in sorted((tmp_path / "subset").rglob("*.parquet")))
+    assert kept.num_rows == pq.read_table(out).num_rows  # every translation passed (nothing to fail for identity)
+    assert sorted(set(kept.column("language").to_pylist())) == list(TARGETS)
+    card = (tmp_path / "subset" / "README.md").read_text()
+    assert "## Machine translation" in card and "unknown" in card
