@@ -81,9 +81,7 @@ class Translate(Stage):
     name: ClassVar[str] = "translate"
     engine: str
     model: str | None  # as given: a Hub id, or the driver's local folder
-    options: dict  # the engine's options (translate/engines/)
-    settings: dict  # the engine's decoding settings, as it reports them (the fingerprint)
-    license: str | None  # the model's SPDX id: the engine's, else by its name (licenses/mt_models.py)
+    options: dict  # the engine's options as given (translate/engines/)
     targets: tuple[str, ...]
     source: str
     selection: Slice
@@ -93,11 +91,15 @@ class Translate(Stage):
     shipped: str | None = None  # a local model's name among SparkFiles
     cutoff: Cutoff | None = None  # of --max-docs / --max-tokens, settled by `write` before the units
 
+    def license(self, engine: Engine) -> str | None:
+        """The model's SPDX id: the engine's own, else the known model's of that name (licenses/mt_models.py)."""
+        return engine.license or model_license(self.model)
+
     def parts(self) -> tuple[str, ...]:
         return self.targets
 
     def fingerprint(self) -> dict:
-        options = {"engine": self.engine, "model": self.model, "settings": self.settings,
+        options = {"engine": self.engine, "model": self.model, "options": self.options,
                    "segmenter": SEGMENTER_VERSION, "source": self.source, "targets": self.targets,
                    "slice": asdict(self.selection), "keep_source": self.keep_source, "qc": asdict(self.qc),
                    "lid_model": [os.path.basename(self.lid_model), os.path.getsize(self.lid_model)]}
@@ -118,9 +120,10 @@ class Translate(Stage):
                              self.options)
         lid = SparkFiles.get(os.path.basename(self.lid_model))
         stats, counts = Stats(), SegmentCounts()
+        described = {"settings": engine.settings(), "license": self.license(engine)}
         schema, batches = open_documents(unit.location)
         if schema is None:  # an empty JSON-lines file
-            return Done([], stats, {"translation": {unit.part: counts_record(counts)}})
+            return Done([], stats, {"translation": {unit.part: counts_record(counts)}, "engine": described})
         schema = documents_schema(unit.location, schema)
         lacking = [column for column in self.selection.needs() if column not in schema.names]
         if lacking:
@@ -149,7 +152,7 @@ class Translate(Stage):
         entry = unit.write_parquet(tables(), written)
         if entry["rows"] != stats.kept:
             raise AssertionError(f"{unit.location}: wrote {entry['rows']} rows but counted {stats.kept} kept")
-        return Done([entry], stats, {"translation": {unit.part: counts_record(counts)}})
+        return Done([entry], stats, {"translation": {unit.part: counts_record(counts)}, "engine": described})
 
     def _rows(self, chosen: pa.Table, results: list[DocumentResult], target: str, engine: Engine,
               schema: pa.Schema) -> pa.Table:
@@ -160,7 +163,7 @@ class Translate(Stage):
             columns["source_text"] = chosen.column("text")
         columns["text"] = pa.array([result.text for result in results], pa.string())
         values = {"language": target, "target_language": target, "mt_engine": self.engine,
-                  "mt_model": model_name(self.model), "mt_model_license": self.license}
+                  "mt_model": model_name(self.model), "mt_model_license": self.license(engine)}
         columns.update({name: pa.array([value] * rows, pa.string()) for name, value in values.items()})
         for name, type_ in QC_FIELDS:
             columns[name] = pa.array([result.qc[name] for result in results], type_)
@@ -173,13 +176,10 @@ class Translate(Stage):
         for record in records:
             for target, kept in record.get("translation", {}).items():
                 by_language[target].add(counts_from(kept))
+        described = next((record["engine"] for record in records if "engine" in record), {})
         return {"targets": list(self.targets), "engine": self.engine, "model": model_name(self.model),
+                "settings": described.get("settings"), "mt_model_license": described.get("license"),
                 "translation": {target: counts.as_dict() for target, counts in by_language.items()}}
-
-
-def engine_license(engine: Engine) -> str | None:
-    """The model's licence: the engine's own, else the known model's of that name."""
-    return engine.license or model_license(engine.model)
 
 
 def run_translate(spark, inputs: list[str], output: str, engine: str, model: str | None, options: dict,
@@ -188,13 +188,16 @@ def run_translate(spark, inputs: list[str], output: str, engine: str, model: str
                   progress: bool = True) -> dict:
     """Translate the slice of `inputs` into each of `targets` in `output`; returns the job's stats. Committed units
     of an earlier run are kept; a complete output is left as it is."""
-    loaded = load_engine(engine, model, options)  # on the driver too: a bad option or model fails before the units
+    if spark.sparkContext.master.startswith("local"):
+        # the executors' machine: a bad option or model fails here, before any unit (a cluster's driver may lack
+        # the GPU the executors have; there the first unit says so)
+        load_engine(engine, model, options)
     if not os.path.exists(lid_model):
         raise FileNotFoundError(f"language-ID model not found: {lid_model}")
     spark.sparkContext.addFile(lid_model)
     shipped = ship_directory(spark, model) if model and os.path.isdir(model) else None
-    stage = Translate(engine, model, options, loaded.settings(), engine_license(loaded), targets, source,
-                      selection or Slice(), qc, lid_model, keep_source, shipped)
+    stage = Translate(engine, model, options, targets, source, selection or Slice(), qc, lid_model, keep_source,
+                      shipped)
     return run_stage(spark, stage, inputs, output, overwrite=overwrite, progress=progress)
 
 

@@ -1,6 +1,7 @@
-"""`curate translate` end to end with the identity engine: the slice comes out once per target language with every
+"""`curate translate` end to end. With the identity engine: the slice comes out once per target language with every
 input column, the text byte for byte, the QC columns; the books balance; a rerun commits nothing; another setting
-is refused; `curate signals` and `curate subset` run on the output."""
+is refused; `curate signals` and `curate subset` run on the output. With the ct2 engine on a tiny real model: the
+job equals CTranslate2 on each segment alone, and a subset's card warns of NLLB-200's licence."""
 
 import json
 from collections import Counter
@@ -9,10 +10,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import sentencepiece
 
 from pipeline.cli.main import main
+from tests.helpers.ct2_models import multilingual_model, train_spm, translate_alone
 from tests.helpers.fineweb_edu import DUMPS, FINEWEB_EDU_SCHEMA, write_fineweb_edu
 from tests.helpers.output_files import outputs
+from translate.segment import segment
 
 TARGETS = ("de", "fr")
 SLICE = ["--dumps", ",".join(DUMPS[:2]), "--min-int-score", "2"]
@@ -113,3 +117,67 @@ def test_signals_and_subset_run_on_the_translations(translated, tmp_path):
     assert sorted(set(kept.column("language").to_pylist())) == list(TARGETS)
     card = (tmp_path / "subset" / "README.md").read_text()
     assert "## Machine translation" in card and "unknown" in card
+
+
+# The ct2 engine over the whole job, on a tiny NLLB-shaped model with random weights (tests/helpers/ct2_models.py).
+# The retry's decoding is the first's, so nothing is retried and every segment must be what CTranslate2 gives it
+# alone; segments stop at the end token or at the limit, both.
+LIMIT = 16
+CT2_OPTIONS = {"beam_size": 2, "max_decoding_length": LIMIT, "retry_beam_size": 2, "retry_repetition_penalty": 1.0,
+               "retry_no_repeat_ngram_size": 0}
+
+
+@pytest.fixture(scope="module")
+def nllb(tmp_path_factory) -> tuple[Path, Path]:
+    directory = tmp_path_factory.mktemp("ct2")
+    spm = train_spm(directory / "spm.model")
+    model = multilingual_model(directory / "nllb-200-tiny", spm, ("eng_Latn", "fra_Latn", "deu_Latn"), eos_bias=1.0)
+    return model, spm
+
+
+def ct2_arguments(inputs: list[str], out: Path, model: Path) -> list[str]:
+    options = [item for key, value in CT2_OPTIONS.items() for item in ("--option", f"{key}={value}")]
+    return ["translate", *inputs, "--target", "fr", "--engine", "ct2", "--model", str(model), *options,
+            "--output", str(out), "--master", "local[1]", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def ct2_translated(spark, nllb, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("ct2-job")
+    inputs = write_fineweb_edu(directory / "in", files=2, rows=6, seed=2)
+    out = directory / "out"
+    assert main(ct2_arguments(inputs, out, nllb[0])) == 0
+    return inputs, out
+
+
+def test_the_ct2_job_equals_ctranslate2_one_segment_at_a_time(nllb, ct2_translated):
+    model, spm = nllb
+    inputs, out = ct2_translated
+    pieces = sentencepiece.SentencePieceProcessor(model_file=str(spm))
+    texts = {row["id"]: row["text"] for row in fixture_rows(inputs)}
+    rows = pq.read_table(out).to_pylist()
+    assert sorted(row["id"] for row in rows) == sorted(texts)
+    statuses = Counter()
+    for row in rows:
+        cut = segment(texts[row["id"]], "en", 256, lambda text: len(pieces.encode(text)))
+        alone = translate_alone(model, spm, "nllb", cut.segments, beam_size=2, max_decoding_length=LIMIT)
+        assert row["text"] == cut.rebuild([text for text, _ in alone])
+        assert row["qc_segments_cut"] == sum(tokens == LIMIT for _, tokens in alone)
+        statuses.update(tokens == LIMIT for _, tokens in alone)
+        assert (row["mt_engine"], row["mt_model"], row["mt_model_license"]) == ("ct2", model.name, "CC-BY-NC-4.0")
+    assert statuses[True] and statuses[False]  # both ends of decoding met
+    stats = json.loads((out / "_stats.json").read_text())
+    assert stats["translation"]["fr"]["retried"] == 0 and stats["mt_model_license"] == "CC-BY-NC-4.0"
+
+
+def test_the_card_of_a_subset_of_nllb_translations_warns_of_its_licence(ct2_translated, tmp_path):
+    _, out = ct2_translated
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(f"name: nllb\ndescription: NLLB translations.\ninputs:\n  - path: {out}\n"
+                      f"output:\n  path: {tmp_path / 'subset'}\n")
+    assert main(["subset", str(recipe), "--master", "local[1]", "--quiet"]) == 0
+    card = (tmp_path / "subset" / "README.md").read_text()
+    documents = pq.read_table(out).num_rows
+    assert f"{documents:,} of the kept documents are machine translations made by `curate translate`: " \
+           f"`nllb-200-tiny` ({documents:,})" in card
+    assert "**Warning**: `CC-BY-NC-4.0` restricts use (NonCommercial or NoDerivatives)" in card
