@@ -1,7 +1,8 @@
 """`curate translate` end to end. With the identity engine: the slice comes out once per target language with every
 input column, the text byte for byte, the QC columns; the books balance; a rerun commits nothing; another setting
 is refused; `curate signals` and `curate subset` run on the output. With the ct2 engine on a tiny real model: the
-job equals CTranslate2 on each segment alone, and a subset's card warns of NLLB-200's licence."""
+job equals CTranslate2 on each segment alone, a subset's card warns of NLLB-200's licence, and a run killed part-way
+and rerun equals a clean one."""
 
 import json
 from collections import Counter
@@ -16,6 +17,7 @@ from pipeline.cli.main import main
 from tests.helpers.ct2_models import multilingual_model, train_spm, translate_alone
 from tests.helpers.fineweb_edu import DUMPS, FINEWEB_EDU_SCHEMA, write_fineweb_edu
 from tests.helpers.output_files import outputs
+from tests.pipeline.spark.test_crash import CURATE, committed_units, kill_when
 from translate.segment import segment
 
 TARGETS = ("de", "fr")
@@ -135,9 +137,9 @@ def nllb(tmp_path_factory) -> tuple[Path, Path]:
     return model, spm
 
 
-def ct2_arguments(inputs: list[str], out: Path, model: Path) -> list[str]:
+def ct2_arguments(inputs: list[str], out: Path, model: Path, targets: str = "fr") -> list[str]:
     options = [item for key, value in CT2_OPTIONS.items() for item in ("--option", f"{key}={value}")]
-    return ["translate", *inputs, "--target", "fr", "--engine", "ct2", "--model", str(model), *options,
+    return ["translate", *inputs, "--target", targets, "--engine", "ct2", "--model", str(model), *options,
             "--output", str(out), "--master", "local[1]", "--quiet"]
 
 
@@ -181,3 +183,17 @@ def test_the_card_of_a_subset_of_nllb_translations_warns_of_its_licence(ct2_tran
     assert f"{documents:,} of the kept documents are machine translations made by `curate translate`: " \
            f"`nllb-200-tiny` ({documents:,})" in card
     assert "**Warning**: `CC-BY-NC-4.0` restricts use (NonCommercial or NoDerivatives)" in card
+
+
+def test_a_job_killed_after_a_unit_and_rerun_equals_a_clean_run(nllb, tmp_path):
+    """SIGKILL to the whole run (driver, JVM, workers) once a unit is committed; the rerun redoes the rest."""
+    inputs = write_fineweb_edu(tmp_path / "in", files=3, rows=8, seed=5)
+    assert main(ct2_arguments(inputs, tmp_path / "clean", nllb[0], "fr,de")) == 0
+    out = tmp_path / "killed"
+    again = ct2_arguments(inputs, out, nllb[0], "fr,de")
+    kill_when(CURATE + again, lambda: committed_units(out) >= 1)
+    assert not (out / "_SUCCESS").exists() and committed_units(out) < 6
+    committed = {path: path.stat().st_mtime_ns for path in (out / "_units").glob("*.json")}
+    assert main(again) == 0
+    assert outputs(out) == outputs(tmp_path / "clean")
+    assert {path: path.stat().st_mtime_ns for path in committed} == committed  # kept, not made again
