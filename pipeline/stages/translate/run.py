@@ -62,6 +62,18 @@ def _identify(path: str, text: str) -> tuple[str, float]:
     return languages[0], float(scores[0])
 
 
+def show_task_gpus() -> None:
+    """Make the GPUs Spark gave this task (spark.task.resource.gpu.amount) the only ones CUDA shows the process,
+    before an engine loads: executors of one machine then each use their own. Left alone where the cluster
+    manager set CUDA_VISIBLE_DEVICES already (YARN, Kubernetes), and without GPUs."""
+    from pyspark import TaskContext  # on the executor
+
+    context = TaskContext.get()
+    gpus = context.resources().get("gpu") if context is not None else None
+    if gpus is not None and gpus.addresses and "CUDA_VISIBLE_DEVICES" not in os.environ:
+        os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpus.addresses)
+
+
 def counts_record(counts: SegmentCounts) -> dict:
     """SegmentCounts as a unit record keeps them: its fields (asdict would make each Counter's items its keys)."""
     return {item.name: dict(value) if isinstance(value := getattr(counts, item.name), Counter) else value
@@ -116,6 +128,7 @@ class Translate(Stage):
     def process(self, unit: Unit) -> Done:
         from pyspark import SparkFiles  # on the executor: where the model and the language ID were shipped
 
+        show_task_gpus()
         engine = load_engine(self.engine, SparkFiles.get(self.shipped) if self.shipped else self.model,
                              self.options)
         lid = SparkFiles.get(os.path.basename(self.lid_model))
