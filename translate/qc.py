@@ -101,14 +101,12 @@ def _read(text: str, source: str, base: dict | None) -> dict:
 def load_qc(path: str | None = None) -> QcConfig:
     """The default thresholds (qc.yaml), with those of the file at `path` over them."""
     values = _read((files("translate") / DEFAULT_QC).read_text(encoding="utf-8"), f"translate/{DEFAULT_QC}", None)
-    if path is not None:
-        try:
-            text = read_yaml(path)
-        except OSError as exc:
-            raise QcError(f"{path}: cannot read the QC file: {exc.strerror}") from None
-        except YamlError as exc:
-            raise QcError(str(exc)) from None
-        values = _read(text, path, values)
+    try:
+        values = values if path is None else _read(read_yaml(path), path, values)
+    except OSError as exc:
+        raise QcError(f"{path}: cannot read the QC file: {exc.strerror}") from None
+    except YamlError as exc:  # read_yaml's: too large, not UTF-8
+        raise QcError(str(exc)) from None
     if values["min_length_ratio"] > values["max_length_ratio"]:
         raise QcError(f"{path or DEFAULT_QC}: min_length_ratio {values['min_length_ratio']} is above "
                       f"max_length_ratio {values['max_length_ratio']}")

@@ -61,7 +61,7 @@ class _Builder:
         if not core:
             self.keep(text)
             return
-        start = text.index(core[0])
+        start = len(text) - len(text.lstrip())
         self.keep(text[:start])
         if _LETTER.search(core) is None or _BARE_ADDRESS.fullmatch(core):
             self.keep(core)
@@ -105,7 +105,9 @@ _FINER = (_CLAUSE, _WORD)
 
 def _sentences(text: str, language: str) -> list[str]:
     """The sentences of `text`, which concatenate to it; all of it as one when the splitter's pieces do not."""
-    pieces = list(sentencex.segment(language, text)) if text.strip() else []
+    if not text.strip():
+        return [text]
+    pieces = list(sentencex.segment(language, text))
     return pieces if "".join(pieces) == text else [text]
 
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.helpers.ct2_models import sentences, translate_alone
-from translate.document import translate_documents
+from translate.document import SegmentCounts, batches, translate_documents
 from translate.engines.base import load_engine
 from translate.qc import QC_FIELDS, load_qc
 from translate.segment import segment
@@ -59,3 +59,24 @@ def test_ct2_documents_equal_each_segment_translated_alone(family, request, spm_
     assert counts.retried == sum(piece in failed for piece in occurrences) > 0
     assert sum(counts.segments.values()) == len(occurrences)
     assert [result.qc["qc_segments"] for result in results] == [len(segmented.segments) for segmented in cut]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(min_size=1), st.integers(1, 50)), st.integers(1, 120))
+def test_batches_are_sorted_by_tokens_and_fit(tokens, max_tokens):
+    runs = batches(list(tokens), tokens, max_tokens)
+    flat = [text for run in runs for text in run]
+    assert sorted(flat) == sorted(tokens) and [tokens[text] for text in flat] == sorted(tokens.values())
+    assert all(len(run) == 1 or sum(tokens[text] for text in run) <= max_tokens for run in runs)
+
+
+def test_counts_of_several_calls_add_up():
+    engine = load_engine("identity", None, {})
+    first, second = ["One. Two.", "Two."], ["Three.\n\nOne."]
+    total = SegmentCounts()
+    for texts in (first, second):
+        total.add(translate_documents(texts, "en", "fr", engine, QC)[1])
+    summary = total.as_dict()
+    assert summary["segments"] == {"ok": 5} and summary["documents"] == {"passed": 3}
+    assert summary["distinct_segments"] == 2 + 2 and summary["cache_hits"] == 1
+    assert summary["cache_hit_rate"] == round(1 / 5, 4) and summary["source_tokens"] == 4

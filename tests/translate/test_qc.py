@@ -27,6 +27,7 @@ class Scripted(Engine):
     answers: dict
     retry: dict = field(default_factory=dict)
     calls: list = field(default_factory=list)
+    options: dict = field(default_factory=lambda: {"max_segment_tokens": 256})
 
     def settings(self) -> dict:
         return {}
@@ -137,3 +138,8 @@ def test_a_bad_file_is_named_with_its_line_and_key(tmp_path, text, message):
     with pytest.raises(QcError) as error:
         load_qc(str(path))
     assert str(error.value).startswith(str(path)) and message in str(error.value)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(QcError, match=f"{tmp_path / 'nope.yaml'}: cannot read the QC file: No such file"):
+        load_qc(str(tmp_path / "nope.yaml"))

@@ -36,7 +36,12 @@ class Engine(ABC):
     translates: ClassVar[bool] = True
     model: str | None = None
     license: str | None = None
-    max_segment_tokens: int = 256
+    options: dict  # the engine's options, defaults filled in (take_options)
+
+    @property
+    def max_segment_tokens(self) -> int:
+        """The longest segment the engine takes, in its tokens (`max_segment_tokens=`)."""
+        return int(self.options["max_segment_tokens"])
 
     @abstractmethod
     def settings(self) -> dict:

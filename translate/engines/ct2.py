@@ -70,10 +70,6 @@ class Ct2Engine(Engine):
     model: str
     license: str | None
 
-    @property
-    def max_segment_tokens(self) -> int:
-        return int(self.options["max_segment_tokens"])
-
     def settings(self) -> dict:
         return {**self.decoding, "compute_type": self.options["compute_type"],
                 "max_segment_tokens": self.max_segment_tokens, "retry": self._retry()}
@@ -111,8 +107,10 @@ class Ct2Engine(Engine):
             results = self.translator.translate_batch(
                 batch, target_prefix=[prefix] * len(batch) if prefix else None, return_end_token=True,
                 max_input_length=0, **self.decoding)
-        except RuntimeError:  # CTranslate2's error for a batch it could not decode (out of memory, ...)
-            return [Translation("", "failed") for _ in segments]
+        except RuntimeError:  # CTranslate2's error for a batch it could not decode (out of memory, too long, ...)
+            if len(segments) == 1:
+                return [Translation("", "failed")]
+            return [translation for text in segments for translation in self.translate([text], source, target)]
         return [self._translation(result.hypotheses[0][len(prefix):]) for result in results]
 
     def _translation(self, pieces: list[str]) -> Translation:

@@ -25,10 +25,6 @@ class HfEngine(Engine):
     model: str
     license: str | None
 
-    @property
-    def max_segment_tokens(self) -> int:
-        return int(self.options["max_segment_tokens"])
-
     def settings(self) -> dict:
         return {"beam_size": self.options["beam_size"], "max_new_tokens": self.options["max_new_tokens"],
                 "max_segment_tokens": self.max_segment_tokens}

@@ -14,12 +14,11 @@ DEFAULTS = {"spm": None, "max_segment_tokens": 256}
 class IdentityEngine(Engine):
     name: ClassVar[str] = "identity"
     translates: ClassVar[bool] = False
-    max_segment_tokens: int = 256
-    spm: str | None = None
+    options: dict
     counter: object = field(default=whitespace_tokens, repr=False)
 
     def settings(self) -> dict:
-        return {"spm": self.spm, "max_segment_tokens": self.max_segment_tokens}
+        return dict(self.options)
 
     def count_tokens(self, text: str) -> int:
         return self.counter(text)
@@ -33,4 +32,4 @@ def load(model: str | None, options: dict) -> IdentityEngine:
         raise EngineError(f"engine identity takes no model (got {model!r})")
     options = take_options(options, DEFAULTS, "identity")
     counter = whitespace_tokens if options["spm"] is None else piece_counter(options["spm"])
-    return IdentityEngine(int(options["max_segment_tokens"]), options["spm"], counter)
+    return IdentityEngine(options, counter)

@@ -64,10 +64,6 @@ class VllmEngine(Engine):
     model: str
     license: str | None
 
-    @property
-    def max_segment_tokens(self) -> int:
-        return int(self.options["max_segment_tokens"])
-
     def settings(self) -> dict:
         return {"prompt": PROMPT_VERSION, "temperature": 0, "max_tokens": self.options["max_tokens"],
                 "repetition_penalty": self.repetition_penalty,

@@ -52,3 +52,13 @@ def test_the_safer_engine_shares_the_loaded_model(marian):
     assert safer.decoding == {**engine.decoding, "beam_size": 5, "repetition_penalty": 1.2, "no_repeat_ngram_size": 4}
     assert safer.safer() is None
     assert load_engine("ct2", str(marian), {"beam_size": 1}) is engine  # loaded once per process
+
+
+def test_a_segment_the_model_cannot_take_fails_alone(marian, spm_model):
+    engine = load_engine("ct2", str(marian), {"max_decoding_length": LIMIT, "beam_size": 2})
+    too_long = "school " * 3000  # past the 2,048 positions of the model's position encodings
+    texts = ["The school is small.", too_long, "Water is a river."]
+    translations = engine.translate(texts, "en", "fr")
+    assert translations[1].status == "failed" and translations[1].text == ""
+    alone = translate_alone(marian, spm_model, "marian", [texts[0], texts[2]], max_decoding_length=LIMIT, beam_size=2)
+    assert [translations[0].text, translations[2].text] == [text for text, _ in alone]
