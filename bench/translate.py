@@ -1,7 +1,7 @@
 """Translate benchmark: the `curate translate` job against CTranslate2 alone, on the same segments with the same
 batches and decoding, with a model of OPUS-MT's size; and the repeat cache's saving on the parity documents.
 
-Run: python -m bench.translate [--documents 20] [--rounds 3] [--beam-size 1]   (make bench-translate)
+Run: python -m bench.translate [--documents 20] [--rounds 3] [--beam-size 1] [--threads 2]   (make bench-translate)
 
 Model: transformer-base as OPUS-MT's (6+6 layers, 512 dimensions, 8 heads, 2048 in the feed-forward layers, a 32k
 vocabulary; tests/helpers/ct2_models.py), random weights, int8 on the CPU, with a SentencePiece model of 8,000
@@ -17,7 +17,9 @@ FineWeb-Edu-shaped Parquet file (tests/helpers/fineweb_edu.py), translated into 
   Parquet part and the commit;
 - CTranslate2 alone: the distinct segments the job gives the engine, in its very batches (sorted by length,
   MAX_BATCH_TOKENS source tokens each), encoded, `Translator.translate_batch` with the same options, decoded.
-Each runs `--rounds` times, in turn. The machine is shared: the cores other processes kept busy are shown.
+Both give CTranslate2 `--threads` threads: Spark sets OMP_NUM_THREADS to a task's cores (1) in its Python
+workers, where CTranslate2's own default would then be one thread. Each runs `--rounds` times, in turn. The
+machine is shared: the cores other processes kept busy are shown.
 The repeat cache's saving is counted on all 274 parity documents: segments and source tokens the engine is spared.
 """
 
@@ -72,9 +74,10 @@ def distinct_segments(texts: list[str], spm, max_tokens: int) -> tuple[list[str]
     return distinct, {piece: counter(piece) for piece in distinct}, len(every)
 
 
-def ct2_alone(model: Path, spm, segments: list[str], tokens: dict[str, int], options: dict) -> tuple[float, int]:
+def ct2_alone(model: Path, spm, segments: list[str], tokens: dict[str, int], options: dict,
+              threads: int) -> tuple[float, int]:
     """Seconds and target tokens of CTranslate2 on the segments, in the job's batches; the model loaded before."""
-    translator = ctranslate2.Translator(str(model), device="cpu", compute_type="int8")
+    translator = ctranslate2.Translator(str(model), device="cpu", compute_type="int8", intra_threads=threads)
     start, produced = time.perf_counter(), 0
     for batch in batches(segments, tokens, MAX_BATCH_TOKENS):
         results = translator.translate_batch([spm.encode(text, out_type=str) for text in batch],
@@ -98,6 +101,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--beam-size", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2, help="CTranslate2's threads, in both paths")
     args = parser.parse_args()
     texts = parity_texts()
     work = Path(tempfile.mkdtemp(prefix="bench-translate-"))
@@ -115,7 +119,7 @@ def main() -> None:
                 "no_repeat_ngram_size": 0}
     # the retry decodes as the first pass: a random model's segments all stop at the limit, and a retry of each
     # would double the work of the job only
-    options = {**decoding, "retry_beam_size": args.beam_size,
+    options = {**decoding, "intra_threads": args.threads, "retry_beam_size": args.beam_size,
                "retry_repetition_penalty": 1.0, "retry_no_repeat_ngram_size": 0}
     spark = get_session("local[1]", "bench-translate")
     job(spark, inputs, work / "warm-up", model, options)
@@ -128,7 +132,7 @@ def main() -> None:
                 seconds, counts = job(spark, inputs, work / f"out-{number}", model, options)
                 produced = counts["target_tokens"]
             else:
-                seconds, produced = ct2_alone(model, spm, segments, tokens, decoding)
+                seconds, produced = ct2_alone(model, spm, segments, tokens, decoding, args.threads)
             # the other processes' share of the machine: what it was busy with beyond our own 1-2 cores is unknown
             # per process, so the whole machine's busy cores are shown
             figures[name].append((seconds, produced, (machine_busy() - busy) / (time.perf_counter() - wall)))
@@ -140,7 +144,8 @@ def report(args, figures: dict, documents: int, segments: list[str], tokens: dic
            limit: int) -> None:
     print(f"machine: {machine(('ctranslate2', 'pyspark', 'sentencepiece'))}")
     print(f"{documents} parity documents: {occurrences:,} segments, {len(segments):,} distinct, "
-          f"{sum(tokens.values()):,} source tokens; decoding to {limit} tokens, beam {args.beam_size}")
+          f"{sum(tokens.values()):,} source tokens; decoding to {limit} tokens, beam {args.beam_size}, "
+          f"{args.threads} threads")
     print("| path | seconds per round: median (min .. max) | segments/s | target tokens/s | busy cores (all "
           "processes) |\n|---|---:|---:|---:|---:|")
     medians = {}
