@@ -101,6 +101,7 @@ class Translate(Stage):
     lid_model: str  # the driver's path; reaches executors as a SparkFile
     keep_source: bool = False
     shipped: str | None = None  # a local model's name among SparkFiles
+    shown_model: str | None = None  # the model as the output names it (`model_name`, on the driver)
     cutoff: Cutoff | None = None  # of --max-docs / --max-tokens, settled by `write` before the units
 
     def license(self, engine: Engine) -> str | None:
@@ -119,10 +120,7 @@ class Translate(Stage):
 
     def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
         """The units, once a limit (--max-docs, --max-tokens) is settled over all the inputs."""
-        stage = self
-        if self.selection.limited:
-            columns = ["id", "text", *self.selection.needs()]
-            stage = replace(self, cutoff=cutoff(spark.read.parquet(*inputs).select(*columns), self.selection))
+        stage = replace(self, cutoff=cutoff(spark, inputs, self.selection)) if self.selection.limited else self
         return run_units(spark, stage, out, inputs, progress)
 
     def process(self, unit: Unit) -> Done:
@@ -176,7 +174,7 @@ class Translate(Stage):
             columns["source_text"] = chosen.column("text")
         columns["text"] = pa.array([result.text for result in results], pa.string())
         values = {"language": target, "target_language": target, "mt_engine": self.engine,
-                  "mt_model": model_name(self.model), "mt_model_license": self.license(engine)}
+                  "mt_model": self.shown_model, "mt_model_license": self.license(engine)}
         columns.update({name: pa.array([value] * rows, pa.string()) for name, value in values.items()})
         for name, type_ in QC_FIELDS:
             columns[name] = pa.array([result.qc[name] for result in results], type_)
@@ -190,7 +188,7 @@ class Translate(Stage):
             for target, kept in record.get("translation", {}).items():
                 by_language[target].add(counts_from(kept))
         described = next((record["engine"] for record in records if "engine" in record), {})
-        return {"targets": list(self.targets), "engine": self.engine, "model": model_name(self.model),
+        return {"targets": list(self.targets), "engine": self.engine, "model": self.shown_model,
                 "settings": described.get("settings"), "mt_model_license": described.get("license"),
                 "translation": {target: counts.as_dict() for target, counts in by_language.items()}}
 
@@ -210,7 +208,7 @@ def run_translate(spark, inputs: list[str], output: str, engine: str, model: str
     spark.sparkContext.addFile(lid_model)
     shipped = ship_directory(spark, model) if model and os.path.isdir(model) else None
     stage = Translate(engine, model, options, targets, source, selection or Slice(), qc, lid_model, keep_source,
-                      shipped)
+                      shipped, model_name(model))
     return run_stage(spark, stage, inputs, output, overwrite=overwrite, progress=progress)
 
 

@@ -4,13 +4,14 @@ then at most N documents or N tokens.
 Each document gets a draw in [0, 1) from its id and the seed, the same number a recipe's `sample` gives it
 (`sample_draw` in pipeline/stages/subset/decisions.py): `--fraction F` keeps the draws below F, and `--max-docs` /
 `--max-tokens` keep the documents of the lowest (draw, id) that fit, across all inputs. That limit is settled once,
-on the driver, as the (draw, id) of the last document kept (`cutoff`); each unit then decides its own documents in
-Python from their draws (`draws` computes Spark's very numbers), so every language's unit of an input translates
+before the units, as the (draw, id) of the last document kept (`cutoff`); each unit then decides its own documents
+in Python from their draws (`draws` computes Spark's very numbers), so every language's unit of an input translates
 the same documents, on any partitioning and in any rerun."""
 
 import struct
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -19,8 +20,8 @@ import xxhash
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from pipeline.readers.documents import BadDocuments, document_columns
-from pipeline.stages.subset.decisions import HASH_RANGE, sample_draw
+from pipeline.readers.documents import BadDocuments, document_columns, open_documents
+from pipeline.stages.subset.decisions import HASH_RANGE
 
 SPARK_SEED = 42  # the seed Spark's xxhash64() starts from (XxHash64's default)
 Cutoff = tuple[float, str]  # the (draw, id) of the last document a limit keeps
@@ -102,27 +103,60 @@ def _true(mask: pa.ChunkedArray) -> np.ndarray:
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
-def cutoff(frame, selection: Slice) -> Cutoff | None:
-    """The (draw, id) of the last document `--max-docs` or `--max-tokens` keeps of the documents `frame` holds
-    (Spark; read with at least the columns the selection needs); None when none is kept. The kept are the
-    candidates of the lowest (draw, id): the first N, or those whose token counts add up to at most N."""
-    candidates = frame.filter(F.col("id").isNotNull() & F.col("text").isNotNull()).withColumn(
-        "id", F.col("id").cast("string"))
-    if selection.dumps:
-        candidates = candidates.filter(F.col("dump").isin(list(selection.dumps)))
-    if selection.min_int_score is not None:
-        candidates = candidates.filter(F.col("int_score") >= F.lit(selection.min_int_score))
-    if selection.min_score is not None:
-        candidates = candidates.filter(F.col("score") >= F.lit(selection.min_score))
-    candidates = candidates.withColumn("_draw", sample_draw(selection.seed))
-    if selection.fraction is not None:
-        candidates = candidates.filter(F.col("_draw") < F.lit(selection.fraction))
+def cutoff(spark, inputs: list[str], selection: Slice) -> Cutoff | None:
+    """The (draw, id) of the last document `--max-docs` or `--max-tokens` keeps of the inputs; None when none is
+    kept. The kept are the candidates (the documents the other options keep) of the lowest (draw, id): the first N,
+    or those whose token counts add up to at most N. The inputs are read on the executors as the units read them
+    (local, HTTP, S3), each giving only the candidates the limit could keep; Spark orders those."""
+    schema = "draw double, id string, tokens long"
+    located = spark.createDataFrame([(location,) for location in inputs], "input string").repartition(len(inputs))
+    found = located.mapInArrow(partial(_candidates, selection=selection), schema)
     if selection.max_docs is not None:
-        kept = candidates.orderBy("_draw", "id").limit(selection.max_docs)
+        kept = found.orderBy("draw", "id").limit(selection.max_docs)
     else:
-        # a running sum over every candidate in (draw, id) order: one partition, which a slice's few columns allow
-        running = Window.orderBy("_draw", "id").rowsBetween(Window.unboundedPreceding, Window.currentRow)
-        kept = candidates.withColumn("_tokens", F.sum(F.coalesce(F.col("token_count"), F.lit(0))).over(running)) \
-            .filter(F.col("_tokens") <= F.lit(selection.max_tokens))
-    last = kept.agg(F.max(F.struct(F.col("_draw"), F.col("id"))).alias("last")).collect()[0]["last"]
-    return None if last is None else (float(last["_draw"]), str(last["id"]))
+        # a running sum over the candidates in (draw, id) order: one partition, which three columns allow
+        running = Window.orderBy("draw", "id").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        kept = found.withColumn("total", F.sum("tokens").over(running)).filter(
+            F.col("total") <= F.lit(selection.max_tokens))
+    last = kept.agg(F.max(F.struct(F.col("draw"), F.col("id"))).alias("last")).collect()[0]["last"]
+    return None if last is None else (float(last["draw"]), str(last["id"]))
+
+
+def _candidates(batches: Iterator[pa.RecordBatch], selection: Slice) -> Iterator[pa.RecordBatch]:
+    """On an executor: per input, the candidates the limit could keep, as (draw, id, tokens)."""
+    for batch in batches:
+        for location in batch.column("input").to_pylist():
+            found = _trimmed(sorted(_candidates_of(location, selection)), selection)
+            if found:
+                draw, id, tokens = zip(*found, strict=True)
+                yield pa.RecordBatch.from_pydict({"draw": list(draw), "id": list(id), "tokens": list(tokens)})
+
+
+def _candidates_of(location: str, selection: Slice) -> Iterator[tuple[float, str, int]]:
+    """(draw, id, tokens) of each document of the input that has an id and a text and passes the options but the
+    limit, as the units see them."""
+    others = replace(selection, max_docs=None, max_tokens=None)
+    wanted = ("id", "text", *selection.needs())
+    _, batches = open_documents(location, lambda names: [name for name in wanted if name in names])
+    for batch in batches:
+        table = pa.Table.from_batches([batch])
+        table = table.filter(pc.and_(table.column("id").is_valid(), table.column("text").is_valid()))
+        table = table.set_column(table.schema.get_field_index("id"), "id", table.column("id").cast(pa.string()))
+        table = table.filter(pa.array([why is None for why in left_out(table, others, None)], pa.bool_()))
+        ids = table.column("id").to_pylist()
+        tokens = pc.fill_null(table.column("token_count"), 0).to_pylist() if selection.max_tokens is not None \
+            else [0] * len(ids)
+        yield from zip(draws(ids, selection.seed).tolist(), ids, tokens, strict=True)
+
+
+def _trimmed(found: list[tuple[float, str, int]], selection: Slice) -> list[tuple[float, str, int]]:
+    """An input's candidates in (draw, id) order, cut to those the limit could keep of all inputs: its own first
+    max_docs, or its own first max_tokens' worth (a document beyond them cannot be within the limit)."""
+    if selection.max_docs is not None:
+        return found[: selection.max_docs]
+    total = 0
+    for end, (_, _, count) in enumerate(found):
+        total += count
+        if total > selection.max_tokens:
+            return found[:end]
+    return found

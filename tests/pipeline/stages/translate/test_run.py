@@ -16,6 +16,7 @@ import sentencepiece
 from pipeline.cli.main import main
 from tests.helpers.ct2_models import multilingual_model, train_spm, translate_alone
 from tests.helpers.fineweb_edu import DUMPS, FINEWEB_EDU_SCHEMA, write_fineweb_edu
+from tests.helpers.http_server import LoopbackServer
 from tests.helpers.output_files import outputs
 from tests.pipeline.spark.test_crash import CURATE, committed_units, kill_when
 from translate.segment import segment
@@ -104,6 +105,19 @@ def test_a_column_the_slice_reads_must_be_in_every_input(tmp_path, capsys):
                                        "column, which it lacks (FineWeb-Edu has text, id, dump, url, date, "
                                        "file_path, language, language_score, token_count, score, int_score)\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_inputs_over_http_give_the_same_slice_as_on_disk(translated, tmp_path):
+    """The limit's pass and the units read remote inputs as every stage does; --max-docs across both files."""
+    inputs, _ = translated
+    limit = ["--max-docs", "7", "--seed", "3"]
+    assert main(translate_arguments(inputs, tmp_path / "local", *limit)) == 0
+    files = {f"/fineweb/{Path(path).name}": Path(path).read_bytes() for path in inputs}
+    with LoopbackServer(files) as server:
+        assert main(translate_arguments([server.url(name) for name in files], tmp_path / "http", *limit)) == 0
+    local, remote = (pq.read_table(tmp_path / name).sort_by([("id", "ascending"), ("target_language", "ascending")])
+                     for name in ("local", "http"))
+    assert local.num_rows == 7 * len(TARGETS) and local.equals(remote)
 
 
 def test_signals_and_subset_run_on_the_translations(translated, tmp_path):

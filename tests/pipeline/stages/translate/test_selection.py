@@ -4,7 +4,6 @@ the options applied one by one to the generated fixture, ordered by the draws Sp
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from pyspark.sql import functions as F
 
 from pipeline.readers.documents import BadDocuments
 from pipeline.stages.subset.decisions import sample_draw
@@ -64,7 +63,7 @@ def expected_reasons(spark, table: pa.Table, selection: Slice) -> list:
 ])
 def test_the_rows_left_out_and_why(spark, slice_inputs, selection):
     table = pa.concat_tables(pq.read_table(path) for path in slice_inputs)
-    last = cutoff(spark.read.parquet(*slice_inputs), selection) if selection.limited else None
+    last = cutoff(spark, slice_inputs, selection) if selection.limited else None
     assert left_out(table, selection, last) == expected_reasons(spark, table, selection)
 
 
@@ -76,7 +75,8 @@ def test_a_column_the_selection_reads_must_be_there(tmp_path, slice_inputs):
         check_columns([str(bare)], Slice(min_int_score=3))
 
 
-def test_a_limit_keeps_the_same_documents_however_the_inputs_are_split(spark, slice_inputs):
-    frame = spark.read.parquet(*slice_inputs)
-    selection = Slice(max_docs=10, seed=4)
-    assert cutoff(frame.repartition(7, F.col("url")), selection) == cutoff(frame.coalesce(1), selection)
+def test_a_limit_keeps_the_same_documents_however_the_inputs_are_split(spark, slice_inputs, tmp_path):
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(pa.concat_tables(pq.read_table(path) for path in slice_inputs), whole)
+    for selection in (Slice(max_docs=10, seed=4), Slice(max_tokens=1500, seed=4)):
+        assert cutoff(spark, [str(whole)], selection) == cutoff(spark, slice_inputs, selection) is not None
