@@ -157,8 +157,11 @@ def run_translate_command(args: argparse.Namespace) -> int:
     from translate.qc import load_qc
 
     targets = _names(args.target)
-    for code in (*targets, args.source):
-        language(code)  # an unknown code is refused with the closest known one
+    for flag, code in [*(("--target", code) for code in targets), ("--source", args.source)]:
+        try:
+            language(code)
+        except ValueError as exc:
+            raise ValueError(f"{flag} {code}: {exc}") from None
     if args.source in targets:
         raise ValueError(f"--target {args.source}: the documents are in that language already (--source)")
     selection = Slice(dumps=_names(args.dumps), min_int_score=args.min_int_score, min_score=args.min_score,

@@ -107,6 +107,19 @@ def test_a_column_the_slice_reads_must_be_in_every_input(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("given", "said"), [
+    (["--target", "fx,de"], "--target fx: unknown language 'fx'"),
+    (["--target", "en"], "--target en: the documents are in that language already (--source)"),
+])
+def test_a_language_is_checked_before_spark_starts(tmp_path, capsys, given, said):
+    bare = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Some text."]}), bare)
+    arguments = ["translate", str(bare), "--engine", "identity", "--output", str(tmp_path / "out"), *given]
+    assert main(arguments) == 2
+    assert capsys.readouterr().err.startswith(f"curate translate: error: {said}")
+    assert not (tmp_path / "out").exists()
+
+
 def test_inputs_over_http_give_the_same_slice_as_on_disk(translated, tmp_path):
     """The limit's pass and the units read remote inputs as every stage does; --max-docs across both files."""
     inputs, _ = translated
