@@ -20,6 +20,7 @@ implements one (fsspec/filesystem_spec#1693) and a look-then-write otherwise, a 
 A lock whose process is gone (looked up on the same host only) is taken over, saying so.
 """
 
+import glob
 import hashlib
 import json
 import os
@@ -187,8 +188,7 @@ class OutputDir:
         changed = _changed_sources(previous, job)
         if changed is not None:
             # an input matters once it is part of the output: a rerun may fix or add an input not read yet
-            changed = [location for location in changed
-                       if self.complete or self.unit_record(unit_id(location)) is not None]
+            changed = [location for location in changed if self.complete or self.holds_units_of(location)]
             if not changed or overwrite:
                 return bool(changed)
             raise OutputConflict(f"{self.path} was made from inputs that have changed since ({shown(changed)}: "
@@ -341,6 +341,14 @@ class OutputDir:
             if posixpath.basename(path) != "_job.json" and not posixpath.basename(path).startswith(LOCK):
                 self.fs.rm(path, recursive=True)
         self.fs.rm(self.join("_job.json"))
+
+    def holds_units_of(self, location: str) -> bool:
+        """Whether a unit of this input is committed: its one unit, or one of its parts (`name.part-hash`)."""
+        if self.unit_record(unit_id(location)) is not None:
+            return True
+        base = unit_id(location).rsplit("-", 1)[0]
+        parts = self.fs.glob(self.join("_units", f"{glob.escape(base)}.*-*.json"))
+        return any(json.loads(self.fs.cat_file(path)).get("input") == location for path in parts)
 
     def unit_record(self, unit_id: str) -> dict | None:
         path = self.join("_units", f"{unit_id}.json")
