@@ -64,8 +64,8 @@ def _identify(path: str, text: str) -> tuple[str, float]:
 
 def show_task_gpus() -> None:
     """Make the GPUs Spark gave this task (spark.task.resource.gpu.amount) the only ones CUDA shows the process,
-    before an engine loads: executors of one machine then each use their own. Left alone where the cluster
-    manager set CUDA_VISIBLE_DEVICES already (YARN, Kubernetes), and without GPUs."""
+    before an engine loads: executors of one machine then each use their own. Left alone where
+    CUDA_VISIBLE_DEVICES is set already, and without GPUs."""
     from pyspark import TaskContext  # on the executor
 
     context = TaskContext.get()
