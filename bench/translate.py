@@ -28,6 +28,7 @@ The repeat cache's saving is counted on all 274 parity documents: segments and s
 import argparse
 import json
 import math
+import shutil
 import statistics
 import sys
 import tempfile
@@ -106,6 +107,13 @@ def main() -> None:
     args = parser.parse_args()
     texts = parity_texts()
     work = Path(tempfile.mkdtemp(prefix="bench-translate-"))
+    try:
+        run(args, texts, work)
+    finally:
+        shutil.rmtree(work)
+
+
+def run(args: argparse.Namespace, texts: list[str], work: Path) -> None:
     spm = train_spm(texts, work / "spm.model")
     model = marian_model(work / "opus-mt-base-random", work / "spm.model", layers=OPUS_MT_BASE["layers"],
                          dim=OPUS_MT_BASE["dim"], heads=OPUS_MT_BASE["heads"], ffn=OPUS_MT_BASE["ffn"],
