@@ -16,14 +16,14 @@ from typing import ClassVar
 
 import ctranslate2
 
+from licenses.mt_models import model_license
 from translate.engines.base import Engine, EngineError, Translation, take_options
 from translate.engines.tokens import load_spm
 from translate.languages import m2m100_token, nllb_code, opus_tokens
 
-# The model's licence when `license=` does not name it: NLLB-200's weights are CC-BY-NC-4.0
-# (https://huggingface.co/facebook/nllb-200-distilled-600M), M2M-100's MIT (https://huggingface.co/facebook/m2m100_418M),
-# OPUS-MT's CC-BY-4.0 (https://huggingface.co/Helsinki-NLP/opus-mt-en-de)
-FAMILY_LICENSES = {"nllb": "CC-BY-NC-4.0", "m2m100": "MIT", "marian": "CC-BY-4.0"}
+# The model's licence when `license=` does not name it: by the model's name, else by its family, as
+# licenses/mt_models.py knows them (a Marian model of unknown name is taken for OPUS-MT)
+FAMILY_NAMES = {"nllb": "nllb-200", "m2m100": "m2m-100", "marian": "opus-mt"}
 SPM_FILES = {"nllb": ("sentencepiece.bpe.model",) * 2, "m2m100": ("sentencepiece.bpe.model",) * 2,
              "marian": ("source.spm", "target.spm")}
 DECODING = ("beam_size", "max_decoding_length", "repetition_penalty", "no_repeat_ngram_size")
@@ -142,5 +142,6 @@ def load(model: str | None, options: dict) -> Ct2Engine:
     translator = ctranslate2.Translator(str(path), device=options["device"], compute_type=options["compute_type"],
                                         inter_threads=int(options["inter_threads"]),
                                         intra_threads=int(options["intra_threads"]))
+    license = options["license"] or model_license(model) or model_license(FAMILY_NAMES[family])
     return Ct2Engine(family, options, translator, source_spm, target_spm, tokens,
-                     {key: options[key] for key in DECODING}, model, options["license"] or FAMILY_LICENSES[family])
+                     {key: options[key] for key in DECODING}, model, license)
