@@ -5,10 +5,12 @@ output is any folder holding a `_job.json`, and one output is another's upstream
 lists among its inputs."""
 
 import json
+import os
 import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from pipeline.storage.locations import is_local, local_path
 from pipeline.storage.output_dir import OutputDir
 
 
@@ -19,6 +21,8 @@ class StageOutput:
     out: OutputDir
     # each input held by another output: that output and its manifest entry for the file
     links: dict[str, tuple["StageOutput", dict]] = field(default_factory=dict)
+    # each input inside another output's folder that this one's manifest does not list (made again since?)
+    unlisted: list[tuple[str, "StageOutput"]] = field(default_factory=list)
 
     @property
     def upstream(self) -> list["StageOutput"]:
@@ -82,6 +86,21 @@ class StageOutput:
         """A file of the output, by its name in the manifest, as the filesystem names it."""
         return self.out.join(name)
 
+    def changed_inputs(self) -> list[tuple[str, str]]:
+        """The local inputs that are not as `_job.json` recorded them when the stage ran: each with what changed."""
+        changed = []
+        for location, recorded in sorted((self.job.get("sources") or {}).items()):
+            if not is_local(location):
+                continue
+            try:
+                status = os.stat(local_path(location))
+            except FileNotFoundError:
+                changed.append((location, "gone"))
+                continue
+            if [status.st_size, status.st_mtime_ns] != list(recorded):
+                changed.append((location, "changed (size or modification time)"))
+        return changed
+
     def _json(self, name: str) -> dict | None:
         try:
             data = self.out.read_json(name)
@@ -107,6 +126,10 @@ def find_outputs(root: str) -> list[StageOutput]:
             held = holders.get(_normal(top, location))
             if held is not None and held[0] is not output:
                 output.links[location] = held
+            elif held is None:
+                inside = [other for other in outputs if other is not output
+                          and _normal(top, location).startswith(_normal(top, other.path) + "/")]
+                output.unlisted.extend((location, other) for other in inside[-1:])
     return _ordered(outputs)
 
 

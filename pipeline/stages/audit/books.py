@@ -8,7 +8,6 @@ import pyarrow.parquet as pq
 
 from pipeline.accounting import Stats
 from pipeline.stages.audit.report import AuditReport
-from pipeline.storage.locations import is_local, local_path
 from pipeline.storage.stage_outputs import StageOutput
 
 KEEPS_EVERY_ROW = ("dedup",)  # stages that mark rows and drop none (docs/dedup.md)
@@ -33,6 +32,7 @@ def check_books(report: AuditReport, output: StageOutput) -> bool:
     if output.stage in KEEPS_EVERY_ROW and books.kept != books.read:
         report.fail(output, "_stats.json", f"kept {books.kept} of {books.read} rows read; {output.stage} keeps "
                     "every row")
+    _check_removed(report, output, books)
     _check_units(report, output, books)
     readable = _check_files(report, output, books)
     _check_sources(report, output)
@@ -42,6 +42,32 @@ def check_books(report: AuditReport, output: StageOutput) -> bool:
         report.notes.append(f"{output.stage} {output.path}: {len(skipped)} input(s) skipped, not read: "
                             + ", ".join(map(str, skipped)))
     return readable
+
+
+def _check_removed(report: AuditReport, output: StageOutput, books: Stats) -> None:
+    """A subset's books name each rule and exclusion list with what it removed (`rules`, `exclude`)."""
+    for rule in output.stats.get("rules") or []:
+        if rule not in books.dropped:
+            report.fail(output, "_stats.json", f"the rule {rule} has no count among `dropped`")
+    for item in output.stats.get("exclude") or []:
+        if item.get("removed") != books.dropped.get(item.get("name")):
+            report.fail(output, "_stats.json", f"the exclusion list {item.get('name')} removed {item.get('removed')}"
+                        f", `dropped` says {books.dropped.get(item.get('name'))}")
+
+
+def _reads(units: list[dict]) -> list[int] | None:
+    """What the units of one input read of it, once per reading of the whole file: a unit without a `span` reads
+    it all (a stage of several units per input, such as translate's one per language, reads it once each); units
+    with spans read it together, each slice once, so their reads are summed (None when the units of a slice
+    disagree)."""
+    whole = [record.get("stats", {}).get("read", 0) for record in units if not record.get("span")]
+    slices: dict[tuple, set[int]] = {}
+    for record in units:
+        if record.get("span"):
+            slices.setdefault(tuple(record["span"]), set()).add(record.get("stats", {}).get("read", 0))
+    if any(len(reads) > 1 for reads in slices.values()):
+        return None
+    return whole + ([sum(min(reads) for reads in slices.values())] if slices else [])
 
 
 def _check_units(report: AuditReport, output: StageOutput, books: Stats) -> None:
@@ -99,38 +125,32 @@ def _check_files(report: AuditReport, output: StageOutput, books: Stats) -> bool
 
 def _check_sources(report: AuditReport, output: StageOutput) -> None:
     """The inputs are as they were when the stage read them (size and modification time, local files)."""
-    for location, recorded in sorted((output.job.get("sources") or {}).items()):
-        if not is_local(location):
-            continue
-        try:
-            status = os.stat(local_path(location))
-        except FileNotFoundError:
-            report.fail(output, location, "an input of this output is gone")
-            continue
-        if [status.st_size, status.st_mtime_ns] != list(recorded):
-            report.fail(output, location, "an input changed since this output was made (size or modification "
-                        "time): rerun the stage")
+    for location, what in output.changed_inputs():
+        report.fail(output, location, f"an input of this output is {what} since it was made: rerun the stage")
 
 
 def _check_links(report: AuditReport, output: StageOutput, books: Stats) -> None:
     """Per input file another output holds: what this one read from it equals the rows that one wrote into it."""
-    roots = {upstream.out.root.rstrip("/") + "/" for upstream in output.upstream}
-    for location in output.inputs:
-        stripped = output.out.fs._strip_protocol(location)
-        if location not in output.links and any(stripped.startswith(root) for root in roots):
-            report.fail(output, location, "an input that is no longer a file of its stage's output (made again "
-                        "since?)")
+    for location, holder in output.unlisted:
+        report.fail(output, location, f"an input that {holder.stage} {holder.path} no longer lists in its "
+                    "_manifest.json (made again since?)")
     if not output.links:
         return
     units = output.units()
     if units:
-        read: dict[str, int] = {}
-        for record in units:
-            read[record.get("input")] = read.get(record.get("input"), 0) + record.get("stats", {}).get("read", 0)
         for location, (upstream, entry) in output.links.items():
-            if read.get(location, 0) != entry.get("rows"):
-                report.fail(output, location, f"read {read.get(location, 0)} rows, {upstream.stage} "
-                            f"{upstream.path} wrote {entry.get('rows')} into it")
+            mine = [record for record in units if record.get("input") == location]
+            if not mine:
+                report.fail(output, location, "an input no committed unit read")
+            if any(record.get("status") != "ok" for record in mine):
+                continue  # a skipped input: named in the stats' `inputs.skipped`, and in the notes
+            reads = _reads(mine)
+            if reads is None:
+                report.fail(output, location, "the units of one of its slices read it differently")
+            for read in reads or []:
+                if read != entry.get("rows"):
+                    report.fail(output, location, f"read {read} rows, {upstream.stage} {upstream.path} wrote "
+                                f"{entry.get('rows')} into it")
     elif len(output.links) == len(output.inputs):
         wrote = sum(entry.get("rows") or 0 for _, entry in output.links.values())
         if wrote != books.read:
