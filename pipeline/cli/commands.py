@@ -304,6 +304,13 @@ def run_audit_command(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
+def run_status_command(args: argparse.Namespace) -> int:
+    from pipeline.stages.status import output_statuses, status_text  # late (module docstring)
+
+    print(status_text(args.directory, output_statuses(args.directory)))
+    return 0
+
+
 def _session(args: argparse.Namespace, name: str):
     from pipeline.storage.output_dir import refuse_unavailable_output  # late (module docstring)
 
