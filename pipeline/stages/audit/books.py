@@ -1,13 +1,13 @@
 """The books of each stage output, from its JSON files and its Parquet footers, and across the outputs its inputs
 link it to: every check reads no row."""
 
-import os
 import posixpath
 
 import pyarrow.parquet as pq
 
 from pipeline.accounting import Stats
 from pipeline.stages.audit.report import AuditReport
+from pipeline.storage.locations import shown_path
 from pipeline.storage.stage_outputs import StageOutput
 
 KEEPS_EVERY_ROW = ("dedup",)  # stages that mark rows and drop none (docs/dedup.md)
@@ -23,7 +23,7 @@ def check_books(report: AuditReport, output: StageOutput) -> bool:
         report.fail(output, "_stats.json" if stats is None else "_manifest.json", "missing or not JSON")
         return False
     books = Stats.from_dict(stats)
-    report.outputs.append(f"{output.stage} {os.path.basename(output.path.rstrip('/'))}: read {books.read:,}, "
+    report.outputs.append(f"{output.stage} {shown_path(output.path)}: read {books.read:,}, "
                           f"kept {books.kept:,}, dropped {sum(books.dropped.values()):,}, "
                           f"errors {sum(books.errors.values()):,}")
     if not books.balanced:
@@ -39,7 +39,7 @@ def check_books(report: AuditReport, output: StageOutput) -> bool:
     _check_links(report, output, books)
     skipped = stats.get("inputs", {}).get("skipped") or []
     if skipped:
-        report.notes.append(f"{output.stage} {output.path}: {len(skipped)} input(s) skipped, not read: "
+        report.notes.append(f"{output.stage} {shown_path(output.path)}: {len(skipped)} input(s) skipped, not read: "
                             + ", ".join(map(str, skipped)))
     return readable
 
@@ -132,7 +132,7 @@ def _check_sources(report: AuditReport, output: StageOutput) -> None:
 def _check_links(report: AuditReport, output: StageOutput, books: Stats) -> None:
     """Per input file another output holds: what this one read from it equals the rows that one wrote into it."""
     for location, holder in output.unlisted:
-        report.fail(output, location, f"an input that {holder.stage} {holder.path} no longer lists in its "
+        report.fail(output, location, f"an input that {holder.stage} {shown_path(holder.path)} no longer lists in its "
                     "_manifest.json (made again since?)")
     if not output.links:
         return
@@ -149,14 +149,14 @@ def _check_links(report: AuditReport, output: StageOutput, books: Stats) -> None
                 report.fail(output, location, "the units of one of its slices read it differently")
             for read in reads or []:
                 if read != entry.get("rows"):
-                    report.fail(output, location, f"read {read} rows, {upstream.stage} {upstream.path} wrote "
-                                f"{entry.get('rows')} into it")
+                    report.fail(output, location, f"read {read} rows, {upstream.stage} "
+                                f"{shown_path(upstream.path)} wrote {entry.get('rows')} into it")
     elif len(output.links) == len(output.inputs):
         wrote = sum(entry.get("rows") or 0 for _, entry in output.links.values())
         if wrote != books.read:
-            names = sorted({upstream.path for upstream, _ in output.links.values()})
+            names = sorted({shown_path(upstream.path) for upstream, _ in output.links.values()})
             report.fail(output, "_stats.json", f"read {books.read} rows, its inputs hold {wrote} "
                         f"({', '.join(names)})")
     else:
-        report.notes.append(f"{output.stage} {output.path}: some inputs lie outside the folder audited; "
+        report.notes.append(f"{output.stage} {shown_path(output.path)}: some inputs lie outside the folder audited; "
                             "their rows are not checked")

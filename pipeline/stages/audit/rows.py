@@ -4,6 +4,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from pipeline.stages.audit.report import AuditReport
+from pipeline.storage.locations import shown_path
 from pipeline.storage.stage_outputs import StageOutput
 
 # a row's key: `target_language` joins `id` where a translation made the rows (the same id once per language)
@@ -43,7 +44,7 @@ def _check_upstream(spark, report: AuditReport, output: StageOutput, rows: DataF
         for row in examples:
             what = "has another text than in its input" if row["_known"] else "is in no input"
             report.fail(output, _name(output, row["_file"]), f"{_shown_key(row, key)} {what} ({upstream.stage} "
-                        f"{upstream.path})")
+                        f"{shown_path(upstream.path)})")
 
 
 def _read(spark, output: StageOutput, files: list[str]) -> DataFrame | None:

@@ -46,6 +46,8 @@ def test_a_complete_chain_is_done(chain, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[:3] for line in lines] == [["ingest", str(chain / "documents"), "done"],
                                                    ["signals", str(chain / "signals"), "done"]]
+    assert main(["status", str(chain / "nothing-here")]) == 2
+    assert capsys.readouterr().err == f"curate status: error: {chain / 'nothing-here'}: no such folder\n"
 
 
 def test_an_input_changed_makes_its_output_and_what_follows_stale(copy):

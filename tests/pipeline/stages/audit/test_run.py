@@ -60,12 +60,15 @@ def test_a_clean_chain_passes_with_its_rows_checked(spark, chain, capsys):
     assert capsys.readouterr().out.rstrip().endswith("audit passed")
 
 
-def test_a_part_file_removed(damaged):
+def test_a_part_file_removed(damaged, capsys):
     part = manifest(damaged / "signals")[0]["file"]
     (damaged / "signals" / part).unlink()
     report = run_audit(None, str(damaged))
     assert report.exit_status == FAILED
     assert failures(report, "signals", part) == ["listed in _manifest.json but missing"]
+    assert main(["audit", str(damaged), "--books-only"]) == FAILED
+    printed = capsys.readouterr().out
+    assert f"FAIL signals {damaged / 'signals'}: {part}: listed in _manifest.json but missing" in printed
 
 
 def test_a_row_deleted_from_a_subset_shard(damaged):
