@@ -39,7 +39,7 @@ def _status(output: StageOutput, upstream: list[OutputStatus]) -> OutputStatus:
         return OutputStatus(output.stage, output.path, state, why)
 
     holder = output.out.lock_holder()
-    units = output.units()
+    units = output.units
     committed = f"{len(units)} unit(s) committed, of {len(output.inputs)} input(s)"
     if holder == {}:
         return status("running", f"its _lock.json is not a lock curate wrote; {committed}")

@@ -61,6 +61,7 @@ class StageOutput:
     def sealed(self) -> bool:
         return self.out.complete
 
+    @cached_property
     def units(self) -> list[dict]:
         """The committed unit records, by name (a record that is not JSON is reported as such, `status`
         `unreadable_record`)."""

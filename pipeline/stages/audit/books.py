@@ -5,7 +5,7 @@ import posixpath
 
 import pyarrow.parquet as pq
 
-from pipeline.accounting import Stats
+from pipeline.accounting import Stats, UnbalancedBooks
 from pipeline.stages.audit.report import AuditReport
 from pipeline.storage.locations import shown_path
 from pipeline.storage.stage_outputs import StageOutput
@@ -26,9 +26,10 @@ def check_books(report: AuditReport, output: StageOutput) -> bool:
     report.outputs.append(f"{output.stage} {shown_path(output.path)}: read {books.read:,}, "
                           f"kept {books.kept:,}, dropped {sum(books.dropped.values()):,}, "
                           f"errors {sum(books.errors.values()):,}")
-    if not books.balanced:
-        report.fail(output, "_stats.json", f"read {books.read} != kept {books.kept} + dropped "
-                    f"{sum(books.dropped.values())} + errors {sum(books.errors.values())}")
+    try:
+        books.check("its books")
+    except UnbalancedBooks as exc:
+        report.fail(output, "_stats.json", str(exc))
     if output.stage in KEEPS_EVERY_ROW and books.kept != books.read:
         report.fail(output, "_stats.json", f"kept {books.kept} of {books.read} rows read; {output.stage} keeps "
                     "every row")
@@ -72,7 +73,7 @@ def _reads(units: list[dict]) -> list[int] | None:
 
 def _check_units(report: AuditReport, output: StageOutput, books: Stats) -> None:
     """The committed units sum to the output's books."""
-    units = output.units()
+    units = output.units
     if not units:
         return
     total = Stats()
@@ -136,7 +137,7 @@ def _check_links(report: AuditReport, output: StageOutput, books: Stats) -> None
                     "_manifest.json (made again since?)")
     if not output.links:
         return
-    units = output.units()
+    units = output.units
     if units:
         for location, (upstream, entry) in output.links.items():
             mine = [record for record in units if record.get("input") == location]

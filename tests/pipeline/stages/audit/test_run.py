@@ -113,6 +113,17 @@ def test_a_subset_whose_stats_were_edited(damaged):
     assert messages == [f"read {stats['read']} rows, its inputs hold {inputs} ({damaged / 'dedup'})"]
 
 
+def test_books_that_do_not_balance(damaged):
+    stats_file = damaged / "signals" / "_stats.json"
+    stats = json.loads(stats_file.read_text())
+    stats["kept"] -= 1
+    stats_file.write_text(json.dumps(stats))
+    dropped, errors = sum(stats["dropped"].values()), sum(stats["errors"].values())
+    messages = failures(run_audit(None, str(damaged)), "signals", "_stats.json")
+    assert f"its books: read {stats['read']} != kept {stats['kept']} + dropped {dropped} + errors {errors}" in messages
+    assert f"kept {stats['kept']} but its units' records sum to {stats['kept'] + 1}" in messages
+
+
 def test_an_input_replaced(damaged):
     crawl = sorted((damaged / "crawl").glob("*.warc.gz"))
     write_warc(str(crawl[0]), [])  # a crawl file made again, empty
