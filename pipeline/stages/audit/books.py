@@ -72,7 +72,8 @@ def _reads(units: list[dict]) -> list[int] | None:
 
 
 def _check_units(report: AuditReport, output: StageOutput, books: Stats) -> None:
-    """The committed units sum to the output's books."""
+    """The committed units sum to the output's books, and each unit's files hold the rows it kept (what ingest kept
+    of each input file is what its part holds)."""
     units = output.units
     if not units:
         return
@@ -82,6 +83,11 @@ def _check_units(report: AuditReport, output: StageOutput, books: Stats) -> None
             report.fail(output, f"_units/{record.get('unit')}.json", "a unit record without books")
             continue
         total.merge(Stats.from_dict(record["stats"]))
+        parts = [entry for entry in record.get("files", []) if str(entry.get("file", "")).endswith(".parquet")]
+        written = sum(entry.get("rows") or 0 for entry in parts)
+        if parts and written != record["stats"].get("kept"):
+            report.fail(output, f"_units/{record.get('unit')}.json", f"kept {record['stats'].get('kept')} of "
+                        f"{record.get('input')} but its files hold {written} rows")
     for name in ("read", "kept", "dropped", "errors"):
         if getattr(total, name) != getattr(books, name):
             report.fail(output, "_stats.json", f"{name} {getattr(books, name)} but its units' records sum to "

@@ -124,6 +124,17 @@ def test_books_that_do_not_balance(damaged):
     assert f"kept {stats['kept']} but its units' records sum to {stats['kept'] + 1}" in messages
 
 
+def test_a_unit_whose_books_were_edited(damaged):
+    record_file = sorted((damaged / "documents" / "_units").glob("*.json"))[0]
+    record = json.loads(record_file.read_text())
+    record["stats"]["kept"] -= 1  # balanced: one document more dropped
+    record["stats"]["dropped"]["too_short"] = record["stats"]["dropped"].get("too_short", 0) + 1
+    record_file.write_text(json.dumps(record))
+    messages = failures(run_audit(None, str(damaged)), "ingest", f"_units/{record_file.stem}.json")
+    assert messages == [f"kept {record['stats']['kept']} of {record['input']} but its files hold "
+                        f"{record['stats']['kept'] + 1} rows"]
+
+
 def test_an_input_replaced(damaged):
     crawl = sorted((damaged / "crawl").glob("*.warc.gz"))
     write_warc(str(crawl[0]), [])  # a crawl file made again, empty
