@@ -19,6 +19,7 @@ class OutputStatus:
     path: str
     state: str  # one of STATES
     why: str
+    sealed: bool = False  # `_SUCCESS`: what follows it was made from all of it (a failed one skipped inputs)
 
 
 def output_statuses(root: str, expected: tuple[str, ...] = ()) -> list[OutputStatus]:
@@ -36,7 +37,7 @@ def output_statuses(root: str, expected: tuple[str, ...] = ()) -> list[OutputSta
 
 def _status(output: StageOutput, upstream: list[OutputStatus]) -> OutputStatus:
     def status(state: str, why: str) -> OutputStatus:
-        return OutputStatus(output.stage, output.path, state, why)
+        return OutputStatus(output.stage, output.path, state, why, output.sealed)
 
     holder = output.out.lock_holder()
     units = output.units
@@ -51,7 +52,7 @@ def _status(output: StageOutput, upstream: list[OutputStatus]) -> OutputStatus:
     if changed:
         return status("stale", "inputs changed since it ran: " + shown([f"{shown_path(location)} {what}"
                                                                        for location, what in changed]))
-    behind = [other for other in upstream if other.state != "done"]
+    behind = [other for other in upstream if not other.sealed or other.state == "stale"]
     if behind:
         return status("stale", "made from " + ", ".join(f"{other.stage} {shown_path(other.path)}, which is "
                                                         f"{other.state}" for other in behind))

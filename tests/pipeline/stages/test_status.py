@@ -102,3 +102,13 @@ def test_not_started(copy):
     found = {Path(s.path).name: (s.state, s.why) for s in output_statuses(str(copy), (expected,))}
     assert found["dedup"] == ("not started", "claimed, no unit committed yet")
     assert found["subset"] == ("not started", "no output yet")
+
+
+def test_an_output_sealed_without_a_skipped_input_is_failed_and_what_follows_it_is_done(copy):
+    gone = str(copy / "crawl" / "CC-MAIN-2099-00009.warc.gz")
+    unreadable_unit(Unit(gone, "CC-MAIN-2099-00009", 2, OutputDir(str(copy / "documents"))), "missing",
+                    f"{gone}: no such file", skip=True)
+    found = states(copy)
+    assert found["documents"] == ("failed", f"1 unit(s) failed, sealed without them (skipped): {gone} (missing: "
+                                            f"{gone}: no such file)")
+    assert found["signals"][0] == "done"
