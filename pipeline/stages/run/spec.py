@@ -1,0 +1,113 @@
+"""The pipeline file (docs/pipeline.md): the inputs, each stage's settings, the recipes and the output root, read
+from YAML into a checked `Pipeline`, every mistake named as `file:line: key: message`."""
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipeline.readers.html_text import EXTRACTORS
+from pipeline.stages.dedup import DedupOptions
+from recipes.loader import validated, yaml_text
+from recipes.yaml_text import located
+
+
+class PipelineError(ValueError):
+    """A pipeline file that cannot be read; the message starts with `file:line: key:`."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Inputs(_Section):
+    """What ingest reads: WARC/WET files or folders, or a Common Crawl crawl's files."""
+
+    files: list[str] = []  # relative to the pipeline file, or URLs
+    crawl: str | None = None  # e.g. CC-MAIN-2024-10 (network needed)
+    segments: str = "0"  # with crawl: the segments to read
+    limit_files: int | None = Field(default=None, ge=1)  # with crawl: the files to read
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if bool(self.files) == bool(self.crawl):
+            raise ValueError("give either files: (WARC/WET files or folders) or crawl: (a Common Crawl crawl)")
+        return self
+
+
+class IngestSection(_Section):
+    extractor: Literal[EXTRACTORS] = "trafilatura"
+    languages: list[str] = []  # keep only these (lid.176 codes); empty: all
+    min_chars: int = Field(default=1, ge=1)
+    limit_records: int | None = Field(default=None, ge=1)  # records read per file
+    lid_chars: int = Field(default=1000, ge=1)
+
+
+class SignalsSection(_Section):
+    artifacts: str | None = None  # the artifacts folder (`curate artifacts`), relative to the pipeline file
+
+
+class DedupSection(_Section):
+    mode: Literal["fuzzy", "exact", "digest", "url"] = "fuzzy"
+    thresholds: list[float] = Field(default=[0.8], min_length=1)
+    verify: Literal["minhash", "exact", "none"] = "minhash"
+    prefer: Literal["newest", "oldest"] = "newest"
+
+
+class Pipeline(_Section):
+    output: str = "."  # the root folder of every stage's output, relative to the pipeline file
+    inputs: Inputs
+    ingest: IngestSection = IngestSection()
+    signals: SignalsSection = SignalsSection()
+    dedup: DedupSection = DedupSection()
+    recipes: list[str] = Field(min_length=1)  # recipe files, relative to the pipeline file
+    report: bool = True  # each subset's report.html
+    publish: dict[str, str] = {}  # recipe name -> Hugging Face dataset repository
+    on_error: Literal["fail", "skip"] = "fail"  # an input file that cannot be read: stop, or name it and go on
+
+
+@dataclass(frozen=True)
+class LoadedPipeline:
+    """A checked pipeline file: its model, where it is, and the line of each key (for later errors)."""
+
+    pipeline: Pipeline
+    path: str
+    lines: dict[tuple, int]
+
+    def resolve(self, location: str) -> str:
+        """A path of the file made absolute against the file's folder; URLs stay as written."""
+        if "://" in location:
+            return location
+        return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(self.path)), location))
+
+    def error(self, key: tuple, message: str) -> PipelineError:
+        return PipelineError(located(self.path, self.lines, key, message))
+
+    @property
+    def root(self) -> str:
+        return self.resolve(self.pipeline.output)
+
+
+def load_pipeline(path: str) -> LoadedPipeline:
+    """The pipeline a YAML file describes (PipelineError naming the file, the line and the key)."""
+    pipeline, lines = validated(yaml_text(path, "pipeline file", PipelineError), path, Pipeline, PipelineError,
+                                "a pipeline file is a YAML mapping (output:, inputs:, recipes:, ...)")
+    loaded = LoadedPipeline(pipeline, path, lines)
+    try:
+        dedup_options(pipeline)
+    except ValueError as exc:
+        raise loaded.error(("dedup",), str(exc)) from None
+    for index, recipe in enumerate(pipeline.recipes):
+        if not os.path.isfile(loaded.resolve(recipe)):
+            raise loaded.error(("recipes", index), f"no such recipe file: {loaded.resolve(recipe)}")
+    for key, location in [*((("inputs", "files", i), f) for i, f in enumerate(pipeline.inputs.files)),
+                          (("signals", "artifacts"), pipeline.signals.artifacts)]:
+        if location and "://" not in location and not os.path.exists(loaded.resolve(location)):
+            raise loaded.error(key, f"no such file or folder: {loaded.resolve(location)}")
+    return loaded
+
+
+def dedup_options(pipeline: Pipeline) -> DedupOptions:
+    section = pipeline.dedup
+    return DedupOptions(section.mode, tuple(section.thresholds), section.verify, section.prefer)
