@@ -22,17 +22,19 @@ class _Section(BaseModel):
 
 
 class Inputs(_Section):
-    """What ingest reads: WARC/WET files or folders, or a Common Crawl crawl's files."""
+    """What ingest reads: WARC/WET files or folders, a Common Crawl crawl's files, or source files."""
 
     files: list[str] = []  # relative to the pipeline file, or URLs
     crawl: str | None = None  # e.g. CC-MAIN-2024-10 (network needed)
     segments: str = "0"  # with crawl: the segments to read
     limit_files: int | None = Field(default=None, ge=1)  # with crawl: the files to read
+    sources: list[str] = []  # source files (docs/sources.md), relative to the pipeline file
 
     @model_validator(mode="after")
     def _one_kind(self):
-        if bool(self.files) == bool(self.crawl):
-            raise ValueError("give either files: (WARC/WET files or folders) or crawl: (a Common Crawl crawl)")
+        if sum(map(bool, (self.files, self.crawl, self.sources))) != 1:
+            raise ValueError("give one of files: (WARC/WET files or folders), crawl: (a Common Crawl crawl) or "
+                             "sources: (source files)")
         return self
 
 
@@ -101,7 +103,9 @@ def load_pipeline(path: str) -> LoadedPipeline:
     for index, recipe in enumerate(pipeline.recipes):
         if not os.path.isfile(loaded.resolve(recipe)):
             raise loaded.error(("recipes", index), f"no such recipe file: {loaded.resolve(recipe)}")
-    for key, location in [*((("inputs", "files", i), f) for i, f in enumerate(pipeline.inputs.files)),
+    given = pipeline.inputs
+    for key, location in [*((("inputs", "files", i), f) for i, f in enumerate(given.files)),
+                          *((("inputs", "sources", i), f) for i, f in enumerate(given.sources)),
                           (("signals", "artifacts"), pipeline.signals.artifacts)]:
         if location and "://" not in location and not os.path.exists(loaded.resolve(location)):
             raise loaded.error(key, f"no such file or folder: {loaded.resolve(location)}")

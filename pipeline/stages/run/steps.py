@@ -7,11 +7,13 @@ from dataclasses import dataclass, replace
 
 from pipeline.readers.documents import DOCUMENT_SUFFIXES
 from pipeline.readers.langid import default_lid_model
+from pipeline.readers.sources.spec import Source, load_source
 from pipeline.readers.warc.crawl_listing import crawl_files
 from pipeline.readers.warc.documents import IngestOptions
 from pipeline.spark.stage import job_record
 from pipeline.stages.dedup import Dedup, run_dedup
 from pipeline.stages.ingest import Ingest, run_ingest
+from pipeline.stages.ingest_source import IngestSource, run_source_ingest, source_inputs
 from pipeline.stages.publish import check_repo_id, publish
 from pipeline.stages.report.page import run_report
 from pipeline.stages.run.spec import LoadedPipeline, dedup_options
@@ -36,8 +38,8 @@ class Step:
     run: Callable[..., dict]
 
 
-def documents_in(folder: str) -> list[str]:
-    return expand_inputs([folder], DOCUMENT_SUFFIXES)
+def documents_in(*folders: str) -> list[str]:
+    return expand_inputs(list(folders), DOCUMENT_SUFFIXES)
 
 
 def pipeline_steps(loaded: LoadedPipeline) -> list[Step]:
@@ -57,22 +59,18 @@ def pipeline_steps(loaded: LoadedPipeline) -> list[Step]:
             check_repo_id(repo_id)
         except ValueError as exc:
             raise loaded.error(("publish", name), str(exc)) from None
-
-    options = IngestOptions(spec.ingest.extractor, tuple(spec.ingest.languages), spec.ingest.min_chars,
-                            limit_records=spec.ingest.limit_records, lid_chars=spec.ingest.lid_chars)
-    lid_model = default_lid_model()
-    on_missing = spec.on_error  # a stage's on_error="skip" joins here for signals, dedup and subset (issue 19, 7)
-    ingest = Ingest(options, lid_model, RetryPolicy(), skip_unreadable=on_missing == "skip")
-    inputs = ingest_inputs(loaded)
     artifacts = spec.signals.artifacts and loaded.resolve(spec.signals.artifacts)
     dedup = dedup_options(spec)
-    steps = [
-        Step("ingest", documents, (), lambda: job_record(ingest, inputs()),
-             lambda spark, overwrite, progress: run_ingest(spark, inputs(), documents, options, lid_model,
-                                                           on_missing=on_missing, overwrite=overwrite,
-                                                           progress=progress)),
-        Step("signals", signals, ("ingest",), lambda: job_record(Signals(artifacts), documents_in(documents)),
-             lambda spark, overwrite, progress: run_signals(spark, documents_in(documents), signals, artifacts,
+    # on_error reaches ingest only: signals, dedup and subset take it once they can skip a file (issue 19, point 4)
+    if spec.inputs.sources:
+        steps = [source_step(loaded, path, documents) for path in spec.inputs.sources]
+        read = [step.output for step in steps]
+    else:
+        steps, read = [warc_step(loaded, documents)], [documents]
+    steps += [
+        Step("signals", signals, tuple(step.name for step in steps),
+             lambda: job_record(Signals(artifacts), documents_in(*read)),
+             lambda spark, overwrite, progress: run_signals(spark, documents_in(*read), signals, artifacts,
                                                             overwrite=overwrite, progress=progress)),
         Step("dedup", deduped, ("signals",), lambda: job_record(Dedup(dedup), documents_in(signals)),
              lambda spark, overwrite, progress: run_dedup(spark, documents_in(signals), deduped, dedup,
@@ -81,6 +79,49 @@ def pipeline_steps(loaded: LoadedPipeline) -> list[Step]:
     for recipe in recipes:
         steps.extend(recipe_steps(loaded, recipe, deduped, len(recipes) > 1))
     return steps
+
+
+def warc_step(loaded: LoadedPipeline, documents: str) -> Step:
+    """Ingest of WARC/WET files or of a crawl's."""
+    spec = loaded.pipeline
+    options = IngestOptions(spec.ingest.extractor, tuple(spec.ingest.languages), spec.ingest.min_chars,
+                            limit_records=spec.ingest.limit_records, lid_chars=spec.ingest.lid_chars)
+    lid_model = default_lid_model()
+    on_missing = spec.on_error
+    ingest = Ingest(options, lid_model, RetryPolicy(), skip_unreadable=on_missing == "skip")
+    inputs = ingest_inputs(loaded)
+    return Step("ingest", documents, (), lambda: job_record(ingest, inputs()),
+                lambda spark, overwrite, progress: run_ingest(spark, inputs(), documents, options, lid_model,
+                                                              on_missing=on_missing, overwrite=overwrite,
+                                                              progress=progress))
+
+
+def source_step(loaded: LoadedPipeline, path: str, documents: str) -> Step:
+    """Ingest of a source file into ROOT/documents/NAME (its name:)."""
+    spec = loaded.pipeline
+    source = pipeline_source(loaded.resolve(path))
+    output = os.path.join(documents, source.name)
+    lid_model, retry = default_lid_model(), RetryPolicy()
+    stage = IngestSource(source, lid_model, spec.ingest.lid_chars, retry, skip_unreadable=spec.on_error == "skip")
+    return Step(f"ingest {source.name}", output, (), lambda: job_record(stage, source_inputs(source)),
+                lambda spark, overwrite, progress: run_source_ingest(
+                    spark, source, source_inputs(source), output, lid_model, spec.ingest.lid_chars, retry,
+                    spec.on_error, overwrite, progress))
+
+
+def pipeline_source(path: str) -> Source:
+    """A source file as a pipeline reads it: its relative `paths:` against its own folder (an hf_dataset path that
+    is no folder there stays a Hub id)."""
+    source = load_source(path)
+    folder = os.path.dirname(path)
+
+    def resolved(location: str) -> str:
+        if "://" in location or os.path.isabs(location):
+            return location
+        here = os.path.join(folder, location)
+        return here if source.reader != "hf_dataset" or os.path.exists(here) else location
+
+    return source.model_copy(update={"paths": [resolved(location) for location in source.paths]})
 
 
 def ingest_inputs(loaded: LoadedPipeline) -> Callable[[], list[str]]:

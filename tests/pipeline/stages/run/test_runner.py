@@ -56,6 +56,20 @@ def test_a_rerun_runs_nothing(demo, capsys):
         [name, "reused"] for name in ("ingest", "signals", "dedup", "subset", "report")]
 
 
+def test_an_unfinished_stage_resumes_and_what_follows_reruns(demo, capsys):
+    seal = {name: (demo / "signals" / name).read_bytes() for name in ("_SUCCESS", "_stats.json", "_manifest.json")}
+    for name in seal:  # as a run killed before the seal leaves it: every unit committed, nothing sealed
+        (demo / "signals" / name).unlink()
+    try:
+        assert main(["run", str(demo / "pipeline.yaml"), "--dry-run"]) == 0
+    finally:
+        for name, data in seal.items():
+            (demo / "signals" / name).write_bytes(data)
+    plan = [line.split()[:2] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert plan == [["ingest", "reuse"], ["signals", "resume"], ["dedup", "rerun"], ["subset", "rerun"],
+                    ["report", "rerun"]]
+
+
 def test_a_changed_threshold_reruns_dedup_subset_and_report(demo, capsys):
     pipeline = demo / "pipeline.yaml"
     pipeline.write_text(pipeline.read_text().replace("thresholds: [0.8]", "thresholds: [0.7]"))

@@ -36,7 +36,7 @@ def line_of(text: str, start: str) -> int:
     (("dedup:", "dedupe:"), "dedupe", "dedupe:", "unknown key (did you mean 'dedup'?)"),
     (("[demo-recipe.yaml]", "[demo-recipes.yaml]"), "recipes.0", "recipes:", "no such recipe file"),
     (("[0.8]", "[1.5]"), "dedup", "dedup:", "threshold"),
-    (("files: [crawl]", "files: [crawl]\n  crawl: CC-MAIN-2024-10"), "inputs", "inputs:", "either files:"),
+    (("files: [crawl]", "files: [crawl]\n  crawl: CC-MAIN-2024-10"), "inputs", "inputs:", "give one of files:"),
     (("files: [crawl]", "files: [crawls]"), "inputs.files.0", "files:", "no such file or folder"),
     (("recipes:", "publish:\n  other: org/name\nrecipes:"), "publish.other", "other:", "no recipe of this pipeline"),
 ])
@@ -64,3 +64,16 @@ def test_paths_are_relative_to_the_pipeline_file(folder, tmp_path_factory, monke
         "ingest": str(folder / "out" / "documents"), "signals": str(folder / "out" / "signals"),
         "dedup": str(folder / "out" / "dedup"), "subset": str(folder / "out" / "subset"),
         "report": str(folder / "out" / "subset")}
+
+
+def test_source_files_are_ingested_each_into_a_folder_of_its_own(folder):
+    (folder / "sources" / "data").mkdir(parents=True)
+    (folder / "sources" / "data" / "a.jsonl").write_text('{"id": "1", "text": "one"}\n')
+    # the source's paths are relative to the source file, as the pipeline's are to the pipeline file
+    (folder / "sources" / "notes.yaml").write_text("name: notes\nreader: jsonl\npaths: [data/]\nlicense: CC0-1.0\n")
+    (folder / "pipeline.yaml").write_text(GOOD.replace("files: [crawl]", "sources: [sources/notes.yaml]"))
+    steps = pipeline_steps(load_pipeline(str(folder / "pipeline.yaml")))
+    assert [step.name for step in steps][:2] == ["ingest notes", "signals"]
+    assert steps[0].output == str(folder / "out" / "documents" / "notes")
+    assert steps[0].job()["inputs"] == [str(folder / "sources" / "data" / "a.jsonl")]
+    assert steps[1].after == ("ingest notes",)
