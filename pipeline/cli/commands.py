@@ -303,6 +303,23 @@ def run_publish_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_audit_command(args: argparse.Namespace) -> int:
+    from pipeline.stages.audit.run import run_audit  # late (module docstring)
+
+    if not os.path.isdir(local_path(args.directory)) and is_local(args.directory):
+        raise FileNotFoundError(f"{args.directory}: no such folder")
+    report = run_audit(None if args.books_only else _session(args, "curate audit"), args.directory)
+    print(report)
+    return report.exit_status
+
+
+def run_status_command(args: argparse.Namespace) -> int:
+    from pipeline.stages.status import output_statuses, status_text  # late (module docstring)
+
+    print(status_text(args.directory, output_statuses(args.directory)))
+    return 0
+
+
 def _session(args: argparse.Namespace, name: str):
     from pipeline.storage.output_dir import refuse_unavailable_output  # late (module docstring)
 

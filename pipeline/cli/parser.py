@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pipeline.cli.commands import (
     run_artifacts_build,
     run_artifacts_fetch,
+    run_audit_command,
     run_dedup_command,
     run_demo_command,
     run_ingest_command,
@@ -16,6 +17,7 @@ from pipeline.cli.commands import (
     run_report_command,
     run_run_command,
     run_signals_command,
+    run_status_command,
     run_subset_command,
 )
 from pipeline.spark.session import master_problem
@@ -256,6 +258,17 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     _common(parser)
 
 
+def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", help="a folder of stage outputs (a `curate run` output: root)")
+    parser.add_argument("--books-only", action="store_true", help="check the books alone, without Spark (no row "
+                        "is read)")
+    _common(parser)
+
+
+def add_status_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", help="a folder of stage outputs (a `curate run` output: root)")
+
+
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default="demo-out", help="where the demo writes (default demo-out)")
     parser.add_argument("--crawl", help="run on real Common Crawl instead (network needed), e.g. CC-MAIN-2024-10")
@@ -288,6 +301,10 @@ COMMANDS = (
      run_publish_command),
     ("run", "a pipeline file's stages, running only what is missing or changed", add_run_arguments,
      run_run_command),
+    ("audit", "prove the books of every stage output under a folder agree", add_audit_arguments,
+     run_audit_command),
+    ("status", "what is done, running, failed or stale among the stage outputs under a folder",
+     add_status_arguments, run_status_command),
     ("demo", "generate a small crawl offline and run the pipeline on it", add_demo_arguments, run_demo_command),
 )
 

@@ -162,7 +162,7 @@ class OutputDir:
 
     def refuse_held(self) -> None:
         """OutputConflict naming the run that is writing this folder, if another is."""
-        refusal = self._blocking(self._read_lock())
+        refusal = self._blocking(self.lock_holder())
         if refusal is not None:
             raise OutputConflict(refusal)
 
@@ -246,7 +246,7 @@ class OutputDir:
         run is kept (a stage claims again what it claimed), one whose run is gone is taken over, saying so."""
         self.fs.makedirs(self.root, exist_ok=True)
         while not self._create_lock():
-            holder = self._read_lock()
+            holder = self.lock_holder()
             refusal = self._blocking(holder)
             if refusal is not None:
                 raise OutputConflict(refusal)
@@ -254,12 +254,12 @@ class OutputDir:
                 return
             if holder is not None:
                 print(f"curate: {shown_path(self.path)}: taking over the lock of a run that is gone "
-                      f"({_described(holder)})", file=sys.stderr)
+                      f"({described_run(holder)})", file=sys.stderr)
                 self._remove_lock(holder)
 
     def unlock(self) -> None:
         """Remove this run's lock; one another run holds is left alone."""
-        holder = self._read_lock()
+        holder = self.lock_holder()
         if holder and _is_ours(holder):
             self.fs.rm(self.join(LOCK))
 
@@ -283,7 +283,7 @@ class OutputDir:
             os.unlink(staged)
         return True
 
-    def _read_lock(self) -> dict | None:
+    def lock_holder(self) -> dict | None:
         """The run the lock names; None when there is no lock, {} when the file is not a lock curate wrote."""
         try:
             holder = json.loads(self.fs.cat_file(self.join(LOCK)))
@@ -298,20 +298,20 @@ class OutputDir:
     def _blocking(self, holder: dict | None) -> str | None:
         """Why the lock `holder` keeps this run out; None when there is none, it is this run's or its run is
         gone."""
-        if holder is None or (holder and (_is_ours(holder) or _gone(holder))):
+        if holder is None or (holder and (_is_ours(holder) or run_gone(holder))):
             return None
         if not holder:
             return f"{self.join(LOCK)} is not a lock curate wrote; delete it if no run is writing {self.path}"
         elsewhere = (f"; curate cannot look into another host: if that run is gone, delete {self.join(LOCK)}"
                      if holder["host"] != socket.gethostname() else "")
-        return (f"{self.path} is being written by another run ({_described(holder)}); wait for it to end or "
+        return (f"{self.path} is being written by another run ({described_run(holder)}); wait for it to end or "
                 f"choose another output{elsewhere}")
 
     def _remove_lock(self, holder: dict) -> None:
         """Remove the lock if it still names `holder`: another run may have taken it over since it was read."""
         path = self.join(LOCK)
         if not is_local(self.path):
-            if self._read_lock() == holder:  # not atomic: a store has no conditional delete through fsspec
+            if self.lock_holder() == holder:  # not atomic: a store has no conditional delete through fsspec
                 self.fs.rm(path)
             return
         moved = f"{path}.{uuid.uuid4().hex}"
@@ -435,7 +435,7 @@ def _is_ours(holder: dict) -> bool:
     return holder["host"] == socket.gethostname() and holder["pid"] == os.getpid()
 
 
-def _gone(holder: dict) -> bool:
+def run_gone(holder: dict) -> bool:
     """Whether the process holding a lock has ended; only one of this host can be looked up. A process of its
     pid that started after the lock was taken is another one (pids are reused, after a restart above all)."""
     if holder["host"] != socket.gethostname():
@@ -469,7 +469,7 @@ def _lock_time(holder: dict) -> float | None:
         return None
 
 
-def _described(holder: dict) -> str:
+def described_run(holder: dict) -> str:
     return f"host {holder['host']}, pid {holder['pid']}, started {holder['started']}"
 
 
