@@ -235,17 +235,15 @@ def run_demo_command(args: argparse.Namespace) -> int:
     if args.crawl:
         crawl = {"crawl": args.crawl, "segments": args.segments, "limit_files": args.limit_files,
                  "limit_records": args.limit_records}
-    run_demo(lambda: _session(args, "curate demo"), args.output, progress=not args.quiet, crawl=crawl)
-    return 0
+    return run_demo(lambda: _session(args, "curate demo"), args.output, progress=not args.quiet, crawl=crawl)
 
 
 def run_run_command(args: argparse.Namespace) -> int:
     from pipeline.stages.run.runner import run_pipeline  # late (module docstring)
     from pipeline.stages.run.spec import load_pipeline
 
-    run_pipeline(lambda: _session(args, "curate run"), load_pipeline(args.pipeline), progress=not args.quiet,
-                 dry_run=args.dry_run)
-    return 0
+    return run_pipeline(lambda: _session(args, "curate run"), load_pipeline(args.pipeline),
+                        progress=not args.quiet, dry_run=args.dry_run)
 
 
 def run_subset_command(args: argparse.Namespace) -> int:

@@ -68,11 +68,12 @@ def write_demo(output: str, crawl: dict | None = None) -> str:
     return pipeline
 
 
-def run_demo(session, output: str, progress: bool = True, crawl: dict | None = None) -> None:
+def run_demo(session, output: str, progress: bool = True, crawl: dict | None = None) -> int:
     """Write the demo (`write_demo`) and run its pipeline (Spark from `session`, started only when a step runs),
-    then print what came out: documents, the planted spam's signal, the clusters and the planted copies."""
+    then print what came out: documents, the planted spam's signal, the clusters and the planted copies. Returns
+    the exit status (the audit's)."""
     loaded = load_pipeline(write_demo(output, crawl))
-    run_pipeline(session, loaded, progress)
+    status = run_pipeline(session, loaded, progress)
     documents, signals, deduped, subset = (os.path.join(loaded.root, name)
                                            for name in ("documents", "signals", "dedup", "subset"))
     print_documents(documents, books(documents))
@@ -88,10 +89,11 @@ def run_demo(session, output: str, progress: bool = True, crawl: dict | None = N
     for line in planted_report(rows, dedup_options(loaded.pipeline).thresholds[0]):
         print(line)
     if not os.path.exists(os.path.join(subset, "_SUCCESS")):  # an edited pipeline's subsets are elsewhere
-        return
+        return status
     print(f"\nthe recipe {os.path.join(output, 'demo-recipe.yaml')} kept {books(subset)['kept']} documents: "
           f"Hugging Face shards in {subset}/data/, the dataset card {subset}/README.md")
     print(f"report: {shown_path(os.path.join(subset, 'report.html'))}")
+    return status
 
 
 def books(folder: str) -> dict:

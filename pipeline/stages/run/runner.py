@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from pipeline.console import print_summary
+from pipeline.stages.audit.run import run_audit
 from pipeline.stages.run.plan import REUSE, Planned, plan_run, plan_text
 from pipeline.stages.run.spec import LoadedPipeline
 from pipeline.stages.run.steps import pipeline_steps
@@ -32,15 +33,15 @@ class Row:
 
 
 def run_pipeline(session: Callable[[], object], loaded: LoadedPipeline, progress: bool = True,
-                 dry_run: bool = False) -> list[Row]:
-    """Carry out the plan of `loaded` (Spark from `session`, started only when a step runs); returns the table's
-    rows. With `dry_run`, print the plan and run nothing."""
+                 dry_run: bool = False) -> int:
+    """Carry out the plan of `loaded` (Spark from `session`, started only when a step runs), then audit the
+    outputs; returns the exit status (the audit's). With `dry_run`, print the plan and run nothing."""
     root = loaded.root
     planned = plan_run(pipeline_steps(loaded))
     print(f"plan of {loaded.path} (output {shown_path(root)}/):\n{plan_text(planned, root)}")
     if dry_run:
         print("dry run: nothing ran")
-        return [Row(item.step.name, item.action) for item in planned]
+        return 0
     rows = []
     try:
         for item in planned:
@@ -50,8 +51,12 @@ def run_pipeline(session: Callable[[], object], loaded: LoadedPipeline, progress
         raise
     finally:
         print(run_table(rows + [Row(item.step.name, "not run") for item in planned[len(rows):]]))
-    # the audit across the stages (`curate audit ROOT`, issue 19 point 3) joins the run here
-    return rows
+    # the rows are checked on Spark when a step ran; a run that reused everything checks the books alone and
+    # starts no Spark (the rows were checked by the run that made them)
+    ran = any(row.status != DONE[REUSE] for row in rows)
+    audit = run_audit(session() if ran else None, root)
+    print(f"\n{audit}")
+    return audit.exit_status
 
 
 def carry_out(item: Planned, session: Callable[[], object], root: str, progress: bool) -> Row:

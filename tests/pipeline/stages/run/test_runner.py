@@ -51,9 +51,12 @@ def test_a_rerun_runs_nothing(demo, capsys):
     before = written_times(demo, SEALED)
     assert main(["run", str(demo / "pipeline.yaml"), "--quiet"]) == 0
     assert written_times(demo, SEALED) == before
-    table = capsys.readouterr().out.split("stage ")[-1].splitlines()[1:]
-    assert [line.split()[:2] for line in table if line] == [
+    printed = capsys.readouterr().out
+    table = printed.split("\nstage ")[-1].split("\n\n")[0].splitlines()[1:]
+    assert [line.split()[:2] for line in table] == [
         [name, "reused"] for name in ("ingest", "signals", "dedup", "subset", "report")]
+    # the run ends with the audit: of the books alone when nothing ran (no Spark)
+    assert printed.rstrip().endswith("audit passed") and "the rows (keys, texts) were not checked" in printed
 
 
 def test_an_unfinished_stage_resumes_and_what_follows_reruns(demo, capsys):
@@ -84,6 +87,7 @@ def test_a_changed_threshold_reruns_dedup_subset_and_report(demo, capsys):
     assert "thresholds" in plan["dedup"][2] and "dedup will be made again" in plan["subset"][2]
 
     assert main(["run", str(pipeline), "--quiet"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("audit passed")  # the rows too: steps ran
     after = written_times(demo, SEALED)
     for name in ("documents", "signals"):
         assert {path: time for path, time in after.items() if path.startswith(name)} == \
