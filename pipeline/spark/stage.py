@@ -49,6 +49,7 @@ class Unit:
     index: int
     out: OutputDir
     span: tuple[int, int] | None = None
+    part: str = ""  # which of the input's units it is, for a stage of several units per input (`Stage.parts`)
 
     def write_parquet(self, tables, schema: pa.Schema) -> dict:
         """Write the unit's part of the data, `part-<unit>.parquet`; returns its manifest entry."""
@@ -73,6 +74,10 @@ class Stage:
     errors: ClassVar[dict[type[Exception], str]] = UNREADABLE  # exceptions of an unreadable input -> unit status
     hint: ClassVar[str] = ""  # what else to do about an unreadable input, said after the failures
     skip_unreadable: bool = False  # commit an unreadable input with one `<status>_input` error, and go on
+
+    def parts(self) -> tuple[str, ...]:
+        """The units of each input, by name: one by default; the translate stage's are its target languages."""
+        return ("",)
 
     def fingerprint(self) -> dict:
         """The options that shape the output's bytes, recorded in `_job.json` beside the stage and its inputs:
@@ -133,16 +138,17 @@ def finished_stats(out: OutputDir) -> dict | None:
 
 
 def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
-    """Process the units not yet committed (each input, or each of its slices), one partition each; the stats and
-    files of the committed units."""
-    planned = [{"input": location, "unit": slice_id(location, span), "index": index,
-                "start": span and span[0], "end": span and span[1]}
-               for index, location in enumerate(inputs) for span in stage.split(location) or [None]]
-    units = [row["unit"] for row in planned]
-    todo = [row for row in planned if out.unit_record(row["unit"]) is None]
+    """Process the units not yet committed (each input, each of its slices, each slice's parts), one partition
+    each; the stats and files of the committed units."""
+    every = [{"input": location, "unit": unit_id(location, part, span), "index": index, "part": part,
+              "start": span and span[0], "end": span and span[1]}
+             for index, location in enumerate(inputs) for span in stage.split(location) or [None]
+             for part in stage.parts()]
+    units = [row["unit"] for row in every]
+    todo = [row for row in every if out.unit_record(row["unit"]) is None]
     if todo:
         frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)),
-                                      "input string, unit string, index int, start long, end long")
+                                      "input string, unit string, index int, part string, start long, end long")
         try:
             with UnitProgress(out, stage.name, total=len(units), enabled=progress):
                 results = frame.mapInArrow(partial(_run, stage=stage, output=out.path), RESULT_SCHEMA).collect()
@@ -151,16 +157,13 @@ def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: 
                 raise
             committed = sum(out.unit_record(unit) is not None for unit in units)
             raise Interrupted(f"{committed} of {len(units)} units committed") from None
-        failures = [] if stage.skip_unreadable else [r for r in results if r["status"] != "ok"]
+        # one failure per input, named once however many of its units failed
+        failed = {r["input"]: r for r in results if r["status"] != "ok"}
+        failures = [] if stage.skip_unreadable else list(failed.values())
         if failures:
             out.release()  # when nothing was committed: the corrected command may go into the same folder
-            raise StageFailed(failure_message(failures, len(units), stage.hint))
-    return summed(out, units, stage)
-
-
-def slice_id(location: str, span: tuple[int, int] | None) -> str:
-    """The id of a unit: the input's, and for a slice its start too."""
-    return unit_id(location) if span is None else f"{unit_id(location)}-{span[0]}"
+            raise StageFailed(failure_message(failures, len(inputs), stage.hint))
+    return summed(out, units, stage, len(inputs))
 
 
 def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str) -> Iterator[pa.RecordBatch]:
@@ -168,7 +171,7 @@ def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str) -> Iterat
     for batch in batches:
         for row in batch.to_pylist():
             span = None if row["start"] is None else (row["start"], row["end"])
-            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out, span))
+            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out, span, row["part"]))
             yield pa.RecordBatch.from_pylist([{name: record.get(name, "") for name in RESULT_FIELDS}])
 
 
@@ -218,9 +221,9 @@ def failure_message(failures: list[dict], total: int, hint: str = "") -> str:
     return f"{what} could not be read{why}:\n" + "\n".join(f"  {f['message']}" for f in failures)
 
 
-def summed(out: OutputDir, units: list[str], stage: Stage) -> tuple[dict, list[dict]]:
+def summed(out: OutputDir, units: list[str], stage: Stage, inputs: int) -> tuple[dict, list[dict]]:
     """The committed units summed in order: the job's stats (with the units' `counts` and the stage's
-    `summarize`) and its files."""
+    `summarize`) and its files; `inputs`, the input files the units are of."""
     total, files, missing, counts, records = Stats(), [], [], Counter(), []
     for unit in units:
         record = out.unit_record(unit)
@@ -230,10 +233,10 @@ def summed(out: OutputDir, units: list[str], stage: Stage) -> tuple[dict, list[d
         total.merge(Stats.from_dict(record["stats"]))
         files.extend(record["files"])
         counts.update(record.get("counts", {}))
-        if record["status"] != "ok" and record["input"] not in missing:
+        if record["status"] != "ok":
             missing.append(record["input"])
-    inputs = len({record["input"] for record in records})  # a file read in slices is one
-    stats = {"stage": stage.name, **total.to_dict(), "inputs": {"files": inputs, "skipped": missing}}
+    skipped = list(dict.fromkeys(missing))  # an input once, however many of its units it failed
+    stats = {"stage": stage.name, **total.to_dict(), "inputs": {"files": inputs, "skipped": skipped}}
     if counts:
         stats["counts"] = dict(sorted(counts.items()))
     stats.update(stage.summarize(out, records))

@@ -116,8 +116,8 @@ def publish(directory: str, repo_id: str, private: bool = False, retry: RetryPol
     """Create the dataset repository (or reuse it) and upload the folder; returns the commit URL.
 
     huggingface_hub's upload_folder is resumable (a rerun skips what the repository already has) and retries
-    its own preupload and commit calls on 408/429/5xx; create_repo is not retried there, so both run here under
-    `retry` too."""
+    its own requests on 408/429/5xx, but not create_repo, nor the commit when it uploads through the LFS batch
+    API (HF_HUB_DISABLE_XET=1), so both run here under `retry` too."""
     files = publish_files(directory)
     check_repo_id(repo_id)
     if get_token() is None:

@@ -20,6 +20,7 @@ implements one (fsspec/filesystem_spec#1693) and a look-then-write otherwise, a 
 A lock whose process is gone (looked up on the same host only) is taken over, saying so.
 """
 
+import glob
 import hashlib
 import json
 import os
@@ -187,8 +188,7 @@ class OutputDir:
         changed = _changed_sources(previous, job)
         if changed is not None:
             # an input matters once it is part of the output: a rerun may fix or add an input not read yet
-            changed = [location for location in changed
-                       if self.complete or self.unit_record(unit_id(location)) is not None]
+            changed = [location for location in changed if self.complete or self.holds_units_of(location)]
             if not changed or overwrite:
                 return bool(changed)
             raise OutputConflict(f"{self.path} was made from inputs that have changed since ({shown(changed)}: "
@@ -342,6 +342,15 @@ class OutputDir:
                 self.fs.rm(path, recursive=True)
         self.fs.rm(self.join("_job.json"))
 
+    def holds_units_of(self, location: str) -> bool:
+        """Whether a unit of this input is committed: its one unit, or one of its parts (`name.part-hash`) or
+        slices (`name-hash-start`)."""
+        if self.unit_record(unit_id(location)) is not None:
+            return True
+        base = unit_id(location).rsplit("-", 1)[0]
+        units = self.fs.glob(self.join("_units", f"{glob.escape(base)}[.-]*.json"))
+        return any(json.loads(self.fs.cat_file(path)).get("input") == location for path in units)
+
     def unit_record(self, unit_id: str) -> dict | None:
         path = self.join("_units", f"{unit_id}.json")
         return json.loads(self.fs.cat_file(path)) if self.fs.exists(path) else None
@@ -410,13 +419,16 @@ class OutputDir:
             self.fs.rm(self.join("_tmp"), recursive=True)
 
 
-def unit_id(location: str) -> str:
+def unit_id(location: str, part: str = "", span: tuple[int, int] | None = None) -> str:
     """A work unit's id: the input's base name, readable, plus a hash of the whole location. The name of an
     earlier stage's output part loses what that stage added (`part-`, its hash), so names do not grow stage by
-    stage."""
+    stage. A stage of several units per input names the `part` too (`name.fr-<hash>`), and a unit that is a slice
+    of its input the slice's start (`name-<hash>-<start>`)."""
     base = _EXTENSIONS.sub("", posixpath.basename(location.rstrip("/")))
     base = _EARLIER_PART.sub(r"\1", base) or "input"
-    return f"{base}-{hashlib.sha1(location.encode()).hexdigest()[:10]}"
+    key = f"{location}#{part}" if part else location
+    start = "" if span is None else f"-{span[0]}"
+    return f"{base}{'.' + part if part else ''}-{hashlib.sha1(key.encode()).hexdigest()[:10]}{start}"
 
 
 # all the extensions ending a name (`.warc.wet.gz`, `.txt`); none ends another, so an id that lost them all

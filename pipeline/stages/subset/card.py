@@ -12,6 +12,7 @@ import re
 import yaml
 
 from filters.nodes import columns_of
+from licenses.mt_models import restricts_use
 from pipeline.accounting import Stats
 from pipeline.messages import shown
 from pipeline.stages.subset.plan import SubsetPlan
@@ -250,6 +251,31 @@ def optout_section(plan: SubsetPlan, stats: dict) -> str:
     return "\n".join(lines)
 
 
+def machine_translation(stats: dict) -> str:
+    """The card's section on machine-translated documents (`curate translate` output): the models, their weights'
+    licences, and a warning when a licence restricts use (NonCommercial, NoDerivatives); "" when none is."""
+    mix = stats.get("mix", {})
+    licenses = mix.get("mt_model_license", {})
+    if not licenses:
+        return ""
+    models = {name: count for name, count in mix.get("mt_model", {}).items() if name != "None"}
+    translated = sum(licenses.values())
+    lines = [f"{translated:,} of the kept documents are machine translations made by `curate translate`"
+             + (": " + ", ".join(f"{code(name)} ({count:,})" for name, count in models.items()) if models else "")
+             + ". The licences of the translation models' weights, by documents: "
+             + ", ".join(f"{code(name) if name != 'None' else 'unknown'} ({count:,})"
+                         for name, count in licenses.items()) + "."]
+    restrictive = [name for name in licenses if restricts_use(name)]
+    if restrictive:
+        lines.append(f"**Warning**: {', '.join(code(name) for name in restrictive)} restricts use "
+                     "(NonCommercial or NoDerivatives). The documents translated with such a model may not be usable "
+                     "for what you intend, commercial training above all: read the model's licence first.")
+    if "None" in licenses:
+        lines.append("Some documents were translated by a model of unknown licence (`mt_model_license` null): "
+                     "check its licence before you use them.")
+    return "## Machine translation\n\n" + "\n\n".join(lines) + "\n"
+
+
 def card_text(plan: SubsetPlan, stats: dict) -> str:
     loaded = plan.loaded
     recipe = loaded.recipe
@@ -279,6 +305,7 @@ def card_text(plan: SubsetPlan, stats: dict) -> str:
         "|---|---:|\n" + table + "\n" if table else "",
         licence_section(stats),
         optout_section(plan, stats),
+        machine_translation(stats),
         "## The books\n\n" + fenced(books),
         "## Provenance\n\nThe curate outputs the subset was made from, walked up through each one's `_job.json`: "
         "its stage, options and books, then what it was made from.\n\n" + "\n".join(provenance(plan.inputs)) + "\n",

@@ -100,15 +100,16 @@ def _line_keeps(plan: SubsetPlan):
     return keeps
 
 
-def _uniform(seed: int):
-    """A number in [0, 1) per document from its id and the seed: the same on any partitioning."""
+def sample_draw(seed: int):
+    """A number in [0, 1) per document from its id and the seed: the same on any partitioning (and in Python:
+    pipeline/stages/translate/selection.py, `draws`)."""
     return F.pmod(F.xxhash64(F.col("id"), F.lit(seed)), F.lit(1 << 53)) / F.lit(HASH_RANGE)
 
 
 def _sample(plan: SubsetPlan, frame, cutoffs: dict | None):
     """Mark as `sample` the rule-passing documents the sample leaves out."""
     sample = plan.loaded.recipe.sample
-    draw = _uniform(sample.seed)
+    draw = sample_draw(sample.seed)
     candidate = F.col(REASON).isNull()
     keep = F.lit(True)
     if sample.fraction is not None:
@@ -136,7 +137,7 @@ def sample_cutoffs(plan: SubsetPlan, frame) -> dict | None:
     if not sample or sample.max_docs is None:
         return None
     group = F.col(sample.by) if sample.weights else F.lit(0)
-    last = F.max(F.struct(_uniform(sample.seed).alias("draw"), F.col("id").alias("id"))).alias("last")
+    last = F.max(F.struct(sample_draw(sample.seed).alias("draw"), F.col("id").alias("id"))).alias("last")
     rows = decisions(plan, frame).filter(F.col(REASON).isNull()).groupBy(group.alias("group")).agg(last).collect()
     return {row["group"]: (row["last"]["draw"], row["last"]["id"]) for row in rows}
 
@@ -169,7 +170,8 @@ def read_inputs(spark, plan: SubsetPlan):
     return _with_exclusions(spark, plan, frame)
 
 
-MIX_COLUMNS = ("language", "source", "license", "license_tier", "tdm_reserved")
+MIX_COLUMNS = ("language", "source", "license", "license_tier", "tdm_reserved",
+               "mt_model", "mt_model_license")  # the last two: of `curate translate`
 
 
 def count_decisions(plan: SubsetPlan, frame) -> tuple[Stats, dict, dict, Counter | None]:

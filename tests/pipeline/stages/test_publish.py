@@ -1,5 +1,9 @@
-"""`curate publish` of a real subset output: the dry run, and an upload to a Hub on loopback that is busy at first."""
+"""`curate publish` of a real subset output: the dry run, and an upload to a Hub on loopback that is busy at first.
 
+The shards go up through the LFS batch API: HF_HUB_DISABLE_XET=1 keeps huggingface_hub off Xet storage, which
+the loopback Hub does not serve (tests/helpers/hub_server.py)."""
+
+import hashlib
 import os
 import shutil
 import subprocess
@@ -15,7 +19,8 @@ TOKEN = "hf_TestTokenThatMustNeverBePrinted0123"
 def curate_publish(*args, endpoint: str, home, token: str | None = TOKEN) -> subprocess.CompletedProcess:
     """`curate publish ...` in its own process, as a user runs it: huggingface_hub reads HF_* when imported."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
-    env.update(HF_ENDPOINT=endpoint, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1", PYTHONPATH=str(REPO))
+    env.update(HF_ENDPOINT=endpoint, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_XET="1",
+               PYTHONPATH=str(REPO))
     if token:
         env["HF_TOKEN"] = token
     return subprocess.run([sys.executable, "-m", "pipeline.cli", "publish", *args], env=env, capture_output=True,
@@ -45,21 +50,37 @@ def test_dry_run_lists_every_file_and_sends_nothing(parity_subset, tmp_path):
     assert "_stats.json" not in run.stdout and "nothing sent" in run.stdout
 
 
-def test_upload_goes_through_429_and_503_and_a_rerun_sends_nothing_new(parity_subset, tmp_path):
-    faults = {"create": [429, 503], "preupload": [503], "commit": [429]}
+def test_upload_sends_the_shards_through_the_lfs_batch_api_past_429_and_503_and_a_rerun_sends_nothing_new(
+        parity_subset, tmp_path):
+    faults = {"create": [429, 503], "preupload": [503, 429], "batch": [429, 503], "upload": [503, 429],
+              "verify": [429, 503], "commit": [429, 503]}
     with HubServer(faults) as hub:
         run = curate_publish(str(parity_subset), "--repo-id", "curators/parity", "--private", "--retry-wait", "0.1",
                              endpoint=hub.url, home=tmp_path)
         assert run.returncode == 0, run.stderr
         repo = hub.repos["curators/parity"]
-        assert repo.files == published_files(parity_subset) and repo.private
+        expected = published_files(parity_subset)
+        shards = {path: hashlib.sha256(data).hexdigest() for path, data in expected.items() if path != "README.md"}
+        assert len(shards) > 1 and all(path.endswith(".parquet") for path in shards)
+        assert repo.files == expected and repo.private
+        assert repo.lfs_files == shards  # committed as pointers to the SHA-256 of each local shard; the card inline
         assert len(repo.commits) == 1
         statuses = [(endpoint, status) for endpoint, _, status in hub.requests if endpoint != "other"]
-        for endpoint in faults:
-            assert [s for e, s in statuses if e == endpoint] == [*faults[endpoint], 200], endpoint
-        assert {auth for _, auth, _ in hub.requests if auth} == {f"Bearer {TOKEN}"}
+        for endpoint, injected in faults.items():
+            seen = [s for e, s in statuses if e == endpoint]
+            assert seen[:len(injected)] == injected and set(seen[len(injected):]) == {200}, (endpoint, seen)
+        # each shard's bytes were stored once: each refused commit made publish run upload_folder again, whose
+        # batch call found every object stored and asked for no upload
+        assert [s for e, s in statuses if e == "upload"].count(200) == len(shards)
+        assert [s for e, s in statuses if e == "verify"].count(200) == len(shards)
+        assert [s for e, s in statuses if e == "batch"].count(200) == len(faults["commit"]) + 1
+        assert {auth for endpoint, auth, _ in hub.requests if endpoint != "upload"} == {f"Bearer {TOKEN}"}
+        assert {auth for endpoint, auth, _ in hub.requests if endpoint == "upload"} == {""}  # presigned: no token
+        sent_before = len(hub.requests)
         again = curate_publish(str(parity_subset), "--repo-id", "curators/parity", endpoint=hub.url, home=tmp_path)
         assert again.returncode == 0, again.stderr
+        resent = {endpoint for endpoint, _, _ in hub.requests[sent_before:]}
+        assert "preupload" in resent and not resent & {"upload", "verify", "commit"}
         assert len(repo.commits) == 1  # everything already there: resumed to nothing
     for output in (run.stdout, run.stderr, again.stdout, again.stderr):
         assert TOKEN not in output

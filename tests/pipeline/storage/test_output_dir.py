@@ -298,6 +298,29 @@ def test_a_units_name_is_its_inputs_without_extensions(name, stem):
     assert unit == unit_id(f"/data/{name}") != unit_id(f"/other/{name}")  # the location's hash tells them apart
 
 
+def test_an_input_that_changed_after_one_of_its_parts_was_committed_binds_a_rerun(tmp_path):
+    """A stage of several units per input (translate: one per language) holds an input once one part is in."""
+    read, other = (str(tmp_path / name) for name in ("read.jsonl", "other.jsonl"))
+    source_file(tmp_path / "read.jsonl")
+    source_file(tmp_path / "other.jsonl")
+    job = {"stage": "translate", "inputs": [read, other]}
+    out = OutputDir(str(tmp_path / "out"))
+    out.claim(job)
+    out.commit_unit(unit_id(read, "fr"), {"input": read, "rows": 1})
+    source_file(tmp_path / "other.jsonl", '{"id": "c", "text": "z"}\n')
+    out.claim(job)  # no part of `other` is in: it may change
+    source_file(tmp_path / "read.jsonl", '{"id": "b", "text": "y"}\n')
+    with pytest.raises(OutputConflict, match=re.escape(f"changed since ({read}: size or modification time)")):
+        out.claim(job)
+
+
+def test_the_units_of_one_input_are_named_by_their_part():
+    """A stage of several units per input (translate: one per language) names each apart, readably."""
+    whole, french, german = (unit_id("/data/docs.parquet", part) for part in ("", "fr", "de"))
+    assert re.fullmatch(r"docs\.fr-[0-9a-f]{10}", french) and re.fullmatch(r"docs\.de-[0-9a-f]{10}", german)
+    assert len({whole, french, german}) == 3
+
+
 def test_small_batches_are_written_as_whole_row_groups(tmp_path):
     """Stages hand over batches of a few hundred rows; readers get row groups of ROW_GROUP_ROWS, in order."""
     batches = [pa.table({"id": [f"{i}-{j}" for j in range(300)]}) for i in range(40)]
