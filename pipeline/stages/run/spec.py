@@ -5,12 +5,15 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipeline.readers.html_text import EXTRACTORS
 from pipeline.stages.dedup import DedupOptions
+from pipeline.stages.translate.selection import Slice
 from recipes.loader import validated, yaml_text
 from recipes.yaml_text import located
+from translate.engines.base import ENGINES
+from translate.languages import language
 
 
 class PipelineError(ValueError):
@@ -57,11 +60,48 @@ class DedupSection(_Section):
     prefer: Literal["newest", "oldest"] = "newest"
 
 
+class TranslateSection(_Section):
+    """As `curate translate` (docs/translate.md): the documents translated before their signals."""
+
+    targets: list[str] = Field(min_length=1)  # ISO 639-1 codes
+    engine: Literal[tuple(ENGINES)]
+    model: str | None = None  # a Hub id, or a model folder relative to the pipeline file
+    options: dict[str, str] = {}  # the engine's options, as --option KEY=VALUE gives them
+    source: str = "en"
+    qc: str | None = None  # a QC file, relative to the pipeline file
+    keep_source: bool = False
+    dumps: list[str] = []  # the slice: as --dumps, --min-int-score, ...
+    min_int_score: int | None = None
+    min_score: float | None = None
+    fraction: float | None = Field(default=None, gt=0, le=1)
+    seed: int = 0
+    max_docs: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+
+    @field_validator("targets", "source")
+    @classmethod
+    def _known(cls, value: list[str] | str):
+        for code in [value] if isinstance(value, str) else value:
+            language(code)
+        return value
+
+    @model_validator(mode="after")
+    def _translated(self):
+        if self.source in self.targets:
+            raise ValueError(f"target {self.source}: the documents are in that language already (source)")
+        return self
+
+    def selection(self) -> Slice:
+        return Slice(tuple(self.dumps), self.min_int_score, self.min_score, self.fraction, self.seed, self.max_docs,
+                     self.max_tokens)
+
+
 class Pipeline(_Section):
     output: str = "."  # the root folder of every stage's output, relative to the pipeline file
     inputs: Inputs
     ingest: IngestSection = IngestSection()
     signals: SignalsSection = SignalsSection()
+    translate: TranslateSection | None = None  # none: the documents go to signals untranslated
     dedup: DedupSection = DedupSection()
     recipes: list[str] = Field(min_length=1)  # recipe files, relative to the pipeline file
     report: bool = True  # each subset's report.html
@@ -106,7 +146,8 @@ def load_pipeline(path: str) -> LoadedPipeline:
     given = pipeline.inputs
     for key, location in [*((("inputs", "files", i), f) for i, f in enumerate(given.files)),
                           *((("inputs", "sources", i), f) for i, f in enumerate(given.sources)),
-                          (("signals", "artifacts"), pipeline.signals.artifacts)]:
+                          (("signals", "artifacts"), pipeline.signals.artifacts),
+                          (("translate", "qc"), pipeline.translate and pipeline.translate.qc)]:
         if location and "://" not in location and not os.path.exists(loaded.resolve(location)):
             raise loaded.error(key, f"no such file or folder: {loaded.resolve(location)}")
     return loaded

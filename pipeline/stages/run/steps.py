@@ -4,6 +4,7 @@ record (what keys its output to its inputs and settings) and how it runs."""
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from pipeline.readers.documents import DOCUMENT_SUFFIXES
 from pipeline.readers.langid import default_lid_model
@@ -20,10 +21,13 @@ from pipeline.stages.run.spec import LoadedPipeline, dedup_options
 from pipeline.stages.signals.run import Signals, run_signals
 from pipeline.stages.subset.plan import SubsetPlan, plan_subset
 from pipeline.stages.subset.run import run_subset, subset_job
+from pipeline.stages.translate.run import Translate, run_translate, translation_lines
+from pipeline.stages.translate.selection import check_columns
 from pipeline.storage.inputs import WARC_SUFFIXES, expand_inputs
 from pipeline.storage.locations import RetryPolicy
 from pipeline.storage.output_dir import OutputDir
 from recipes.loader import LoadedRecipe, load_recipe
+from translate.qc import load_qc
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,12 @@ def pipeline_steps(loaded: LoadedPipeline) -> list[Step]:
         read = [step.output for step in steps]
     else:
         steps, read = [warc_step(loaded, documents)], [documents]
+    if spec.translate:
+        steps.append(translate_step(loaded, partial(documents_in, *read), os.path.join(root, "translated"),
+                                    tuple(step.name for step in steps)))
+        read = [steps[-1].output]
     steps += [
-        Step("signals", signals, tuple(step.name for step in steps),
+        Step("signals", signals, (steps[-1].name,) if spec.translate else tuple(step.name for step in steps),
              lambda: job_record(Signals(artifacts), documents_in(*read)),
              lambda spark, overwrite, progress: run_signals(spark, documents_in(*read), signals, artifacts,
                                                             overwrite=overwrite, progress=progress)),
@@ -107,6 +115,30 @@ def source_step(loaded: LoadedPipeline, path: str, documents: str) -> Step:
                 lambda spark, overwrite, progress: run_source_ingest(
                     spark, source, source_inputs(source), output, lid_model, spec.ingest.lid_chars, retry,
                     spec.on_error, overwrite, progress))
+
+
+def translate_step(loaded: LoadedPipeline, inputs: Callable[[], list[str]], output: str,
+                   after: tuple[str, ...]) -> Step:
+    """The documents translated (ROOT/translated) before their signals."""
+    section = loaded.pipeline.translate
+    model = section.model
+    if model and os.path.exists(loaded.resolve(model)):  # a folder beside the file, else a Hub id
+        model = loaded.resolve(model)
+    qc, selection, lid_model = load_qc(section.qc and loaded.resolve(section.qc)), section.selection(), \
+        default_lid_model()
+    stage = Translate(section.engine, model, dict(section.options), tuple(section.targets), section.source, selection,
+                      qc, lid_model, section.keep_source)
+
+    def run(spark, overwrite: bool, progress: bool) -> dict:
+        check_columns(inputs(), selection)
+        stats = run_translate(spark, inputs(), output, section.engine, model, dict(section.options),
+                              tuple(section.targets), qc, lid_model, section.source, selection, section.keep_source,
+                              overwrite, progress)
+        for line in translation_lines(stats):
+            print(line)
+        return stats
+
+    return Step("translate", output, after, lambda: job_record(stage, inputs()), run)
 
 
 def pipeline_source(path: str) -> Source:

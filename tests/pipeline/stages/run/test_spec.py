@@ -39,6 +39,8 @@ def line_of(text: str, start: str) -> int:
     (("files: [crawl]", "files: [crawl]\n  crawl: CC-MAIN-2024-10"), "inputs", "inputs:", "give one of files:"),
     (("files: [crawl]", "files: [crawls]"), "inputs.files.0", "files:", "no such file or folder"),
     (("recipes:", "publish:\n  other: org/name\nrecipes:"), "publish.other", "other:", "no recipe of this pipeline"),
+    (("dedup:", "translate:\n  targets: [fx]\n  engine: identity\ndedup:"), "translate.targets", "targets:",
+     "unknown language 'fx'"),
 ])
 def test_a_mistake_names_its_file_line_and_key(folder, capsys, change, key, where, says):
     text = GOOD.replace(*change)
@@ -77,3 +79,12 @@ def test_source_files_are_ingested_each_into_a_folder_of_its_own(folder):
     assert steps[0].output == str(folder / "out" / "documents" / "notes")
     assert steps[0].job()["inputs"] == [str(folder / "sources" / "data" / "a.jsonl")]
     assert steps[1].after == ("ingest notes",)
+
+
+def test_translate_comes_between_ingest_and_signals(folder):
+    (folder / "pipeline.yaml").write_text(GOOD.replace("dedup:", "translate:\n  targets: [fr]\n  engine: identity\n"
+                                                                 "dedup:"))
+    steps = pipeline_steps(load_pipeline(str(folder / "pipeline.yaml")))
+    assert [(step.name, step.after) for step in steps][:3] == [
+        ("ingest", ()), ("translate", ("ingest",)), ("signals", ("translate",))]
+    assert steps[1].output == str(folder / "out" / "translated")
