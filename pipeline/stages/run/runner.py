@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import TextIO
 
 from pipeline.console import print_summary
@@ -36,7 +37,7 @@ def run_pipeline(session: Callable[[], object], loaded: LoadedPipeline, progress
                  dry_run: bool = False) -> int:
     """Carry out the plan of `loaded` (Spark from `session`, started only when a step runs), then audit the
     outputs; returns the exit status (the audit's). With `dry_run`, print the plan and run nothing."""
-    root = loaded.root
+    root, session = loaded.root, cache(session)  # one session, started by the first step that runs
     planned = plan_run(pipeline_steps(loaded))
     print(f"plan of {loaded.path} (output {shown_path(root)}/):\n{plan_text(planned, root)}")
     if dry_run:
