@@ -261,12 +261,19 @@ def run_dedup_command(args: argparse.Namespace) -> int:
 def run_demo_command(args: argparse.Namespace) -> int:
     from pipeline.demo.run import run_demo  # late (module docstring)
 
-    inputs = None
+    crawl = None
     if args.crawl:
-        inputs = crawl_files(args.crawl, "warc", args.segments, args.limit_files)
-    run_demo(_session(args, "curate demo"), args.output, progress=not args.quiet, inputs=inputs,
-             limit_records=args.limit_records if args.crawl else None)
-    return 0
+        crawl = {"crawl": args.crawl, "segments": args.segments, "limit_files": args.limit_files,
+                 "limit_records": args.limit_records}
+    return run_demo(lambda: _session(args, "curate demo"), args.output, progress=not args.quiet, crawl=crawl)
+
+
+def run_run_command(args: argparse.Namespace) -> int:
+    from pipeline.stages.run.runner import run_pipeline  # late (module docstring)
+    from pipeline.stages.run.spec import load_pipeline
+
+    return run_pipeline(lambda: _session(args, "curate run"), load_pipeline(args.pipeline),
+                        progress=not args.quiet, dry_run=args.dry_run)
 
 
 def run_subset_command(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from pipeline.cli.commands import (
     run_ingest_command,
     run_publish_command,
     run_report_command,
+    run_run_command,
     run_signals_command,
     run_status_command,
     run_subset_command,
@@ -334,6 +335,13 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     _common(parser)
 
 
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("pipeline", metavar="PIPELINE.yaml", help="the pipeline file (docs/pipeline.md)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the plan (what runs, what is reused, and why); run nothing")
+    _common(parser)
+
+
 # name, help, arguments, body (None: the command's actions name their own), in the order of the pipeline
 COMMANDS = (
     ("ingest", "Common Crawl WARC/WET files into documents (Parquet)", add_ingest_arguments, run_ingest_command),
@@ -349,6 +357,8 @@ COMMANDS = (
      run_report_command),
     ("publish", "upload a subset to the Hugging Face Hub as a dataset repository", add_publish_arguments,
      run_publish_command),
+    ("run", "a pipeline file's stages, running only what is missing or changed", add_run_arguments,
+     run_run_command),
     ("audit", "prove the books of every stage output under a folder agree", add_audit_arguments,
      run_audit_command),
     ("status", "what is done, running, failed or stale among the stage outputs under a folder",

@@ -1,96 +1,103 @@
-"""`curate demo`: the demo crawl (or files of a real one) through ingest, signals, dedup, a recipe's subset and its
-report, printing what came out."""
+"""`curate demo`: the demo crawl (or files of a real one) and its pipeline file written, then run as `curate run`
+runs it, printing what came out."""
 
 import os
 
 import pyarrow.parquet as pq
 
 from dedup.lsh import jaccard
-from pipeline.console import print_clusters, print_documents, print_summary
+from pipeline.console import print_clusters, print_documents
 from pipeline.demo.crawl import planted_copies, write_demo_crawl
-from pipeline.readers.documents import DOCUMENT_SUFFIXES
-from pipeline.readers.langid import default_lid_model
-from pipeline.readers.warc.documents import IngestOptions
-from pipeline.stages.dedup import DedupOptions, run_dedup
-from pipeline.stages.ingest import run_ingest
-from pipeline.stages.report.page import run_report
-from pipeline.stages.signals.run import run_signals
-from pipeline.stages.subset.plan import plan_subset
-from pipeline.stages.subset.run import run_subset
-from pipeline.storage.inputs import expand_inputs
+from pipeline.stages.run.runner import run_pipeline
+from pipeline.stages.run.spec import dedup_options, load_pipeline
 from pipeline.storage.locations import shown_path
-from recipes.loader import load_recipe
+from pipeline.storage.output_dir import OutputDir
 from signals.text import normalize
 
+DEMO_PIPELINE = """\
+# The demo's pipeline (docs/pipeline.md): paths are relative to this file. Edit it and run
+# `curate run {pipeline}` (or `curate demo` again): only what your change affects runs again.
+output: .
+inputs:
+{inputs}
+dedup:
+  thresholds: [0.8]
+recipes: [demo-recipe.yaml]
+"""
 
-def run_demo(spark, output: str, progress: bool = True, inputs: list[str] | None = None,
-             limit_records: int | None = None) -> dict:
-    """Ingest the demo crawl (generated under `output`), or `inputs` of a real crawl, into `output`/documents,
-    add the signals (`output`/signals), mark the duplicates (`output`/dedup), then apply a recipe without the
-    duplicates and the repetitive pages (`output`/subset, a dataset folder with its card) and draw its report,
-    printing what came out."""
-    if inputs is None:
-        # absolute, so Spark's Python workers find it whatever their working directory
-        inputs = [os.path.abspath(write_demo_crawl(os.path.join(output, "crawl")))]
-    documents = os.path.join(output, "documents")
-    stats = run_ingest(spark, inputs, documents, IngestOptions(limit_records=limit_records), default_lid_model(),
-                       progress=progress, overwrite=True)
-    print_summary(documents, stats)
-    print_documents(documents, stats)
-
-    signals = os.path.join(output, "signals")
-    signal_stats = run_signals(spark, expand_inputs([documents], DOCUMENT_SUFFIXES), signals, progress=progress,
-                               overwrite=True)
-    print_summary(signals, signal_stats)
-    table = pq.read_table(signals, columns=["url", "rps_doc_word_count", "rps_doc_frac_chars_dupe_10grams"])
-    spam = [row for row in table.to_pylist() if "/spam/" in row["url"]]
-    print(f"\nRedPajama-V2 signals for {signal_stats['kept']} documents in {signals}/ (no --artifacts: stop-word and "
-          "LDNOOBW signals are null)")
-    if spam:
-        share = sum(row["rps_doc_frac_chars_dupe_10grams"] for row in spam) / len(spam)
-        print(f"the planted spam pages repeat themselves: mean rps_doc_frac_chars_dupe_10grams {share:.2f}")
-
-    deduped = os.path.join(output, "dedup")
-    dedup_stats = run_dedup(spark, expand_inputs([signals], DOCUMENT_SUFFIXES), deduped, progress=progress,
-                            overwrite=True)
-    print_summary(deduped, dedup_stats)
-    print_clusters(dedup_stats)
-    rows = pq.read_table(deduped, columns=["url", "text", "dup_cluster", "is_duplicate"]).to_pylist()
-    for line in planted_report(rows, DedupOptions().thresholds[0]):
-        print(line)
-    run_demo_subset(spark, output, deduped, progress)
-    return stats
-
+DEMO_INPUTS = "  files: [crawl]   # the generated crawl"
+CRAWL_INPUTS = """\
+  crawl: {crawl}
+  segments: "{segments}"
+  limit_files: {limit_files}
+ingest:
+  limit_records: {limit_records}"""
 
 DEMO_RECIPE = """\
 name: demo
 description: The demo crawl without its duplicates and its repetitive pages.
 inputs:
-  - path: {input}
+  - path: dedup   # the pipeline gives the subset its inputs and its folder
 filters:
   repetition: "rps_doc_frac_chars_dupe_10grams <= 0.1"   # Gopher's threshold (recipes/gopher.yaml)
-dedup: {{fuzzy: true}}
+dedup: {fuzzy: true}
 output:
-  path: {output}
+  path: subset
 card:
   license: other
   pretty_name: curate demo subset
 """
 
 
-def run_demo_subset(spark, output: str, deduped: str, progress: bool = True) -> None:
-    """The demo's last steps: a recipe over the deduplicated signals, its dataset folder and its report."""
-    subset = os.path.join(output, "subset")
-    recipe = os.path.join(output, "demo-recipe.yaml")
-    # the paths as given (`make demo`: relative to where it runs, as a recipe's are): the card shows the recipe,
-    # and an absolute path would publish the folders of this machine
-    with open(recipe, "w", encoding="utf-8") as handle:
-        handle.write(DEMO_RECIPE.format(input=deduped, output=subset))
-    stats = run_subset(spark, plan_subset(load_recipe(recipe)), overwrite=True, progress=progress)
-    print_summary(subset, stats)
-    print(f"\nthe recipe {recipe} kept {stats['kept']} documents: Hugging Face shards in {subset}/data/, "
-          f"the dataset card {subset}/README.md")
-    print(f"report: {shown_path(run_report(spark, subset, progress))}")
+def write_demo(output: str, crawl: dict | None = None) -> str:
+    """The demo's files under `output`: the generated crawl (unless `crawl` names a real one: its crawl, segments,
+    limit_files, limit_records), and the pipeline file and recipe when absent (an edited one is kept); returns the
+    pipeline file's path."""
+    os.makedirs(output, exist_ok=True)
+    pipeline = os.path.join(output, "pipeline.yaml")
+    inputs = CRAWL_INPUTS.format(**crawl) if crawl else DEMO_INPUTS
+    if crawl is None:
+        write_demo_crawl(os.path.join(output, "crawl"))
+    for path, text in ((pipeline, DEMO_PIPELINE.format(pipeline=pipeline, inputs=inputs)),
+                       (os.path.join(output, "demo-recipe.yaml"), DEMO_RECIPE)):
+        if os.path.exists(path):
+            print(f"{path} exists: run as it is")
+        else:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+    return pipeline
+
+
+def run_demo(session, output: str, progress: bool = True, crawl: dict | None = None) -> int:
+    """Write the demo (`write_demo`) and run its pipeline (Spark from `session`, started only when a step runs),
+    then print what came out: documents, the planted spam's signal, the clusters and the planted copies. Returns
+    the exit status (the audit's)."""
+    loaded = load_pipeline(write_demo(output, crawl))
+    status = run_pipeline(session, loaded, progress)
+    documents, signals, deduped, subset = (os.path.join(loaded.root, name)
+                                           for name in ("documents", "signals", "dedup", "subset"))
+    print_documents(documents, books(documents))
+    table = pq.read_table(signals, columns=["url", "rps_doc_word_count", "rps_doc_frac_chars_dupe_10grams"])
+    spam = [row for row in table.to_pylist() if "/spam/" in row["url"]]
+    print(f"\nRedPajama-V2 signals for {table.num_rows} documents in {signals}/ (no artifacts: stop-word and "
+          "LDNOOBW signals are null)")
+    if spam:
+        share = sum(row["rps_doc_frac_chars_dupe_10grams"] for row in spam) / len(spam)
+        print(f"the planted spam pages repeat themselves: mean rps_doc_frac_chars_dupe_10grams {share:.2f}")
+    print_clusters(books(deduped))
+    rows = pq.read_table(deduped, columns=["url", "text", "dup_cluster", "is_duplicate"]).to_pylist()
+    for line in planted_report(rows, dedup_options(loaded.pipeline).thresholds[0]):
+        print(line)
+    if not os.path.exists(os.path.join(subset, "_SUCCESS")):  # an edited pipeline's subsets are elsewhere
+        return status
+    print(f"\nthe recipe {os.path.join(output, 'demo-recipe.yaml')} kept {books(subset)['kept']} documents: "
+          f"Hugging Face shards in {subset}/data/, the dataset card {subset}/README.md")
+    print(f"report: {shown_path(os.path.join(subset, 'report.html'))}")
+    return status
+
+
+def books(folder: str) -> dict:
+    return OutputDir(folder).read_json("_stats.json")
 
 
 def planted_report(rows: list[dict], threshold: float) -> list[str]:

@@ -1,4 +1,5 @@
-"""`curate demo` end to end: the crawl through ingest, signals and dedup, which marks the planted duplicates."""
+"""`curate demo` end to end: the crawl through ingest, signals and dedup, which marks the planted duplicates; the
+same command again runs nothing."""
 
 import json
 
@@ -9,6 +10,7 @@ from dedup.lsh import jaccard
 from pipeline.demo.crawl import LANGUAGES, planted_copies
 from pipeline.demo.run import run_demo
 from signals.text import normalize
+from tests.helpers.output_files import written_times
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +19,7 @@ def demo(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
-        run_demo(spark, "demo-out", progress=False)
+        run_demo(lambda: spark, "demo-out", progress=False)
     return root / "demo-out"
 
 
@@ -69,7 +71,7 @@ def test_the_demo_ends_with_a_subset_its_card_and_its_report(demo):
     card = (demo / "subset" / "README.md").read_text()
     assert "pretty_name: curate demo subset" in card
     # the recipe in the card (curate publish uploads it) has the paths as written, not this machine's folders
-    assert "path: demo-out/dedup" in card and "path: demo-out/subset" in card
+    assert "path: dedup" in card and "path: subset" in card  # relative to demo-out/pipeline.yaml, as the recipe
     assert str(demo.parent) not in card
     # the recipe lists dedup after its filter; the card's table and its explanation put it first, as counted
     assert card.index("| `dedup` |") < card.index("| `repetition` |")
@@ -94,3 +96,19 @@ def test_the_demo_subset_loads_with_datasets(demo, tmp_path, monkeypatch):
     documents = {row["id"]: row["meta"] for row in pq.read_table(demo / "documents").to_pylist()}
     # the map column is written as JSON text: the same keys and values as the documents' meta
     assert all(json.loads(row["meta"]) == dict(documents[row["id"]]) for row in loaded)
+
+
+def test_the_demo_again_runs_nothing_and_keeps_an_edited_pipeline(demo, capsys):
+    pipeline = demo / "pipeline.yaml"
+    pipeline.write_text(pipeline.read_text() + "# edited\n")
+    before = written_times(demo)
+
+    def no_spark():
+        raise AssertionError("Spark started: something ran")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(demo.parent)
+        run_demo(no_spark, "demo-out", progress=False)
+    assert written_times(demo) == before
+    assert pipeline.read_text().endswith("# edited\n")
+    assert "planted dup-exact copies marked as duplicates of their originals" in capsys.readouterr().out
