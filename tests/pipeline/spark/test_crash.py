@@ -7,7 +7,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,9 +14,8 @@ import pytest
 
 from pipeline.cli.main import main
 from tests.helpers.output_files import outputs
+from tests.helpers.processes import CURATE, committed_units, kill_when, start_until
 from tests.helpers.warc_fixtures import good_records, members, page_record
-
-CURATE = [sys.executable, "-m", "pipeline.cli"]
 
 
 def make_inputs(directory: Path, files: int = 5, pages: int = 120) -> list[str]:
@@ -38,27 +36,6 @@ def ingest_command(inputs: list[str], out: Path) -> list[str]:
     return CURATE + ingest_arguments(inputs, out)
 
 
-def start_until(command: list[str], ready, timeout: float = 240) -> subprocess.Popen:
-    """The command started in a session of its own, once `ready()` (the job must not end before)."""
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail("the job never reached the moment wanted")
-        time.sleep(0.05)
-    return process
-
-
-def kill_when(command: list[str], ready, timeout: float = 240) -> int:
-    """The pid of the command, killed once `ready()`."""
-    process = start_until(command, ready, timeout)
-    os.killpg(process.pid, signal.SIGKILL)  # driver, JVM and Python workers at once
-    process.wait()
-    return process.pid
-
-
 # The clean runs and the reruns run in this process, on the suite's Spark session (a JVM fewer each); only the
 # runs that are killed, interrupted or held need a process of their own.
 @pytest.fixture(scope="module")
@@ -68,11 +45,6 @@ def clean_run(spark, tmp_path_factory):
     out = directory / "clean"
     assert main(ingest_arguments(inputs, out)) == 0
     return inputs, outputs(out)
-
-
-def committed_units(out: Path) -> int:
-    units = out / "_units"
-    return len(list(units.glob("*.json"))) if units.exists() else 0
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from tests.helpers.ct2_models import multilingual_model, train_spm, translate_al
 from tests.helpers.fineweb_edu import DUMPS, FINEWEB_EDU_SCHEMA, write_fineweb_edu
 from tests.helpers.http_server import LoopbackServer
 from tests.helpers.output_files import outputs
-from tests.pipeline.spark.test_crash import CURATE, committed_units, kill_when
+from tests.helpers.processes import CURATE, committed_units, kill_when
 from translate.segment import segment
 
 TARGETS = ("de", "fr")
