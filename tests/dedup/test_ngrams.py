@@ -5,7 +5,7 @@ import unicodedata
 
 import numpy as np
 
-from dedup.ngrams import NGRAM, build_index, gram_hashes, words
+from dedup.ngrams import NGRAM, build_index, gram_hashes, run_hashes, words
 from tests.helpers.contamination import COMMON_PHRASE, filler, item_words
 
 
@@ -91,3 +91,11 @@ def test_the_saved_index_finds_the_same_and_its_digest_follows_the_items(tmp_pat
     assert loaded.matches(documents)[0] == index.matches(documents)[0]
     assert np.array_equal(loaded.matches(documents)[1], index.matches(documents)[1])
     assert loaded.digest() == index.digest() != build_index({"quiz": items[:-1]})[0].digest()
+
+
+def test_one_pass_gives_each_length_as_alone_and_lengths_hash_apart():
+    texts = [words(filler(n, n)) for n in (3, 9, 30, 0, 14)]
+    together = {length: (grams.tolist(), text.tolist()) for length, grams, text in run_hashes(texts, [13, 5, 8])}
+    alone = {length: tuple(part.tolist() for part in gram_hashes(texts, length)) for length in (5, 8, 13)}
+    assert together == alone and list(together) == [5, 8, 13]
+    assert not set(together[5][0]) & set(together[8][0])
