@@ -21,8 +21,9 @@ from pipeline.accounting import Stats
 from pipeline.messages import shown
 from pipeline.readers.documents import DOCUMENT_SUFFIXES, BadDocuments, open_documents
 from pipeline.spark.progress import UnitReport
-from pipeline.spark.shipping import ship_directory
+from pipeline.spark.shipping import ship_directory, shipping_folder
 from pipeline.spark.stage import Done, Stage, Unit, run_stage
+from pipeline.storage.locations import is_local
 from pipeline.storage.output_dir import OutputDir
 
 COLUMNS = (pa.field("contaminated_by", pa.list_(pa.string())), pa.field("contamination_ngrams", pa.int64()))
@@ -38,7 +39,7 @@ class BadBenchmark(ValueError):
 
 def benchmark_files(name: str, path: str) -> list[str]:
     """The files of a benchmark: the file itself, or every data file under a dataset folder (all its splits)."""
-    if os.path.isfile(path):
+    if not is_local(path) or os.path.isfile(path):  # a remote file is read as it is; a folder must be local
         return [path]
     if not os.path.isdir(path):
         raise BadBenchmark(f"{name}={path}: no such file or folder")
@@ -157,7 +158,7 @@ class Decontaminate(Stage):
 
 def index_folder(index: NgramIndex, digest: str) -> str:
     """A local folder holding the index, one per content, so that the shipped archive is reused by reruns."""
-    folder = os.path.join(tempfile.gettempdir(), "curate-decontaminate", f"index-{digest[:16]}")
+    folder = os.path.join(shipping_folder(), f"decontaminate-index-{digest[:16]}")
     if not os.path.isdir(folder):
         os.makedirs(os.path.dirname(folder), exist_ok=True)
         work = tempfile.mkdtemp(prefix=".index-", dir=os.path.dirname(folder))
