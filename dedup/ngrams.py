@@ -2,15 +2,15 @@
 
 It sits beside the MinHash shingles because it is the same measure of overlap: the words of `signals.text.normalize`
 (ASCII punctuation deleted, lower case, white space collapsed, NFD), so case, punctuation and line breaks do not
-hide an item. An n-gram's hash is a polynomial over its words' 64-bit BLAKE2b hashes (mod 2**64), seeded with
-its length so that a short item's whole run of words never equals an n-gram of another length.
+hide an item. A run of words hashes to a polynomial over its words' 64-bit BLAKE2b hashes (mod 2**64) plus a
+multiple of its length, so that a short item's whole run never equals an n-gram of another length.
 
 The index is a sorted array of unique hashes, looked up with `searchsorted`, and beside it a bitmask of the
-benchmarks each n-gram comes from (at most 64 benchmarks): exact, where a Bloom filter alone (about 10 bits an
-n-gram at 1% false positives) would flag documents for nothing. In front of it sits a one-hash Bloom filter of 32
-to 64 bits an n-gram, so that only about 1 in 32 of a document's runs is looked up in the sorted array: random
-reads into tens of MB cost more than the hashing. 100,000 items make about 2.3 million n-grams, 51 MiB in all,
-which an executor maps once from disk (docs/benchmarks.md has the figures).
+benchmarks each n-gram comes from (at most 64 benchmarks; a byte for up to 8). It is exact, where a Bloom filter
+alone (about 10 bits an n-gram at 1% false positives) would flag documents for nothing. In front of it sits a
+one-hash Bloom filter of 32 to 64 bits an n-gram, so that only about 1 in 32 of a document's runs is looked up in
+the sorted array: random reads into tens of MB cost more than the hashing. 100,000 items make about 2.3 million
+n-grams, 36 MiB in all, which an executor maps once from disk (docs/benchmarks.md has the figures).
 
 Facts: GPT-3 decontaminated with 13-grams (arXiv 2005.14165, appendix C); datatrove's `NGramsDecontConfig`
 defaults to 12-grams over the prompt and the answer joined (datatrove src/datatrove/pipeline/decont/n_grams.py)."""
@@ -84,7 +84,7 @@ class BenchmarkCount:
 @dataclass(frozen=True)
 class NgramIndex:
     hashes: np.ndarray  # sorted, unique (uint64)
-    owners: np.ndarray  # for each hash, a bit per benchmark it comes from (uint64), bit i: names[i]
+    owners: np.ndarray  # for each hash, a bit per benchmark it comes from, bit i: names[i] (uint8 to uint64)
     prefilter: np.ndarray  # uint8, a bit per slot of the hashes' top bits: a run whose bit is clear is not indexed
     names: tuple[str, ...]  # sorted
     ngram: int
@@ -101,7 +101,7 @@ class NgramIndex:
             where = np.minimum(np.searchsorted(self.hashes, grams), max(len(self.hashes) - 1, 0))
             found = self.hashes[where] == grams
             counts += np.bincount(text[found], minlength=len(texts))
-            np.bitwise_or.at(masks, text[found], self.owners[where[found]])
+            np.bitwise_or.at(masks, text[found], self.owners[where[found]].astype(np.uint64))
         return [self.owner_names(int(mask)) for mask in masks.tolist()], counts
 
     def owner_names(self, mask: int) -> list[str]:
@@ -162,6 +162,8 @@ def build_index(benchmarks: dict[str, Iterable[str | None]], ngram: int = NGRAM,
     unique, inverse = np.unique(every, return_inverse=True)
     merged = np.zeros(len(unique), dtype=np.uint64)
     np.bitwise_or.at(merged, inverse, np.concatenate(owners) if owners else merged)
+    bits = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= len(names))
+    merged = merged.astype(bits)  # a byte an n-gram for up to 8 benchmarks
     prefilter = np.zeros(max(1 << 13, 1 << int(np.ceil(np.log2(max(len(unique), 1) * _FILTER_BITS / 8)))), np.uint8)
     slots = _slots(prefilter, unique)
     np.bitwise_or.at(prefilter, slots >> np.uint64(3), (np.uint64(1) << (slots & np.uint64(7))).astype(np.uint8))

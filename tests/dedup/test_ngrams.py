@@ -99,3 +99,10 @@ def test_one_pass_gives_each_length_as_alone_and_lengths_hash_apart():
     alone = {length: tuple(part.tolist() for part in gram_hashes(texts, length)) for length in (5, 8, 13)}
     assert together == alone and list(together) == [5, 8, 13]
     assert not set(together[5][0]) & set(together[8][0])
+
+
+def test_more_benchmarks_than_a_byte_holds():
+    texts = {f"b{n:02d}": " ".join(item_words(14, seed=80 + n)) for n in range(12)}
+    index, _ = build_index({name: [text] for name, text in texts.items()})
+    names, _ = index.matches([f"{texts['b00']} {filler(3, 90)} {texts['b11']}", texts["b09"]])
+    assert names == [["b00", "b11"], ["b09"]]
