@@ -3,6 +3,7 @@ document back with the benchmarks whose items were planted in it, and the output
 
 import json
 import os
+import shutil
 
 import datasets
 import pyarrow as pa
@@ -101,6 +102,9 @@ def test_a_rerun_commits_nothing_and_a_changed_benchmark_is_refused(spark, decon
     with pytest.raises(OutputConflict):
         run_decontaminate(spark, inputs, str(root / "out"), other, progress=False)
     assert os.stat(root / "out" / "_SUCCESS").st_mtime_ns == sealed
+    shutil.copytree(root / "out", tmp_path / "copy")  # the module's output stays for the card's test
+    replaced = run_decontaminate(spark, inputs, str(tmp_path / "copy"), other, overwrite=True, progress=False)
+    assert replaced["benchmarks"]["quiz"] == {"items": 1, "skipped_short": 0, "documents_flagged": 0}
 
 
 def test_a_missing_column_is_named(planted):
