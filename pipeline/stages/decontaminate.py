@@ -43,10 +43,11 @@ def benchmark_files(name: str, path: str) -> list[str]:
         return [path]
     if not os.path.isdir(path):
         raise BadBenchmark(f"{name}={path}: no such file or folder")
-    files = sorted(os.path.join(root, file) for root, dirs, names in os.walk(path)
-                   if not any(part.startswith(".") for part in os.path.relpath(root, path).split(os.sep)[1:])
-                   for file in names if file.lower().endswith(BENCHMARK_SUFFIXES) and not file.startswith(".")
-                   and file not in DATASET_METADATA)
+    files = []
+    for root, dirs, names in os.walk(path):
+        dirs[:] = sorted(folder for folder in dirs if not folder.startswith("."))  # a download's .cache
+        files += [os.path.join(root, file) for file in sorted(names) if file.lower().endswith(BENCHMARK_SUFFIXES)
+                  and not file.startswith(".") and file not in DATASET_METADATA]
     if not files:
         raise BadBenchmark(f"{name}={path}: no {', '.join(sorted(set(BENCHMARK_SUFFIXES)))} files in the folder")
     return files

@@ -44,6 +44,8 @@ def planted(tmp_path_factory):
     pq.write_table(pa.Table.from_pylist(exam), root / "exam.parquet")
     datasets.DatasetDict({split: datasets.Dataset.from_list(rows) for split, rows in hub.items()}).save_to_disk(
         str(root / "hub"))
+    (root / "hub" / ".cache").mkdir()  # what a download from the Hub leaves beside the data: not read
+    (root / "hub" / ".cache" / "stale.jsonl").write_text('{"other": 1}\n', encoding="utf-8")
     documents, truth = [], {}
     plants = [("quiz", quiz[0]), ("exam", exam[2]), ("hub", hub["test"][1]), ("hub", hub["train"][3])]
     for n in range(40):
