@@ -258,6 +258,27 @@ def run_dedup_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_decontaminate_command(args: argparse.Namespace) -> int:
+    from pipeline.readers.documents import DOCUMENT_SUFFIXES  # late (module docstring)
+    from pipeline.stages.decontaminate import parse_benchmarks, read_benchmarks, run_decontaminate
+
+    benchmarks = parse_benchmarks(args.benchmark)
+    columns = tuple(dict.fromkeys(name.strip() for name in args.benchmark_columns.split(",") if name.strip()))
+    if not columns:
+        raise ValueError("--benchmark-columns: name at least one column")
+    if args.min_item_words > args.ngram:
+        raise ValueError(f"--min-item-words {args.min_item_words} is more than --ngram {args.ngram}")
+    inputs = input_files(args, DOCUMENT_SUFFIXES)
+    built = read_benchmarks(benchmarks, columns, args.ngram, args.min_item_words)  # before Spark starts
+    stats = run_decontaminate(_session(args, "curate decontaminate"), inputs, args.output, built,
+                              overwrite=args.overwrite, progress=not args.quiet)
+    print_summary(args.output, stats)
+    for name, counts in stats["benchmarks"].items():
+        print(f"{name}: {counts['items']:,} items ({counts['skipped_short']:,} skipped as shorter than "
+              f"{stats['min_item_words']} words), {counts['documents_flagged']:,} documents flagged")
+    return 0
+
+
 def run_demo_command(args: argparse.Namespace) -> int:
     from pipeline.demo.run import run_demo  # late (module docstring)
 

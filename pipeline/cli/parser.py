@@ -12,6 +12,7 @@ from pipeline.cli.commands import (
     run_artifacts_build,
     run_artifacts_fetch,
     run_audit_command,
+    run_decontaminate_command,
     run_dedup_command,
     run_demo_command,
     run_ingest_command,
@@ -224,6 +225,25 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
     _common(parser)
 
 
+def add_decontaminate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="documents: Parquet or JSON-lines files or directories (need `text`)")
+    parser.add_argument("--benchmark", action="append", required=True, metavar="NAME=PATH",
+                        help="a benchmark's items: a JSON-lines or Parquet file, or a Hugging Face dataset folder "
+                             "(all its splits); repeatable")
+    parser.add_argument("--benchmark-columns", default="text", metavar="A,B,C",
+                        help="the columns of every benchmark that hold an item's text, joined (default: text)")
+    parser.add_argument("--ngram", type=_at_least(1), default=13, help="words per n-gram (default 13, as GPT-3)")
+    parser.add_argument("--min-item-words", type=_at_least(1), default=8,
+                        help="items shorter than --ngram are matched whole when they have this many words "
+                             "(default 8); shorter ones are skipped and counted")
+    parser.add_argument("--output", required=True, help="output directory: every input row plus contaminated_by, "
+                        "contamination_ngrams")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options "
+                        "or benchmarks")
+    _common(parser)
+
+
 def add_subset_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("recipe", metavar="RECIPE.yaml",
                         help="the recipe (docs/recipes.md); recipes/ holds built-in ones")
@@ -348,6 +368,8 @@ COMMANDS = (
     ("signals", "RedPajama-V2 quality signals and MinHash for documents", add_signals_arguments,
      run_signals_command),
     ("dedup", "mark exact, URL and near-duplicate documents (MinHash LSH)", add_dedup_arguments, run_dedup_command),
+    ("decontaminate", "flag documents holding n-grams of benchmark items", add_decontaminate_arguments,
+     run_decontaminate_command),
     ("artifacts", "build or download the model artifacts of the signals", add_artifacts_arguments, None),
     ("translate", "machine-translate a slice of FineWeb-Edu-shaped documents", add_translate_arguments,
      run_translate_command),

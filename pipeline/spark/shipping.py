@@ -32,10 +32,16 @@ def version_name(directory: str) -> str:
     return f"{base}-{digest.hexdigest()[:12]}"
 
 
+def shipping_folder() -> str:
+    """Where the archives are kept, and the folders a stage writes only to ship them (both removed after a week
+    unused)."""
+    return os.path.join(tempfile.gettempdir(), "curate-shipped")
+
+
 def ship_directory(spark, directory: str) -> str:
     """Add `directory` to the session's SparkFiles; returns the name executors pass to SparkFiles.get."""
     name = version_name(directory)
-    parent = os.path.join(tempfile.gettempdir(), "curate-shipped")
+    parent = shipping_folder()
     archive = os.path.join(parent, f"{name}.zip")
     os.makedirs(parent, exist_ok=True)
     if os.path.isfile(archive):

@@ -17,7 +17,7 @@ from pipeline.accounting import Stats
 from pipeline.messages import shown
 from pipeline.stages.subset.plan import SubsetPlan
 from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes
-from pipeline.storage.inputs import output_root
+from pipeline.storage.inputs import output_root, output_roots
 from pipeline.storage.locations import is_local, local_path
 from pipeline.storage.output_dir import OutputDir
 from recipes.schema import LANGUAGE_CODE
@@ -276,6 +276,31 @@ def machine_translation(stats: dict) -> str:
     return "## Machine translation\n\n" + "\n\n".join(lines) + "\n"
 
 
+def contamination_section(plan: SubsetPlan, stats: dict) -> str:
+    """The benchmarks the input was checked against (`curate decontaminate`), their items, and what the rules
+    that read `contaminated_by` removed; "" when neither is there."""
+    found = [OutputDir(root).read_json("_stats.json") for root in output_roots(plan.inputs)
+             if OutputDir(root).complete]
+    checked = [item for item in found if item.get("stage") == "decontaminate"]
+    reading = [name for name, node in plan.rules if "contaminated_by" in columns_of(node)]
+    if not checked and not reading:
+        return ""
+    lines = ["## Benchmark decontamination\n"]
+    for item in checked:
+        rows = "".join(f"| {cell(code(name))} | {counts['items']:,} | {counts['skipped_short']:,} | "
+                       f"{counts['documents_flagged']:,} |\n" for name, counts in item["benchmarks"].items())
+        lines.append(f"`curate decontaminate` looked for word {item['ngram']}-grams of these benchmarks' items in "
+                     f"the input (items of {item['min_item_words']} to {item['ngram'] - 1} words matched whole, "
+                     "shorter ones skipped):\n\n| benchmark | items | skipped as short | documents holding its "
+                     "n-grams |\n|---|---:|---:|---:|\n" + rows)
+    if reading:
+        rules = ", ".join(f"{code(name)} ({stats['dropped'].get(name, 0):,} removed)" for name in reading)
+        lines.append(f"Documents holding them are removed by the rule{'s' if len(reading) > 1 else ''} {rules}.\n")
+    else:
+        lines.append("No rule of this recipe reads `contaminated_by`: documents holding benchmark n-grams are kept.\n")
+    return "\n".join(lines)
+
+
 def card_text(plan: SubsetPlan, stats: dict) -> str:
     loaded = plan.loaded
     recipe = loaded.recipe
@@ -306,6 +331,7 @@ def card_text(plan: SubsetPlan, stats: dict) -> str:
         licence_section(stats),
         optout_section(plan, stats),
         machine_translation(stats),
+        contamination_section(plan, stats),
         "## The books\n\n" + fenced(books),
         "## Provenance\n\nThe curate outputs the subset was made from, walked up through each one's `_job.json`: "
         "its stage, options and books, then what it was made from.\n\n" + "\n".join(provenance(plan.inputs)) + "\n",

@@ -18,6 +18,7 @@ import pyspark
 import pytest
 
 from pipeline.cli.main import main
+from pipeline.demo.run import write_demo
 from pipeline.spark.session import LOG4J_CONF, build_code_zip
 from tests.helpers.output_files import outputs
 from tests.helpers.paths import REPO
@@ -55,27 +56,30 @@ def alive_workers(ui_port: int) -> int:
         return 0
 
 
+WORKERS = 2  # of one core each: executors in two JVMs, as on a real cluster
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable,
            "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOG_DIR": str(tmp_path_factory.mktemp("spark-logs"))}
-    port, ui_port, worker_ui = free_ports(3)
+    port, ui_port, *worker_uis = free_ports(2 + WORKERS)
     spark_class = str(SPARK_HOME / "bin" / "spark-class")
     master = subprocess.Popen(
         [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
          "--webui-port", str(ui_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen(
+    workers = [subprocess.Popen(
         [spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://127.0.0.1:{port}", "--host", "127.0.0.1",
-         "--cores", "2", "--memory", "2g", "--webui-port", str(worker_ui),
+         "--cores", "1", "--memory", "1g", "--webui-port", str(worker_ui),
          "--work-dir", str(tmp_path_factory.mktemp("spark-work"))],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for worker_ui in worker_uis]
     try:
-        wait_for(lambda: alive_workers(ui_port) == 1, "the worker to register with the master")
+        wait_for(lambda: alive_workers(ui_port) == WORKERS, "the workers to register with the master")
         yield f"spark://127.0.0.1:{port}", env
     finally:
-        for process in (worker, master):
+        for process in (*workers, master):
             process.terminate()
-        for process in (worker, master):
+        for process in (*workers, master):
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -196,3 +200,26 @@ def test_signals_with_artifacts_on_a_standalone_cluster_equal_local_mode(cluster
     assert table.num_rows == 20
     assert table.column("rps_doc_stop_word_fraction").null_count < 20  # the word lists were there
     assert table.column("rps_doc_ldnoobw_words").null_count < 20
+
+
+def test_a_pipeline_file_runs_on_a_standalone_cluster_as_in_local_mode(cluster, dist, spark, tmp_path):
+    """`curate run`'s spark-submit entry point on the demo's pipeline file: every stage's data and books equal local
+    mode's (the same folder, so the same paths and ids), and the run ends with a passing audit."""
+    master, env = cluster
+    root = tmp_path / "demo"
+    submitted = subprocess.run(
+        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--py-files", str(dist / "curate.zip"),
+         str(REPO / "jobs" / "run.py"), write_demo(str(root)), "--quiet"],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    assert submitted.stdout.rstrip().endswith("audit passed")
+    on_cluster = root.rename(tmp_path / "on-cluster")
+    assert main(["run", write_demo(str(root)), "--master", "local[2]", "--quiet"]) == 0
+    for stage in ("documents", "signals", "dedup", "subset"):
+        assert pipeline_results(on_cluster / stage) == pipeline_results(root / stage), stage
+
+
+def pipeline_results(out: Path) -> dict[str, bytes]:
+    """A stage's data and books (its `_job.json` and unit records also name the inputs' times)."""
+    return {name: data for name, data in outputs(out).items()
+            if name.endswith((".parquet", "_stats.json", "README.md"))}
