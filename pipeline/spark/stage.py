@@ -130,7 +130,11 @@ def upstream_skipped(inputs: list[str]) -> list[str]:
     """The inputs that the stages before this one skipped (`--on-missing skip`, `--on-error skip`), as the sealed
     outputs holding `inputs` name them: their files are missing here, so this stage names them too."""
     skipped = []
-    for folder in dict.fromkeys(posixpath.dirname(location) for location in inputs):
+    # stage outputs are Parquet parts, never written over HTTP (whose inputs open_input's own client reads): only
+    # such a file's folder may hold the books of the stage before (not a crawl's segment folders)
+    folders = [posixpath.dirname(location) for location in inputs
+               if location.endswith(".parquet") and not location.startswith(("http://", "https://"))]
+    for folder in dict.fromkeys(folders):
         earlier = OutputDir(folder)
         if earlier.complete:
             books = earlier.read_json("_stats.json").get("inputs", {})
