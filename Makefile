@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-licenses bench-signals bench-subset bench-dedup bench-classifier clean
+.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-licenses bench-signals bench-subset bench-dedup bench-slices bench-classifier clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -63,6 +63,9 @@ bench-subset: $(STAMP)
 
 bench-dedup: $(STAMP)
 	$(PY) -m bench.dedup
+
+bench-slices: $(STAMP)
+	$(PY) -m bench.slices
 
 bench-classifier: $(STAMP)
 	$(PY) -m bench.classifier
