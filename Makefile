@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-licenses bench-signals bench-subset bench-dedup bench-decontaminate bench-classifier bench-translate clean
+.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-licenses bench-signals bench-subset bench-dedup bench-decontaminate bench-slices bench-classifier bench-translate clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -66,6 +66,9 @@ bench-dedup: $(STAMP)
 
 bench-decontaminate: $(STAMP)
 	$(PY) -m bench.decontaminate
+
+bench-slices: $(STAMP)
+	$(PY) -m bench.slices
 
 bench-classifier: $(STAMP)
 	$(PY) -m bench.classifier

@@ -33,7 +33,8 @@ def run_rpv2_ingest_command(args: argparse.Namespace) -> int:
     if args.limit_files is not None:
         shards = shards[: args.limit_files]
     stats = run_rpv2_ingest(_session(args, "curate ingest --rpv2"), args.rpv2, shards, args.output, retry,
-                            args.on_missing, args.limit_records, overwrite=args.overwrite, progress=not args.quiet)
+                            args.on_missing, args.limit_records, overwrite=args.overwrite, progress=not args.quiet,
+                            on_error=args.on_error)
     return ingest_status(args.output, stats)
 
 
@@ -55,7 +56,7 @@ def run_source_ingest_command(args: argparse.Namespace) -> int:
     stats = run_source_ingest(_session(args, "curate ingest --source"), source, inputs, args.output,
                               args.lid_model or default_lid_model(), args.lid_chars,
                               RetryPolicy(attempts=args.retries, base_wait=args.retry_wait), args.on_missing,
-                              overwrite=args.overwrite, progress=not args.quiet)
+                              overwrite=args.overwrite, progress=not args.quiet, on_error=args.on_error)
     return ingest_status(args.output, stats)
 
 
@@ -98,6 +99,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
     stats = run_ingest(
         spark, inputs, args.output, options, lid_model,
         retry=retry, on_missing=args.on_missing, overwrite=args.overwrite, progress=not args.quiet,
+        on_error=args.on_error,
     )
     return ingest_status(args.output, stats)
 
@@ -172,7 +174,7 @@ def run_signals_command(args: argparse.Namespace) -> int:
         check_artifacts(args.artifacts)  # a broken file is named as given, before Spark ships a copy of it
     warn_artifacts(args.artifacts)  # before Spark starts, not after the work
     stats = run_signals(_session(args, "curate signals"), inputs, args.output, args.artifacts,
-                        overwrite=args.overwrite, progress=not args.quiet, export=args.export)
+                        overwrite=args.overwrite, progress=not args.quiet, export=args.export, on_error=args.on_error)
     print_summary(args.output, stats)
     return failed_status("signals", stats)
 
@@ -252,7 +254,7 @@ def run_dedup_command(args: argparse.Namespace) -> int:
     inputs = input_files(args, DOCUMENT_SUFFIXES)
     check_columns(inputs, options)  # before Spark starts
     stats = run_dedup(_session(args, "curate dedup"), inputs, args.output, options, overwrite=args.overwrite,
-                      progress=not args.quiet)
+                      progress=not args.quiet, on_error=args.on_error)
     print_summary(args.output, stats)
     print_clusters(stats)
     return 0

@@ -54,6 +54,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
+def _on_error(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--on-error", choices=("fail", "skip"), default="fail",
+                        help="an input (or a slice of one) whose task still raises after Spark's attempts "
+                             "(local[N,attempts]), or that cannot be read: fail the job (after committing the rest) "
+                             "or record it with its error and go on")
+
+
 def _size(text: str) -> int:
     """A size in bytes: 5MB, 512KB, 1.5G, 100000."""
     units = {"k": 2**10, "m": 2**20, "g": 2**30}
@@ -114,6 +121,7 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--retries", type=_at_least(1), default=8, help="attempts per HTTP request (503 SlowDown, ...)")
     parser.add_argument("--retry-wait", type=_at_least(0, float), default=1.0,
                         help="first backoff in seconds, doubled each time")
+    _on_error(parser)
     parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
     rpv2 = parser.add_argument_group("RedPajama-V2 (published documents with their signals, MinHash, duplicates)")
     rpv2.add_argument("--rpv2", metavar="ROOT",
@@ -142,6 +150,7 @@ def add_signals_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export", choices=("rpv2",),
                         help="rpv2: also write RedPajama-V2's published files, per input: "
                              "_rpv2/<unit>.signals.json.gz and _rpv2/<unit>.minhash.parquet")
+    _on_error(parser)
     parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
     _common(parser)
 
@@ -221,6 +230,7 @@ def add_dedup_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prefer", choices=("newest", "oldest"),
                         help="exact, digest, url: the representative comes from the newest (default) or the "
                              "oldest crawl, then has the smallest id")
+    _on_error(parser)
     parser.add_argument("--overwrite", action="store_true", help="replace an output written with other options")
     _common(parser)
 

@@ -14,9 +14,12 @@ import pyarrow.parquet as pq
 
 from pipeline.accounting import Stats
 from pipeline.messages import shown
-from pipeline.storage.locations import BadInput, RetryPolicy, open_input
+from pipeline.storage.locations import BadInput, InputMissing, InputUnreachable, RetryPolicy, open_input
 
 BATCH_ROWS = 1000
+# a slice of a Parquet input (a unit of its own): runs of row groups up to this many compressed bytes, so that one
+# large file keeps every core busy while a slice stays long enough to pay for its task
+SLICE_BYTES = 32 * 2**20
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2", ".xz": "xz"}
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 # matched without regard to case; JSON files hold one document per line, plain or compressed
@@ -28,10 +31,11 @@ class BadDocuments(BadInput):
 
 
 class DocumentBatches:
-    """The rows of a documents file in batches, knowing how many rows the file holds (`rows`)."""
+    """The rows of a documents file (or of a slice of it) in batches, knowing how many rows they are (`rows`) and
+    how many rows of the file come before them (`first`)."""
 
-    def __init__(self, batches: Iterator[pa.RecordBatch], rows: int):
-        self._batches, self.rows = batches, rows
+    def __init__(self, batches: Iterator[pa.RecordBatch], rows: int, first: int = 0):
+        self._batches, self.rows, self.first = batches, rows, first
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         return self
@@ -40,19 +44,23 @@ class DocumentBatches:
         return next(self._batches)
 
 
-def open_documents(location: str, select: Callable[[list[str]], list[str]] | None = None
-                   ) -> tuple[pa.Schema | None, DocumentBatches]:
+def open_documents(location: str, select: Callable[[list[str]], list[str]] | None = None,
+                   span: tuple[int, int] | None = None) -> tuple[pa.Schema | None, DocumentBatches]:
     """The schema and the rows, in batches, of a Parquet or JSON-lines (optionally compressed) file.
 
-    `select`, given the column names, names the columns to read (all by default; the schema stays whole).
+    `select`, given the column names, names the columns to read (all by default; the schema stays whole); `span`,
+    the row groups [start, end) of a Parquet file to read (`row_group_slices`; all by default).
     An empty JSON-lines file has no schema (None). JSON lines are parsed whole; Parquet is streamed."""
     stream = open_input(location, retry=RetryPolicy())
     try:
         if is_parquet(location):
             parquet = pq.ParquetFile(stream)
             columns = select(parquet.schema_arrow.names) if select else None
-            batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
-            return parquet.schema_arrow, DocumentBatches(_closing(batches, stream, location), parquet.metadata.num_rows)
+            groups = range(*span) if span else range(parquet.metadata.num_row_groups)
+            batches = parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=groups, columns=columns)
+            sizes = [parquet.metadata.row_group(group).num_rows for group in range(groups.stop)]
+            return parquet.schema_arrow, DocumentBatches(_closing(batches, stream, location), sum(sizes[groups.start:]),
+                                                         sum(sizes[:groups.start]))
         data = decompressed(stream, location).read()
         stream.close()
         if not data.strip():
@@ -66,6 +74,29 @@ def open_documents(location: str, select: Callable[[list[str]], list[str]] | Non
     except (pa.ArrowInvalid, OSError, EOFError, lzma.LZMAError) as exc:
         stream.close()
         raise BadDocuments(f"{location}: cannot be read as documents: {exc}") from exc
+
+
+def row_group_slices(location: str, limit: int = SLICE_BYTES) -> list[tuple[int, int]] | None:
+    """The slices of a Parquet file, each a run [start, end) of its row groups of at most `limit` compressed bytes
+    (or one row group), from its footer; None for a file read whole: one slice, JSON lines, or an input the driver
+    cannot read (its unit says why)."""
+    if not is_parquet(location):
+        return None
+    try:
+        with open_input(location, retry=RetryPolicy()) as stream:
+            meta = pq.ParquetFile(stream).metadata
+    except (BadInput, InputMissing, InputUnreachable, pa.ArrowInvalid, OSError):
+        return None
+    slices, start, size = [], 0, 0
+    for group in range(meta.num_row_groups):
+        chunks = meta.row_group(group)
+        bytes_ = sum(chunks.column(i).total_compressed_size for i in range(chunks.num_columns))
+        if group > start and size + bytes_ > limit:
+            slices.append((start, group))
+            start, size = group, 0
+        size += bytes_
+    slices.append((start, meta.num_row_groups))
+    return slices if len(slices) > 1 else None
 
 
 def is_parquet(location: str) -> bool:

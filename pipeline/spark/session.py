@@ -51,6 +51,16 @@ def unreachable_master(master: str, timeout: float = 5.0) -> str | None:
     return f"cannot reach the Spark master {master}: nothing accepts a connection there (is it running?)"
 
 
+def task_attempts(master: str, max_failures: str | None) -> int:
+    """How many times Spark runs a task that raises: local masters take it from `local[N, attempts]` (once
+    otherwise, whatever spark.task.maxFailures says), the others from spark.task.maxFailures (default 4;
+    Spark's docs/configuration.md)."""
+    local = LOCAL_MASTER.fullmatch(master)
+    if local:
+        return int(local.group(3).strip(" ,")) if local.group(3) else 1
+    return int(max_failures or 4)
+
+
 def total_memory_bytes() -> int:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

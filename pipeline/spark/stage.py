@@ -5,9 +5,12 @@ complete, skips units an earlier run committed, runs the rest on the executors t
 per unit, each unit committed on its own), turns the exceptions of an input that cannot be read into the unit's
 status, names the inputs that failed, and seals the output when every unit is committed and the books balance.
 A stage whose work is not per unit (dedup's clustering, subset's whole-output write) overrides `Stage.write`; the
-base still claims, checks, accounts and seals around it, once. docs/architecture.md shows a whole stage."""
+base still claims, checks, accounts and seals around it, once. A unit whose task raises is retried by Spark; with
+`on_error="skip"` its last attempt commits it as skipped, with its error, and the job goes on.
+docs/architecture.md shows a whole stage."""
 
 import os
+import posixpath
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +22,7 @@ import pyarrow as pa
 
 from pipeline.accounting import Stats
 from pipeline.spark.progress import UnitProgress
-from pipeline.spark.session import interrupted
+from pipeline.spark.session import interrupted, task_attempts
 from pipeline.storage.locations import BadInput, InputMissing, InputUnreachable, is_local, local_path, shown_path
 from pipeline.storage.output_dir import OutputDir, unit_id
 
@@ -74,6 +77,12 @@ class Stage:
     errors: ClassVar[dict[type[Exception], str]] = UNREADABLE  # exceptions of an unreadable input -> unit status
     hint: ClassVar[str] = ""  # what else to do about an unreadable input, said after the failures
     skip_unreadable: bool = False  # commit an unreadable input with one `<status>_input` error, and go on
+    on_error: str = "fail"  # "skip": a unit whose task raises on its last attempt is committed as skipped
+
+    @property
+    def skips(self) -> bool:
+        """Whether an unreadable input or a failing task is committed as skipped rather than failing the job."""
+        return self.skip_unreadable or self.on_error == "skip"
 
     def parts(self) -> tuple[str, ...]:
         """The units of each input, by name: one by default; the translate stage's are its target languages."""
@@ -114,9 +123,29 @@ def run_stage(spark, stage: Stage, inputs: list[str], output: str, overwrite: bo
         if done is not None:
             return done
         stats, files = stage.write(spark, out, inputs, progress)
+        earlier = upstream_skipped(inputs)
+        if earlier:
+            stats["inputs"]["skipped_upstream"] = earlier
         Stats.from_dict(stats).check(out.path)
         out.finish(stats, files)
         return stats
+
+
+def upstream_skipped(inputs: list[str]) -> list[str]:
+    """The inputs that the stages before this one skipped (`--on-missing skip`, `--on-error skip`), as the sealed
+    outputs holding `inputs` name them: their files are missing here, so this stage names them too."""
+    skipped = []
+    # stage outputs are Parquet parts, never written over HTTP (whose inputs open_input's own client reads): only
+    # such a file's folder may hold the books of the stage before (not a crawl's segment folders)
+    folders = [posixpath.dirname(location) for location in inputs
+               if location.endswith(".parquet") and not location.startswith(("http://", "https://"))]
+    for folder in dict.fromkeys(folders):
+        earlier = OutputDir(folder)
+        if earlier.complete:
+            books = earlier.read_json("_stats.json").get("inputs", {})
+            skipped += [name for name in books.get("skipped_upstream", []) + books.get("skipped", [])
+                        if name not in skipped]
+    return skipped
 
 
 def job_record(stage: Stage, inputs: list[str]) -> dict:
@@ -140,18 +169,16 @@ def finished_stats(out: OutputDir) -> dict | None:
 def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
     """Process the units not yet committed (each input, each of its slices, each slice's parts), one partition
     each; the stats and files of the committed units."""
-    every = [{"input": location, "unit": unit_id(location, part, span), "index": index, "part": part,
-              "start": span and span[0], "end": span and span[1]}
-             for index, location in enumerate(inputs) for span in stage.split(location) or [None]
-             for part in stage.parts()]
-    units = [row["unit"] for row in every]
-    todo = [row for row in every if out.unit_record(row["unit"]) is None]
+    planned = planned_units(stage, inputs)
+    units = [row["unit"] for row in planned]
+    todo = [row for row in planned if out.unit_record(row["unit"]) is None]
     if todo:
         frame = spark.createDataFrame(spark.sparkContext.parallelize(todo, len(todo)),
                                       "input string, unit string, index int, part string, start long, end long")
         try:
             with UnitProgress(out, stage.name, total=len(units), enabled=progress):
-                results = frame.mapInArrow(partial(_run, stage=stage, output=out.path), RESULT_SCHEMA).collect()
+                results = frame.mapInArrow(partial(_run, stage=stage, output=out.path, attempts=attempts(spark)),
+                                           RESULT_SCHEMA).collect()
         except BaseException as exc:
             if not (isinstance(exc, KeyboardInterrupt) or interrupted()):
                 raise
@@ -159,26 +186,50 @@ def run_units(spark, stage: Stage, out: OutputDir, inputs: list[str], progress: 
             raise Interrupted(f"{committed} of {len(units)} units committed") from None
         # one failure per input, named once however many of its units failed
         failed = {r["input"]: r for r in results if r["status"] != "ok"}
-        failures = [] if stage.skip_unreadable else list(failed.values())
+        failures = [] if stage.skips else list(failed.values())
         if failures:
             out.release()  # when nothing was committed: the corrected command may go into the same folder
             raise StageFailed(failure_message(failures, len(inputs), stage.hint))
     return summed(out, units, stage, len(inputs))
 
 
-def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str) -> Iterator[pa.RecordBatch]:
+def planned_units(stage: Stage, inputs: list[str]) -> list[dict]:
+    """Every unit of a job, in order: its input, its id, the input's index, its part (`Stage.parts`) and the
+    slice's start and end (None for a whole file)."""
+    return [{"input": location, "unit": unit_id(location, part, span), "index": index, "part": part,
+             "start": span and span[0], "end": span and span[1]}
+            for index, location in enumerate(inputs) for span in stage.split(location) or [None]
+            for part in stage.parts()]
+
+
+def attempts(spark) -> int:
+    """How many times Spark runs a failing task of this session (`task_attempts`)."""
+    return task_attempts(spark.sparkContext.master, spark.conf.get("spark.task.maxFailures", None))
+
+
+def last_attempt(attempts: int) -> bool:
+    """On an executor: whether Spark runs the current task for the last time if it fails."""
+    from pyspark import TaskContext  # late: only executors ask, inside a task
+
+    return TaskContext.get().attemptNumber() + 1 >= attempts
+
+
+def _run(batches: Iterator[pa.RecordBatch], stage: Stage, output: str, attempts: int) -> Iterator[pa.RecordBatch]:
     out = OutputDir(output)
     for batch in batches:
         for row in batch.to_pylist():
             span = None if row["start"] is None else (row["start"], row["end"])
-            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out, span, row["part"]))
+            record = process_unit(stage, Unit(row["input"], row["unit"], row["index"], out, span, row["part"]),
+                                  attempts)
             yield pa.RecordBatch.from_pylist([{name: record.get(name, "") for name in RESULT_FIELDS}])
 
 
-def process_unit(stage: Stage, unit: Unit) -> dict:
+def process_unit(stage: Stage, unit: Unit, attempts: int = 1) -> dict:
     """Process one unit and commit it; returns its commit record (an earlier one if it is committed already).
 
-    An input that cannot be read gives a record of its status, committed only when the stage skips such inputs."""
+    An input that cannot be read gives a record of its status, committed only when the stage skips such inputs.
+    Any other exception fails the task, which Spark retries up to `attempts` times in all; with `on_error="skip"`
+    the last attempt commits the unit as `failed`, with one `task_error` naming the exception."""
     done = unit.out.unit_record(unit.id)
     if done is not None:
         return done
@@ -186,7 +237,12 @@ def process_unit(stage: Stage, unit: Unit) -> dict:
         result = stage.process(unit)
     except tuple(stage.errors) as exc:
         status = next(status for kind, status in stage.errors.items() if isinstance(exc, kind))
-        return unreadable_unit(unit, status, str(exc), skip=stage.skip_unreadable)
+        return unreadable_unit(unit, status, str(exc), skip=stage.skips)
+    except Exception as exc:
+        if stage.on_error != "skip" or not last_attempt(attempts):
+            raise
+        return skipped_unit(unit, "failed", "task_error",
+                            f"{shown_unit(unit.location, unit.span)}: {type(exc).__name__}: {exc}")
     result.stats.check(unit.location)
     record = {"unit": unit.id, "input": unit.location, **({"span": list(unit.span)} if unit.span else {}),
               "status": "ok", **result.record,
@@ -200,13 +256,24 @@ def unreadable_unit(unit: Unit, status: str, message: str, skip: bool) -> dict:
 
     With `skip` it is committed with one `<status>_input` error, so the job goes on; otherwise it stays
     uncommitted for run_units to name, and a rerun tries it again."""
-    record = {"unit": unit.id, "input": unit.location, "status": status, "message": message}
     if skip:
-        skipped = Stats()
-        skipped.error(f"{status}_input", message)
-        record.update(files=[], stats=skipped.to_dict())
-        unit.out.commit_unit(unit.id, record)
+        return skipped_unit(unit, status, f"{status}_input", message)
+    return {"unit": unit.id, "input": unit.location, "status": status, "message": message}
+
+
+def skipped_unit(unit: Unit, status: str, kind: str, message: str) -> dict:
+    """Commit a unit that is skipped with one error of `kind` (its message naming the input); returns its record."""
+    skipped = Stats()
+    skipped.error(kind, message)
+    record = {"unit": unit.id, "input": unit.location, **({"span": list(unit.span)} if unit.span else {}),
+              "status": status, "message": message, "files": [], "stats": skipped.to_dict()}
+    unit.out.commit_unit(unit.id, record)
     return record
+
+
+def shown_unit(location: str, span: tuple[int, int] | None) -> str:
+    """A unit's input as a message names it: the file, and for a slice its span."""
+    return shown_path(location) + (f" [{span[0]}, {span[1]})" if span else "")
 
 
 def failure_message(failures: list[dict], total: int, hint: str = "") -> str:

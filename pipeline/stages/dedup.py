@@ -2,12 +2,13 @@
 
 Dedup looks at the whole dataset at once, so it runs in two phases, both resumable:
 
-1. Clustering (Spark, `dedup.clustering`): read each input file's keys (MinHash signatures and LSH buckets, or
-   an exact key), cluster, and write the clustered rows of each input file to `_clusters/unit-N.parquet`;
+1. Clustering (Spark, `dedup.clustering`): read each unit's keys (MinHash signatures and LSH buckets, or an exact
+   key; a unit is an input file or a slice of its row groups, one task each), cluster, and write the clustered
+   rows of each input file to `_clusters/unit-N.parquet`;
    `_clusters/_summary.json`, written last, marks the phase done. A rerun finding it skips the phase.
-2. Rewriting (`pipeline.spark.stage`): each input file is a work unit that reads its rows and its `_clusters` file
-   and writes `part-UNIT.parquet`, committed on its own; the stage seals with `_stats.json` (books plus the
-   clusters), `_manifest.json` and `_SUCCESS` when every unit is in.
+2. Rewriting (`pipeline.spark.stage`): each input file (or slice) is a work unit that reads its rows and its
+   `_clusters` file and writes `part-UNIT.parquet`, committed on its own; the stage seals with `_stats.json`
+   (books plus the clusters), `_manifest.json` and `_SUCCESS` when every unit is in.
 
 A document is addressed by its key, `(input index << 40) | row`, so no id has to be unique for the books to
 balance; ids only decide the representatives."""
@@ -35,9 +36,28 @@ from dedup.keys import digest_key, text_key, url_key
 from dedup.lsh import band_buckets, candidate_banding, rpv2_banding
 from dedup.signatures import signature_from_bands, signatures
 from pipeline.accounting import Stats
-from pipeline.readers.documents import BadDocuments, decompressed, document_columns, is_parquet, open_documents
+from pipeline.readers.documents import (
+    SLICE_BYTES,
+    BadDocuments,
+    decompressed,
+    document_columns,
+    is_parquet,
+    open_documents,
+    row_group_slices,
+)
 from pipeline.spark.progress import UnitReport
-from pipeline.spark.stage import Done, Stage, StageFailed, Unit, run_stage, run_units
+from pipeline.spark.stage import (
+    Done,
+    Stage,
+    StageFailed,
+    Unit,
+    attempts,
+    last_attempt,
+    planned_units,
+    run_stage,
+    run_units,
+    shown_unit,
+)
 from pipeline.storage.locations import InputMissing, InputUnreachable, open_input
 from pipeline.storage.output_dir import OutputDir
 from signals.minhash import NUM_PERM
@@ -55,6 +75,8 @@ CLUSTER_SCHEMA = pa.schema([("row", pa.int64()), ("t", pa.int32()), ("dup_cluste
                             ("is_duplicate", pa.bool_())])
 # exact keys: the column (or `meta` entry) each mode reads
 KEY_SOURCE = {"exact": "text", "digest": "digest", "url": "url"}
+# the key of the one row a unit's keys give when its input cannot be read: that fails the job, this one skips it
+UNREADABLE_KEY, SKIPPED_KEY = -1, -2
 
 
 @dataclass(frozen=True)
@@ -142,15 +164,17 @@ def check_columns(inputs: list[str], options: DedupOptions) -> None:
                 raise BadDocuments(f"{problem}; {reader} reads it")
 
 
-def document_keys(location: str, index: int, options: DedupOptions) -> Iterator[pa.RecordBatch]:
-    """One input file's documents as dedup keys, in row order."""
-    schema, batches = open_documents(location, lambda names: [c for c in needed_columns(names, options) if c in names])
+def document_keys(location: str, index: int, options: DedupOptions,
+                  span: tuple[int, int] | None = None) -> Iterator[pa.RecordBatch]:
+    """One input file's documents (or those of its row groups `span`) as dedup keys, in row order."""
+    schema, batches = open_documents(location, lambda names: [c for c in needed_columns(names, options) if c in names],
+                                     span)
     if schema is None:
         return
     problem = missing_column(location, schema.names, options)
     if problem:
         raise BadDocuments(problem)
-    row = 0
+    row = batches.first
     for batch in batches:
         ids = batch.column("id").cast(pa.string())
         if ids.null_count:
@@ -228,16 +252,33 @@ def _encoded(key: str | None) -> bytes | None:
     return None if key is None else key.encode("utf-8")
 
 
-def _read_keys(batches: Iterator[pa.RecordBatch], options: DedupOptions) -> Iterator[pa.RecordBatch]:
-    """The keys of each listed input; a bad input gives one row of key -1 whose id is the error, so that the
-    driver names it in one line (a failing task would log Python and Java stack traces first)."""
-    for batch in batches:
-        for index, location in zip(batch.column("index").to_pylist(), batch.column("input").to_pylist(), strict=True):
-            try:
-                yield from document_keys(location, index, options)
-            except (BadDocuments, InputMissing, InputUnreachable) as exc:
-                yield pa.RecordBatch.from_pylist([{"key": -1, "id": str(exc)}], schema=key_schema(options))
+def _read_keys(batches: Iterator[pa.RecordBatch], options: DedupOptions, skip: bool,
+               attempts: int) -> Iterator[pa.RecordBatch]:
+    """The keys of each listed unit; a bad input gives one row of key UNREADABLE_KEY whose id is the error, so that
+    the driver names it in one line (a failing task would log Python and Java stack traces first).
+
+    With `skip`, a unit whose input is bad, or whose task still raises on its last attempt, gives instead one row
+    of key SKIPPED_KEY whose id is `unit<TAB>error`, and none of its keys (they are held until the unit is read)."""
+    for row in batch_rows(batches):
+        span = None if row["start"] is None else (row["start"], row["end"])
+        try:
+            keys = document_keys(row["input"], row["index"], options, span)
+            yield from list(keys) if skip else keys
+        except (BadDocuments, InputMissing, InputUnreachable) as exc:
+            key, error = (SKIPPED_KEY, f"{row['unit']}\t{exc}") if skip else (UNREADABLE_KEY, str(exc))
+            yield pa.RecordBatch.from_pylist([{"key": key, "id": error}], schema=key_schema(options))
+            if not skip:
                 return
+        except Exception as exc:
+            if not (skip and last_attempt(attempts)):
+                raise
+            error = f"{row['unit']}\t{shown_unit(row['input'], span)}: {type(exc).__name__}: {exc}"
+            yield pa.RecordBatch.from_pylist([{"key": SKIPPED_KEY, "id": error}], schema=key_schema(options))
+
+
+def batch_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[dict]:
+    for batch in batches:
+        yield from batch.to_pylist()
 
 
 def _write_clusters(batches: Iterator[pa.RecordBatch], output: str) -> Iterator[pa.RecordBatch]:
@@ -274,21 +315,31 @@ class _Steps:
             self.last = now
 
 
-def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, progress: bool = True) -> dict:
-    """Phase 1: the clusters of the whole input, written per input file under _clusters/; returns the summary."""
+def cluster(spark, units: list[dict], out: OutputDir, options: DedupOptions, progress: bool = True,
+            skip: bool = False) -> dict:
+    """Phase 1: the clusters of the whole input, written per input file under _clusters/; returns the summary.
+
+    `units` are the stage's (`planned_units`), each read by a task of its own; with `skip` an input that cannot be
+    read, or a task that raises on its last attempt, leaves its unit out (the summary's `skipped`: unit -> error)."""
     if out.fs.exists(out.join(CLUSTERS)):
         out.fs.rm(out.join(CLUSTERS), recursive=True)  # an interrupted run's part of the table
-    listing = spark.createDataFrame(
-        spark.sparkContext.parallelize([(i, location) for i, location in enumerate(inputs)], len(inputs)),
-        "index int, input string")
-    documents = listing.mapInArrow(partial(_read_keys, options=options), from_arrow_schema(key_schema(options)))
-    documents = documents.persist(StorageLevel.DISK_ONLY)
+    inputs = sorted({unit["index"] for unit in units})
+    listing = spark.createDataFrame(spark.sparkContext.parallelize(units, len(units)),
+                                    "input string, unit string, index int, start long, end long")
+    documents = listing.mapInArrow(partial(_read_keys, options=options, skip=skip, attempts=attempts(spark)),
+                                   from_arrow_schema(key_schema(options)))
+    documents = persisted = documents.persist(StorageLevel.DISK_ONLY)
     steps, shuffle_partitions = _Steps(progress), _shuffle_partitions(spark)
     try:
-        total, error = documents.agg(F.count(F.lit(1)), F.min(F.when(F.col("key") < 0, F.col("id")))).first()
+        total, error = documents.agg(F.count(F.when(F.col("key") >= 0, 1)),
+                                     F.min(F.when(F.col("key") == UNREADABLE_KEY, F.col("id")))).first()
         if error is not None:
             raise StageFailed(f"an input cannot be read as documents: {error}")
-        summary: dict = {"documents": total}
+        skipped = dict(row["id"].split("\t", 1) for row in documents.where(F.col("key") == SKIPPED_KEY)
+                       .select("id").collect())
+        if skipped:
+            documents = documents.where(F.col("key") >= 0)
+        summary: dict = {"documents": total, **({"skipped": skipped} if skipped else {})}
         # the largest shuffle holds a band of every document: its partitions grow with the data
         per_document = sum(bands for bands, _ in options.schemes()) if options.fuzzy else 1
         spark.conf.set("spark.sql.shuffle.partitions",
@@ -330,7 +381,7 @@ def cluster(spark, inputs: list[str], out: OutputDir, options: DedupOptions, pro
         steps.done("cluster table written")
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
-        documents.unpersist()
+        persisted.unpersist()
     out.write_json(SUMMARY, summary)
     return summary
 
@@ -371,23 +422,31 @@ class Dedup(Stage):
 
     name: ClassVar[str] = "dedup"
     options: DedupOptions
+    slice_bytes: int = SLICE_BYTES  # a Parquet input is read in runs of row groups of up to this many bytes
+    on_error: str = "fail"
 
     def fingerprint(self) -> dict:
-        return self.options.fingerprint()
+        return {**self.options.fingerprint(), "slice_bytes": self.slice_bytes}
+
+    def split(self, location: str) -> list[tuple[int, int]] | None:
+        return row_group_slices(location, self.slice_bytes)
 
     def write(self, spark, out: OutputDir, inputs: list[str], progress: bool) -> tuple[dict, list[dict]]:
         if not out.fs.exists(out.join(SUMMARY)):
-            cluster(spark, inputs, out, self.options, progress)
+            cluster(spark, planned_units(self, inputs), out, self.options, progress, skip=self.skips)
         return run_units(spark, self, out, inputs, progress)
 
     def process(self, unit: Unit) -> Done:
-        """Phase 2 for one input file: its rows with the dedup columns."""
+        """Phase 2 for one unit: its rows with the dedup columns (a unit the clustering skipped is skipped)."""
+        skipped = unit.out.read_json(SUMMARY).get("skipped", {})
+        if unit.id in skipped:
+            raise BadDocuments(skipped[unit.id])
         clustered = _clustered_rows(unit.out, unit.index)
         columns = self.options.columns()
         fields = [pa.field(name, pa.string()) if i % 2 == 0 else pa.field(name, pa.bool_())
                   for pair in columns for i, name in enumerate(pair)]
         stats, duplicates = Stats(), [0] * len(columns)
-        schema, batches = open_documents(unit.location)
+        schema, batches = open_documents(unit.location, span=unit.span)
         files = []
         if schema is not None:
             # a rerun on dedup output replaces its columns, those of other thresholds too
@@ -395,7 +454,7 @@ class Dedup(Stage):
             report = UnitReport(unit.out, unit.id, stats)
 
             def tables():
-                start = 0
+                start = batches.first
                 for batch in batches:
                     arrays = [batch.column(field.name) for field in kept_fields]
                     for t in range(len(columns)):
@@ -405,7 +464,7 @@ class Dedup(Stage):
                     start += batch.num_rows
                     stats.keep(batch.num_rows)
                     yield pa.Table.from_arrays(arrays, schema=pa.schema(kept_fields + fields))
-                    report.advance(start, batches.rows)
+                    report.advance(start - batches.first, batches.rows)
 
             files = [unit.write_parquet(tables(), pa.schema(kept_fields + fields))]
         return Done(files, stats, {"duplicates": duplicates})
@@ -413,6 +472,7 @@ class Dedup(Stage):
     def summarize(self, out: OutputDir, records: list[dict]) -> dict:
         """The clusters for _stats.json, after checking that the rewrite saw the rows the clustering saw."""
         summary = out.read_json(SUMMARY)
+        records = [record for record in records if record["status"] == "ok"]  # not those skipped
         read = sum(record["stats"]["read"] for record in records)
         if read != summary["documents"]:
             raise StageFailed(f"the inputs changed since they were clustered ({summary['documents']} documents, "
@@ -458,6 +518,8 @@ def _fill(clustered: tuple | None, start: int, count: int) -> tuple[list, np.nda
 
 
 def run_dedup(spark, inputs: list[str], output: str, options: DedupOptions = DedupOptions(), overwrite: bool = False,
-              progress: bool = True) -> dict:
-    """Deduplicate the documents of `inputs` into `output`; returns the job's stats."""
-    return run_stage(spark, Dedup(options), inputs, output, overwrite=overwrite, progress=progress)
+              progress: bool = True, on_error: str = "fail", slice_bytes: int = SLICE_BYTES) -> dict:
+    """Deduplicate the documents of `inputs` into `output`; returns the job's stats. `on_error="skip"` leaves out
+    a unit that cannot be read, or whose task still raises on its last attempt, naming it in the stats."""
+    return run_stage(spark, Dedup(options, slice_bytes, on_error), inputs, output, overwrite=overwrite,
+                     progress=progress)

@@ -38,6 +38,7 @@ class Ingest(Stage):
     retry: RetryPolicy
     skip_unreadable: bool = False
     sites: dict[str, list[SiteRule]] | None = None  # the crawl's tdmrep.json rules, found before the units
+    on_error: str = "fail"
 
     def fingerprint(self) -> dict:
         return {"options": self.options.fingerprint(),
@@ -102,10 +103,11 @@ def run_ingest(
     on_missing: str = "fail",
     overwrite: bool = False,
     progress: bool = True,
+    on_error: str = "fail",
 ) -> dict:
     """Ingest `inputs` into `output`; returns the job's stats. Committed units of an earlier run are kept."""
     if not os.path.exists(lid_model):
         raise FileNotFoundError(f"language-ID model not found: {lid_model}")
     spark.sparkContext.addFile(lid_model)
-    stage = Ingest(options, lid_model, retry, skip_unreadable=on_missing == "skip")
+    stage = Ingest(options, lid_model, retry, skip_unreadable=on_missing == "skip", on_error=on_error)
     return run_stage(spark, stage, inputs, output, overwrite=overwrite, progress=progress)

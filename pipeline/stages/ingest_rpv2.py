@@ -25,6 +25,7 @@ class IngestRPv2(Stage):
     retry: RetryPolicy
     limit_records: int | None = None
     skip_unreadable: bool = False
+    on_error: str = "fail"
 
     def fingerprint(self) -> dict:
         return {"root": self.root, "limit_records": self.limit_records}
@@ -40,9 +41,9 @@ class IngestRPv2(Stage):
 
 def run_rpv2_ingest(spark, root: str, shards: list[str], output: str, retry: RetryPolicy = RetryPolicy(),
                     on_missing: str = "fail", limit_records: int | None = None, overwrite: bool = False,
-                    progress: bool = True) -> dict:
+                    progress: bool = True, on_error: str = "fail") -> dict:
     """Read `shards` (`<snapshot>/<shard>/<lang>_<bucket>`) of the RedPajama-V2 at `root` into `output`."""
     root = absolute_output(root)
-    stage = IngestRPv2(root, retry, limit_records, skip_unreadable=on_missing == "skip")
+    stage = IngestRPv2(root, retry, limit_records, skip_unreadable=on_missing == "skip", on_error=on_error)
     inputs = [shard_file(root, "documents", shard) for shard in shards]
     return run_stage(spark, stage, inputs, output, overwrite=overwrite, progress=progress)

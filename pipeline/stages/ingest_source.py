@@ -34,6 +34,7 @@ class IngestSource(Stage):
     lid_chars: int = 1000
     retry: RetryPolicy = RetryPolicy()
     skip_unreadable: bool = False
+    on_error: str = "fail"
 
     def fingerprint(self) -> dict:
         return {"source": self.source.model_dump(mode="json"), "lid_chars": self.lid_chars,
@@ -89,10 +90,11 @@ def source_inputs(source: Source) -> list[str]:
 
 def run_source_ingest(spark, source: Source, inputs: list[str], output: str, lid_model: str, lid_chars: int = 1000,
                       retry: RetryPolicy = RetryPolicy(), on_missing: str = "fail", overwrite: bool = False,
-                      progress: bool = True) -> dict:
+                      progress: bool = True, on_error: str = "fail") -> dict:
     """Read `inputs` of `source` into `output`; returns the job's stats. Committed units of an earlier run are kept."""
     if not os.path.exists(lid_model):
         raise FileNotFoundError(f"language-ID model not found: {lid_model}")
     spark.sparkContext.addFile(lid_model)
-    stage = IngestSource(source, lid_model, lid_chars, retry, skip_unreadable=on_missing == "skip")
+    stage = IngestSource(source, lid_model, lid_chars, retry, skip_unreadable=on_missing == "skip",
+                         on_error=on_error)
     return run_stage(spark, stage, inputs, output, overwrite=overwrite, progress=progress)

@@ -65,7 +65,7 @@ def pipeline_steps(loaded: LoadedPipeline) -> list[Step]:
             raise loaded.error(("publish", name), str(exc)) from None
     artifacts = spec.signals.artifacts and loaded.resolve(spec.signals.artifacts)
     dedup = dedup_options(spec)
-    # on_error reaches ingest only: signals, dedup and subset take it once they can skip a file (issue 19, point 4)
+    # on_error reaches every stage that can skip a file: subset is one query over sealed inputs, translate not yet
     if spec.inputs.sources:
         steps = [source_step(loaded, path, documents) for path in spec.inputs.sources]
         read = [step.output for step in steps]
@@ -79,10 +79,12 @@ def pipeline_steps(loaded: LoadedPipeline) -> list[Step]:
         Step("signals", signals, (steps[-1].name,) if spec.translate else tuple(step.name for step in steps),
              lambda: job_record(Signals(artifacts), documents_in(*read)),
              lambda spark, overwrite, progress: run_signals(spark, documents_in(*read), signals, artifacts,
-                                                            overwrite=overwrite, progress=progress)),
+                                                            overwrite=overwrite, progress=progress,
+                                                            on_error=spec.on_error)),
         Step("dedup", deduped, ("signals",), lambda: job_record(Dedup(dedup), documents_in(signals)),
              lambda spark, overwrite, progress: run_dedup(spark, documents_in(signals), deduped, dedup,
-                                                          overwrite=overwrite, progress=progress)),
+                                                          overwrite=overwrite, progress=progress,
+                                                          on_error=spec.on_error)),
     ]
     for recipe in recipes:
         steps.extend(recipe_steps(loaded, recipe, deduped, len(recipes) > 1))
@@ -101,7 +103,7 @@ def warc_step(loaded: LoadedPipeline, documents: str) -> Step:
     return Step("ingest", documents, (), lambda: job_record(ingest, inputs()),
                 lambda spark, overwrite, progress: run_ingest(spark, inputs(), documents, options, lid_model,
                                                               on_missing=on_missing, overwrite=overwrite,
-                                                              progress=progress))
+                                                              progress=progress, on_error=spec.on_error))
 
 
 def source_step(loaded: LoadedPipeline, path: str, documents: str) -> Step:
@@ -114,7 +116,7 @@ def source_step(loaded: LoadedPipeline, path: str, documents: str) -> Step:
     return Step(f"ingest {source.name}", output, (), lambda: job_record(stage, source_inputs(source)),
                 lambda spark, overwrite, progress: run_source_ingest(
                     spark, source, source_inputs(source), output, lid_model, spec.ingest.lid_chars, retry,
-                    spec.on_error, overwrite, progress))
+                    spec.on_error, overwrite, progress, on_error=spec.on_error))
 
 
 def translate_step(loaded: LoadedPipeline, inputs: Callable[[], list[str]], output: str,

@@ -10,7 +10,13 @@ from typing import ClassVar
 import pyarrow as pa
 
 from pipeline.accounting import Stats
-from pipeline.readers.documents import checked_documents, documents_schema, open_documents
+from pipeline.readers.documents import (
+    SLICE_BYTES,
+    checked_documents,
+    documents_schema,
+    open_documents,
+    row_group_slices,
+)
 from pipeline.schema import signals_schema
 from pipeline.spark.progress import UnitReport
 from pipeline.spark.shipping import ship_directory
@@ -27,21 +33,27 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Signals(Stage):
-    """Each input file's documents with their signals, in one Parquet part."""
+    """Each input file's documents with their signals, in one Parquet part per unit (the file, or a slice of its
+    row groups)."""
 
     name: ClassVar[str] = "signals"
     artifacts: str | None = None  # the driver's folder
     shipped: str | None = None  # its name among SparkFiles
     export: str | None = None  # "rpv2": also write RedPajama-V2's published layout
+    slice_bytes: int = SLICE_BYTES  # a Parquet input is read in runs of row groups of up to this many bytes
+    on_error: str = "fail"
 
     def fingerprint(self) -> dict:
-        return {"artifacts": self.artifacts, "export": self.export}
+        return {"artifacts": self.artifacts, "export": self.export, "slice_bytes": self.slice_bytes}
+
+    def split(self, location: str) -> list[tuple[int, int]] | None:
+        return row_group_slices(location, self.slice_bytes)
 
     def process(self, unit: Unit) -> Done:
         from pyspark import SparkFiles  # on the executor: where the artifacts were shipped
 
         artifacts, stats = Artifacts(SparkFiles.get(self.shipped) if self.shipped else None), Stats()
-        schema, batches = open_documents(unit.location)
+        schema, batches = open_documents(unit.location, span=unit.span)
         files = []
         if schema is not None:  # an empty JSON-lines file has nothing to write
             schema = documents_schema(unit.location, schema)
@@ -50,7 +62,7 @@ class Signals(Stage):
             def tables():
                 read = 0
                 for batch in batches:
-                    checked = checked_documents(batch, schema, unit.location, read, stats)
+                    checked = checked_documents(batch, schema, unit.location, batches.first + read, stats)
                     read += batch.num_rows
                     stats.keep(checked.num_rows)
                     yield pa.Table.from_batches([with_signals(checked, artifacts)])
@@ -70,10 +82,12 @@ class Signals(Stage):
 
 
 def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = None, overwrite: bool = False,
-                progress: bool = True, export: str | None = None) -> dict:
+                progress: bool = True, export: str | None = None, on_error: str = "fail",
+                slice_bytes: int = SLICE_BYTES) -> dict:
     """Compute the signals of every document of `inputs` into `output`; returns the job's stats.
 
-    `export="rpv2"` also writes each unit's signals and MinHash in RedPajama-V2's published format (`_rpv2/`)."""
+    `export="rpv2"` also writes each unit's signals and MinHash in RedPajama-V2's published format (`_rpv2/`);
+    `on_error="skip"` commits a unit whose task still raises on its last attempt as skipped, and goes on."""
     if artifacts:
         artifacts = os.path.abspath(artifacts)
     # the driver's cache is the executors' only in local mode; elsewhere the check would say nothing about them
@@ -81,8 +95,8 @@ def run_signals(spark, inputs: list[str], output: str, artifacts: str | None = N
         print("[signals] compiling the signal kernels (once after an install or an update: half a minute of CPU "
               "or more, no records until then)...", file=sys.stderr)
     shipped = ship_directory(spark, artifacts) if artifacts else None  # word lists and models reach executors
-    stats = run_stage(spark, Signals(artifacts, shipped, export), inputs, output, overwrite=overwrite,
-                      progress=progress)
+    stats = run_stage(spark, Signals(artifacts, shipped, export, slice_bytes, on_error), inputs, output,
+                      overwrite=overwrite, progress=progress)
     # the rest is told once by the driver, after the units (the executors only note them): only the documents
     # show which languages need which models
     said = tuple(absent_artifacts(artifacts)) if artifacts else ()

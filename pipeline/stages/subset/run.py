@@ -58,8 +58,11 @@ class Subset(Stage):
             return _write_subset(spark, self.plan, out)
 
 
-def run_subset(spark, plan: SubsetPlan, overwrite: bool = False, progress: bool = True) -> dict:
-    """Apply the recipe and write the dataset folder; returns the job's stats."""
+def run_subset(spark, plan: SubsetPlan, overwrite: bool = False, progress: bool = True, on_error: str = "fail") -> dict:
+    """Apply the recipe and write the dataset folder; returns the job's stats.
+
+    The subset is one query over sealed outputs, whose skipped inputs its stats name (`skipped_upstream`): a task
+    is retried as the master says, and one that still fails fails the subset whatever `on_error` says."""
     return run_stage(spark, Subset(plan), plan.inputs, plan.output, overwrite=overwrite, progress=progress)
 
 

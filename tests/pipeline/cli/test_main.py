@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.readers.warc.crawl_listing import listing_url, select_segments
+from tests.helpers.broken_files import broken_parquet
 from tests.helpers.http_server import LoopbackServer
 from tests.helpers.paths import REPO
 from tests.helpers.subsets import SUBSET_RULES, subset_recipe
@@ -371,3 +372,16 @@ def test_artifacts_the_signals_lack_are_said_before_spark_starts(shared_data, tm
     absent = [line.split(" has no ")[1].split(":")[0] for line in (lines[n] for n in warned)]
     assert absent == ["bad_urls/", "classifiers/", "dsir/", "lm/"]
     assert warned == list(range(len(warned))), done.stderr  # the first lines, before Spark says anything
+
+
+def test_on_error_skip_seals_dedup_without_the_file_that_breaks_a_worker(spark, tmp_path, capsys):
+    good, broken = tmp_path / "good.jsonl", tmp_path / "broken.parquet"
+    good.write_text("".join(json.dumps({"id": str(i), "text": f"document {i} " * 30}) + "\n" for i in range(5)))
+    broken_parquet(broken)
+    assert main(["dedup", str(good), str(broken), "--on-error", "skip", "--output", str(tmp_path / "out"),
+                 "--quiet"]) == 0
+    stats = json.loads((tmp_path / "out" / "_stats.json").read_text())
+    assert (stats["kept"], stats["inputs"]["skipped"]) == (5, [str(broken)])
+    with pytest.raises(SystemExit) as refused:
+        main(["dedup", str(good), "--on-error", "sometimes", "--output", str(tmp_path / "o2")])
+    assert refused.value.code == 2 and "--on-error: invalid choice: 'sometimes'" in capsys.readouterr().err

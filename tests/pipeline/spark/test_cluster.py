@@ -202,9 +202,10 @@ def test_signals_with_artifacts_on_a_standalone_cluster_equal_local_mode(cluster
     assert table.column("rps_doc_ldnoobw_words").null_count < 20
 
 
-def test_a_pipeline_file_runs_on_a_standalone_cluster_as_in_local_mode(cluster, dist, spark, tmp_path):
+def test_a_pipeline_file_runs_on_a_standalone_cluster_as_in_local_mode(cluster, dist, spark, tmp_path, monkeypatch):
     """`curate run`'s spark-submit entry point on the demo's pipeline file: every stage's data and books equal local
-    mode's (the same folder, so the same paths and ids), and the run ends with a passing audit."""
+    mode's (the same folder, so the same paths and ids; run from the same folder, as the card names paths relative to
+    it), and the run ends with a passing audit."""
     master, env = cluster
     root = tmp_path / "demo"
     submitted = subprocess.run(
@@ -214,6 +215,7 @@ def test_a_pipeline_file_runs_on_a_standalone_cluster_as_in_local_mode(cluster, 
     assert submitted.returncode == 0, submitted.stderr[-3000:]
     assert submitted.stdout.rstrip().endswith("audit passed")
     on_cluster = root.rename(tmp_path / "on-cluster")
+    monkeypatch.chdir(tmp_path)
     assert main(["run", write_demo(str(root)), "--master", "local[2]", "--quiet"]) == 0
     for stage in ("documents", "signals", "dedup", "subset"):
         assert pipeline_results(on_cluster / stage) == pipeline_results(root / stage), stage

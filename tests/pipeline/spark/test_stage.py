@@ -4,14 +4,18 @@ seals, and refuses other options."""
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.spark.session import task_attempts
 from pipeline.spark.stage import StageFailed, Unit, process_unit
 from pipeline.storage.output_dir import OutputConflict, OutputDir
 from tests.helpers import word_counts
+from tests.helpers.failing_stage import run_failing
 from tests.helpers.paths import REPO
 from tests.helpers.word_counts import WordCounts, run_word_counts
 
@@ -64,3 +68,53 @@ def test_a_stage_names_a_missing_input_then_resumes_and_seals(spark, tmp_path, c
     with pytest.raises(OutputConflict, match=r"a curate word-counts job with other options \(its _job.json "
                                              r"differs in min_words\)"):
         run_word_counts(spark, inputs, str(out), min_words=2, progress=False)
+
+
+def test_a_task_that_raises_fails_the_job_and_with_on_error_skip_is_reported_and_the_rest_sealed(spark, tmp_path):
+    good, boom, out = tmp_path / "good.txt", tmp_path / "boom.txt", tmp_path / "counts"
+    good.write_text("one two\nthree\n")
+    boom.write_text("boom\nfour five\n")
+    inputs = [str(good), str(boom)]
+    with pytest.raises(Exception, match="boom in the worker"):  # local[2]: one attempt, then the job fails
+        run_failing(spark, inputs, str(out))
+    assert not (out / "_SUCCESS").exists() and not (out / "_lock.json").exists()
+
+    stats = run_failing(spark, inputs, str(out), on_error="skip")  # the same job, resumed
+    assert stats["inputs"] == {"files": 2, "skipped": [str(boom)]}
+    assert (stats["read"], stats["kept"], stats["errors"]) == (3, 2, {"task_error": 1})
+    assert stats["error_examples"]["task_error"] == [f"{boom}: RuntimeError: boom in the worker"]
+    record = json.loads((out / "_units" / f"{[u for u in (out / '_units').iterdir() if 'boom' in u.name][0].name}")
+                        .read_text())
+    assert (record["status"], record["files"]) == ("failed", [])
+    assert (out / "_SUCCESS").exists()
+    assert sorted(pq.read_table(str(out)).column("words").to_pylist()) == [1, 2]
+
+
+def test_attempts_per_task_follow_the_master():
+    """Spark's docs/configuration.md: spark.task.maxFailures (default 4), which local mode ignores for the N of
+    local[threads, N]."""
+    assert [task_attempts(master, None) for master in ("local", "local[2]", "local[*]", "local[2,3]",
+                                                       "local[*, 2]", "spark://h:7077")] == [1, 1, 1, 3, 2, 4]
+    assert task_attempts("yarn", "8") == 8 and task_attempts("local[2]", "8") == 1
+
+
+def test_local_n_attempts_retries_a_task_that_fails_once(tmp_path):
+    """A task failing on its first attempt only: local[2] fails the job (the shared session shows it), a
+    local[1,2] master runs the task again and the job seals."""
+    flaky = tmp_path / "flaky.txt"
+    flaky.write_text("flaky\nsix seven\n")
+    script = ("import sys, json\nfrom pipeline.spark.session import get_session\n"
+              "from tests.helpers.failing_stage import run_failing\n"
+              "print(json.dumps(run_failing(get_session('local[1,2]'), [sys.argv[1]], sys.argv[2])))")
+    done = subprocess.run([sys.executable, "-c", script, str(flaky), str(tmp_path / "out")], capture_output=True,
+                          text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stats = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (stats["read"], stats["kept"], stats["inputs"]["skipped"]) == (2, 2, [])
+
+
+def test_without_retries_the_flaky_task_fails(spark, tmp_path):
+    flaky = tmp_path / "flaky.txt"
+    flaky.write_text("flaky\nsix seven\n")
+    with pytest.raises(Exception, match="flaky in the worker"):
+        run_failing(spark, [str(flaky)], str(tmp_path / "out"))

@@ -18,6 +18,7 @@ from pipeline.spark.stage import StageFailed
 from pipeline.stages.dedup import DedupOptions, run_dedup, size_histogram
 from signals.minhash import minhash_signatures
 from signals.text import normalize
+from tests.helpers.broken_files import broken_parquet
 from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 from tests.helpers.output_files import outputs
 
@@ -357,3 +358,48 @@ def test_exact_jaccard_verification_keeps_only_true_edges(spark, fuzzy_run, corp
         for doc in members:
             assert any(len(sets[doc] & sets[other]) / len(sets[doc] | sets[other]) >= 0.8
                        for other in members if other != doc), doc
+
+
+def manifest_rows(out) -> pa.Table:
+    """The output's rows in the order of its manifest (the order of the units: inputs, then slices)."""
+    files = json.loads((out / "_manifest.json").read_text())["files"]
+    return pa.concat_tables(pq.read_table(out / entry["file"]) for entry in files)
+
+
+def test_one_file_in_slices_gives_the_rows_of_one_unit_and_resumes_per_slice(spark, corpus, tmp_path):
+    path = tmp_path / "one.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": d["id"], "text": d["text"]} for d in corpus]), path,
+                   row_group_size=60)
+    groups = pq.ParquetFile(path).metadata.num_row_groups
+    whole = run_dedup(spark, [str(path)], str(tmp_path / "whole"), progress=False)
+    sliced = run_dedup(spark, [str(path)], str(tmp_path / "sliced"), progress=False, slice_bytes=1)
+    assert len(list((tmp_path / "sliced" / "_units").iterdir())) == groups > 1
+    assert manifest_rows(tmp_path / "sliced") == manifest_rows(tmp_path / "whole")
+    assert sliced["inputs"] == whole["inputs"] == {"files": 1, "skipped": []}
+    assert {k: sliced[k] for k in ("read", "kept", "clusters", "duplicates")} == \
+        {k: whole[k] for k in ("read", "kept", "clusters", "duplicates")}
+    # a lost slice is redone alone
+    out = tmp_path / "sliced"
+    (out / "_SUCCESS").unlink()
+    units = sorted((out / "_units").iterdir())
+    lost = units[len(units) // 2]
+    (out / json.loads(lost.read_text())["files"][0]["file"]).unlink()
+    lost.unlink()
+    kept = {unit: unit.stat().st_mtime_ns for unit in units if unit != lost}
+    run_dedup(spark, [str(path)], str(out), progress=False, slice_bytes=1)
+    assert {unit: unit.stat().st_mtime_ns for unit in kept} == kept
+    assert manifest_rows(out) == manifest_rows(tmp_path / "whole")
+
+
+def test_an_input_that_breaks_a_worker_is_skipped_with_on_error_skip(spark, corpus, tmp_path):
+    good = write_parts(corpus, tmp_path / "in", 1)
+    broken = tmp_path / "in" / "broken.parquet"
+    broken_parquet(broken)
+    with pytest.raises(StageFailed, match=r"broken\.parquet: cannot be read as documents"):
+        run_dedup(spark, [*good, str(broken)], str(tmp_path / "out"), progress=False)
+    stats = run_dedup(spark, [*good, str(broken)], str(tmp_path / "skip"), progress=False, on_error="skip")
+    alone = run_dedup(spark, good, str(tmp_path / "alone"), progress=False)
+    assert stats["inputs"] == {"files": 2, "skipped": [str(broken)]}
+    assert (stats["read"], stats["kept"], stats["errors"]) == (len(corpus) + 1, len(corpus), {"bad_input_input": 1})
+    assert stats["by_threshold"] == alone["by_threshold"]
+    assert manifest_rows(tmp_path / "skip") == manifest_rows(tmp_path / "alone")

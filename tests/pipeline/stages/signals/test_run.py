@@ -8,7 +8,10 @@ import pytest
 
 from pipeline.schema import DOC_SIGNALS, LINE_SIGNALS
 from pipeline.spark.stage import StageFailed
+from pipeline.stages.dedup import run_dedup
 from pipeline.stages.signals.run import run_signals
+from tests.helpers.broken_files import broken_parquet
+from tests.helpers.near_duplicates import CorpusShape, near_duplicate_corpus
 from tests.helpers.paths import SHARED
 
 
@@ -177,3 +180,37 @@ def test_bad_documents_are_named(spark, tmp_path, content, message):
     source.write_text(content)
     with pytest.raises(StageFailed, match=message):
         run_signals(spark, [str(source)], str(tmp_path / "out"), progress=False)
+
+
+def manifest_rows(out) -> pa.Table:
+    files = json.loads((out / "_manifest.json").read_text())["files"]
+    return pa.concat_tables(pq.read_table(out / entry["file"]) for entry in files)
+
+
+def test_one_file_in_slices_gives_the_rows_and_books_of_one_unit(spark, tmp_path):
+    documents = near_duplicate_corpus(CorpusShape(families=5, copies=3, unrelated=150, words=60, seed=3))
+    rows = [{"id": d["id"], "text": None if i == 130 else d["text"]} for i, d in enumerate(documents)]
+    path = tmp_path / "docs.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=40)
+    whole = run_signals(spark, [str(path)], str(tmp_path / "whole"), progress=False)
+    sliced = run_signals(spark, [str(path)], str(tmp_path / "sliced"), progress=False, slice_bytes=1)
+    assert len(list((tmp_path / "sliced" / "_units").iterdir())) == pq.ParquetFile(path).metadata.num_row_groups
+    assert manifest_rows(tmp_path / "sliced") == manifest_rows(tmp_path / "whole")
+    assert sliced["error_examples"]["no_text"] == [f"{path}: document 131 (counting from 1) has no text"]
+    assert sliced == whole
+
+
+def test_an_input_that_breaks_a_worker_is_skipped_with_on_error_skip(spark, tmp_path):
+    good, broken = tmp_path / "good.jsonl", tmp_path / "broken.parquet"
+    good.write_text('{"id": "a", "text": "one line of text"}\n')
+    broken_parquet(broken)
+    with pytest.raises(StageFailed, match=r"broken\.parquet: cannot be read as documents"):
+        run_signals(spark, [str(good), str(broken)], str(tmp_path / "out"), progress=False)
+    stats = run_signals(spark, [str(good), str(broken)], str(tmp_path / "out"), progress=False, on_error="skip")
+    assert stats["inputs"] == {"files": 2, "skipped": [str(broken)]}
+    assert (stats["read"], stats["kept"], stats["errors"]) == (2, 1, {"bad_input_input": 1})
+    assert pq.read_table(tmp_path / "out").column("id").to_pylist() == ["a"]
+    # the next stage reads what was sealed, and names the file skipped before it
+    parts = [str(path) for path in (tmp_path / "out").glob("part-*.parquet")]
+    later = run_dedup(spark, parts, str(tmp_path / "dedup"), progress=False)
+    assert later["inputs"] == {"files": 1, "skipped": [], "skipped_upstream": [str(broken)]}
