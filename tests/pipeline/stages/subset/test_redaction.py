@@ -3,6 +3,7 @@ and look-alike is intact, and the counts per kind are in `_stats.json`, the card
 
 import json
 import random
+import re
 from html import escape
 
 import phonenumbers
@@ -14,7 +15,7 @@ from filters.pii import Redaction
 from pipeline.schema import documents_table
 from pipeline.stages.report.page import load_subset, render_page
 from pipeline.stages.subset.plan import plan_subset
-from pipeline.stages.subset.redaction import LANGUAGE_HINT, redact_batch
+from pipeline.stages.subset.redaction import LANGUAGE_HINT, marked_rows, redact_batch
 from pipeline.stages.subset.run import run_subset
 from pipeline.stages.subset.summary import redaction_note
 from recipes.loader import RecipeError, parse_recipe
@@ -104,3 +105,12 @@ def test_redaction_without_text_in_the_shards_is_refused_before_any_work(tmp_pat
     loaded = parse_recipe(recipe(tmp_path / "docs", tmp_path / "out", "{ips: true}", "  columns: [id]\n"), "r.yaml")
     with pytest.raises(RecipeError, match=r"^r\.yaml:5: transforms\.redact_pii: the shards hold no `text`"):
         plan_subset(loaded)
+
+
+def test_the_byte_prefilter_passes_every_text_the_patterns_would_look_at():
+    rng = random.Random(3)
+    texts = [planted(rng, items=1)[0] for _ in range(300)] + ["", "a.b", "1.2", "x:y", "f::", "@"]
+    hint = re.compile(Redaction(emails=True, ips=True).hint())
+    for array in (pa.array(texts), pa.array(texts, pa.large_string()), pa.array(["0.0", *texts]).slice(1)):
+        marked = set(marked_rows(array).tolist())
+        assert {row for row, text in enumerate(texts) if hint.search(text)} <= marked < set(range(len(texts)))
