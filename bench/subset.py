@@ -1,6 +1,7 @@
 """Subset benchmark: documents/s/core of the doc-level rules on stored signals, and the write against the disk.
 
-Run: python -m bench.subset [--rows 1000000] [--text-bytes 600] [--repeat 3]   (make bench-subset)
+Run: python -m bench.subset [--rows 1000000] [--text-bytes 600] [--repeat 3] [--redact emails,ips [--pii-share 0.01]]
+(make bench-subset)
 
 Generates `--rows` documents with random doc-level RedPajama-V2 signals and a random text into Parquet, then on
 Spark local[1] (start-up and a warm-up excluded): the first pass of `curate subset` with the Gopher recipe's
@@ -9,7 +10,10 @@ and the write of the shards), each `--repeat` times. Every Spark figure comes wi
 process and its children (the JVM, the Python workers) and the cores other processes kept busy meanwhile.
 Two figures frame the write: the disk's own speed (the same number of bytes written to one file and fsynced)
 and the cost of making the bytes at all: pyarrow writing the same columns from memory as Parquet zstd on one
-thread, the floor of any writer on one core (and reading them from the inputs, the floor of the read)."""
+thread, the floor of any writer on one core (and reading them from the inputs, the floor of the read).
+With `--redact KINDS`, `--pii-share` of the documents get a public e-mail address, a public and a private IP
+address, and the whole subset runs with the recipe transform `redact_pii` on those kinds too, the runs with and
+without it alternating: its cost in the write path."""
 
 import argparse
 import dataclasses
@@ -17,6 +21,7 @@ import os
 import shutil
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +35,15 @@ from pipeline.stages.subset.plan import plan_subset
 from pipeline.stages.subset.run import run_subset
 from pipeline.storage.output_dir import ROW_GROUP_ROWS, column_options
 from recipes.loader import load_recipe
+from recipes.schema import RedactPii, Transforms
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "gopher.yaml"
 FILES = 10
 
 
-def generate(folder: Path, rows: int, text_bytes: int, seed: int = 0) -> int:
-    """Parquet files of documents with random signals; returns their bytes."""
+def generate(folder: Path, rows: int, text_bytes: int, seed: int = 0, pii_share: float = 0.0) -> int:
+    """Parquet files of documents with random signals, `pii_share` of them with personal data; returns their
+    bytes."""
     rng = np.random.default_rng(seed)
     words = np.array([f"w{i}" for i in range(5000)])
     per_file = rows // FILES
@@ -44,6 +51,8 @@ def generate(folder: Path, rows: int, text_bytes: int, seed: int = 0) -> int:
         n = per_file if index < FILES - 1 else rows - per_file * (FILES - 1)
         picks = rng.integers(0, len(words), (n, text_bytes // 6))
         text = [" ".join(row) for row in words[picks]]
+        for i in np.flatnonzero(rng.random(n) < pii_share):
+            text[i] += f" mail user{i}@mail{i % 97}.com from 81.{i % 256}.{i // 256 % 256}.7 via 10.0.{i % 256}.1"
         columns = {
             "id": pa.array([f"doc-{index}-{i:08d}" for i in range(n)]),
             "text": pa.array(text),
@@ -113,19 +122,31 @@ def middle(timings: list[Timing]) -> Timing:
     return sorted(timings, key=lambda t: t.wall)[len(timings) // 2]
 
 
+def redacting(plan, kinds: list[str]):
+    """The plan with the recipe transform `redact_pii` on `kinds`."""
+    transforms = Transforms(redact_pii=RedactPii(**dict.fromkeys(kinds, True)))
+    recipe = plan.loaded.recipe.model_copy(update={"transforms": transforms})
+    return dataclasses.replace(plan, loaded=dataclasses.replace(plan.loaded, recipe=recipe))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--text-bytes", type=int, default=600)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each Spark part (the median is shown)")
+    parser.add_argument("--redact", default="", help="kinds of redact_pii (emails,ips,phones) to time the whole "
+                        "subset with too")
+    parser.add_argument("--pii-share", type=float, default=0.01,
+                        help="with --redact: the share of documents given personal data")
     args = parser.parse_args()
+    kinds = [kind for kind in args.redact.split(",") if kind]
     print(f"machine: {machine(('pyspark', 'pyarrow'))}; load average before: "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="bench-subset-") as tmp:
         root = Path(tmp)
         (root / "signals").mkdir()
         started = time.perf_counter()
-        input_bytes = generate(root / "signals", args.rows, args.text_bytes)
+        input_bytes = generate(root / "signals", args.rows, args.text_bytes, pii_share=args.pii_share if kinds else 0)
         print(f"generated {args.rows:,} documents, {input_bytes / 1e6:.0f} MB of Parquet, "
               f"in {time.perf_counter() - started:.0f} s")
         spark = get_session("local[1]", "bench-subset")
@@ -139,11 +160,17 @@ def main() -> None:
             rules.append(timing)
         keep_all = dataclasses.replace(plan, rules=[], line_rules=[])  # every document written
         run_subset(spark, dataclasses.replace(warm, rules=[], line_rules=[]))  # the Python workers started
-        whole = []
-        for _ in range(args.repeat):
-            shutil.rmtree(root / "out", ignore_errors=True)
-            result, timing = timed(lambda: run_subset(spark, keep_all))
-            whole.append(timing)
+        if kinds:
+            run_subset(spark, redacting(dataclasses.replace(warm, rules=[], line_rules=[], output=str(root / "w2")),
+                                        kinds))
+        runs, results = {False: [], True: []}, {}  # by whether redact_pii is on
+        for _ in range(args.repeat):  # alternating, the run without last: its shards are measured below
+            for redact in [True] * bool(kinds) + [False]:
+                shutil.rmtree(root / "out", ignore_errors=True)
+                results[redact], timing = timed(partial(run_subset, spark,
+                                                        redacting(keep_all, kinds) if redact else keep_all))
+                runs[redact].append(timing)
+        result, whole = results[False], runs[False]
         written = sum(path.stat().st_size for path in (root / "out" / "data").rglob("*.parquet"))
         spark.stop()
         shards = len(list((root / "out" / "data").rglob("*.parquet")))
@@ -159,6 +186,13 @@ def main() -> None:
           f"of text, {written / 1e6:.0f} MB of Parquet in {shards} shards), median of {args.repeat}: "
           f"{run.wall:.1f} s = {written / run.wall / 1e6:.1f} MB/s of Parquet ({run.cpu:.1f} CPU s = "
           f"{written / run.cpu / 1e6:.1f} MB per CPU second; other load {run.other_load:.1f} cores)")
+    if kinds:
+        slow = middle(runs[True])
+        print(f"whole subset with redact_pii {{{', '.join(f'{kind}: true' for kind in kinds)}}} ({args.pii_share:.1%} "
+              f"of the documents with personal data; replaced {results[True]['redacted']}), median of "
+              f"{args.repeat}: {slow.wall:.1f} s ({slow.cpu:.1f} CPU s; other load {slow.other_load:.1f} cores): "
+              f"{slow.wall / run.wall - 1:+.1%} wall, {slow.cpu / run.cpu - 1:+.1%} CPU over the run without; "
+              f"the cost under 10%: {'met' if slow.cpu / run.cpu < 1.1 else 'not met'} (by CPU)")
     print(f"floor, pyarrow on one thread: writing the same columns from memory as Parquet zstd {write_floor:.1f} s "
           f"= {floor_bytes / write_floor / 1e6:.1f} MB/s; reading them from the inputs {read_floor:.1f} s")
     print(f"the disk alone (write and fsync): {disk:.0f} MB/s; the write at disk speed: "

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from filters.pii import KINDS, Redaction, found_kind
 from filters.suggest import closest
 from recipes.exclude import ListError, normal_value
 
@@ -223,6 +224,41 @@ class Card(BaseModel):
         return self
 
 
+DEFAULT_REDACTION = Redaction()
+
+
+class RedactPii(Strict):
+    """Personal data replaced in the kept documents' text before the shards are written (filters/pii.py); the
+    kinds left out are not looked for."""
+    emails: bool = False
+    ips: bool = Field(False, description="public IPv4 and IPv6 addresses only, as FineWeb did")
+    phones: bool = Field(False, description="found by the phonenumbers library, the document's language as hint")
+    email_replacement: str = DEFAULT_REDACTION.email_replacement
+    ipv4_replacement: str = DEFAULT_REDACTION.ipv4_replacement
+    ipv6_replacement: str = DEFAULT_REDACTION.ipv6_replacement
+    phone_replacement: str = DEFAULT_REDACTION.phone_replacement
+
+    @model_validator(mode="after")
+    def _sound(self):
+        if not any(getattr(self, kind) for kind in KINDS):
+            raise refusal((), f"nothing to redact: set at least one of {', '.join(KINDS)} to true")
+        for name in ("email_replacement", "ipv4_replacement", "ipv6_replacement", "phone_replacement"):
+            kind = found_kind(getattr(self, name))
+            if kind:
+                raise refusal((name,), f"{getattr(self, name)!r} would itself be redacted (as {kind}): redacted "
+                              "text redacted again must not change; use a reserved value: an address at "
+                              "example.com, of 192.0.2.0/24 or of 2001:db8::/32, a number no region reads as valid")
+        return self
+
+    def redaction(self) -> Redaction:
+        return Redaction(**self.model_dump())
+
+
+class Transforms(Strict):
+    """Changes to the text of the kept documents, made as the shards are written."""
+    redact_pii: RedactPii | None = None
+
+
 # The names under which the books (_stats.json, the card's rule table) count the built-in steps, beside the filters
 # (pipeline/stages/subset/decisions.py, rule_order); the line filters are counted together, under `line_filters`.
 BUILT_IN_STEPS = ("dedup", "line_filters", "sample")
@@ -238,6 +274,7 @@ class Recipe(Strict):
     dedup: Dedup = Field(default_factory=Dedup)
     exclude: Exclude = Field(default_factory=Exclude)
     sample: Sample | None = None
+    transforms: Transforms = Field(default_factory=Transforms)
     output: Output
     card: Card = Field(default_factory=Card)
 

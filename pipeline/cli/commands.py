@@ -302,7 +302,7 @@ def run_run_command(args: argparse.Namespace) -> int:
 def run_subset_command(args: argparse.Namespace) -> int:
     from pipeline.stages.subset.plan import plan_subset  # late (module docstring)
     from pipeline.stages.subset.run import explain, run_subset, subset_job
-    from pipeline.stages.subset.summary import kept_size, nothing_kept, null_notes
+    from pipeline.stages.subset.summary import kept_size, nothing_kept, null_notes, redaction_note
     from pipeline.storage.output_dir import OutputDir
     from recipes.loader import load_recipe
 
@@ -324,6 +324,8 @@ def run_subset_command(args: argparse.Namespace) -> int:
     for note in null_notes(stats):
         print(note)
     print(f"kept: {kept_size(stats)}")
+    if stats.get("redacted"):
+        print(redaction_note(stats))
     empty = nothing_kept(stats)
     if empty:
         sys.stdout.flush()  # the last line, after the table

@@ -1,8 +1,11 @@
 """Hugging Face dataset shards: a Spark DataFrame's partitions written, in order and without a shuffle, as
 Parquet files of about a shard's size each, then placed as data/{config}/train-XXXXX-of-YYYYY.parquet."""
 
+import json
 import math
 import posixpath
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +17,7 @@ from pipeline.schema import DOCUMENT_SCHEMA
 from pipeline.storage.output_dir import ROW_GROUP_ROWS, OutputDir
 
 SHARD_RECORD = pa.schema([("part", pa.int64()), ("piece", pa.int64()), ("file", pa.string()), ("rows", pa.int64()),
-                          ("bytes", pa.int64()), ("chars", pa.int64())])
+                          ("bytes", pa.int64()), ("chars", pa.int64()), ("counts", pa.string())])
 SHARD_DDL = ", ".join(f"{field.name} long" if pa.types.is_integer(field.type) else f"{field.name} string"
                       for field in SHARD_RECORD)
 
@@ -96,17 +99,31 @@ class _Batches:
                 return
 
 
+Transform = Callable[[pa.RecordBatch], tuple[pa.RecordBatch, dict[str, int]]]
+
+
+def _transformed(batches, transform: Transform | None, counts: Counter):
+    """The batches through `transform`, its counts added up in `counts`."""
+    for batch in batches:
+        if transform is not None:
+            batch, made = transform(batch)
+            counts.update(made)
+        yield batch
+
+
 def write_shards(batches, output: str, compression: str, shard_size: int, ratio: float,
-                 not_null: tuple[str, ...]):
+                 not_null: tuple[str, ...], transform: Transform | None = None):
     """Executor side: one partition's rows, in order, into staged Parquet files of about `shard_size` bytes
     at most (`ratio`: the compressed bytes of the output columns per uncompressed byte, from the inputs), the
-    `not_null` columns declared not null.
+    `not_null` columns declared not null, each batch through `transform` first.
 
-    Streams: a shard is never held in memory whole. Yields each file's manifest entry."""
+    Streams: a shard is never held in memory whole. Yields each file's manifest entry, with the counts the
+    transform gave since the last (JSON; summed over a partition's entries, they are the partition's)."""
     from pyspark import TaskContext  # late: `curate subset` imports this writer, and checks a recipe, before Spark
 
     part = TaskContext.get().partitionId()
-    stream = _Batches(batches, ratio)
+    counts = Counter()
+    stream = _Batches(_transformed(batches, transform, counts), ratio)
     piece = 0
     while stream.head is not None:
         schema = pa.schema([field.with_nullable(field.name not in not_null) for field in stream.head.schema])
@@ -114,8 +131,9 @@ def write_shards(batches, output: str, compression: str, shard_size: int, ratio:
         tables = (_declared(table, schema) for table in stream.take(shard_size, shard_size * TAIL_OF_SHARD))
         entry = OutputDir(output).write_parquet(f"_shards/part-{part:05d}-{piece:05d}.parquet", tables, schema,
                                                 compression=compression)
-        yield pa.RecordBatch.from_pylist([{"part": part, "piece": piece, **entry, "chars": stream.chars - chars}],
-                                         schema=SHARD_RECORD)
+        yield pa.RecordBatch.from_pylist([{"part": part, "piece": piece, **entry, "chars": stream.chars - chars,
+                                           "counts": json.dumps(counts)}], schema=SHARD_RECORD)
+        counts.clear()
         piece += 1
 
 

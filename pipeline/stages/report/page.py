@@ -18,7 +18,7 @@ from pipeline.stages.report.charts import Segment, axis_ticks, column_chart, row
 from pipeline.stages.signals.null_columns import SignalsRun, likely_cause, signals_runs
 from pipeline.stages.subset.decisions import MIX_COLUMNS, REASON, decisions, read_inputs
 from pipeline.stages.subset.plan import SubsetPlan, plan_subset
-from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes
+from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes, redaction_note
 from pipeline.storage.inputs import output_roots
 from pipeline.storage.locations import shown_path
 from pipeline.storage.output_dir import OutputDir
@@ -230,6 +230,7 @@ def render_page(plan: SubsetPlan, stats: dict, warning: str | None, histograms: 
         *[f"<tr><td>{name}</td><td>{count:,}</td><td>{100 * count / max(stats['read'], 1):.1f}%</td></tr>"
           for name, count in (("read", stats["read"]), ("kept", stats["kept"]), ("removed", removed))],
         f"</table><p>Kept: {escape(kept_size(stats))}.</p>",
+        f"<p>{escape(redaction_note(stats))}</p>" if stats.get("redacted") else "",
         "<h2>What each rule removed</h2>",
         f"<p>{escape(FIRST_FAILED)}</p>",
         _figure(row_chart("Removal waterfall", _waterfall(stats), stats["read"]), ""),

@@ -16,7 +16,7 @@ from licenses.mt_models import restricts_use
 from pipeline.accounting import Stats
 from pipeline.messages import shown
 from pipeline.stages.subset.plan import SubsetPlan
-from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes
+from pipeline.stages.subset.summary import FIRST_FAILED, kept_size, null_notes, redaction_note
 from pipeline.storage.inputs import output_root, output_roots
 from pipeline.storage.locations import is_local, local_path
 from pipeline.storage.output_dir import OutputDir
@@ -332,6 +332,7 @@ def card_text(plan: SubsetPlan, stats: dict) -> str:
         optout_section(plan, stats),
         machine_translation(stats),
         contamination_section(plan, stats),
+        f"## Personal data\n\n{redaction_note(stats)}\n" if stats.get("redacted") else "",
         "## The books\n\n" + fenced(books),
         "## Provenance\n\nThe curate outputs the subset was made from, walked up through each one's `_job.json`: "
         "its stage, options and books, then what it was made from.\n\n" + "\n".join(provenance(plan.inputs)) + "\n",

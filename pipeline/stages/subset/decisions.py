@@ -12,6 +12,7 @@ from filters.nodes import columns_of
 from pipeline.accounting import Stats
 from pipeline.stages.subset.attribution import CREDIT, CREDIT_SOURCE, CREDIT_URL, credit_columns
 from pipeline.stages.subset.plan import EXCLUDE_COLUMNS, Exclusion, SubsetPlan
+from pipeline.stages.subset.redaction import LANGUAGE_HINT
 from pipeline.stages.subset.rules import to_column
 
 REASON = "_curate_reason"
@@ -210,15 +211,19 @@ def kept_documents(plan: SubsetPlan, frame, cutoffs: dict | None):
 
 
 def kept_rows(plan: SubsetPlan, frame, cutoffs: dict | None):
-    """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules."""
+    """The kept documents' output columns, the text rebuilt from the kept lines when there are line rules; with
+    the language under LANGUAGE_HINT when phone numbers are redacted and the shards leave the language out."""
     kept = kept_documents(plan, frame, cutoffs)
     if plan.line_rules and "text" in plan.columns:
         lines = F.filter(_lines(plan), _line_keeps(plan))
         text = F.concat_ws("", F.transform(lines, lambda line: F.substring(
             F.col("text"), line["span"][0] + 1, line["span"][1] - line["span"][0])))
         kept = kept.withColumn("text", text)
+    redact_pii = plan.loaded.recipe.transforms.redact_pii
+    hint = [F.col("language").alias(LANGUAGE_HINT)] if redact_pii and redact_pii.phones and \
+        "language" in plan.schema.names and "language" not in plan.columns else []
     return kept.select(*[F.to_json(F.col(f"`{name}`")).alias(name) if pa.types.is_map(plan.schema.field(name).type)
-                         else F.col(f"`{name}`") for name in plan.columns])
+                         else F.col(f"`{name}`") for name in plan.columns], *hint)
 
 
 def rule_order(plan: SubsetPlan) -> list[str]:

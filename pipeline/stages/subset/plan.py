@@ -116,6 +116,9 @@ def plan_subset(loaded: LoadedRecipe, output: str | None = None, inputs: list[st
     for index, name in enumerate(columns):
         if name not in names:
             raise loaded.error(("output", "columns", index), f"unknown column {name!r}{closest(name, names)}")
+    if recipe.transforms.redact_pii and "text" not in columns:
+        raise loaded.error(("transforms", "redact_pii"), "the shards hold no `text` to redact: add text to "
+                           "output.columns" if "text" in names else "the inputs have no `text` column")
     target = absolute_output(output or recipe.output.path)
     _check_apart(output_error, [*locations, *files, *folders], target)
     exclusions = _exclusions(loaded, names)

@@ -5,6 +5,8 @@ the first to fail; the second reads the kept rows' output columns (the text only
 straight from the parts Spark reads the inputs in, in the order it reads them: no shuffle, so the write costs
 little more than reading the inputs and compressing the shards."""
 
+import json
+from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
@@ -24,6 +26,7 @@ from pipeline.stages.subset.decisions import (
     sample_cutoffs,
 )
 from pipeline.stages.subset.plan import SubsetPlan, input_bytes
+from pipeline.stages.subset.redaction import DOCUMENTS, redact_batch
 from pipeline.stages.subset.summary import CHARS_PER_TOKEN
 from pipeline.storage.output_dir import OutputDir
 from pipeline.writers.hf_shards import (
@@ -73,15 +76,18 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
     stats, mix, on_null, credited = count_decisions(plan, frame)
     cutoffs = sample_cutoffs(plan, frame)
     ratio, conf = shard_layout(input_bytes(plan), stats, recipe.output.shard_size)
+    redact_pii = recipe.transforms.redact_pii
+    transform = partial(redact_batch, redaction=redact_pii.redaction()) if redact_pii else None
     write = partial(write_shards, output=plan.output, compression=recipe.output.compression,
-                    shard_size=recipe.output.shard_size, ratio=ratio, not_null=not_null_columns(plan.columns))
+                    shard_size=recipe.output.shard_size, ratio=ratio, not_null=not_null_columns(plan.columns),
+                    transform=transform)
     with session_conf(spark, conf):  # read when the query is planned, i.e. by collect()
         written = kept_rows(plan, frame, cutoffs).mapInArrow(write, SHARD_DDL).collect()
     written.sort(key=lambda r: (r["part"], r["piece"]))
     if not written:  # nothing kept: one empty shard, so that the dataset still has its columns
         empty = shard_schema(plan.schema, plan.columns)
         written = [{"part": 0, "piece": 0, **out.write_parquet("_shards/part-00000-00000.parquet", [], empty),
-                    "chars": 0}]
+                    "chars": 0, "counts": "{}"}]
     if sum(r["rows"] for r in written) != stats.kept:
         raise AssertionError(f"{plan.output}: wrote {sum(r['rows'] for r in written)} rows, kept {stats.kept}")
     files = place_shards(out, recipe.output.config, written)
@@ -99,6 +105,9 @@ def _write_subset(spark, plan: SubsetPlan, out: OutputDir) -> tuple[dict, list[d
                           for item in plan.exclusions]}
     if credit is not None:
         result["attribution"] = credit
+    if redact_pii:
+        counts = sum((Counter(json.loads(r["counts"])) for r in written), Counter())
+        result["redacted"] = {kind: counts[kind] for kind in (*redact_pii.redaction().kinds(), DOCUMENTS)}
     write_card(out, plan, result)
     return result, files
 

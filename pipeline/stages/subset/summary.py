@@ -33,3 +33,21 @@ def nothing_kept(stats: dict) -> str | None:
            f"{', the warnings above why' if stats.get('warnings') else ''})") if stats["read"] else "no input documents"
     return (f"NOTHING KEPT: {why}; the dataset holds one empty shard, which datasets.load_dataset cannot load "
             '(Instruction "train" corresponds to no data)')
+
+
+# what `redact_pii` counts, as the card and the report name it (filters/pii.py KINDS)
+REDACTED_KINDS = {"emails": "e-mail addresses", "ips": "public IP addresses", "phones": "phone numbers"}
+
+
+def redaction_note(stats: dict) -> str | None:
+    """What `redact_pii` replaced, in words; None when the recipe has no such transform."""
+    redacted = stats.get("redacted")
+    if redacted is None:
+        return None
+    found = ", ".join(f"{redacted[kind]:,} {name}" for kind, name in REDACTED_KINDS.items() if kind in redacted)
+    left = [name for kind, name in REDACTED_KINDS.items() if kind not in redacted]
+    return (f"Personal data replaced in the text of the kept documents (the recipe's transform redact_pii): "
+            f"{found}, in {redacted['documents']:,} documents"
+            + (f"; {' and '.join(left)} were not looked for" if left else "")
+            + ". Private, loopback, link-local and documentation addresses are kept, and so are addresses at "
+            "domains reserved for examples. The signal columns describe the text before redaction.")
