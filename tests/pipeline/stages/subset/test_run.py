@@ -17,6 +17,7 @@ from filters.kinds import compile_rule
 from filters.nodes import columns_of
 from licenses.spdx import tier
 from pipeline.cli.main import main
+from pipeline.readers.documents import SLICE_BYTES
 from pipeline.spark.session import session_conf
 from pipeline.stages.subset.card import escape
 from pipeline.stages.subset.plan import plan_subset
@@ -692,9 +693,9 @@ def test_the_card_shows_the_recipe_as_run_and_where_its_documents_come_from(spar
     assert "dedup" in json.loads((out / "_stats.json").read_text())["dropped"]  # built-in recipes drop duplicates
     provenance = card.split("## Provenance\n")[1].split("\n## ")[0]
     dedup_stats = json.loads((marked / "_stats.json").read_text())
-    assert (f"- `curate dedup` in `{os.path.relpath(marked)}`: mode \"exact\", prefer \"newest\"; "
-            f"{dedup_stats['read']:,} read, {dedup_stats['kept']:,} kept, {dedup_stats['duplicates']:,} marked as "
-            "duplicates") in provenance
+    assert (f"- `curate dedup` in `{os.path.relpath(marked)}`: mode \"exact\", prefer \"newest\", "
+            f"slice\\_bytes {SLICE_BYTES}; {dedup_stats['read']:,} read, {dedup_stats['kept']:,} kept, "
+            f"{dedup_stats['duplicates']:,} marked as duplicates") in provenance
     assert (f"\n  - `curate signals` in `{os.path.relpath(signals)}`: artifacts "
             f"\"{os.path.relpath(shared_data / 'artifacts')}\"") in provenance  # no folder of this machine named
     assert not re.search(r"\\\d", provenance)  # a number is no list item inside a line: shown without a backslash
