@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-licenses bench-signals bench-subset bench-dedup bench-decontaminate bench-slices bench-classifier bench-translate clean
+.PHONY: demo test install prereqs constraints dist lint bench-ingest bench-licenses bench-signals bench-subset bench-dedup bench-decontaminate bench-slices bench-classifier bench-translate bench-e2e clean
 
 # `make demo CRAWL=CC-MAIN-2024-10` runs the same on one file of a real crawl (network needed).
 demo: $(STAMP)
@@ -75,6 +75,9 @@ bench-classifier: $(STAMP)
 
 bench-translate: $(STAMP)
 	$(PY) -m bench.translate
+
+bench-e2e: $(STAMP)
+	$(PY) -m bench.e2e
 
 clean:
 	rm -rf demo-out dist build *.egg-info .pytest_cache .venv-constraints

@@ -15,6 +15,7 @@ import random
 import re
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -261,11 +262,11 @@ class _Page:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _articles(rng: random.Random) -> list[tuple[_Page, _Language, str, list[str]]]:
-    out, n = [], 0
+def _articles(rng: random.Random, scale: int, first: int) -> list[tuple[_Page, _Language, str, list[str]]]:
+    out, n = [], first
     for code, count in ARTICLES.items():
         lang = LANGUAGES[code]
-        for _ in range(count):
+        for _ in range(count * scale):
             n += 1
             site = rng.choice(lang.sites)
             url = f"https://{site}.example/{code}/article-{n}"
@@ -386,21 +387,23 @@ def _special_pages(rng: random.Random, articles: list[_Page]) -> list[_Page]:
     ]
 
 
-def _pages(rng: random.Random) -> list[_Page]:
-    articles = _articles(rng)
+def _pages(rng: random.Random, scale: int = 1, first: int = 0, extra: tuple[_Page, ...] = ()) -> list[_Page]:
+    """The demo's pages `scale` times over, articles numbered from `first + 1`, with `extra` pages mixed in."""
+    articles = _articles(rng, scale, first)
     pages = [page for page, *_ in articles]
-    for n, (page, *_) in enumerate(rng.sample(articles, EXACT_DUPS)):
+    for n, (page, *_) in enumerate(rng.sample(articles, EXACT_DUPS * scale)):
         mirror = f"mirror-{n % 3 + 1}"
         pages.append(_Page(f"https://{mirror}.example/dup-exact/{page.url.rsplit('/', 1)[1]}", page.body,
                            lang=page.lang))
-    for page, lang, title, paragraphs in rng.sample(articles, NEAR_DUPS):
+    for page, lang, title, paragraphs in rng.sample(articles, NEAR_DUPS * scale):
         site = f"{rng.choice(lang.sites)}-copy"
         url = f"https://{site}.example/dup-near/{page.url.rsplit('/', 1)[1]}"
         html = _html(lang, site, url, title, _near_copy(paragraphs, lang, rng), rng)
         pages.append(_Page(url, html.encode(), lang=lang.code))
-    pages += [_boilerplate(rng, n) for n in range(1, BOILERPLATE + 1)]
-    pages += [_spam(rng, n) for n in range(1, SPAM + 1)]
+    pages += [_boilerplate(rng, n) for n in range(first + 1, first + BOILERPLATE * scale + 1)]
+    pages += [_spam(rng, n) for n in range(first + 1, first + SPAM * scale + 1)]
     pages += _special_pages(rng, pages)
+    pages += extra
     rng.shuffle(pages)  # a crawl fetches hosts interleaved
     return pages
 
@@ -441,12 +444,22 @@ def _fetch(page: _Page, when: datetime, info_id: str, rng: random.Random) -> lis
 
 def demo_records() -> list[bytes]:
     """The records of the demo crawl, byte-identical on every run."""
-    rng = random.Random(SEED)
-    info = warcinfo(CRAWL, DEMO_FILE_NAME, date="2099-01-01T00:00:00Z")
-    records, start = [info], datetime(2099, 1, 1, tzinfo=UTC)
-    for i, page in enumerate(_pages(rng)):
-        records += _fetch(page, start + timedelta(seconds=20 * i + rng.randint(0, 19)), _record_id(info), rng)
-    return records
+    return list(crawl_records(DEMO_FILE_NAME))
+
+
+def crawl_records(filename: str, part: int = 0, scale: int = 1,
+                  extra: list[tuple[str, str, dict[str, str]]] | None = None) -> Iterator[bytes]:
+    """The records of one file of a larger crawl of the demo's kind (part 0 at scale 1 is the demo's): `scale`
+    times its pages, each part with its own seed, article numbers and day, plus `extra` (url, English html,
+    HTTP headers) pages."""
+    rng = random.Random(SEED + part)
+    day = datetime(2099, 1, 1, tzinfo=UTC) + timedelta(days=part)
+    info = warcinfo(CRAWL, filename, date=day.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    yield info
+    planted = tuple(_Page(url, html.encode(), lang="en", headers=headers) for url, html, headers in extra or ())
+    articles_per_part = sum(ARTICLES.values()) * scale
+    for i, page in enumerate(_pages(rng, scale, part * articles_per_part, planted)):
+        yield from _fetch(page, day + timedelta(seconds=20 * i + rng.randint(0, 19)), _record_id(info), rng)
 
 
 def write_demo_crawl(directory: str) -> str:

@@ -7,7 +7,8 @@ import pyarrow as pa
 import pytest
 
 from pipeline.accounting import Stats
-from pipeline.demo.crawl import DEMO_FILE_NAME, LANGUAGES, write_demo_crawl
+from pipeline.demo.crawl import DEMO_FILE_NAME, LANGUAGES, crawl_records, demo_records, write_demo_crawl
+from pipeline.demo.warc_writer import write_warc
 from pipeline.readers.langid import LanguageIdentifier, default_lid_model
 from pipeline.readers.warc.documents import IngestOptions, warc_documents
 from pipeline.readers.warc.records import WarcRecord, read_records
@@ -44,6 +45,31 @@ def test_written_twice_byte_identically(crawl, tmp_path):
         data = first.read()
         assert data == second.read()
     assert len(data) < 1_000_000
+
+
+def responses(path: str) -> Counter:
+    """The response records of a WARC by the kind of page (its URL's first folder)."""
+    records = read_records(lambda offset: open_input(path, offset), path, 2**24)
+    return Counter(kind(r.header("WARC-Target-URI")) for r in records if r.record_type == "response")
+
+
+def test_a_larger_crawl_is_the_demo_scaled_in_parts_of_their_own(crawl, tmp_path):
+    demo = responses(crawl)
+    extra = [(f"https://licensed.example/extra/page-{n}", f"<html><body><p>page {n}</p></body></html>", {})
+             for n in range(3)]
+    parts = []
+    for part in (1, 2):
+        path = str(tmp_path / f"part-{part}.warc.gz")
+        write_warc(path, crawl_records(f"part-{part}.warc.gz", part, 3, extra))
+        parts.append(path)
+        mix = responses(path)
+        assert mix["extra"] == 3
+        for planted, count in demo.items():  # the special pages (assets, missing, legacy) come once per file
+            assert mix[planted] == (count if planted in ("assets", "missing", "legacy-charset") else 3 * count)
+    urls = [{r.header("WARC-Target-URI") for r in read_records(lambda offset, p=p: open_input(p, offset), p, 2**24)
+             if r.record_type == "response" and kind(r.header("WARC-Target-URI")) in LANGUAGES} for p in parts]
+    assert urls[0] and not urls[0] & urls[1]
+    assert list(crawl_records(DEMO_FILE_NAME)) == demo_records()
 
 
 def test_each_page_is_a_request_response_and_metadata_in_2099(crawl):
