@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import BinaryIO
 from urllib.parse import quote
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
@@ -85,11 +86,14 @@ class Options(BaseModel):
             raise ValueError("give the time zone, e.g. 2023-06-07T00:00:00Z")
         return value.astimezone(UTC)
 
+    @cached_property
+    def schedule(self) -> Schedule:
+        """The licence rule as a schedule, made once (it is asked for every page)."""
+        return Schedule(self.license_before, ((self.license_switch, self.license_from),))
+
     def license_at(self, when: datetime | None) -> str | None:
         """The licence of a revision made at `when`."""
-        if when is None:
-            return None
-        return Schedule(self.license_before, ((self.license_switch, self.license_from),)).at(when)
+        return None if when is None else self.schedule.at(when)
 
 
 def split(location: str, source: Source, retry: RetryPolicy) -> list[tuple[int, int]] | None:
