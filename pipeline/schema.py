@@ -1,6 +1,8 @@
 """The data contracts: the document schema every stage reads and writes, and the signal columns `curate signals`
 adds beside it (their names, levels and types come from signals/registry.py)."""
 
+import hashlib
+
 import pyarrow as pa
 
 from licenses.spdx import tier
@@ -26,6 +28,12 @@ DOCUMENT_SCHEMA = pa.schema(
 )
 
 DOCUMENT_COLUMNS = DOCUMENT_SCHEMA.names
+
+
+def stable_id(*parts: str) -> str:
+    """A document's `id` from what names it in its source (a file and a record, a source and a page), never from
+    the order of a run: the first 32 hex digits of SHA-1 over the parts, one a line (docs/schema.md)."""
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:32]
 # A column some sources' readers add beside the documents' (docs/schema.md): a scanned book's OCR quality
 OCR_SCORE = pa.field("ocr_score", pa.float32())
 

@@ -1,14 +1,13 @@
 """A document row of a source, as every reader builds it: a stable id, the source's name and attribution."""
 
-import hashlib
-
 from pipeline.readers.sources.spec import Source
+from pipeline.schema import stable_id
 
 
 def document_id(source: str, *key: str) -> str:
     """Stable id from the source's name and what names the record in it (a wiki and page id, a dataset and row),
     not from the order of a run."""
-    return hashlib.sha1("\n".join((source, *key)).encode()).hexdigest()[:32]
+    return stable_id(source, *key)
 
 
 def document(source: Source, key: tuple[str, ...], text: str, meta: dict[str, str], **columns) -> dict:

@@ -1,6 +1,5 @@
 """One WARC or WET file into documents: record by record, each ending kept, dropped or as an error."""
 
-import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from pipeline.readers.langid import LanguageIdentifier
 from pipeline.readers.warc.charset import decode_html
 from pipeline.readers.warc.http import PayloadError, PayloadTooLarge, parse_http_response
 from pipeline.readers.warc.records import Damage, WarcRecord, read_records
-from pipeline.schema import documents_table
+from pipeline.schema import documents_table, stable_id
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 CRAWL_ID = re.compile(r"CC-MAIN-\d{4}-\d{2}")
@@ -58,8 +57,7 @@ class Skip:
 
 def document_id(file_name: str, record_id: str | None, offset: int) -> str:
     """Stable id from the file's name and the record (its WARC-Record-ID and offset), not from run order."""
-    key = f"{file_name}\n{record_id or ''}\n{offset}"
-    return hashlib.sha1(key.encode()).hexdigest()[:32]
+    return stable_id(file_name, record_id or "", str(offset))
 
 
 def file_name(location: str) -> str:
