@@ -54,6 +54,10 @@ class Unit:
     span: tuple[int, int] | None = None
     part: str = ""  # which of the input's units it is, for a stage of several units per input (`Stage.parts`)
 
+    def head(self) -> dict:
+        """What the unit's commit record starts with: its id, its input and its slice."""
+        return {"unit": self.id, "input": self.location, **({"span": list(self.span)} if self.span else {})}
+
     def write_parquet(self, tables, schema: pa.Schema) -> dict:
         """Write the unit's part of the data, `part-<unit>.parquet`; returns its manifest entry."""
         return self.out.write_parquet(f"part-{self.id}.parquet", tables, schema)
@@ -244,8 +248,7 @@ def process_unit(stage: Stage, unit: Unit, attempts: int = 1) -> dict:
         return skipped_unit(unit, "failed", "task_error",
                             f"{shown_unit(unit.location, unit.span)}: {type(exc).__name__}: {exc}")
     result.stats.check(unit.location)
-    record = {"unit": unit.id, "input": unit.location, **({"span": list(unit.span)} if unit.span else {}),
-              "status": "ok", **result.record,
+    record = {**unit.head(), "status": "ok", **result.record,
               "files": [{**entry, "input": unit.location} for entry in result.files], "stats": result.stats.to_dict()}
     unit.out.commit_unit(unit.id, record)
     return record
@@ -265,8 +268,7 @@ def skipped_unit(unit: Unit, status: str, kind: str, message: str) -> dict:
     """Commit a unit that is skipped with one error of `kind` (its message naming the input); returns its record."""
     skipped = Stats()
     skipped.error(kind, message)
-    record = {"unit": unit.id, "input": unit.location, **({"span": list(unit.span)} if unit.span else {}),
-              "status": status, "message": message, "files": [], "stats": skipped.to_dict()}
+    record = {**unit.head(), "status": status, "message": message, "files": [], "stats": skipped.to_dict()}
     unit.out.commit_unit(unit.id, record)
     return record
 
